@@ -1,0 +1,33 @@
+# Every target bootstraps .venv itself, so a fresh clone needs nothing but python3.12.
+PYTHON ?= python3.12
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+STAMP := $(VENV)/.installed
+
+.PHONY: install run test bench migrate clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(STAMP): $(BIN)/python pyproject.toml
+	$(BIN)/pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+migrate: install
+	$(BIN)/python manage.py migrate --noinput
+
+run: migrate
+	$(BIN)/daphne -b 127.0.0.1 -p $(PORT) letta_project.asgi:application
+
+test: install
+	$(BIN)/pytest
+
+bench: migrate
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV)

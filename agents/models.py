@@ -1,0 +1,182 @@
+"""The stateful agent: its configuration, its ordered in-context messages, and the runs and steps that change it."""
+
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from accounts.ids import id_factory
+from accounts.models import OwnedModel
+
+
+class AgentType(models.TextChoices):
+    LETTA_V1 = "letta_v1_agent"
+    MEMGPT = "memgpt_agent"
+    MEMGPT_V2 = "memgpt_v2_agent"
+    REACT = "react_agent"
+    WORKFLOW = "workflow_agent"
+    SLEEPTIME = "sleeptime_agent"
+
+
+class Agent(OwnedModel):
+    id = models.CharField(primary_key=True, max_length=64, default=id_factory("agent"), editable=False)
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True, null=True)
+    agent_type = models.CharField(max_length=32, choices=AgentType.choices, default=AgentType.LETTA_V1)
+    # The system prompt template; "{CORE_MEMORY}" marks where memory goes (appended when absent).
+    system = models.TextField(blank=True, default="")
+    model = models.CharField(max_length=200)
+    embedding = models.CharField(max_length=200, blank=True, null=True)
+    temperature = models.FloatField(default=0.7)
+    max_tokens = models.PositiveIntegerField(null=True, blank=True)
+    parallel_tool_calls = models.BooleanField(default=False)
+    context_window_limit = models.PositiveIntegerField(null=True, blank=True)
+    tool_rules = models.JSONField(default=list, blank=True)
+    tags = models.JSONField(default=list, blank=True)
+    metadata = models.JSONField(default=dict, blank=True)
+    secrets = models.JSONField(default=dict, blank=True)
+    timezone = models.CharField(max_length=64, default="UTC")
+    message_buffer_autoclear = models.BooleanField(default=False)
+    # Ordered ids of the messages in the context window; [0] is the system message.
+    message_ids = models.JSONField(default=list, blank=True)
+    blocks = models.ManyToManyField("memory.Block", related_name="agents", blank=True)
+    tools = models.ManyToManyField("tools.Tool", related_name="agents", blank=True)
+    archive = models.ForeignKey(
+        "memory.Archive", null=True, blank=True, on_delete=models.SET_NULL, related_name="agents"
+    )
+    # What the stored system message was compiled from; a change means it must be recompiled.
+    system_fingerprint = models.CharField(max_length=64, blank=True, default="")
+    last_run_completion = models.DateTimeField(null=True, blank=True)
+    last_run_duration_ms = models.PositiveIntegerField(null=True, blank=True)
+    last_stop_reason = models.CharField(max_length=64, blank=True, null=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self):
+        return f"{self.name} ({self.id})"
+
+
+class Message(models.Model):
+    """One stored message. The integer primary key orders history and serves as the cursor (Letta's sequence_id)."""
+
+    class Role(models.TextChoices):
+        SYSTEM = "system"
+        USER = "user"
+        ASSISTANT = "assistant"
+        TOOL = "tool"
+        APPROVAL = "approval"
+        SUMMARY = "summary"
+
+    sequence_id = models.BigAutoField(primary_key=True)
+    id = models.CharField(max_length=64, unique=True, default=id_factory("message"), editable=False)
+    organization = models.ForeignKey("accounts.Organization", on_delete=models.CASCADE, related_name="+")
+    agent = models.ForeignKey(Agent, on_delete=models.CASCADE, related_name="messages")
+    role = models.CharField(max_length=16, choices=Role.choices)
+    # Content parts as in the reference: [{"type": "text", "text": ...}, {"type": "reasoning", ...}, ...]
+    content = models.JSONField(default=list, blank=True)
+    # Plain text of the content, kept for search.
+    text = models.TextField(blank=True, default="")
+    name = models.CharField(max_length=200, blank=True, null=True)
+    tool_calls = models.JSONField(null=True, blank=True)
+    tool_call_id = models.CharField(max_length=128, blank=True, null=True)
+    tool_returns = models.JSONField(null=True, blank=True)
+    approvals = models.JSONField(null=True, blank=True)
+    approval_request_id = models.CharField(max_length=64, blank=True, null=True)
+    approve = models.BooleanField(null=True, blank=True)
+    denial_reason = models.TextField(blank=True, null=True)
+    step = models.ForeignKey("Step", null=True, blank=True, on_delete=models.SET_NULL, related_name="messages")
+    run = models.ForeignKey("Run", null=True, blank=True, on_delete=models.SET_NULL, related_name="messages")
+    otid = models.CharField(max_length=64, blank=True, null=True)
+    sender_id = models.CharField(max_length=64, blank=True, null=True)
+    is_err = models.BooleanField(default=False)
+    model = models.CharField(max_length=200, blank=True, null=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["sequence_id"]
+        indexes = [models.Index(fields=["agent", "sequence_id"], name="message_agent_seq")]
+
+    def __str__(self):
+        return f"{self.role}: {self.text[:60]}"
+
+
+class Run(OwnedModel):
+    """One request to an agent: its input, then up to max_steps steps."""
+
+    class Status(models.TextChoices):
+        CREATED = "created"
+        RUNNING = "running"
+        COMPLETED = "completed"
+        FAILED = "failed"
+        CANCELLED = "cancelled"
+
+    ACTIVE = (Status.CREATED, Status.RUNNING)
+
+    id = models.CharField(primary_key=True, max_length=64, default=id_factory("run"), editable=False)
+    agent = models.ForeignKey(Agent, on_delete=models.CASCADE, related_name="runs")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.CREATED)
+    stop_reason = models.CharField(max_length=64, blank=True, null=True)
+    background = models.BooleanField(default=False)
+    metadata = models.JSONField(default=dict, blank=True)
+    request_config = models.JSONField(default=dict, blank=True)
+    callback_url = models.URLField(blank=True, null=True)
+    cancel_requested = models.BooleanField(default=False)
+    # Touched at every step; a run whose heartbeat is old died with its process.
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    ttft_ns = models.BigIntegerField(null=True, blank=True)
+    total_duration_ns = models.BigIntegerField(null=True, blank=True)
+    step_count = models.PositiveIntegerField(default=0)
+    prompt_tokens = models.PositiveIntegerField(default=0)
+    completion_tokens = models.PositiveIntegerField(default=0)
+    total_tokens = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            # At most one active run per agent, enforced by the database so it holds across processes.
+            models.UniqueConstraint(
+                fields=["agent"], condition=Q(status__in=["created", "running"]), name="one_active_run_per_agent"
+            )
+        ]
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in self.ACTIVE
+
+
+class Step(OwnedModel):
+    """One LLM call and the tools it asked for."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        SUCCESS = "success"
+        FAILED = "failed"
+        CANCELLED = "cancelled"
+
+    id = models.CharField(primary_key=True, max_length=64, default=id_factory("step"), editable=False)
+    run = models.ForeignKey(Run, on_delete=models.CASCADE, related_name="steps")
+    agent = models.ForeignKey(Agent, on_delete=models.CASCADE, related_name="steps")
+    model = models.CharField(max_length=200, blank=True, default="")
+    model_handle = models.CharField(max_length=200, blank=True, default="")
+    context_window_limit = models.PositiveIntegerField(null=True, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    stop_reason = models.CharField(max_length=64, blank=True, null=True)
+    prompt_tokens = models.PositiveIntegerField(default=0)
+    completion_tokens = models.PositiveIntegerField(default=0)
+    total_tokens = models.PositiveIntegerField(default=0)
+    cached_input_tokens = models.PositiveIntegerField(default=0)
+    reasoning_tokens = models.PositiveIntegerField(default=0)
+    # Our own estimate of the prompt, kept beside the provider's figure.
+    estimated_prompt_tokens = models.PositiveIntegerField(null=True, blank=True)
+    usage_reported = models.BooleanField(default=True)
+    error_type = models.CharField(max_length=64, blank=True, null=True)
+    error_data = models.JSONField(null=True, blank=True)
+    feedback = models.CharField(max_length=16, blank=True, null=True)
+    tags = models.JSONField(default=list, blank=True)
+    llm_duration_ns = models.BigIntegerField(null=True, blank=True)
+    tool_duration_ns = models.BigIntegerField(null=True, blank=True)
+    total_duration_ns = models.BigIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]

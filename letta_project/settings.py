@@ -1,0 +1,138 @@
+"""Settings for the agent server.
+
+Every environment variable the server reads is read here, once. With none set, the server runs on the
+embedded default: SQLite in WAL mode, the in-memory channel layer, one ASGI process.
+"""
+
+import os
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+DATA_DIR = Path(os.environ.get("LETTA_DATA_DIR", BASE_DIR / "var"))
+DATA_DIR.mkdir(parents=True, exist_ok=True)
+
+
+def env_bool(name: str, default: bool = False) -> bool:
+    return os.environ.get(name, str(default)).strip().lower() in {"1", "true", "yes", "on"}
+
+
+SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "insecure-dev-key-change-me-for-any-shared-deployment")
+DEBUG = env_bool("DJANGO_DEBUG", False)
+ALLOWED_HOSTS = os.environ.get("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1],testserver").split(",")
+
+INSTALLED_APPS = [
+    "daphne",
+    "django.contrib.contenttypes",
+    "django.contrib.auth",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "channels",
+    "django_htmx",
+    "accounts",
+    "memory",
+    "tools",
+    "agents",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+]
+
+ROOT_URLCONF = "letta_project.urls"
+ASGI_APPLICATION = "letta_project.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# SQLite: WAL lets readers run beside the writer; IMMEDIATE takes the write lock at BEGIN so two writers
+# queue on the busy timeout instead of one failing with "database is locked" when it upgrades its lock.
+DATABASES = {
+    "default": {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": os.environ.get("LETTA_SQLITE_PATH", DATA_DIR / "letta.sqlite3"),
+        "OPTIONS": {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 30,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        },
+        "TEST": {"NAME": os.environ.get("LETTA_TEST_SQLITE_PATH", DATA_DIR / "test.sqlite3")},
+    }
+}
+
+CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = False
+USE_TZ = True
+STATIC_URL = "static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+
+REST_FRAMEWORK = {
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+}
+
+# --- Model providers -----------------------------------------------------------------------------
+# Handles are "provider/model". "openai" and "anthropic" read the SDKs' usual variables; any other
+# OpenAI-compatible server is declared with <NAME>_BASE_URL (e.g. OLLAMA_BASE_URL) and, if it needs one,
+# <NAME>_API_KEY, then used as "<name>/<model>".
+LLM_PROVIDERS = {
+    "openai": {
+        "provider_type": "openai",
+        "api_key": os.environ.get("OPENAI_API_KEY"),
+        "base_url": os.environ.get("OPENAI_BASE_URL") or None,
+    },
+    "anthropic": {
+        "provider_type": "anthropic",
+        "api_key": os.environ.get("ANTHROPIC_API_KEY"),
+        "base_url": os.environ.get("ANTHROPIC_BASE_URL") or None,
+    },
+}
+for _name in ("ollama", "vllm", "lmstudio", "openrouter", "together", "groq", "google_ai"):
+    _base = os.environ.get(f"{_name.upper()}_BASE_URL")
+    if _base:
+        LLM_PROVIDERS[_name] = {
+            "provider_type": "openai_compatible",
+            "api_key": os.environ.get(f"{_name.upper()}_API_KEY"),
+            "base_url": _base,
+        }
+
+LLM_MAX_RETRIES = int(os.environ.get("LETTA_LLM_MAX_RETRIES", "3"))
+LLM_TIMEOUT_SECONDS = float(os.environ.get("LETTA_LLM_TIMEOUT", "600"))
+DEFAULT_MODEL = os.environ.get("LETTA_DEFAULT_MODEL") or None
+# Context window used when neither the agent nor a known model says otherwise (Letta's global cap).
+DEFAULT_CONTEXT_WINDOW = int(os.environ.get("LETTA_DEFAULT_CONTEXT_WINDOW", "128000"))
+# A run whose heartbeat is older than this is taken to have died with its process; it no longer blocks
+# new runs of its agent. It must exceed the provider timeout.
+RUN_STALE_AFTER_SECONDS = int(os.environ.get("LETTA_RUN_STALE_AFTER", str(int(LLM_TIMEOUT_SECONDS) + 60)))
+
+TIKTOKEN_CACHE_DIR = Path(os.environ.get("TIKTOKEN_CACHE_DIR", DATA_DIR / "tiktoken"))
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("LETTA_LOG_LEVEL", "INFO")},
+}
