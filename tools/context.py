@@ -1,0 +1,39 @@
+"""What the agent loop hands a tool when it runs it. `tools` imports nothing of `agents`, so everything a tool
+may need from the agent (its blocks, its archive, a way to search its history) arrives here as values and
+callables. Built-in tools run synchronously inside the step's database transaction."""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(slots=True)
+class ToolContext:
+    organization_id: str
+    agent_id: str
+    step_id: str | None = None
+    tool_call_id: str | None = None
+    tool_name: str | None = None
+    # label -> block id for the blocks attached to the agent, as of this call.
+    blocks: dict[str, str] = field(default_factory=dict)
+    timezone: str = "UTC"
+    # Returns the agent's archive id, creating and linking the archive on first use.
+    ensure_archive: Callable[[], str] | None = None
+    # (label, value) -> id of a new block attached to the agent (memory_rethink on an unknown label).
+    attach_new_block: Callable[[str, str], str] | None = None
+    # conversation_search backend: (query, roles, limit, start_date, end_date) -> list of result dicts.
+    search_messages: Callable[..., list[dict[str, Any]]] | None = None
+
+
+@dataclass(slots=True)
+class ToolResult:
+    status: str  # "success" | "error"
+    func_return: str
+    stdout: list[str] = field(default_factory=list)
+    stderr: list[str] = field(default_factory=list)
+    # Block ids this call changed, so the loop knows the system prompt is stale.
+    changed_block_ids: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "success"
