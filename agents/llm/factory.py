@@ -1,0 +1,70 @@
+"""Model handles ("provider/model") and the client that serves a provider."""
+
+from __future__ import annotations
+
+import asyncio
+import weakref
+
+from .anthropic_client import AnthropicClient
+from .base import LLMClient
+from .openai_client import OpenAIClient
+
+# Where the well-known OpenAI-compatible services live, for providers configured without a base URL.
+DEFAULT_BASE_URLS = {
+    "ollama": "http://127.0.0.1:11434/v1",
+    "lmstudio": "http://127.0.0.1:1234/v1",
+    "openrouter": "https://openrouter.ai/api/v1",
+    "together": "https://api.together.xyz/v1",
+    "groq": "https://api.groq.com/openai/v1",
+    "google_ai": "https://generativelanguage.googleapis.com/v1beta/openai",
+    "deepseek": "https://api.deepseek.com/v1",
+    "mistral": "https://api.mistral.ai/v1",
+    "xai": "https://api.x.ai/v1",
+}
+_ANTHROPIC_TYPES = {"anthropic"}
+# Types whose SDK falls back to its own default URL (or OPENAI_BASE_URL / ANTHROPIC_BASE_URL).
+_SDK_DEFAULT_URL = {"openai", "anthropic"}
+
+
+def parse_handle(handle: str) -> tuple[str, str]:
+    """"openrouter/meta-llama/llama-3" -> ("openrouter", "meta-llama/llama-3")."""
+    provider, slash, model = (handle or "").strip().partition("/")
+    if not slash or not provider or not model:
+        raise ValueError(
+            f"Model handle {handle!r} must be 'provider/model', e.g. 'openai/gpt-4.1-mini', "
+            "'anthropic/claude-sonnet-4-5' or 'ollama/qwen2.5:7b'."
+        )
+    return provider, model
+
+
+# One client per configuration per event loop: the SDKs pool connections, and a pooled connection must
+# not outlive the loop that opened it (sync code that runs async_to_sync gets a fresh loop each time).
+_cache: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[tuple, LLMClient]] = weakref.WeakKeyDictionary()
+
+
+def make_client(provider_type: str, *, api_key: str | None, base_url: str | None, max_retries: int = 3,
+                timeout: float = 600.0, provider_name: str | None = None) -> LLMClient:
+    provider_type = (provider_type or "").strip().lower()
+    provider_name = provider_name or provider_type
+    base_url = base_url or DEFAULT_BASE_URLS.get(provider_type) or DEFAULT_BASE_URLS.get(provider_name)
+    if not base_url and provider_type not in _SDK_DEFAULT_URL:
+        raise ValueError(
+            f"Provider '{provider_name}' ({provider_type}) needs a base URL, e.g. http://127.0.0.1:8080/v1: "
+            f"set {provider_name.upper()}_BASE_URL."
+        )
+    key = (provider_type, api_key, base_url, max_retries, timeout, provider_name)
+    try:
+        clients = _cache.setdefault(asyncio.get_running_loop(), {})
+    except RuntimeError:  # no running loop: nothing to share the client with
+        clients = {}
+    client = clients.get(key)
+    if client is None or client.closed:
+        cls = AnthropicClient if provider_type in _ANTHROPIC_TYPES else OpenAIClient
+        client = cls(api_key, base_url, max_retries=max_retries, timeout=timeout, provider_name=provider_name)
+        clients[key] = client
+    return client
+
+
+def clear_client_cache() -> None:
+    """Forget cached clients (they close when garbage-collected); for tests that swap providers."""
+    _cache.clear()
