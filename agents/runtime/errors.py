@@ -1,0 +1,53 @@
+"""Errors a run can end with before or between steps. Each message names the thing and the fix."""
+
+
+class RunRefused(Exception):
+    """The request cannot start a run; nothing was stored."""
+
+    status_code = 400
+    code = "invalid_request"
+
+    def __init__(self, message: str, **detail):
+        super().__init__(message)
+        self.message = message
+        self.detail = detail
+
+
+class AgentNotFound(RunRefused):
+    status_code = 404
+    code = "not_found"
+
+
+class AgentBusyError(RunRefused):
+    status_code = 409
+    code = "AGENT_BUSY"
+
+    def __init__(self, agent_id: str, run_id: str):
+        super().__init__(
+            f"Agent {agent_id} is already processing run {run_id}. Wait for it to finish, cancel it, "
+            "or send again with wait=true to queue behind it.",
+            run_id=run_id,
+        )
+        self.run_id = run_id
+
+
+class PendingApprovalError(RunRefused):
+    status_code = 409
+    code = "PENDING_APPROVAL"
+
+    def __init__(self, agent_id: str, request_id: str, tool_names: list[str]):
+        super().__init__(
+            f"Agent {agent_id} is waiting for approval of {', '.join(tool_names)} (request {request_id}). "
+            "Reply with an approval message (type 'approval') before sending a new message.",
+            pending_request_id=request_id,
+        )
+        self.pending_request_id = request_id
+
+
+class NoPendingApprovalError(RunRefused):
+    def __init__(self):
+        super().__init__("No tool call is currently awaiting approval.")
+
+
+class InvalidApprovalError(RunRefused):
+    pass

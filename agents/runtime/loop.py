@@ -1,0 +1,346 @@
+"""The agent loop: one run = the input, then up to max_steps steps of compile -> model -> tools -> persist -> emit.
+
+Async throughout: awaiting the provider holds no thread and no database connection. Each stage crosses into
+synchronous Django code once (`sync_to_async` around a function doing the stage's reads, or the step's writes in
+one transaction).
+"""
+
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import asdict, dataclass, field
+
+from asgiref.sync import sync_to_async
+
+from accounts.ids import new_id
+
+from agents.events import publish
+from agents.letta_messages import to_letta_messages
+from agents.llm import Delta, LLMError, LLMRequest, LLMResponse, ToolCall
+from agents.models import Message
+from agents.providers import ModelConfigError, resolve
+from agents.runtime import persist, runs
+from agents.runtime.errors import InvalidApprovalError, NoPendingApprovalError, PendingApprovalError, RunRefused
+from agents.runtime.inputs import approvals_of, normalize, to_rows
+from agents.runtime.persist import denied_return
+from agents.runtime.state import RunState, load_run_state
+from agents.runtime.system_message import refresh_system_message
+from agents.runtime.tool_calls import PlannedCall, plan_calls, tool_return
+from agents.runtime.transcript import to_chat_messages
+from agents.tokens import count_json
+
+log = logging.getLogger(__name__)
+
+EventSink = Callable[[dict], Awaitable[None]]
+DEFAULT_MAX_STEPS = 50
+
+
+@dataclass(slots=True)
+class RunResult:
+    run_id: str
+    stop_reason: str
+    messages: list[dict]
+    usage: dict
+    error: dict | None = None
+    pending_approval: list[str] = field(default_factory=list)
+
+    def response(self) -> dict:
+        """The LettaResponse body."""
+        return {
+            "messages": self.messages,
+            "stop_reason": {"message_type": "stop_reason", "stop_reason": self.stop_reason},
+            "usage": {"message_type": "usage_statistics", **self.usage},
+        }
+
+
+@dataclass(slots=True)
+class _Stop:
+    reason: str
+    error: dict | None = None
+
+
+class _Emitter:
+    def __init__(self, state: RunState, sink: EventSink | None):
+        self.state = state
+        self.sink = sink
+
+    async def __call__(self, event: dict) -> None:
+        await publish(self.state.agent.id, event)
+        if self.sink is not None:
+            await self.sink(event)
+
+    async def messages(self, rows: list[Message], *, skip_assistant_parts: bool = False, pending=None) -> None:
+        for row in rows:
+            for item in to_letta_messages(row, pending_approval_calls=pending):
+                self.state.messages_out.append(item)
+                if skip_assistant_parts and item["message_type"] in (
+                    "reasoning_message", "assistant_message", "tool_call_message"
+                ):
+                    continue
+                await self(item)
+
+
+# ----------------------------------------------------------------------------------------------- begin
+
+
+def _begin(agent_id: str, organization_id: str | None, inputs: list[dict], run_id: str, *, max_steps: int,
+           stream_tokens: bool, client_tools: list[dict] | None) -> RunState:
+    """Validate the request against the agent's state, refresh its system message and load the run state."""
+    agent = runs.get_agent(agent_id, organization_id)
+    pending = runs.pending_approval(agent)
+    approvals = approvals_of(inputs)
+    if approvals is None and pending is not None:
+        names = [c["function"]["name"] for c in pending.tool_calls]
+        raise PendingApprovalError(agent.id, pending.id, names)
+    if approvals is not None and pending is None:
+        raise NoPendingApprovalError()
+    refresh_system_message(agent)
+    return load_run_state(agent, run_id, max_steps=max_steps, stream_tokens=stream_tokens, client_tools=client_tools)
+
+
+async def run_agent(
+    agent_id: str,
+    messages: list[dict] | None = None,
+    *,
+    input: str | None = None,
+    organization_id: str | None = None,
+    max_steps: int = DEFAULT_MAX_STEPS,
+    stream_tokens: bool = False,
+    client_tools: list[dict] | None = None,
+    wait: bool = False,
+    on_event: EventSink | None = None,
+) -> RunResult:
+    """Run the agent on new input. Raises RunRefused (before anything is stored) for a bad request."""
+    inputs = normalize(messages, input)
+    if max_steps < 1:
+        raise RunRefused("max_steps must be at least 1.")
+    agent = await sync_to_async(runs.get_agent)(agent_id, organization_id)
+    try:
+        model = resolve(agent.model)
+    except ModelConfigError as exc:
+        raise RunRefused(str(exc)) from exc
+    run = await runs.start_run(agent, {"max_steps": max_steps, "stream_tokens": stream_tokens}, wait=wait)
+    try:
+        state = await sync_to_async(_begin)(agent_id, organization_id, inputs, run.id, max_steps=max_steps,
+                                            stream_tokens=stream_tokens, client_tools=client_tools)
+        approvals = approvals_of(inputs)
+        decisions = _decide(state, state.buffer[-1], approvals) if approvals is not None else None
+    except BaseException:
+        await sync_to_async(runs.discard_run)(run.id)
+        raise
+    emit = _Emitter(state, on_event)
+    started = time.monotonic_ns()
+    try:
+        stop = await _drive(state, model, to_rows(inputs), decisions, emit)
+    except Exception as exc:  # a bug or a lost database: the step's transaction rolled back; say what happened
+        log.exception("run %s failed", run.id)
+        stop = _Stop("error", {"error_type": "internal_error", "message": f"{type(exc).__name__}: {exc}"})
+    ended = time.monotonic_ns()
+    ttft = state.first_token_ns - started if state.first_token_ns else None
+    await sync_to_async(runs.finish_run)(run.id, state.agent.id, stop.reason, started_ns=started, ended_ns=ended,
+                                         ttft_ns=ttft, error=stop.error)
+    usage = {**state.usage, "step_count": state.step_count, "run_ids": [run.id]}
+    if stop.error:
+        await emit({"message_type": "error_message", "run_id": run.id, **stop.error})
+    await emit({"message_type": "stop_reason", "stop_reason": stop.reason})
+    await emit({"message_type": "usage_statistics", **usage})
+    return RunResult(run_id=run.id, stop_reason=stop.reason, messages=state.messages_out, usage=usage,
+                     error=stop.error)
+
+
+async def _drive(state: RunState, model, pending_rows: list[Message], decisions, emit: _Emitter) -> _Stop:
+    if decisions is not None:
+        stop = await _answer_approval(state, *decisions, emit)
+        if stop:
+            return stop
+    for _ in range(state.max_steps):
+        if await sync_to_async(runs.is_cancel_requested)(state.run_id):
+            return _Stop("cancelled")
+        stop = await _step(state, model, pending_rows, emit)
+        pending_rows = []
+        if stop:
+            return stop
+    return _Stop("max_steps")
+
+
+# ----------------------------------------------------------------------------------------------- steps
+
+
+def build_request(state: RunState, model_name: str, pending_rows: list[Message]) -> LLMRequest:
+    available = state.tool_names()
+    allowed = state.rules.allowed_tools(available)
+    forced = state.rules.forced_tool(available)
+    agent = state.agent
+    return LLMRequest(
+        model=model_name,
+        messages=to_chat_messages([*state.buffer, *pending_rows]),
+        tools=[state.tools[name].spec() for name in allowed],
+        tool_choice=forced or "auto",
+        temperature=agent.temperature,
+        max_tokens=agent.max_tokens,
+        parallel_tool_calls=agent.parallel_tool_calls,
+    )
+
+
+def _assistant_row(response: LLMResponse, message_id: str) -> Message:
+    content = []
+    if response.reasoning:
+        content.append({"type": "reasoning", "is_native": True, "reasoning": response.reasoning,
+                        "signature": response.reasoning_signature})
+    if response.content:
+        content.append({"type": "text", "text": response.content})
+    calls = [
+        {"id": c.id, "type": "function", "function": {"name": c.name, "arguments": c.arguments}}
+        for c in response.tool_calls
+    ]
+    return Message(id=message_id, role=Message.Role.ASSISTANT, content=content, tool_calls=calls or None,
+                   text=response.content or "", model=response.model)
+
+
+def _delta_forwarder(state: RunState, emit: _Emitter, message_id: str, step_id: str):
+    base = {"id": message_id, "run_id": state.run_id, "step_id": step_id}
+    call_ids: dict[int, str] = {}
+
+    async def on_delta(delta: Delta) -> None:
+        if state.first_token_ns is None:
+            state.first_token_ns = time.monotonic_ns()
+        if not state.stream_tokens:
+            return
+        if delta.kind == "content":
+            await emit({**base, "message_type": "assistant_message", "content": delta.text})
+        elif delta.kind == "reasoning":
+            await emit({**base, "message_type": "reasoning_message", "reasoning": delta.text,
+                        "source": "reasoner_model"})
+        elif delta.kind == "tool_call":
+            if delta.tool_call_id:
+                call_ids[delta.tool_call_index] = delta.tool_call_id
+            piece = {"name": delta.tool_name, "arguments": delta.text or None,
+                     "tool_call_id": call_ids.get(delta.tool_call_index)}
+            await emit({**base, "message_type": "tool_call_message", "tool_call": piece, "tool_calls": piece})
+
+    return on_delta
+
+
+def _estimate(request: LLMRequest, model_name: str) -> int:
+    """Our own count of the prompt, for when the provider reports no usage."""
+    payload = {"messages": [asdict(m) for m in request.messages], "tools": [asdict(t) for t in request.tools]}
+    return count_json(payload, model_name).tokens
+
+
+async def _step(state: RunState, model, pending_rows: list[Message], emit: _Emitter) -> _Stop | None:
+    step_id, message_id = new_id("step"), new_id("message")
+    request = build_request(state, model.model, pending_rows)
+    started = time.monotonic_ns()
+    on_delta = _delta_forwarder(state, emit, message_id, step_id)
+    try:
+        response = await model.client.complete(request, on_delta=on_delta)
+    except LLMError as exc:
+        error = {"error_type": exc.error_type, "message": exc.message, "detail": exc.detail}
+        await sync_to_async(persist.record_failed_step)(
+            state, step_id=step_id, error=error, estimated_prompt_tokens=None,
+            timings={"llm_duration_ns": time.monotonic_ns() - started},
+        )
+        return _Stop("llm_api_error", error)
+    llm_ns = time.monotonic_ns() - started
+    estimated = None if response.usage.reported else _estimate(request, model.model)
+    _add_usage(state, response)
+    calls = response.tool_calls if state.agent.parallel_tool_calls else response.tool_calls[:1]
+    response.tool_calls = calls
+    planned = plan_calls(state, calls)
+    needs_approval = any(p.needs_approval for p in planned)
+    assistant = _assistant_row(response, message_id)
+    extra: list[Message] = []
+    stop: _Stop | None = None
+    if needs_approval:
+        assistant.role = Message.Role.APPROVAL
+        stop = _Stop("requires_approval")
+    elif not calls:
+        unmet = state.rules.unmet_required_before_exit(state.tool_names())
+        if response.finish_reason == "length":
+            stop = _Stop("max_tokens_exceeded")
+        elif unmet:
+            extra.append(Message(role=Message.Role.USER, content=[{"type": "text", "text": _reminder(unmet)}],
+                                 text=_reminder(unmet)))
+        else:
+            stop = _Stop("end_turn")
+    outcome = await sync_to_async(persist.persist_step)(
+        state, step_id=step_id, inputs=pending_rows, assistant=assistant, planned=planned,
+        execute=not needs_approval, response=response, estimated_prompt_tokens=estimated,
+        timings={"llm_duration_ns": llm_ns, "total_duration_ns": time.monotonic_ns() - started},
+        extra=extra,
+    )
+    state.step_count += 1
+    pending = {p.call.id for p in planned if p.needs_approval} if needs_approval else None
+    await emit.messages(outcome.new_messages[len(pending_rows):], skip_assistant_parts=state.stream_tokens,
+                        pending=pending)
+    if stop:
+        return stop
+    if any(state.rules.is_terminal(name) for name in outcome.executed):
+        return _Stop("tool_rule")
+    return None
+
+
+def _reminder(tools: list[str]) -> str:
+    return f"[System reminder] Before ending your turn you must call: {', '.join(tools)}."
+
+
+def _add_usage(state: RunState, response: LLMResponse) -> None:
+    usage = response.usage
+    for key in ("prompt_tokens", "completion_tokens", "total_tokens", "cached_input_tokens", "reasoning_tokens"):
+        state.usage[key] += getattr(usage, key) or 0
+
+
+# ----------------------------------------------------------------------------------------------- approvals
+
+
+def _decide(state: RunState, request: Message, approvals: list[dict]):
+    """Check the person's answers against the pending request: (request, answers, planned calls, decided returns)."""
+    planned = plan_calls(state, _as_tool_calls(request))
+    waiting = {p.call.id: p for p in planned if p.needs_approval}
+    by_id = {a.get("tool_call_id"): a for a in approvals}
+    if list(by_id) == [None] and len(waiting) == 1:  # legacy single approve/deny without ids
+        by_id = {next(iter(waiting)): {**approvals[0], "tool_call_id": next(iter(waiting))}}
+    unknown = [i for i in by_id if i not in waiting]
+    missing = [i for i in waiting if i not in by_id]
+    if unknown or missing:
+        raise InvalidApprovalError(
+            f"Invalid tool call IDs. Expected {sorted(waiting)}, got {sorted(str(i) for i in by_id)}."
+        )
+    decided: dict[str, dict] = {}
+    for call_id, answer in by_id.items():
+        item = waiting[call_id]
+        if answer.get("type") == "tool":
+            status = answer.get("status", "success")
+            if status not in ("success", "error"):
+                raise InvalidApprovalError(f"Tool return status must be 'success' or 'error', not '{status}'.")
+            value = answer.get("tool_return")
+            text = value if isinstance(value, str) else str(value)
+            decided[call_id] = tool_return(call_id, item.name, status, text, answer.get("stdout"), answer.get("stderr"))
+        elif answer.get("approve") is True:
+            if state.tools[item.name].is_client_tool:
+                raise InvalidApprovalError(
+                    f"'{item.name}' is a client tool: send its result as {{'type': 'tool', ...}}, not an approval."
+                )
+        elif answer.get("approve") is False:
+            decided[call_id] = denied_return(call_id, item.name, answer.get("reason"))
+        else:
+            raise InvalidApprovalError(f"Approval for {call_id} needs 'approve': true or false.")
+    return request, approvals, planned, decided
+
+
+def _as_tool_calls(message: Message) -> list[ToolCall]:
+    return [ToolCall(id=c["id"], name=c["function"]["name"], arguments=c["function"]["arguments"])
+            for c in message.tool_calls or []]
+
+
+async def _answer_approval(state: RunState, request: Message, approvals: list[dict], planned: list[PlannedCall],
+                           decided: dict[str, dict], emit: _Emitter) -> _Stop | None:
+    response = Message(role=Message.Role.APPROVAL, approvals=approvals, approval_request_id=request.id,
+                       approve=all(a.get("approve", True) is not False for a in approvals))
+    outcome = await sync_to_async(persist.persist_approval_response)(
+        state, response=response, planned=planned, decided=decided
+    )
+    await emit.messages(outcome.new_messages)
+    if any(state.rules.is_terminal(name) for name in outcome.executed):
+        return _Stop("tool_rule")
+    return None

@@ -1,0 +1,119 @@
+"""The system message: the agent's instructions with its memory rendered in.
+
+The rendered text is stored as the agent's system message and reused on every step, so a provider can cache the
+prefix. It is recompiled only when what it was built from changes (a block, the rules, the template); the
+fingerprint of those inputs tells.
+"""
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+
+CORE_MEMORY_MARKER = "{CORE_MEMORY}"
+
+DEFAULT_SYSTEM_PROMPT = """You are a helpful, stateful agent. Unlike a plain chat model you keep what you learn: \
+your memory blocks below are part of every prompt you see, and you edit them with your memory tools.
+
+When you learn something durable about the user, yourself or the task (a name, a preference, a decision, a fact \
+you will need later), write it into the right memory block right away with memory_insert or memory_replace. Keep \
+blocks tidy and within their character limits; replace outdated facts instead of appending contradictions.
+
+Older messages may leave your context window; they stay in recall memory, which conversation_search reaches.
+Reply to the user in plain text when you are done with the turn."""
+
+
+@dataclass(frozen=True, slots=True)
+class BlockView:
+    label: str
+    value: str
+    description: str | None
+    limit: int
+    read_only: bool
+    version: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class MemoryStats:
+    recall_count: int = 0
+    archival_count: int = 0
+    last_memory_edit: datetime | None = None
+
+
+def render_blocks(blocks: list[BlockView]) -> str:
+    parts = ["<memory_blocks>", "The following memory blocks are currently engaged in your core memory unit:", ""]
+    for block in blocks:
+        metadata = []
+        if block.read_only:
+            metadata.append("- read_only=true")
+        metadata += [f"- chars_current={len(block.value)}", f"- chars_limit={block.limit}"]
+        parts += [
+            f"<{block.label}>",
+            "<description>",
+            block.description or "",
+            "</description>",
+            "<metadata>",
+            *metadata,
+            "</metadata>",
+            "<value>",
+            block.value,
+            "</value>",
+            f"</{block.label}>",
+            "",
+        ]
+    parts.append("</memory_blocks>")
+    return "\n".join(parts)
+
+
+def render_rules(rules_text: str) -> str:
+    if not rules_text:
+        return ""
+    return (
+        "<tool_usage_rules>\nThe following constraints define rules for tool usage and guide your actions:\n"
+        f"{rules_text}\n</tool_usage_rules>"
+    )
+
+
+def render_metadata(agent_id: str, stats: MemoryStats, now: datetime) -> str:
+    lines = [
+        "<memory_metadata>",
+        f"- AGENT_ID: {agent_id}",
+        f"- System prompt last recompiled: {now:%Y-%m-%d %I:%M:%S %p %Z}",
+    ]
+    if stats.last_memory_edit:
+        lines.append(f"- Memory blocks were last modified: {stats.last_memory_edit:%Y-%m-%d %I:%M:%S %p %Z}")
+    lines.append(
+        f"- {stats.recall_count} previous messages between you and the user are stored in recall memory "
+        "(use tools to access them)"
+    )
+    if stats.archival_count:
+        lines.append(
+            f"- {stats.archival_count} total memories you created are stored in archival memory "
+            "(use tools to access them)"
+        )
+    lines.append("</memory_metadata>")
+    return "\n".join(lines)
+
+
+def compile_system(
+    *, template: str, agent_id: str, blocks: list[BlockView], rules_text: str, stats: MemoryStats, now: datetime
+) -> str:
+    memory = "\n\n".join(
+        section
+        for section in (render_blocks(blocks), render_rules(rules_text), render_metadata(agent_id, stats, now))
+        if section
+    )
+    template = template or DEFAULT_SYSTEM_PROMPT
+    if CORE_MEMORY_MARKER in template:
+        return template.replace(CORE_MEMORY_MARKER, memory)
+    return f"{template}\n\n{memory}"
+
+
+def fingerprint(*, template: str, blocks: list[BlockView], rules_text: str) -> str:
+    """What the stored system message depends on, besides counters and the clock."""
+    digest = hashlib.sha256(template.encode())
+    for block in blocks:
+        digest.update(f"\0{block.label}\0{block.version}\0{block.limit}\0{block.read_only}\0".encode())
+        digest.update((block.description or "").encode())
+        digest.update(block.value.encode())
+    digest.update(rules_text.encode())
+    return digest.hexdigest()

@@ -1,0 +1,118 @@
+"""Starting and finishing runs. One run per agent holds across processes through a partial unique constraint."""
+
+import asyncio
+from datetime import timedelta
+
+from asgiref.sync import sync_to_async
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from agents.models import Agent, Message, Run
+from agents.runtime.errors import AgentBusyError, AgentNotFound
+
+STATUS_FOR_STOP = {
+    "end_turn": Run.Status.COMPLETED,
+    "max_steps": Run.Status.COMPLETED,
+    "tool_rule": Run.Status.COMPLETED,
+    "requires_approval": Run.Status.COMPLETED,
+    "cancelled": Run.Status.CANCELLED,
+}
+
+
+def get_agent(agent_id: str, organization_id: str | None = None) -> Agent:
+    agents = Agent.objects.all()
+    if organization_id:
+        agents = agents.filter(organization_id=organization_id)
+    try:
+        return agents.get(pk=agent_id)
+    except Agent.DoesNotExist:
+        raise AgentNotFound(f"Agent {agent_id} not found.") from None
+
+
+def _reap_stale(agent_id: str) -> None:
+    """Fail an active run whose process died: its heartbeat stopped long ago."""
+    cutoff = timezone.now() - timedelta(seconds=settings.RUN_STALE_AFTER_SECONDS)
+    Run.objects.filter(agent_id=agent_id, status__in=Run.ACTIVE, heartbeat_at__lt=cutoff).update(
+        status=Run.Status.FAILED, stop_reason="error", completed_at=timezone.now(),
+        metadata={"error": {"error_type": "internal_error", "message": "The server stopped during this run."}},
+    )
+
+
+def active_run_id(agent_id: str) -> str | None:
+    return Run.objects.filter(agent_id=agent_id, status__in=Run.ACTIVE).values_list("id", flat=True).first()
+
+
+def try_start_run(agent: Agent, request_config: dict, background: bool = False) -> Run:
+    for attempt in range(2):
+        try:
+            with transaction.atomic():
+                return Run.objects.create(
+                    organization_id=agent.organization_id, agent=agent, status=Run.Status.RUNNING,
+                    heartbeat_at=timezone.now(), request_config=request_config, background=background,
+                )
+        except IntegrityError:
+            if attempt == 0:
+                _reap_stale(agent.id)
+    raise AgentBusyError(agent.id, active_run_id(agent.id) or "unknown")
+
+
+async def start_run(agent: Agent, request_config: dict, *, wait: bool, background: bool = False,
+                    wait_timeout: float = 600.0) -> Run:
+    """Take the agent's run slot; with wait=True queue until the running run ends instead of refusing."""
+    deadline = asyncio.get_running_loop().time() + wait_timeout
+    while True:
+        try:
+            return await sync_to_async(try_start_run)(agent, request_config, background)
+        except AgentBusyError:
+            if not wait or asyncio.get_running_loop().time() > deadline:
+                raise
+        await asyncio.sleep(0.05)
+
+
+def discard_run(run_id: str) -> None:
+    """A run refused before it did anything leaves no trace."""
+    Run.objects.filter(pk=run_id).delete()
+
+
+def finish_run(run_id: str, agent_id: str, stop_reason: str, *, started_ns: int, ended_ns: int,
+               ttft_ns: int | None, error: dict | None = None) -> Run:
+    status = STATUS_FOR_STOP.get(stop_reason, Run.Status.FAILED)
+    now = timezone.now()
+    run = Run.objects.get(pk=run_id)
+    run.status = status
+    run.stop_reason = stop_reason
+    run.completed_at = now
+    run.total_duration_ns = ended_ns - started_ns
+    run.ttft_ns = ttft_ns
+    if error:
+        run.metadata = {**run.metadata, "error": error}
+    run.save()
+    Agent.objects.filter(pk=agent_id).update(
+        last_stop_reason=stop_reason, last_run_completion=now,
+        last_run_duration_ms=(ended_ns - started_ns) // 1_000_000,
+    )
+    return run
+
+
+def is_cancel_requested(run_id: str) -> bool:
+    return Run.objects.filter(pk=run_id, cancel_requested=True).exists()
+
+
+def request_cancel(agent_id: str, run_ids: list[str] | None = None) -> dict[str, str]:
+    runs = Run.objects.filter(agent_id=agent_id, status__in=Run.ACTIVE)
+    if run_ids:
+        runs = runs.filter(pk__in=run_ids)
+    ids = list(runs.values_list("id", flat=True))
+    Run.objects.filter(pk__in=ids).update(cancel_requested=True)
+    return {run_id: "cancelled" for run_id in ids}
+
+
+def pending_approval(agent: Agent) -> Message | None:
+    """The approval request at the end of the agent's context, if it still waits for an answer."""
+    if len(agent.message_ids) < 2:
+        return None
+    last = Message.objects.filter(id=agent.message_ids[-1]).first()
+    if last and last.role == Message.Role.APPROVAL and last.tool_calls:
+        return last
+    return None

@@ -1,0 +1,105 @@
+"""Everything one run needs, read once when the run starts.
+
+One run per agent holds at a time, so the in-context buffer changes only through this run: after each step the
+run's own copy is updated in memory instead of being read again. A step then costs a handful of queries,
+however long the history.
+"""
+
+from dataclasses import dataclass, field
+
+from agents.llm import ToolSpec
+from agents.models import Agent, Message
+from agents.providers import context_window_for
+from tools.rules import ToolRulesSolver, parse_rules
+
+
+@dataclass(slots=True)
+class ToolInfo:
+    id: str | None
+    name: str
+    tool_type: str
+    schema: dict
+    return_char_limit: int
+    source_code: str | None = None
+    is_client_tool: bool = False
+
+    def spec(self) -> ToolSpec:
+        return ToolSpec(
+            name=self.name,
+            description=self.schema.get("description", ""),
+            parameters=self.schema.get("parameters") or {"type": "object", "properties": {}},
+        )
+
+
+@dataclass(slots=True)
+class RunState:
+    agent: Agent
+    run_id: str
+    buffer: list[Message]
+    tools: dict[str, ToolInfo]
+    blocks: dict[str, str]
+    rules: ToolRulesSolver
+    context_window: int
+    max_steps: int
+    stream_tokens: bool = False
+    usage: dict = field(default_factory=lambda: {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0,
+                                                  "cached_input_tokens": 0, "reasoning_tokens": 0})
+    step_count: int = 0
+    messages_out: list[dict] = field(default_factory=list)
+    first_token_ns: int | None = None
+
+    @property
+    def organization_id(self) -> str:
+        return self.agent.organization_id
+
+    def tool_names(self) -> list[str]:
+        return list(self.tools)
+
+
+def load_tools(agent: Agent, client_tools: list[dict] | None) -> dict[str, ToolInfo]:
+    tools = {
+        t.name: ToolInfo(
+            id=t.id,
+            name=t.name,
+            tool_type=t.tool_type,
+            schema=t.json_schema,
+            return_char_limit=t.return_char_limit,
+            source_code=t.source_code,
+        )
+        for t in agent.tools.all()
+    }
+    # Client tools override same-named server tools: the client runs them and sends back the result.
+    for spec in client_tools or []:
+        tools[spec["name"]] = ToolInfo(
+            id=None,
+            name=spec["name"],
+            tool_type="client",
+            schema={
+                "name": spec["name"],
+                "description": spec.get("description") or "",
+                "parameters": spec.get("parameters") or {"type": "object", "properties": {}},
+            },
+            return_char_limit=50_000,
+            is_client_tool=True,
+        )
+    return tools
+
+
+def load_buffer(agent: Agent) -> list[Message]:
+    by_id = {m.id: m for m in Message.objects.filter(id__in=agent.message_ids)}
+    return [by_id[mid] for mid in agent.message_ids if mid in by_id]
+
+
+def load_run_state(agent: Agent, run_id: str, *, max_steps: int, stream_tokens: bool,
+                   client_tools: list[dict] | None) -> RunState:
+    return RunState(
+        agent=agent,
+        run_id=run_id,
+        buffer=load_buffer(agent),
+        tools=load_tools(agent, client_tools),
+        blocks=dict(agent.blocks.values_list("label", "id")),
+        rules=ToolRulesSolver(parse_rules(agent.tool_rules)),
+        context_window=context_window_for(agent.model, agent.context_window_limit),
+        max_steps=max_steps,
+        stream_tokens=stream_tokens,
+    )

@@ -1,0 +1,63 @@
+"""Keeping the stored system message in step with the agent's memory."""
+
+from django.db.models import Max
+from django.utils import timezone
+
+from agents.models import Agent, Message
+from agents.runtime.prompt import BlockView, MemoryStats, compile_system, fingerprint
+from memory.models import Block, Passage
+from tools.rules import ToolRulesSolver, parse_rules
+
+
+def block_views(agent: Agent) -> list[BlockView]:
+    return [
+        BlockView(b.label, b.value, b.description, b.limit, b.read_only, b.version)
+        for b in Block.objects.filter(agents=agent).order_by("created_at", "id")
+    ]
+
+
+def memory_stats(agent: Agent) -> MemoryStats:
+    total = Message.objects.filter(agent=agent).count()
+    archival = Passage.objects.filter(archive_id=agent.archive_id).count() if agent.archive_id else 0
+    last_edit = Block.objects.filter(agents=agent).aggregate(last=Max("updated_at"))["last"]
+    return MemoryStats(
+        recall_count=max(total - len(agent.message_ids), 0), archival_count=archival, last_memory_edit=last_edit
+    )
+
+
+def rules_text(agent: Agent) -> str:
+    return ToolRulesSolver(parse_rules(agent.tool_rules)).render_for_prompt()
+
+
+def render_system(agent: Agent, blocks: list[BlockView] | None = None) -> tuple[str, str]:
+    """The system text for the agent as it is now, and the fingerprint of what it was built from."""
+    blocks = block_views(agent) if blocks is None else blocks
+    rules = rules_text(agent)
+    text = compile_system(
+        template=agent.system, agent_id=agent.id, blocks=blocks, rules_text=rules,
+        stats=memory_stats(agent), now=timezone.now(),
+    )
+    return text, fingerprint(template=agent.system, blocks=blocks, rules_text=rules)
+
+
+def system_content(text: str) -> list[dict]:
+    return [{"type": "text", "text": text}]
+
+
+def refresh_system_message(agent: Agent, *, force: bool = False) -> Message | None:
+    """Recompile the system message if memory, rules or the template changed (or when forced).
+
+    Returns the updated message, or None when it was current. Callers run this inside their transaction.
+    """
+    blocks = block_views(agent)
+    rules = rules_text(agent)
+    if not force and agent.system_fingerprint == fingerprint(template=agent.system, blocks=blocks, rules_text=rules):
+        return None
+    text, print_ = render_system(agent, blocks)
+    message = Message.objects.get(id=agent.message_ids[0])
+    message.content = system_content(text)
+    message.text = text
+    message.save(update_fields=["content", "text"])
+    agent.system_fingerprint = print_
+    Agent.objects.filter(pk=agent.pk).update(system_fingerprint=print_)
+    return message

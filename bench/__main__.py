@@ -1,0 +1,16 @@
+"""Benchmarks. `make bench` runs them all with their default sizes; each prints its figures."""
+
+import argparse
+
+from bench import step_overhead
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--small", action="store_true", help="tiny sizes, for a smoke run")
+    args = parser.parse_args()
+    step_overhead.main(small=args.small)
+
+
+if __name__ == "__main__":
+    main()
