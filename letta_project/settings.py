@@ -135,4 +135,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LETTA_LOG_LEVEL", "INFO")},
+    # The SDKs log every HTTP request at INFO; that is noise next to the run's own events.
+    "loggers": {name: {"level": "WARNING"} for name in ("httpx", "openai", "anthropic")},
 }
