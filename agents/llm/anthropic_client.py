@@ -41,13 +41,18 @@ class AnthropicClient(LLMClient):
         self.errors = ErrorContext(provider_name, self.base_url, max_retries=max_retries, timeout=timeout,
                                    protocol="Anthropic")
 
+    # Plain dicts through the SDK's low-level post (its retries, errors and SSE parsing): the typed
+    # `messages.create` transforms every block and builds a pydantic model per event, milliseconds per step.
     async def _complete(self, request: LLMRequest) -> LLMResponse:
-        message = await self._client.messages.create(**fmt.build_params(request))
+        message = await self._client.post("/v1/messages", body=fmt.build_params(request), cast_to=object)
         return fmt.parse_message(_as_dict(message), requested_model=request.model)
 
     async def _stream(self, request: LLMRequest, on_delta: OnDelta) -> LLMResponse:
         assembler = fmt.StreamAssembler(request.model)
-        stream = await self._client.messages.create(**fmt.build_params(request), stream=True)
+        stream = await self._client.post(
+            "/v1/messages", body={**fmt.build_params(request), "stream": True}, cast_to=object, stream=True,
+            stream_cls=anthropic.AsyncStream[object],
+        )
         async with stream:
             async for event in stream:
                 for delta in assembler.feed(_as_dict(event)):
@@ -85,6 +90,8 @@ class AnthropicClient(LLMClient):
 
 def _as_dict(model: object) -> dict:
     """What the server sent, as plain JSON; a non-JSON body reaches us as a str."""
+    if isinstance(model, dict):
+        return model
     if isinstance(model, anthropic.BaseModel):
         return model.to_dict(mode="json")
     raise ValueError(f"expected a JSON object, got {type(model).__name__}: {str(model)[:200]!r}")

@@ -39,14 +39,18 @@ class OpenAIClient(LLMClient):
         self._official = urlsplit(self.base_url).hostname == fmt.OPENAI_HOST
         self.errors = ErrorContext(provider_name, self.base_url, max_retries=max_retries, timeout=timeout)
 
+    # Requests go through the SDK's low-level post (its retries, errors and SSE parsing) with plain dicts:
+    # the typed `chat.completions.create` walks every message through its TypedDict transform and builds a
+    # pydantic model per chunk, which costs several milliseconds per step on a long context.
     async def _complete(self, request: LLMRequest) -> LLMResponse:
-        completion = await self._client.chat.completions.create(**self._params(request))
+        completion = await self._client.post("/chat/completions", body=self._params(request), cast_to=object)
         return fmt.parse_completion(_as_dict(completion), requested_model=request.model)
 
     async def _stream(self, request: LLMRequest, on_delta: OnDelta) -> LLMResponse:
         assembler = fmt.StreamAssembler(request.model)
-        stream = await self._client.chat.completions.create(
-            **self._params(request), stream=True, stream_options={"include_usage": True}
+        body = {**self._params(request), "stream": True, "stream_options": {"include_usage": True}}
+        stream = await self._client.post(
+            "/chat/completions", body=body, cast_to=object, stream=True, stream_cls=openai.AsyncStream[object]
         )
         async with stream:
             async for chunk in stream:
@@ -89,6 +93,8 @@ class OpenAIClient(LLMClient):
 
 def _as_dict(model: object) -> dict:
     """What the server sent, as plain JSON; a non-JSON body reaches us as a str."""
+    if isinstance(model, dict):
+        return model
     if isinstance(model, openai.BaseModel):
         return model.to_dict(mode="json")
     raise ValueError(f"expected a JSON object, got {type(model).__name__}: {str(model)[:200]!r}")
