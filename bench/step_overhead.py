@@ -13,6 +13,11 @@ import time
 from bench.setup import django_on_scratch_db, median
 
 
+def report(label: str, overheads: list[float], walls: list[float]) -> None:
+    p90 = sorted(overheads)[max(int(len(overheads) * 0.9) - 1, 0)]
+    print(f"  {label}: overhead {median(overheads):6.2f} / {p90:6.2f}   wall {median(walls):6.2f}")
+
+
 def seed_history(agent, count: int, in_context: int):
     from django.db import transaction
 
@@ -33,19 +38,35 @@ def seed_history(agent, count: int, in_context: int):
     Agent.objects.filter(pk=agent.pk).update(message_ids=agent.message_ids)
 
 
-async def measure(agent_id: str, turns: int) -> tuple[list[float], list[float]]:
-    from agents.models import Step
+async def measure(agent_id: str, turns: int, steps: int = 1, text: str = "turn") -> tuple[list[float], list[float]]:
+    from agents.models import Agent, Step
     from agents.runtime.loop import run_agent
 
+    # Every turn starts from the same context, so the figure is for a fixed buffer size; what earlier turns
+    # added stays stored (in recall), as history does.
+    buffer = (await Agent.objects.aget(pk=agent_id)).message_ids
     overheads, walls = [], []
     for i in range(turns):
+        await Agent.objects.filter(pk=agent_id).aupdate(message_ids=buffer)
         started = time.perf_counter_ns()
-        result = await run_agent(agent_id, input=f"turn {i}")
+        result = await run_agent(agent_id, input=f"{text} {i}")
         wall = time.perf_counter_ns() - started
-        step = await Step.objects.filter(run_id=result.run_id).afirst()
-        overheads.append((wall - step.llm_duration_ns) / 1e6)
-        walls.append(wall / 1e6)
+        llm_ns = sum([s.llm_duration_ns async for s in Step.objects.filter(run_id=result.run_id)])
+        assert result.usage["step_count"] == steps, result.stop_reason
+        overheads.append((wall - llm_ns) / 1e6 / steps)
+        walls.append(wall / 1e6 / steps)
     return overheads, walls
+
+
+def respond(request: dict):
+    """Plain text, except that a turn asking for a tool gets one tool call first."""
+    from tests.fakes import Reply
+
+    last = request["messages"][-1]
+    if last["role"] == "user" and "use a tool" in str(last["content"]):
+        return Reply(tool_calls=[("memory_insert", {"label": "human", "new_string": "x"})],
+                     prompt_tokens=100, completion_tokens=10)
+    return Reply(text="ok", prompt_tokens=100, completion_tokens=2)
 
 
 def main(small: bool = False) -> None:
@@ -57,7 +78,7 @@ def main(small: bool = False) -> None:
     from tests.fakes import Reply, start_fake_openai
 
     fake = start_fake_openai()
-    fake.responder = lambda request: Reply(text="ok", prompt_tokens=100, completion_tokens=2)
+    fake.responder = respond
     settings.LLM_PROVIDERS = {"openai": {"provider_type": "openai", "api_key": "x", "base_url": fake.base_url}}
     org = Organization.default()
     sizes = (10, 100) if small else (10, 1_000)
@@ -72,7 +93,11 @@ def main(small: bool = False) -> None:
             seed_history(agent, history, in_context)
             asyncio.run(measure(agent.id, 3))  # warm caches and connections
             overheads, walls = asyncio.run(measure(agent.id, turns))
-            p90 = sorted(overheads)[int(len(overheads) * 0.9) - 1]
-            print(f"  {history:>6} prior messages, {label:<10}: overhead {median(overheads):6.2f} / {p90:6.2f}"
-                  f"   wall {median(walls):6.2f}")
+            report(f"{history:>6} prior messages, {label:<10}", overheads, walls)
+    agent = services.create_agent(organization_id=org.id, name="bench-tools", model="openai/gpt-4.1-mini",
+                                  memory_blocks=[{"label": "human", "value": "Name: Ada"}])
+    seed_history(agent, sizes[-1], 10)
+    asyncio.run(measure(agent.id, 3))
+    overheads, walls = asyncio.run(measure(agent.id, turns, steps=2, text="please use a tool"))
+    report(f"{sizes[-1]:>6} prior, recall, 2-step turn (memory_insert + reply), per step", overheads, walls)
     fake.close()

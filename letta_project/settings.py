@@ -136,5 +136,5 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LETTA_LOG_LEVEL", "INFO")},
     # The SDKs log every HTTP request at INFO; that is noise next to the run's own events.
-    "loggers": {name: {"level": "WARNING"} for name in ("httpx", "openai", "anthropic")},
+    "loggers": {name: {"level": "WARNING"} for name in ("httpx", "httpx2", "openai", "anthropic")},
 }
