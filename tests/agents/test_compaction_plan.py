@@ -1,0 +1,80 @@
+"""Choosing what to evict: pure logic over unsaved messages."""
+
+import json
+
+from agents.models import Message
+from agents.runtime.compaction import Plan, _summary_body, chunks, plan, summary_text, transcript_lines
+
+
+def msg(role, text="", calls=None, returns=None):
+    content = [{"type": "text", "text": text}] if text else []
+    return Message(role=role, content=content, text=text, tool_calls=calls, tool_returns=returns)
+
+
+def call(name="memory_insert", call_id="c1"):
+    return [{"id": call_id, "type": "function", "function": {"name": name, "arguments": "{}"}}]
+
+
+def ret(call_id="c1"):
+    return [{"tool_call_id": call_id, "tool_name": "memory_insert", "status": "success", "func_response": "ok"}]
+
+
+def conversation(turns):
+    buffer = [msg("system", "sys")]
+    for i in range(turns):
+        buffer += [msg("user", f"u{i}"), msg("assistant", calls=call(call_id=f"c{i}")), msg("tool", returns=ret(f"c{i}")),
+                   msg("assistant", f"a{i}")]
+    return buffer
+
+
+def test_eviction_never_splits_a_tool_call_from_its_return():
+    buffer = conversation(10)
+    counts = [10] * len(buffer)
+    chosen = plan(buffer, counts, window=300)
+    assert chosen.start == 1
+    kept = buffer[chosen.cut:]
+    assert sum(counts[chosen.cut:]) <= 90  # 30% of the window
+    called = {c["id"] for m in kept for c in m.tool_calls or []}
+    answered = {r["tool_call_id"] for m in kept for r in m.tool_returns or []}
+    assert answered <= called and called <= answered
+    assert kept[0].role != "tool"
+
+
+def test_the_newest_turn_is_kept_even_when_it_alone_is_over_budget():
+    buffer = conversation(3)
+    counts = [10] * len(buffer)
+    counts[-1] = 10_000
+    chosen = plan(buffer, counts, window=100)
+    assert buffer[chosen.cut].role == "user" and buffer[chosen.cut].text == "u2"
+
+
+def test_nothing_to_evict_with_a_single_turn():
+    buffer = [msg("system", "sys"), msg("user", "hi"), msg("assistant", "hello")]
+    assert plan(buffer, [5, 5, 5], window=10) is None
+
+
+def test_previous_summary_is_part_of_the_evicted_range():
+    buffer = conversation(6)
+    buffer.insert(1, msg("summary", summary_text("Ada likes tea.", hidden=12, stats={})))
+    chosen = plan(buffer, [10] * len(buffer), window=100)
+    assert chosen == Plan(start=1, cut=chosen.cut) and chosen.cut > 2
+    lines = transcript_lines(buffer[chosen.start:chosen.cut])
+    assert lines[0] == "previous summary: Ada likes tea."
+
+
+def test_transcript_keeps_tool_calls_and_returns():
+    lines = transcript_lines(conversation(1)[1:])
+    assert lines == ["user: u0", "assistant called memory_insert({})", "tool memory_insert returned [success]: ok",
+                     "assistant: a0"]
+
+
+def test_chunks_respect_the_budget():
+    lines = [f"user: message number {i} " + "word " * 50 for i in range(40)]
+    pieces = chunks(lines, "gpt-4.1-mini", budget_tokens=300)
+    assert len(pieces) > 5 and sum(len(p) for p in pieces) == 40
+
+
+def test_summary_message_round_trips():
+    text = summary_text("The user is Ada.", hidden=7, stats={"evicted": 7})
+    assert json.loads(text)["type"] == "system_alert" and "7 prior messages" in text
+    assert _summary_body(text) == "The user is Ada."
