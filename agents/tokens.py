@@ -67,3 +67,57 @@ def count_text(text: str, model: str) -> Count:
 
 def count_json(value, model: str) -> Count:
     return count_text(json.dumps(value, ensure_ascii=False, separators=(",", ":")), model)
+
+
+# ------------------------------------------------------------------------------------------------ requests
+#
+# A chat request is counted the way OpenAI's cookbook ("How to count tokens with tiktoken") counts one for the
+# gpt-3.5/4/4o family: every message costs TOKENS_PER_MESSAGE for its <|start|>role...<|end|> frame, plus the
+# tokens of each of its values (role, content, tool_call_id; a `name` costs TOKENS_PER_NAME more), and every
+# reply is primed with <|start|>assistant<|message|> (REPLY_PRIMING). Values that are not text (an assistant's
+# tool_calls) count as their compact JSON; null values count nothing. OpenAI does not document how tool schemas
+# are rendered for the model, so each tool counts as the compact JSON of its wire form
+# ({"type": "function", "function": {...}}): a stable, documented convention, not OpenAI's hidden rendering.
+
+TOKENS_PER_MESSAGE = 3
+TOKENS_PER_NAME = 1
+REPLY_PRIMING = 3
+
+
+def _compact(value) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def _tokens(text: str, model: str) -> int:
+    return count_text(text, model).tokens
+
+
+def count_wire_message(message: dict, model: str) -> int:
+    """Tokens of one OpenAI-format chat message, frame included."""
+    tokens = TOKENS_PER_MESSAGE
+    for key, value in message.items():
+        if value is None:
+            continue
+        tokens += _tokens(value if isinstance(value, str) else _compact(value), model)
+        if key == "name":
+            tokens += TOKENS_PER_NAME
+    return tokens
+
+
+def count_tools(tools: list[dict] | None, model: str) -> int:
+    """Tokens of the tool schemas offered in an OpenAI-format request."""
+    return sum(_tokens(_compact(tool), model) for tool in tools or [])
+
+
+def count_request(messages: list[dict], tools: list[dict] | None, model: str) -> Count:
+    """Prompt tokens of an OpenAI-format chat request (its `messages` and `tools`), by the method above.
+
+    For models tiktoken does not know the same method runs with the fallback encoding; the Count says estimate.
+    """
+    _, estimate = encoding_for(model)
+    tokens = sum(count_wire_message(m, model) for m in messages) + count_tools(tools, model) + REPLY_PRIMING
+    return Count(tokens, estimate)
+
+
+def encoding_name(model: str) -> str:
+    return encoding_for(model)[0].name

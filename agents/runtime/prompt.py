@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 CORE_MEMORY_MARKER = "{CORE_MEMORY}"
+# The metadata section is re-stamped on every recompile, so readers find it by its tags, not its text.
+METADATA_OPEN, METADATA_CLOSE = "<memory_metadata>", "</memory_metadata>"
 
 DEFAULT_SYSTEM_PROMPT = """You are a helpful, stateful agent. Unlike a plain chat model you keep what you learn: \
 your memory blocks below are part of every prompt you see, and you edit them with your memory tools.
@@ -75,7 +77,7 @@ def render_rules(rules_text: str) -> str:
 
 def render_metadata(agent_id: str, stats: MemoryStats, now: datetime) -> str:
     lines = [
-        "<memory_metadata>",
+        METADATA_OPEN,
         f"- AGENT_ID: {agent_id}",
         f"- System prompt last recompiled: {now:%Y-%m-%d %I:%M:%S %p %Z}",
     ]
@@ -90,7 +92,7 @@ def render_metadata(agent_id: str, stats: MemoryStats, now: datetime) -> str:
             f"- {stats.archival_count} total memories you created are stored in archival memory "
             "(use tools to access them)"
         )
-    lines.append("</memory_metadata>")
+    lines.append(METADATA_CLOSE)
     return "\n".join(lines)
 
 

@@ -40,6 +40,11 @@ def render_system(agent: Agent, blocks: list[BlockView] | None = None) -> tuple[
     return text, fingerprint(template=agent.system, blocks=blocks, rules_text=rules)
 
 
+def is_current(agent: Agent, blocks: list[BlockView], rules: str) -> bool:
+    """Whether the stored system message was built from the agent's present blocks, rules and template."""
+    return agent.system_fingerprint == fingerprint(template=agent.system, blocks=blocks, rules_text=rules)
+
+
 def system_content(text: str) -> list[dict]:
     return [{"type": "text", "text": text}]
 
@@ -51,7 +56,7 @@ def refresh_system_message(agent: Agent, *, force: bool = False) -> Message | No
     """
     blocks = block_views(agent)
     rules = rules_text(agent)
-    if not force and agent.system_fingerprint == fingerprint(template=agent.system, blocks=blocks, rules_text=rules):
+    if not force and is_current(agent, blocks, rules):
         return None
     text, print_ = render_system(agent, blocks)
     message = Message.objects.get(id=agent.message_ids[0])
