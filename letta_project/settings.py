@@ -122,6 +122,8 @@ for _name in ("ollama", "vllm", "lmstudio", "openrouter", "together", "groq", "g
 LLM_MAX_RETRIES = int(os.environ.get("LETTA_LLM_MAX_RETRIES", "3"))
 LLM_TIMEOUT_SECONDS = float(os.environ.get("LETTA_LLM_TIMEOUT", "600"))
 DEFAULT_MODEL = os.environ.get("LETTA_DEFAULT_MODEL") or None
+# The model that writes compaction summaries; the agent's own model when unset.
+SUMMARIZER_MODEL = os.environ.get("LETTA_SUMMARIZER_MODEL") or None
 # Context window used when neither the agent nor a known model says otherwise (Letta's global cap).
 DEFAULT_CONTEXT_WINDOW = int(os.environ.get("LETTA_DEFAULT_CONTEXT_WINDOW", "128000"))
 # A run whose heartbeat is older than this is taken to have died with its process; it no longer blocks

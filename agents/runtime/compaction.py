@@ -9,14 +9,14 @@ Rules it keeps (each a lesson from Letta's users):
 """
 
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 from django.utils import timezone
 
 from agents.llm import ChatMessage, LLMRequest
 from agents.models import Message
-from agents.runtime.transcript import format_time, text_of, to_chat
-from agents.tokens import count_json
+from agents.runtime.transcript import format_time, text_of
+from agents.tokens import count_text
 
 TRIGGER_FRACTION = 0.9  # compact when the request would pass this share of the window
 KEEP_FRACTION = 0.3  # the newest messages kept verbatim fill at most this share of it
@@ -41,10 +41,6 @@ class Plan:
     @property
     def evicted(self) -> int:
         return self.cut - self.start
-
-
-def message_tokens(message: Message, model: str) -> int:
-    return count_json([asdict(m) for m in to_chat(message)], model).tokens
 
 
 def _safe_boundary(message: Message) -> bool:
@@ -103,7 +99,7 @@ def chunks(lines: list[str], model: str, budget_tokens: int) -> list[list[str]]:
     out: list[list[str]] = [[]]
     used = 0
     for line in lines:
-        size = count_json(line, model).tokens
+        size = count_text(line, model).tokens
         if out[-1] and used + size > budget_tokens:
             out.append([])
             used = 0
@@ -130,7 +126,7 @@ async def summarize(client, model: str, messages: list[Message], window: int) ->
     if messages and messages[0].role == "summary":
         previous = _summary_body(text_of(messages[0].content))
         messages = messages[1:]
-    budget = max(int(window * SUMMARIZER_FRACTION) - count_json(SUMMARIZER_PROMPT, model).tokens - 1024, 256)
+    budget = max(int(window * SUMMARIZER_FRACTION) - count_text(SUMMARIZER_PROMPT, model).tokens - 1024, 256)
     summary = previous
     for piece in chunks(transcript_lines(messages), model, budget):
         response = await client.complete(summarizer_request(model, summary, piece))

@@ -8,18 +8,19 @@ one transaction).
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 from asgiref.sync import sync_to_async
+from django.conf import settings
 
 from accounts.ids import new_id
 
 from agents.events import publish
 from agents.letta_messages import to_letta_messages
-from agents.llm import Delta, LLMError, LLMRequest, LLMResponse, ToolCall
+from agents.llm import Delta, LLMContextWindowExceededError, LLMError, LLMRequest, LLMResponse, ToolCall
 from agents.models import Message
 from agents.providers import ModelConfigError, resolve
-from agents.runtime import persist, runs
+from agents.runtime import compaction, persist, runs
 from agents.runtime.errors import InvalidApprovalError, NoPendingApprovalError, PendingApprovalError, RunRefused
 from agents.runtime.inputs import approvals_of, normalize, to_rows
 from agents.runtime.persist import denied_return
@@ -27,7 +28,6 @@ from agents.runtime.state import RunState, load_run_state
 from agents.runtime.system_message import refresh_system_message
 from agents.runtime.tool_calls import PlannedCall, plan_calls, tool_return
 from agents.runtime.transcript import to_chat_messages
-from agents.tokens import count_json
 
 log = logging.getLogger(__name__)
 
@@ -221,28 +221,32 @@ def _delta_forwarder(state: RunState, emit: _Emitter, message_id: str, step_id: 
     return on_delta
 
 
-def _estimate(request: LLMRequest, model_name: str) -> int:
-    """Our own count of the prompt, for when the provider reports no usage."""
-    payload = {"messages": [asdict(m) for m in request.messages], "tools": [asdict(t) for t in request.tools]}
-    return count_json(payload, model_name).tokens
-
-
 async def _step(state: RunState, model, pending_rows: list[Message], emit: _Emitter) -> _Stop | None:
     step_id, message_id = new_id("step"), new_id("message")
     request = build_request(state, model.model, pending_rows)
+    if state.ledger.request([*state.buffer, *pending_rows], request.tools) > compaction.TRIGGER_FRACTION * state.context_window:
+        if stop := await _compact(state, model, emit):
+            return stop
+        request = build_request(state, model.model, pending_rows)
+        if stop := await _check_floor(state, request, pending_rows):
+            return stop
     started = time.monotonic_ns()
     on_delta = _delta_forwarder(state, emit, message_id, step_id)
-    try:
-        response = await model.client.complete(request, on_delta=on_delta)
-    except LLMError as exc:
-        error = {"error_type": exc.error_type, "message": exc.message, "detail": exc.detail}
-        await sync_to_async(persist.record_failed_step)(
-            state, step_id=step_id, error=error, estimated_prompt_tokens=None,
-            timings={"llm_duration_ns": time.monotonic_ns() - started},
-        )
-        return _Stop("llm_api_error", error)
+    for attempt in range(MAX_OVERFLOW_RETRIES + 1):
+        try:
+            response = await model.client.complete(request, on_delta=on_delta)
+            break
+        except LLMContextWindowExceededError as exc:
+            # The provider counts differently than we estimate: compact and try again, a bounded number of times.
+            if attempt < MAX_OVERFLOW_RETRIES and not (stop := await _compact(state, model, emit, force=True)):
+                request = build_request(state, model.model, pending_rows)
+                continue
+            return await _fail_step(state, step_id, exc, started)
+        except LLMError as exc:
+            return await _fail_step(state, step_id, exc, started)
     llm_ns = time.monotonic_ns() - started
-    estimated = None if response.usage.reported else _estimate(request, model.model)
+    # Without a provider figure, our own count (the overview's method) is what the step records.
+    estimated = None if response.usage.reported else state.ledger.request([*state.buffer, *pending_rows], request.tools)
     _add_usage(state, response)
     calls = response.tool_calls if state.agent.parallel_tool_calls else response.tool_calls[:1]
     response.tool_calls = calls
@@ -278,6 +282,75 @@ async def _step(state: RunState, model, pending_rows: list[Message], emit: _Emit
     if any(state.rules.is_terminal(name) for name in outcome.executed):
         return _Stop("tool_rule")
     return None
+
+
+async def _fail_step(state: RunState, step_id: str, exc: LLMError, started: int) -> _Stop:
+    error = {"error_type": exc.error_type, "message": exc.message, "detail": exc.detail}
+    await sync_to_async(persist.record_failed_step)(
+        state, step_id=step_id, error=error, estimated_prompt_tokens=None,
+        timings={"llm_duration_ns": time.monotonic_ns() - started},
+    )
+    return _Stop("llm_api_error", error)
+
+
+# ----------------------------------------------------------------------------------------------- compaction
+
+MAX_OVERFLOW_RETRIES = 3
+
+
+async def _compact(state: RunState, model, emit: _Emitter, *, force: bool = False) -> _Stop | None:
+    """Summarize the oldest part of the buffer into the summary message. Nothing to evict is not an error:
+    the caller finds out whether what remains fits."""
+    counts = [state.ledger.message(m) for m in state.buffer]
+    chosen = compaction.plan(state.buffer, counts, state.context_window)
+    if chosen is None:
+        return None
+    summarizer = _summarizer(model)
+    try:
+        summary = await compaction.summarize(summarizer.client, summarizer.model, state.buffer[chosen.start:chosen.cut],
+                                             state.context_window)
+    except LLMError as exc:
+        return _Stop("llm_api_error", {"error_type": exc.error_type, "message": f"Compaction failed: {exc.message}",
+                                       "detail": exc.detail})
+    before = sum(counts)
+    stats = {"trigger": "provider_overflow" if force else "budget", "messages_before": len(state.buffer),
+             "evicted_messages": chosen.evicted, "context_tokens_before": before,
+             "context_window": state.context_window}
+    summary_row = await sync_to_async(persist.persist_compaction)(state, cut=chosen.cut, summary=summary, stats=stats)
+    stats["messages_after"] = len(state.buffer)
+    stats["context_tokens_after"] = sum(state.ledger.message(m) for m in state.buffer)
+    await emit({"id": summary_row.id, "message_type": "event_message", "event_type": "compaction",
+                "event_data": stats, "run_id": state.run_id, "date": summary_row.created_at.isoformat()})
+    return None
+
+
+def _summarizer(model):
+    if settings.SUMMARIZER_MODEL:
+        return resolve(settings.SUMMARIZER_MODEL)
+    return model
+
+
+async def _check_floor(state: RunState, request: LLMRequest, pending_rows: list[Message]) -> _Stop | None:
+    """Stop when even the system prompt, memory and tools leave no room for the conversation."""
+    floor = state.ledger.message(state.buffer[0]) + state.ledger.tools(request.tools)
+    if floor <= state.context_window * compaction.TRIGGER_FRACTION:
+        return None
+    largest = await sync_to_async(_largest_blocks)(list(state.blocks.values()))
+    return _Stop("context_window_overflow_in_system_prompt", {
+        "error_type": "context_window_overflow_in_system_prompt",
+        "message": (f"The system prompt, memory blocks and tool schemas take {floor:,} tokens, over 90% of this "
+                    f"agent's context window of {state.context_window:,}. Largest blocks: {largest}. Shorten "
+                    "them, detach tools, or raise context_window_limit."),
+        "detail": None,
+    })
+
+
+def _largest_blocks(block_ids: list[str]) -> str:
+    from memory.models import Block
+
+    sized = sorted(((len(v), label) for label, v in Block.objects.filter(id__in=block_ids).values_list("label", "value")),
+                   reverse=True)
+    return ", ".join(f"'{label}' ({size:,} characters)" for size, label in sized[:3]) or "none"
 
 
 def _reminder(tools: list[str]) -> str:

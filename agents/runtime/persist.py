@@ -169,3 +169,23 @@ def record_failed_step(state: RunState, *, step_id: str, error: dict, timings: d
 
 def denied_return(call_id: str, name: str, reason: str | None) -> dict:
     return tool_return(call_id, name, "error", f"Error: request to call tool denied. User reason: {reason or 'none given'}")
+
+
+@transaction.atomic
+def persist_compaction(state: RunState, *, cut: int, summary: str, stats: dict) -> Message:
+    """Put the summary in place of buffer[1:cut]. The evicted rows stay stored: recall memory keeps them."""
+    from agents.runtime.compaction import summary_text
+
+    kept = state.buffer[cut:]
+    hidden = Message.objects.filter(agent_id=state.agent.id).count() - len(kept) - 1
+    text = summary_text(summary, hidden=hidden, stats=stats)
+    message = _stamp(Message(role=Message.Role.SUMMARY, content=[{"type": "text", "text": text}], text=text),
+                     state, None)
+    message.save()
+    state.buffer = [state.buffer[0], message, *kept]
+    state.agent.message_ids = [m.id for m in state.buffer]
+    Agent.objects.filter(pk=state.agent.pk).update(message_ids=state.agent.message_ids, updated_at=timezone.now())
+    # The memory metadata counts what moved to recall memory.
+    if (system := refresh_system_message(state.agent, force=True)) is not None:
+        state.buffer[0] = system
+    return message

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from agents.llm import ToolSpec
 from agents.models import Agent, Message
 from agents.providers import context_window_for
+from agents.runtime.budget import TokenLedger
 from tools.rules import ToolRulesSolver, parse_rules
 
 
@@ -47,6 +48,7 @@ class RunState:
     step_count: int = 0
     messages_out: list[dict] = field(default_factory=list)
     first_token_ns: int | None = None
+    ledger: TokenLedger | None = None
 
     @property
     def organization_id(self) -> str:
@@ -102,4 +104,5 @@ def load_run_state(agent: Agent, run_id: str, *, max_steps: int, stream_tokens: 
         context_window=context_window_for(agent.model, agent.context_window_limit),
         max_steps=max_steps,
         stream_tokens=stream_tokens,
+        ledger=TokenLedger(agent.model.split("/", 1)[-1]),
     )
