@@ -4,6 +4,8 @@ Counts are kept per message for the life of a run, so checking the budget before
 messages that are new since the last step.
 """
 
+import json
+
 from agents.llm import LLMRequest, ToolSpec
 from agents.llm.preview import wire_request
 from agents.models import Message
@@ -33,3 +35,19 @@ class TokenLedger:
 
     def request(self, messages: list[Message], tools: list[ToolSpec]) -> int:
         return sum(self.message(m) for m in messages) + self.tools(tools) + REPLY_PRIMING
+
+    def fits(self, messages: list[Message], tools: list[ToolSpec], limit: float) -> bool:
+        """Whether the request stays within `limit` tokens. A token covers at least one byte, so when the
+        bytes of the stored messages are already under the limit, no tokenizing is needed."""
+        upper = sum(_byte_bound(m) for m in messages) + self.tools(tools) + REPLY_PRIMING
+        return upper <= limit or self.request(messages, tools) <= limit
+
+
+# What a message adds on the wire beyond its stored JSON: the role, the frame, the packaging of tool returns.
+_WIRE_MARGIN = 64
+
+
+def _byte_bound(message: Message) -> int:
+    parts = (message.content, message.tool_calls, message.tool_returns)
+    return sum(len(json.dumps(p, ensure_ascii=False).encode()) for p in parts if p) + _WIRE_MARGIN * (
+        1 + len(message.tool_returns or []))

@@ -224,7 +224,8 @@ def _delta_forwarder(state: RunState, emit: _Emitter, message_id: str, step_id: 
 async def _step(state: RunState, model, pending_rows: list[Message], emit: _Emitter) -> _Stop | None:
     step_id, message_id = new_id("step"), new_id("message")
     request = build_request(state, model.model, pending_rows)
-    if state.ledger.request([*state.buffer, *pending_rows], request.tools) > compaction.TRIGGER_FRACTION * state.context_window:
+    if not state.ledger.fits([*state.buffer, *pending_rows], request.tools,
+                             compaction.TRIGGER_FRACTION * state.context_window):
         if stop := await _compact(state, model, emit):
             return stop
         request = build_request(state, model.model, pending_rows)

@@ -78,3 +78,14 @@ def test_summary_message_round_trips():
     text = summary_text("The user is Ada.", hidden=7, stats={"evicted": 7})
     assert json.loads(text)["type"] == "system_alert" and "7 prior messages" in text
     assert _summary_body(text) == "The user is Ada."
+
+
+def test_the_byte_bound_never_undercounts():
+    from agents.runtime.budget import TokenLedger
+
+    ledger = TokenLedger("gpt-4.1-mini")
+    messages = conversation(5) + [msg("user", "ünïcödé ✓ " * 40), msg("assistant", "1234567890" * 30)]
+    for index, message in enumerate(messages):
+        message.id = f"message-{index}"
+    exact = ledger.request(messages, [])
+    assert ledger.fits(messages, [], exact) and not ledger.fits(messages, [], exact - 1)
