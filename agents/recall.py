@@ -1,20 +1,21 @@
 """Recall memory: every message an agent ever exchanged, in context or not, searchable.
 
-A portable ranking for now (term filter in SQL, term-frequency score in Python); full-text indexes on SQLite FTS5
-and PostgreSQL come with the context-budget work.
+Ranked by the full-text index on `Message.text` (`memory.search_index`: FTS5 bm25 on SQLite, tsvector on
+PostgreSQL). Tool returns and the agent's own tool calls are never results: tool messages are not a searchable role,
+and a call lives in `tool_calls`, not in `text`, so an assistant message that only called a tool has no text.
 """
 
-import re
 from datetime import datetime, time, timedelta
+from itertools import islice
 from zoneinfo import ZoneInfo
 
-from django.db.models import Q
 from django.utils import timezone
 
 from agents.models import Message
+from memory import search_index
 
 SEARCHABLE_ROLES = ("user", "assistant", "summary")
-_WORD = re.compile(r"\w+", re.UNICODE)
+MAX_LIMIT = 100
 
 
 def _bound(value: str | None, tz: str, *, end: bool) -> datetime | None:
@@ -44,31 +45,30 @@ def _time_ago(moment: datetime) -> str:
 
 def search_messages(agent_id: str, query: str | None = None, roles: list[str] | None = None, limit: int = 5,
                     start_date: str | None = None, end_date: str | None = None, tz: str = "UTC") -> list[dict]:
+    """Messages of one agent matching `query`, best first; with no words in `query`, the most recent ones.
+
+    Results are `{timestamp, time_ago, role, relevance, content}` (no relevance without a query). Dates are ISO;
+    a date alone covers its whole day, and a time without an offset is in `tz`.
+    """
     roles = [r for r in (roles or SEARCHABLE_ROLES) if r in SEARCHABLE_ROLES] or list(SEARCHABLE_ROLES)
     rows = Message.objects.filter(agent_id=agent_id, role__in=roles).exclude(text="")
     if start := _bound(start_date, tz, end=False):
         rows = rows.filter(created_at__gte=start)
     if end := _bound(end_date, tz, end=True):
         rows = rows.filter(created_at__lte=end)
-    terms = [t.lower() for t in _WORD.findall(query or "")]
+    limit = max(1, min(int(limit or 5), MAX_LIMIT))
+    terms = search_index.query_terms(query)
     if terms:
-        any_term = Q()
-        for term in terms:
-            any_term |= Q(text__icontains=term)
-        rows = rows.filter(any_term)
-    scored = []
-    for message in rows.order_by("-sequence_id")[:1000]:
-        words = [w.lower() for w in _WORD.findall(message.text)]
-        score = sum(words.count(t) for t in terms) / (len(words) ** 0.5 or 1) if terms else 0.0
-        scored.append((score, message.sequence_id, message))
-    scored.sort(key=lambda item: (-item[0], -item[1]))
+        hits = list(islice(search_index.ranked(rows, terms, newest_first=("-sequence_id",)), limit))
+    else:
+        hits = [(message, None) for message in rows.order_by("-sequence_id")[:limit]]
     return [
         {
             "timestamp": m.created_at.isoformat(),
             "time_ago": _time_ago(m.created_at),
             "role": m.role,
-            **({"relevance": round(score, 4)} if terms else {}),
+            **({"relevance": search_index.rounded(score)} if terms else {}),
             "content": m.text,
         }
-        for score, _, m in scored[: max(1, min(int(limit or 5), 100))]
+        for m, score in hits
     ]

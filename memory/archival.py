@@ -1,23 +1,29 @@
 """Archival memory: passages an agent stores and searches later.
 
-Search is a portable ranking for now (any query term filters in SQL, a term-frequency score ranks in Python);
-full-text indexes (SQLite FTS5, PostgreSQL tsvector) and vector similarity replace the ranking later without
-changing these signatures.
+Search ranks by full text (`memory.search_index`: FTS5 bm25 on SQLite, tsvector on PostgreSQL) and, when the
+caller passes an `embed_fn`, fuses that ranking with cosine similarity by reciprocal rank. Cosine is computed in
+Python over the archive's embedded passages, which suits the embedded default; pgvector is the PostgreSQL path at
+scale and is not built yet.
 """
 
-import re
+from collections.abc import Callable
 from datetime import datetime
+from itertools import islice
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
+from memory import search_index
 from memory.models import Passage
 from memory.services import InvalidEditError, MemoryEditError
 
 TAG_MATCH_MODES = ("any", "all")
 MAX_TOP_K = 100
-# Ranking reads at most this many candidate rows, newest first, so a broad query on a huge archive stays cheap.
-_MAX_CANDIDATES = 2000
-_WORD = re.compile(r"\w+", re.UNICODE)
+# Each side of a hybrid search contributes at most this many candidates to the fusion.
+_FUSION_DEPTH = MAX_TOP_K
+# The vector side reads at most this many embedded passages, newest first, so a huge archive stays bounded.
+_MAX_VECTOR_CANDIDATES = 5000
+
+EmbedFn = Callable[[list[str]], list[list[float]]]
 
 
 class PassageNotFoundError(MemoryEditError):
@@ -25,12 +31,17 @@ class PassageNotFoundError(MemoryEditError):
 
 
 def insert_passage(*, archive_id: str, organization_id: str, text: str, tags: list[str] | None = None,
-                   metadata: dict | None = None) -> Passage:
+                   metadata: dict | None = None, embed_fn: EmbedFn | None = None,
+                   embedding_model: str | None = None) -> Passage:
+    """Store a passage; with `embed_fn`, also its embedding, labelled `embedding_model` for later comparisons."""
     if not isinstance(text, str) or not text.strip():
         raise InvalidEditError("Archival memory content must not be empty: pass the text to store.")
+    text = text.replace("\x00", "")
+    tags = _clean_tags(tags)
+    embedding = search_index.embed_one(embed_fn, text) if embed_fn else None
     return Passage.objects.create(
-        archive_id=archive_id, organization_id=organization_id, text=text.replace("\x00", ""),
-        tags=_clean_tags(tags), metadata=metadata or {},
+        archive_id=archive_id, organization_id=organization_id, text=text, tags=tags, metadata=metadata or {},
+        embedding=embedding, embedding_model=embedding_model if embed_fn else None,
     )
 
 
@@ -64,48 +75,67 @@ def count_passages(archive_ids: list[str]) -> int:
 
 def search_passages(*, archive_ids: list[str], query: str, tags: list[str] | None = None,
                     tag_match_mode: str = "any", top_k: int | None = 5, start_datetime: datetime | None = None,
-                    end_datetime: datetime | None = None) -> list[dict]:
-    """The best `top_k` passages for `query`: `{id, timestamp, content, tags, relevance}`, best first."""
+                    end_datetime: datetime | None = None, embed_fn: EmbedFn | None = None,
+                    embedding_model: str | None = None) -> list[dict]:
+    """The best `top_k` passages for `query`: `{id, timestamp, content, tags, relevance}`, best first.
+
+    Without `embed_fn`, relevance is the full-text score. With it, the full-text ranking and the cosine ranking of
+    passages embedded by the same `embedding_model` are fused by reciprocal rank (k=60), and relevance is the fused
+    score: a passage that shares no word with the query can still be found by meaning. Passages stored before
+    embeddings were configured take part through full text only.
+    """
     if tag_match_mode not in TAG_MATCH_MODES:
         raise ValueError(f"tag_match_mode must be 'any' or 'all', not {tag_match_mode!r}.")
-    terms = [t.lower() for t in _WORD.findall(query or "")]
+    terms = search_index.query_terms(query)
     if not terms:
         return []
+    top_k = max(1, min(int(top_k or 5), MAX_TOP_K))
     rows = Passage.objects.filter(archive_id__in=archive_ids)
     if start_datetime:
         rows = rows.filter(created_at__gte=start_datetime)
     if end_datetime:
         rows = rows.filter(created_at__lte=end_datetime)
-    any_term = Q()
-    for term in set(terms):
-        any_term |= Q(text__icontains=term)
     wanted = set(_clean_tags(tags))
+
+    def kept(hits):
+        # Tags are a JSON list, which SQLite cannot query by containment; filtering the ranked stream in Python
+        # keeps one code path for every database and stops as soon as enough passages qualify.
+        return ((p, score) for p, score in hits if not wanted or _tags_match(wanted, p.tags, tag_match_mode))
+
+    text_hits = kept(search_index.ranked(rows, terms, newest_first=("-created_at", "-id")))
+    if embed_fn is None:
+        return [_result(p, score) for p, score in islice(text_hits, top_k)]
+
+    text_side = list(islice(text_hits, _FUSION_DEPTH))
+    vector_side = list(islice(kept(_nearest(rows, search_index.embed_one(embed_fn, query), embedding_model)),
+                              _FUSION_DEPTH))
+    passages = {p.id: p for p, _ in text_side + vector_side}
+    fused = search_index.reciprocal_rank_fusion([p.id for p, _ in text_side], [p.id for p, _ in vector_side])
+    return [_result(passages[pid], score) for pid, score in fused[:top_k]]
+
+
+def _nearest(rows: QuerySet, vector: list[float], embedding_model: str | None):
+    """Embedded passages of `rows` by cosine similarity to `vector`, best first; unrelated ones (<= 0) left out."""
+    embedded = rows.filter(embedding__isnull=False, embedding_model=embedding_model).order_by("-created_at", "-id")
     scored = []
-    # Tags are a JSON list; filtering them in Python keeps the query the same on SQLite and PostgreSQL.
-    for passage in rows.filter(any_term).order_by("-created_at", "-id").iterator():
-        if wanted and not _tags_match(wanted, passage.tags, tag_match_mode):
-            continue
-        scored.append((_score(passage.text, terms), passage))
-        if len(scored) >= _MAX_CANDIDATES:
-            break
-    scored.sort(key=lambda item: -item[0])  # stable: equal scores stay newest first
-    top_k = max(1, min(int(top_k or 5), MAX_TOP_K))
-    return [
-        {
-            "id": p.id,
-            "timestamp": p.created_at.isoformat(),
-            "content": p.text,
-            "tags": p.tags,
-            "relevance": round(score, 4),
-        }
-        for score, p in scored[:top_k]
-    ]
+    for passage in embedded[:_MAX_VECTOR_CANDIDATES].iterator():
+        if not isinstance(passage.embedding, list):
+            continue  # written by hand or by another tool: nothing to compare
+        similarity = search_index.cosine_similarity(vector, passage.embedding)
+        if similarity > 0:
+            scored.append((passage, similarity))
+    scored.sort(key=lambda item: -item[1])  # stable: equal similarity stays newest first
+    return scored
 
 
-def _score(text: str, terms: list[str]) -> float:
-    words = [w.lower() for w in _WORD.findall(text)]
-    # Dividing by sqrt(length) keeps a long passage that mentions a term once from outranking a short, focused one.
-    return sum(words.count(t) for t in terms) / (len(words) ** 0.5 or 1)
+def _result(passage: Passage, relevance: float) -> dict:
+    return {
+        "id": passage.id,
+        "timestamp": passage.created_at.isoformat(),
+        "content": passage.text,
+        "tags": passage.tags,
+        "relevance": search_index.rounded(relevance),
+    }
 
 
 def _tags_match(wanted: set[str], tags, mode: str) -> bool:
