@@ -78,7 +78,7 @@ def context_overview(agent: Agent, pending_user_text: str | None = None) -> dict
         "num_messages": len(state.buffer) + len(pending),
         "num_archival_memory": _archival_count(agent),
         # Letta counts every stored message of the agent here (its memory metadata shows total - in context).
-        "num_recall_memory": Message.objects.filter(agent=agent).count(),
+        "num_recall_memory": agent.message_count,
         "num_tokens_system": total.tokens - core - rules_tokens - metadata - summary - messages - functions,
         "system_prompt": sections.system_prompt,
         "num_tokens_core_memory": core,

@@ -38,6 +38,9 @@ class Agent(OwnedModel):
     message_buffer_autoclear = models.BooleanField(default=False)
     # Ordered ids of the messages in the context window; [0] is the system message.
     message_ids = models.JSONField(default=list, blank=True)
+    # Every message ever stored for the agent, kept as a counter so the memory metadata and the context
+    # overview never count the whole history.
+    message_count = models.PositiveIntegerField(default=0)
     blocks = models.ManyToManyField("memory.Block", related_name="agents", blank=True)
     tools = models.ManyToManyField("tools.Tool", related_name="agents", blank=True)
     archive = models.ForeignKey(

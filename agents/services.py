@@ -86,7 +86,8 @@ def create_agent(
         organization_id=organization_id, agent=agent, role=Message.Role.SYSTEM, content=system_content("")
     )
     agent.message_ids = [system_message.id]
-    agent.save(update_fields=["tool_rules", "message_ids"])
+    agent.message_count = 1
+    agent.save(update_fields=["tool_rules", "message_ids", "message_count"])
     refresh_system_message(agent, force=True)
     return agent
 

@@ -2,7 +2,7 @@
 
 import argparse
 
-from bench import step_overhead
+from bench import context, step_overhead
 
 
 def main() -> None:
@@ -10,6 +10,7 @@ def main() -> None:
     parser.add_argument("--small", action="store_true", help="tiny sizes, for a smoke run")
     args = parser.parse_args()
     step_overhead.main(small=args.small)
+    context.main(small=args.small)
 
 
 if __name__ == "__main__":

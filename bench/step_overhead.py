@@ -35,7 +35,7 @@ def seed_history(agent, count: int, in_context: int):
                .values_list("id", flat=True))
     keep = ids[-in_context:] if in_context else []
     agent.message_ids = agent.message_ids[:1] + keep
-    Agent.objects.filter(pk=agent.pk).update(message_ids=agent.message_ids)
+    Agent.objects.filter(pk=agent.pk).update(message_ids=agent.message_ids, message_count=len(rows) + 1)
 
 
 async def measure(agent_id: str, turns: int, steps: int = 1, text: str = "turn") -> tuple[list[float], list[float]]:

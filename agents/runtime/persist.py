@@ -63,9 +63,13 @@ def _stamp(message: Message, state: RunState, step_id: str | None) -> Message:
 
 
 def _save_buffer(state: RunState, messages: list[Message]) -> None:
+    """Append newly saved messages to the context."""
     state.buffer.extend(messages)
     state.agent.message_ids = [m.id for m in state.buffer]
-    Agent.objects.filter(pk=state.agent.pk).update(message_ids=state.agent.message_ids, updated_at=timezone.now())
+    state.agent.message_count += len(messages)
+    Agent.objects.filter(pk=state.agent.pk).update(
+        message_ids=state.agent.message_ids, message_count=F("message_count") + len(messages), updated_at=timezone.now()
+    )
 
 
 def _execute(state: RunState, planned: list[PlannedCall], step_id: str | None, outcome: StepOutcome,
@@ -177,14 +181,17 @@ def persist_compaction(state: RunState, *, cut: int, summary: str, stats: dict) 
     from agents.runtime.compaction import summary_text
 
     kept = state.buffer[cut:]
-    hidden = Message.objects.filter(agent_id=state.agent.id).count() - len(kept) - 1
+    hidden = state.agent.message_count - len(kept) - 1
     text = summary_text(summary, hidden=hidden, stats=stats)
     message = _stamp(Message(role=Message.Role.SUMMARY, content=[{"type": "text", "text": text}], text=text),
                      state, None)
     message.save()
     state.buffer = [state.buffer[0], message, *kept]
     state.agent.message_ids = [m.id for m in state.buffer]
-    Agent.objects.filter(pk=state.agent.pk).update(message_ids=state.agent.message_ids, updated_at=timezone.now())
+    state.agent.message_count += 1
+    Agent.objects.filter(pk=state.agent.pk).update(
+        message_ids=state.agent.message_ids, message_count=F("message_count") + 1, updated_at=timezone.now()
+    )
     # The memory metadata counts what moved to recall memory.
     if (system := refresh_system_message(state.agent, force=True)) is not None:
         state.buffer[0] = system

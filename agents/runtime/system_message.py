@@ -17,7 +17,7 @@ def block_views(agent: Agent) -> list[BlockView]:
 
 
 def memory_stats(agent: Agent) -> MemoryStats:
-    total = Message.objects.filter(agent=agent).count()
+    total = agent.message_count
     archival = Passage.objects.filter(archive_id=agent.archive_id).count() if agent.archive_id else 0
     last_edit = Block.objects.filter(agents=agent).aggregate(last=Max("updated_at"))["last"]
     return MemoryStats(

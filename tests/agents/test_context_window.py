@@ -3,6 +3,7 @@
 import pytest
 from asgiref.sync import sync_to_async
 from django.db import connection
+from django.db.models import F
 from django.test.utils import CaptureQueriesContext
 
 from agents.context_window import context_overview
@@ -169,6 +170,8 @@ def test_overview_reads_a_bounded_number_of_queries_whatever_the_history(make_ag
                 content=[{"type": "text", "text": f"old message {i}"}], text=f"old message {i}")
         for i in range(500)
     )
+    Agent.objects.filter(pk=agent.pk).update(message_count=F("message_count") + 500)
+    agent.refresh_from_db()
     with django_assert_max_num_queries(8):
         overview = context_overview(agent)
 

@@ -137,8 +137,9 @@ def archival_memory_search(
 ) -> list[dict]:
     """Search your long-term archival memory for information you stored earlier.
 
-    Results are ranked by how many of the query's words they contain. Use tags to narrow the search when
-    you know the category.
+    Results are ranked by relevance: passages matching more of the query's words, and its rarer words, come
+    first, and word forms match ("running" finds "run"). Use tags to narrow the search when you know the
+    category.
 
     Args:
         query: What you are looking for, in a few words, e.g. "database migration timeline".
