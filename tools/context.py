@@ -23,6 +23,10 @@ class ToolContext:
     attach_new_block: Callable[[str, str], str] | None = None
     # conversation_search backend: (query, roles, limit, start_date, end_date) -> list of result dicts.
     search_messages: Callable[..., list[dict[str, Any]]] | None = None
+    # texts -> vectors with the agent's embedding model, or None when it has none (archival search is then
+    # full-text only). The loop computes the vectors before the step's transaction; this only looks them up.
+    embed_fn: Callable[[list[str]], list[list[float]]] | None = None
+    embedding_model: str | None = None
 
 
 @dataclass(slots=True)

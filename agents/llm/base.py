@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable
 
 import httpx2
 
-from .errors import ErrorContext, LLMError
+from .errors import ErrorContext, LLMBadRequestError, LLMError
 from .types import Delta, LLMRequest, LLMResponse, ModelInfo
 
 log = logging.getLogger(__name__)
@@ -64,6 +64,15 @@ class LLMClient(abc.ABC):
         except Exception as exc:
             raise self._translate_error(exc, "") from exc
 
+    async def embed(self, texts: list[str], model: str) -> list[list[float]]:
+        """One vector per text, in order, from the provider's embeddings endpoint."""
+        try:
+            return await self._embed(texts, model)
+        except LLMError:
+            raise
+        except Exception as exc:
+            raise self._translate_error(exc, model) from exc
+
     async def aclose(self) -> None:
         self.closed = True
         await self._aclose()
@@ -81,6 +90,12 @@ class LLMClient(abc.ABC):
 
     @abc.abstractmethod
     async def _aclose(self) -> None: ...
+
+    async def _embed(self, texts: list[str], model: str) -> list[list[float]]:
+        raise LLMBadRequestError(
+            f"{self.provider_name} ({self.base_url}) has no embeddings endpoint. Give the agent an embedding "
+            "model from an OpenAI-compatible provider, e.g. 'openai/text-embedding-3-small'."
+        )
 
     @abc.abstractmethod
     def _translate_sdk_error(self, exc: Exception, model: str) -> LLMError | None:

@@ -58,6 +58,11 @@ class OpenAIClient(LLMClient):
                     await on_delta(delta)
         return assembler.result()
 
+    async def _embed(self, texts: list[str], model: str) -> list[list[float]]:
+        body = {"model": model, "input": texts, "encoding_format": "float"}
+        response = _as_dict(await self._client.post("/embeddings", body=body, cast_to=object))
+        return [item["embedding"] for item in sorted(response["data"], key=lambda item: item["index"])]
+
     async def _list_models(self) -> list[ModelInfo]:
         models = []
         async for model in self._client.models.list():

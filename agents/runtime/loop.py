@@ -253,6 +253,8 @@ async def _step(state: RunState, model, pending_rows: list[Message], emit: _Emit
     response.tool_calls = calls
     planned = plan_calls(state, calls)
     needs_approval = any(p.needs_approval for p in planned)
+    if not needs_approval:
+        await _prepare_embeddings(state, planned)
     assistant = _assistant_row(response, message_id)
     extra: list[Message] = []
     stop: _Stop | None = None
@@ -354,6 +356,33 @@ def _largest_blocks(block_ids: list[str]) -> str:
     return ", ".join(f"'{label}' ({size:,} characters)" for size, label in sized[:3]) or "none"
 
 
+# The argument of each archival tool that is compared by meaning when the agent has an embedding model.
+EMBEDDED_ARGUMENTS = {"archival_memory_insert": "content", "archival_memory_search": "query"}
+
+
+async def _prepare_embeddings(state: RunState, planned: list[PlannedCall]) -> None:
+    """Embed what this step's archival calls need, before the step's transaction (which must not wait on a
+    provider). Without an embedding model, or when its provider fails, archival memory works on text alone."""
+    state.embeddings = {}
+    if not state.agent.embedding:
+        return
+    texts = []
+    for item in planned:
+        value = (item.arguments or {}).get(EMBEDDED_ARGUMENTS.get(item.name, ""))
+        if isinstance(value, str) and value.strip() and value not in texts:
+            texts.append(value)
+    if not texts:
+        return
+    try:
+        embedder = resolve(state.agent.embedding)
+        vectors = await embedder.client.embed(texts, embedder.model)
+    except (ModelConfigError, LLMError) as exc:
+        log.warning("agent %s: embedding with %s failed, archival memory uses full text only: %s",
+                    state.agent.id, state.agent.embedding, exc)
+        return
+    state.embeddings = dict(zip(texts, vectors, strict=True))
+
+
 def _reminder(tools: list[str]) -> str:
     return f"[System reminder] Before ending your turn you must call: {', '.join(tools)}."
 
@@ -409,6 +438,7 @@ def _as_tool_calls(message: Message) -> list[ToolCall]:
 
 async def _answer_approval(state: RunState, request: Message, approvals: list[dict], planned: list[PlannedCall],
                            decided: dict[str, dict], emit: _Emitter) -> _Stop | None:
+    await _prepare_embeddings(state, [p for p in planned if p.call.id not in decided])
     response = Message(role=Message.Role.APPROVAL, approvals=approvals, approval_request_id=request.id,
                        approve=all(a.get("approve", True) is not False for a in approvals))
     outcome = await sync_to_async(persist.persist_approval_response)(

@@ -49,6 +49,8 @@ class RunState:
     messages_out: list[dict] = field(default_factory=list)
     first_token_ns: int | None = None
     ledger: TokenLedger | None = None
+    # Vectors for the texts this step's archival calls need, computed before its transaction.
+    embeddings: dict[str, list[float]] = field(default_factory=dict)
 
     @property
     def organization_id(self) -> str:
