@@ -75,7 +75,7 @@ def main(small: bool = False) -> None:
 
     from accounts.models import Organization
     from agents import services
-    from tests.fakes import Reply, start_fake_openai
+    from tests.fakes import start_fake_openai
 
     fake = start_fake_openai()
     fake.responder = respond

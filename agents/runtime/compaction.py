@@ -11,10 +11,16 @@ Rules it keeps (each a lesson from Letta's users):
 import json
 from dataclasses import dataclass
 
+from asgiref.sync import sync_to_async
+from django.conf import settings
 from django.utils import timezone
 
-from agents.llm import ChatMessage, LLMRequest
+from agents.llm import ChatMessage, LLMError, LLMRequest
 from agents.models import Message
+from agents.providers import resolve
+from agents.runtime import persist
+from agents.runtime.emitter import Emitter, Stop
+from agents.runtime.state import RunState
 from agents.runtime.transcript import format_time, text_of
 from agents.tokens import count_text
 
@@ -155,3 +161,60 @@ def _summary_body(text: str) -> str:
         return text
     _, _, body = message.partition("The following is a summary of the previous messages:\n")
     return body or message
+
+
+# ------------------------------------------------------------------------------------------ in a run
+
+async def compact(state: RunState, model, emit: Emitter, *, force: bool = False) -> Stop | None:
+    """Summarize the oldest part of the buffer into the summary message. Nothing to evict is not an error:
+    the caller finds out whether what remains fits."""
+    counts = [state.ledger.message(m) for m in state.buffer]
+    chosen = plan(state.buffer, counts, state.context_window)
+    if chosen is None:
+        return None
+    summarizer = _summarizer(model)
+    try:
+        summary = await summarize(summarizer.client, summarizer.model, state.buffer[chosen.start:chosen.cut],
+                                             state.context_window)
+    except LLMError as exc:
+        return Stop("llm_api_error", {"error_type": exc.error_type, "message": f"Compaction failed: {exc.message}",
+                                       "detail": exc.detail})
+    before = sum(counts)
+    stats = {"trigger": "provider_overflow" if force else "budget", "messages_before": len(state.buffer),
+             "evicted_messages": chosen.evicted, "context_tokens_before": before,
+             "context_window": state.context_window}
+    summary_row = await sync_to_async(persist.persist_compaction)(state, cut=chosen.cut, summary=summary, stats=stats)
+    stats["messages_after"] = len(state.buffer)
+    stats["context_tokens_after"] = sum(state.ledger.message(m) for m in state.buffer)
+    await emit({"id": summary_row.id, "message_type": "event_message", "event_type": "compaction",
+                "event_data": stats, "run_id": state.run_id, "date": summary_row.created_at.isoformat()})
+    return None
+
+
+def _summarizer(model):
+    if settings.SUMMARIZER_MODEL:
+        return resolve(settings.SUMMARIZER_MODEL)
+    return model
+
+
+async def check_floor(state: RunState, request: LLMRequest, pending_rows: list[Message]) -> Stop | None:
+    """Stop when even the system prompt, memory and tools leave no room for the conversation."""
+    floor = state.ledger.message(state.buffer[0]) + state.ledger.tools(request.tools)
+    if floor <= state.context_window * TRIGGER_FRACTION:
+        return None
+    largest = await sync_to_async(_largest_blocks)(list(state.blocks.values()))
+    return Stop("context_window_overflow_in_system_prompt", {
+        "error_type": "context_window_overflow_in_system_prompt",
+        "message": (f"The system prompt, memory blocks and tool schemas take {floor:,} tokens, over 90% of this "
+                    f"agent's context window of {state.context_window:,}. Largest blocks: {largest}. Shorten "
+                    "them, detach tools, or raise context_window_limit."),
+        "detail": None,
+    })
+
+
+def _largest_blocks(block_ids: list[str]) -> str:
+    from memory.models import Block
+
+    sized = sorted(((len(v), label) for label, v in Block.objects.filter(id__in=block_ids).values_list("label", "value")),
+                   reverse=True)
+    return ", ".join(f"'{label}' ({size:,} characters)" for size, label in sized[:3]) or "none"

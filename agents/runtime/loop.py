@@ -7,20 +7,18 @@ one transaction).
 
 import logging
 import time
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from asgiref.sync import sync_to_async
-from django.conf import settings
 
 from accounts.ids import new_id
 
-from agents.events import publish
-from agents.letta_messages import to_letta_messages
 from agents.llm import Delta, LLMContextWindowExceededError, LLMError, LLMRequest, LLMResponse, ToolCall
 from agents.models import Message
 from agents.providers import ModelConfigError, resolve
 from agents.runtime import compaction, persist, runs
+from agents.runtime.embeddings import prepare_embeddings
+from agents.runtime.emitter import Emitter, EventSink, Stop
 from agents.runtime.errors import InvalidApprovalError, NoPendingApprovalError, PendingApprovalError, RunRefused
 from agents.runtime.inputs import approvals_of, normalize, to_rows
 from agents.runtime.persist import denied_return
@@ -31,8 +29,9 @@ from agents.runtime.transcript import to_chat_messages
 
 log = logging.getLogger(__name__)
 
-EventSink = Callable[[dict], Awaitable[None]]
 DEFAULT_MAX_STEPS = 50
+# A provider that reports a context overflow gets the context compacted and the call retried, this many times.
+MAX_OVERFLOW_RETRIES = 3
 
 
 @dataclass(slots=True)
@@ -51,33 +50,6 @@ class RunResult:
             "stop_reason": {"message_type": "stop_reason", "stop_reason": self.stop_reason},
             "usage": {"message_type": "usage_statistics", **self.usage},
         }
-
-
-@dataclass(slots=True)
-class _Stop:
-    reason: str
-    error: dict | None = None
-
-
-class _Emitter:
-    def __init__(self, state: RunState, sink: EventSink | None):
-        self.state = state
-        self.sink = sink
-
-    async def __call__(self, event: dict) -> None:
-        await publish(self.state.agent.id, event)
-        if self.sink is not None:
-            await self.sink(event)
-
-    async def messages(self, rows: list[Message], *, skip_assistant_parts: bool = False, pending=None) -> None:
-        for row in rows:
-            for item in to_letta_messages(row, pending_approval_calls=pending):
-                self.state.messages_out.append(item)
-                if skip_assistant_parts and item["message_type"] in (
-                    "reasoning_message", "assistant_message", "tool_call_message"
-                ):
-                    continue
-                await self(item)
 
 
 # ----------------------------------------------------------------------------------------------- begin
@@ -128,13 +100,13 @@ async def run_agent(
     except BaseException:
         await sync_to_async(runs.discard_run)(run.id)
         raise
-    emit = _Emitter(state, on_event)
+    emit = Emitter(state, on_event)
     started = time.monotonic_ns()
     try:
         stop = await _drive(state, model, to_rows(inputs), decisions, emit)
     except Exception as exc:  # a bug or a lost database: the step's transaction rolled back; say what happened
         log.exception("run %s failed", run.id)
-        stop = _Stop("error", {"error_type": "internal_error", "message": f"{type(exc).__name__}: {exc}"})
+        stop = Stop("error", {"error_type": "internal_error", "message": f"{type(exc).__name__}: {exc}"})
     ended = time.monotonic_ns()
     ttft = state.first_token_ns - started if state.first_token_ns else None
     await sync_to_async(runs.finish_run)(run.id, state.agent.id, stop.reason, started_ns=started, ended_ns=ended,
@@ -148,19 +120,19 @@ async def run_agent(
                      error=stop.error)
 
 
-async def _drive(state: RunState, model, pending_rows: list[Message], decisions, emit: _Emitter) -> _Stop:
+async def _drive(state: RunState, model, pending_rows: list[Message], decisions, emit: Emitter) -> Stop:
     if decisions is not None:
         stop = await _answer_approval(state, *decisions, emit)
         if stop:
             return stop
     for _ in range(state.max_steps):
         if await sync_to_async(runs.is_cancel_requested)(state.run_id):
-            return _Stop("cancelled")
+            return Stop("cancelled")
         stop = await _step(state, model, pending_rows, emit)
         pending_rows = []
         if stop:
             return stop
-    return _Stop("max_steps")
+    return Stop("max_steps")
 
 
 # ----------------------------------------------------------------------------------------------- steps
@@ -197,7 +169,7 @@ def _assistant_row(response: LLMResponse, message_id: str) -> Message:
                    text=response.content or "", model=response.model)
 
 
-def _delta_forwarder(state: RunState, emit: _Emitter, message_id: str, step_id: str):
+def _delta_forwarder(state: RunState, emit: Emitter, message_id: str, step_id: str):
     base = {"id": message_id, "run_id": state.run_id, "step_id": step_id}
     call_ids: dict[int, str] = {}
 
@@ -221,15 +193,15 @@ def _delta_forwarder(state: RunState, emit: _Emitter, message_id: str, step_id: 
     return on_delta
 
 
-async def _step(state: RunState, model, pending_rows: list[Message], emit: _Emitter) -> _Stop | None:
+async def _step(state: RunState, model, pending_rows: list[Message], emit: Emitter) -> Stop | None:
     step_id, message_id = new_id("step"), new_id("message")
     request = build_request(state, model.model, pending_rows)
     if not state.ledger.fits([*state.buffer, *pending_rows], request.tools,
                              compaction.TRIGGER_FRACTION * state.context_window):
-        if stop := await _compact(state, model, emit):
+        if stop := await compaction.compact(state, model, emit):
             return stop
         request = build_request(state, model.model, pending_rows)
-        if stop := await _check_floor(state, request, pending_rows):
+        if stop := await compaction.check_floor(state, request, pending_rows):
             return stop
     started = time.monotonic_ns()
     on_delta = _delta_forwarder(state, emit, message_id, step_id)
@@ -239,7 +211,7 @@ async def _step(state: RunState, model, pending_rows: list[Message], emit: _Emit
             break
         except LLMContextWindowExceededError as exc:
             # The provider counts differently than we estimate: compact and try again, a bounded number of times.
-            if attempt < MAX_OVERFLOW_RETRIES and not (stop := await _compact(state, model, emit, force=True)):
+            if attempt < MAX_OVERFLOW_RETRIES and not (stop := await compaction.compact(state, model, emit, force=True)):
                 request = build_request(state, model.model, pending_rows)
                 continue
             return await _fail_step(state, step_id, exc, started)
@@ -254,22 +226,22 @@ async def _step(state: RunState, model, pending_rows: list[Message], emit: _Emit
     planned = plan_calls(state, calls)
     needs_approval = any(p.needs_approval for p in planned)
     if not needs_approval:
-        await _prepare_embeddings(state, planned)
+        await prepare_embeddings(state, planned)
     assistant = _assistant_row(response, message_id)
     extra: list[Message] = []
-    stop: _Stop | None = None
+    stop: Stop | None = None
     if needs_approval:
         assistant.role = Message.Role.APPROVAL
-        stop = _Stop("requires_approval")
+        stop = Stop("requires_approval")
     elif not calls:
         unmet = state.rules.unmet_required_before_exit(state.tool_names())
         if response.finish_reason == "length":
-            stop = _Stop("max_tokens_exceeded")
+            stop = Stop("max_tokens_exceeded")
         elif unmet:
             extra.append(Message(role=Message.Role.USER, content=[{"type": "text", "text": _reminder(unmet)}],
                                  text=_reminder(unmet)))
         else:
-            stop = _Stop("end_turn")
+            stop = Stop("end_turn")
     outcome = await sync_to_async(persist.persist_step)(
         state, step_id=step_id, inputs=pending_rows, assistant=assistant, planned=planned,
         execute=not needs_approval, response=response, estimated_prompt_tokens=estimated,
@@ -283,105 +255,20 @@ async def _step(state: RunState, model, pending_rows: list[Message], emit: _Emit
     if stop:
         return stop
     if any(state.rules.is_terminal(name) for name in outcome.executed):
-        return _Stop("tool_rule")
+        return Stop("tool_rule")
     return None
 
 
-async def _fail_step(state: RunState, step_id: str, exc: LLMError, started: int) -> _Stop:
+async def _fail_step(state: RunState, step_id: str, exc: LLMError, started: int) -> Stop:
     error = {"error_type": exc.error_type, "message": exc.message, "detail": exc.detail}
     await sync_to_async(persist.record_failed_step)(
         state, step_id=step_id, error=error, estimated_prompt_tokens=None,
         timings={"llm_duration_ns": time.monotonic_ns() - started},
     )
-    return _Stop("llm_api_error", error)
+    return Stop("llm_api_error", error)
 
 
 # ----------------------------------------------------------------------------------------------- compaction
-
-MAX_OVERFLOW_RETRIES = 3
-
-
-async def _compact(state: RunState, model, emit: _Emitter, *, force: bool = False) -> _Stop | None:
-    """Summarize the oldest part of the buffer into the summary message. Nothing to evict is not an error:
-    the caller finds out whether what remains fits."""
-    counts = [state.ledger.message(m) for m in state.buffer]
-    chosen = compaction.plan(state.buffer, counts, state.context_window)
-    if chosen is None:
-        return None
-    summarizer = _summarizer(model)
-    try:
-        summary = await compaction.summarize(summarizer.client, summarizer.model, state.buffer[chosen.start:chosen.cut],
-                                             state.context_window)
-    except LLMError as exc:
-        return _Stop("llm_api_error", {"error_type": exc.error_type, "message": f"Compaction failed: {exc.message}",
-                                       "detail": exc.detail})
-    before = sum(counts)
-    stats = {"trigger": "provider_overflow" if force else "budget", "messages_before": len(state.buffer),
-             "evicted_messages": chosen.evicted, "context_tokens_before": before,
-             "context_window": state.context_window}
-    summary_row = await sync_to_async(persist.persist_compaction)(state, cut=chosen.cut, summary=summary, stats=stats)
-    stats["messages_after"] = len(state.buffer)
-    stats["context_tokens_after"] = sum(state.ledger.message(m) for m in state.buffer)
-    await emit({"id": summary_row.id, "message_type": "event_message", "event_type": "compaction",
-                "event_data": stats, "run_id": state.run_id, "date": summary_row.created_at.isoformat()})
-    return None
-
-
-def _summarizer(model):
-    if settings.SUMMARIZER_MODEL:
-        return resolve(settings.SUMMARIZER_MODEL)
-    return model
-
-
-async def _check_floor(state: RunState, request: LLMRequest, pending_rows: list[Message]) -> _Stop | None:
-    """Stop when even the system prompt, memory and tools leave no room for the conversation."""
-    floor = state.ledger.message(state.buffer[0]) + state.ledger.tools(request.tools)
-    if floor <= state.context_window * compaction.TRIGGER_FRACTION:
-        return None
-    largest = await sync_to_async(_largest_blocks)(list(state.blocks.values()))
-    return _Stop("context_window_overflow_in_system_prompt", {
-        "error_type": "context_window_overflow_in_system_prompt",
-        "message": (f"The system prompt, memory blocks and tool schemas take {floor:,} tokens, over 90% of this "
-                    f"agent's context window of {state.context_window:,}. Largest blocks: {largest}. Shorten "
-                    "them, detach tools, or raise context_window_limit."),
-        "detail": None,
-    })
-
-
-def _largest_blocks(block_ids: list[str]) -> str:
-    from memory.models import Block
-
-    sized = sorted(((len(v), label) for label, v in Block.objects.filter(id__in=block_ids).values_list("label", "value")),
-                   reverse=True)
-    return ", ".join(f"'{label}' ({size:,} characters)" for size, label in sized[:3]) or "none"
-
-
-# The argument of each archival tool that is compared by meaning when the agent has an embedding model.
-EMBEDDED_ARGUMENTS = {"archival_memory_insert": "content", "archival_memory_search": "query"}
-
-
-async def _prepare_embeddings(state: RunState, planned: list[PlannedCall]) -> None:
-    """Embed what this step's archival calls need, before the step's transaction (which must not wait on a
-    provider). Without an embedding model, or when its provider fails, archival memory works on text alone."""
-    state.embeddings = {}
-    if not state.agent.embedding:
-        return
-    texts = []
-    for item in planned:
-        value = (item.arguments or {}).get(EMBEDDED_ARGUMENTS.get(item.name, ""))
-        if isinstance(value, str) and value.strip() and value not in texts:
-            texts.append(value)
-    if not texts:
-        return
-    try:
-        embedder = resolve(state.agent.embedding)
-        vectors = await embedder.client.embed(texts, embedder.model)
-    except (ModelConfigError, LLMError) as exc:
-        log.warning("agent %s: embedding with %s failed, archival memory uses full text only: %s",
-                    state.agent.id, state.agent.embedding, exc)
-        return
-    state.embeddings = dict(zip(texts, vectors, strict=True))
-
 
 def _reminder(tools: list[str]) -> str:
     return f"[System reminder] Before ending your turn you must call: {', '.join(tools)}."
@@ -437,8 +324,8 @@ def _as_tool_calls(message: Message) -> list[ToolCall]:
 
 
 async def _answer_approval(state: RunState, request: Message, approvals: list[dict], planned: list[PlannedCall],
-                           decided: dict[str, dict], emit: _Emitter) -> _Stop | None:
-    await _prepare_embeddings(state, [p for p in planned if p.call.id not in decided])
+                           decided: dict[str, dict], emit: Emitter) -> Stop | None:
+    await prepare_embeddings(state, [p for p in planned if p.call.id not in decided])
     response = Message(role=Message.Role.APPROVAL, approvals=approvals, approval_request_id=request.id,
                        approve=all(a.get("approve", True) is not False for a in approvals))
     outcome = await sync_to_async(persist.persist_approval_response)(
@@ -446,5 +333,5 @@ async def _answer_approval(state: RunState, request: Message, approvals: list[di
     )
     await emit.messages(outcome.new_messages)
     if any(state.rules.is_terminal(name) for name in outcome.executed):
-        return _Stop("tool_rule")
+        return Stop("tool_rule")
     return None

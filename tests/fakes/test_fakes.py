@@ -13,7 +13,6 @@ import openai
 import pytest
 
 from tests.fakes import Reply, fake_embedding
-from tests.fakes.fixtures import fake_anthropic, fake_anthropic_server, fake_openai, fake_openai_server  # noqa: F401
 
 WEATHER = ("get_weather", {"city": "Paris", "days": [1, 2], "units": {"temp": "C"}})
 USER = [{"role": "user", "content": "hello"}]

@@ -8,7 +8,6 @@ import pytest
 import pytest_asyncio
 
 from agents.llm import AnthropicClient, OpenAIClient
-from tests.fakes.fixtures import fake_anthropic, fake_anthropic_server, fake_openai, fake_openai_server  # noqa: F401
 
 
 @pytest_asyncio.fixture
