@@ -56,9 +56,9 @@ def _safe_boundary(message: Message) -> bool:
     return message.role in ("assistant", "approval") and bool(message.tool_calls or text_of(message.content))
 
 
-def plan(buffer: list[Message], counts: list[int], window: int) -> Plan | None:
-    """The smallest eviction that brings the kept tail under KEEP_FRACTION of the window, or None if nothing
-    can be evicted. `counts[i]` is the token count of buffer[i]."""
+def plan(buffer: list[Message], counts: list[int], window: int, keep_tokens: int | None = None) -> Plan | None:
+    """The smallest eviction that brings the kept tail under `keep_tokens` (default KEEP_FRACTION of the
+    window), or None if nothing can be evicted. `counts[i]` is the token count of buffer[i]."""
     start = 1
     boundaries = [i for i in range(start, len(buffer)) if _safe_boundary(buffer[i])]
     users = [i for i in boundaries if buffer[i].role == "user"]
@@ -66,7 +66,7 @@ def plan(buffer: list[Message], counts: list[int], window: int) -> Plan | None:
     latest = users[-1] if users else (boundaries[-1] if boundaries else start)
     if latest <= start:
         return None
-    budget = int(window * KEEP_FRACTION)
+    budget = int(window * KEEP_FRACTION) if keep_tokens is None else keep_tokens
     tail = sum(counts[latest:])
     cut = latest
     for i in range(latest - 1, start, -1):
@@ -83,7 +83,7 @@ def transcript_lines(messages: list[Message]) -> list[str]:
     for message in messages:
         text = text_of(message.content)
         if message.role == "summary":
-            lines.append(f"previous summary: {_summary_body(text)}")
+            lines.append(f"previous summary: {summary_body(text)}")
             continue
         if message.role in ("user", "assistant") and text:
             lines.append(f"{message.role}: {_clip(text)}")
@@ -130,7 +130,7 @@ async def summarize(client, model: str, messages: list[Message], window: int) ->
     """Summarize messages (the first may be the previous summary), chunk by chunk when they are too large."""
     previous = None
     if messages and messages[0].role == "summary":
-        previous = _summary_body(text_of(messages[0].content))
+        previous = summary_body(text_of(messages[0].content))
         messages = messages[1:]
     budget = max(int(window * SUMMARIZER_FRACTION) - count_text(SUMMARIZER_PROMPT, model).tokens - 1024, 256)
     summary = previous
@@ -153,7 +153,7 @@ def summary_text(summary: str, hidden: int, stats: dict) -> str:
     )
 
 
-def _summary_body(text: str) -> str:
+def summary_body(text: str) -> str:
     """The summary itself, out of a stored summary message."""
     try:
         message = json.loads(text)["message"]
@@ -165,11 +165,13 @@ def _summary_body(text: str) -> str:
 
 # ------------------------------------------------------------------------------------------ in a run
 
-async def compact(state: RunState, model, emit: Emitter, *, force: bool = False) -> Stop | None:
+async def compact(state: RunState, model, emit: Emitter, *, trigger: str = "budget") -> Stop | None:
     """Summarize the oldest part of the buffer into the summary message. Nothing to evict is not an error:
-    the caller finds out whether what remains fits."""
+    the caller finds out whether what remains fits. Asked for by a person ("manual"), at least half of the
+    context is summarized even when it is far from the budget."""
     counts = [state.ledger.message(m) for m in state.buffer]
-    chosen = plan(state.buffer, counts, state.context_window)
+    keep = min(int(state.context_window * KEEP_FRACTION), sum(counts[1:]) // 2) if trigger == "manual" else None
+    chosen = plan(state.buffer, counts, state.context_window, keep)
     if chosen is None:
         return None
     summarizer = _summarizer(model)
@@ -180,7 +182,7 @@ async def compact(state: RunState, model, emit: Emitter, *, force: bool = False)
         return Stop("llm_api_error", {"error_type": exc.error_type, "message": f"Compaction failed: {exc.message}",
                                        "detail": exc.detail})
     before = sum(counts)
-    stats = {"trigger": "provider_overflow" if force else "budget", "messages_before": len(state.buffer),
+    stats = {"trigger": trigger, "messages_before": len(state.buffer),
              "evicted_messages": chosen.evicted, "context_tokens_before": before,
              "context_window": state.context_window}
     summary_row = await sync_to_async(persist.persist_compaction)(state, cut=chosen.cut, summary=summary, stats=stats)

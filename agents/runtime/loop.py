@@ -211,7 +211,9 @@ async def _step(state: RunState, model, pending_rows: list[Message], emit: Emitt
             break
         except LLMContextWindowExceededError as exc:
             # The provider counts differently than we estimate: compact and try again, a bounded number of times.
-            if attempt < MAX_OVERFLOW_RETRIES and not (stop := await compaction.compact(state, model, emit, force=True)):
+            if attempt < MAX_OVERFLOW_RETRIES and not (
+                stop := await compaction.compact(state, model, emit, trigger="provider_overflow")
+            ):
                 request = build_request(state, model.model, pending_rows)
                 continue
             return await _fail_step(state, step_id, exc, started)

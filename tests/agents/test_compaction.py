@@ -99,3 +99,27 @@ async def test_memory_too_large_for_the_window_stops_with_a_clear_reason(make_ag
     assert result.stop_reason == "context_window_overflow_in_system_prompt"
     assert "'human'" in result.error["message"] and "context_window_limit" in result.error["message"]
     assert fake_openai.requests == []
+
+
+async def test_summarize_on_request_shrinks_the_context_and_reports_it(make_agent, fake_openai):
+    from agents.runtime.errors import RunRefused
+    from agents.runtime.summarize import summarize_agent
+
+    agent = await sync_to_async(make_agent)()
+    with pytest.raises(RunRefused, match="Nothing to summarize"):
+        await summarize_agent(agent.id)
+    for turn in range(6):
+        fake_openai.script(Reply(text=f"answer {turn}"))
+        await run_agent(agent.id, input=f"question {turn}")
+    fake_openai.script(Reply(text="Six questions, six answers."))
+
+    result = await summarize_agent(agent.id)
+
+    assert result["summary"] == "Six questions, six answers."
+    assert result["num_messages_before"] == 13 and result["num_messages_after"] < 13
+    fresh = await Agent.objects.aget(pk=agent.pk)
+    assert len(fresh.message_ids) == result["num_messages_after"]
+    fake_openai.script(Reply(text="still here"))
+    after = await run_agent(agent.id, input="next")
+    assert "Six questions, six answers." in fake_openai.last_request["messages"][1]["content"]
+    assert after.stop_reason == "end_turn"

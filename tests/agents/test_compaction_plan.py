@@ -3,7 +3,7 @@
 import json
 
 from agents.models import Message
-from agents.runtime.compaction import Plan, _summary_body, chunks, plan, summary_text, transcript_lines
+from agents.runtime.compaction import Plan, summary_body, chunks, plan, summary_text, transcript_lines
 
 
 def msg(role, text="", calls=None, returns=None):
@@ -77,7 +77,7 @@ def test_chunks_respect_the_budget():
 def test_summary_message_round_trips():
     text = summary_text("The user is Ada.", hidden=7, stats={"evicted": 7})
     assert json.loads(text)["type"] == "system_alert" and "7 prior messages" in text
-    assert _summary_body(text) == "The user is Ada."
+    assert summary_body(text) == "The user is Ada."
 
 
 def test_the_byte_bound_never_undercounts():
