@@ -92,6 +92,11 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 
 REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    # Every API view needs a key unless it says otherwise; no key answers 401 with a Bearer challenge.
+    "DEFAULT_AUTHENTICATION_CLASSES": ["accounts.authentication.APIKeyAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # The reference's error body, {"detail": ...}, for every error, and JSON (never HTML) for unexpected ones.
+    "EXCEPTION_HANDLER": "accounts.api_errors.exception_handler",
 }
 
 # --- Model providers -----------------------------------------------------------------------------

@@ -1,0 +1,89 @@
+"""One error shape for the whole REST API, the reference's `{"detail": str}`, whatever went wrong.
+
+Installed as DRF's EXCEPTION_HANDLER. DRF's own handler already turns its exceptions (and Django's Http404 and
+PermissionDenied) into responses; this one fixes the body shape and status codes to match the reference, and
+answers anything else with a logged, generic 500 in JSON instead of Django's HTML error page.
+"""
+
+import logging
+
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.settings import api_settings
+from rest_framework.views import exception_handler as drf_exception_handler
+from rest_framework.views import set_rollback
+
+from accounts.authentication import MISSING_KEY_MESSAGE
+
+logger = logging.getLogger(__name__)
+
+UNKNOWN_ERROR_MESSAGE = "An unknown error occurred"
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, exceptions.NotAuthenticated) and exc.detail == exceptions.NotAuthenticated.default_detail:
+        # DRF raises it with its own wording from the permission check; ours tells the client what to send.
+        exc.detail = exceptions.ErrorDetail(MISSING_KEY_MESSAGE, code=exc.default_code)
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return _unknown_error(exc, context)
+    if isinstance(exc, (exceptions.ValidationError, exceptions.ParseError)):
+        # The reference (FastAPI) answers 422 to any request it cannot validate, malformed JSON included.
+        response.status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
+    response.data = _error_body(response.data)
+    return response
+
+
+def _error_body(data) -> dict:
+    # A dict that already has a "detail" was shaped on purpose (e.g. the reference's structured 409 for a
+    # pending approval); keep it. Anything else is field errors, summed up in one readable sentence.
+    if isinstance(data, dict) and "detail" in data:
+        return {key: _plain(value) for key, value in data.items()}
+    return {"detail": describe_errors(data), "errors": _plain(data)}
+
+
+def describe_errors(errors) -> str:
+    """DRF's structured errors as one sentence naming each field, e.g.
+    'Invalid request: name: This field is required. messages[0].role: "bot" is not a valid choice.'"""
+    parts = []
+    for path, message in _flatten(errors, ""):
+        message = message if message.endswith((".", "!", "?")) else message + "."
+        parts.append(f"{path}: {message}" if path else message)
+    return "Invalid request: " + (" ".join(parts) if parts else "the request is not valid.")
+
+
+def _flatten(errors, path: str):
+    if isinstance(errors, dict):
+        for key, value in errors.items():
+            if key == api_settings.NON_FIELD_ERRORS_KEY:
+                yield from _flatten(value, path)
+            else:
+                yield from _flatten(value, f"{path}.{key}" if path else str(key))
+    elif isinstance(errors, list):
+        # A list of strings is messages for one field; a list of dicts/lists is one entry per item (many=True),
+        # with empty entries for the items that were valid.
+        for index, value in enumerate(errors):
+            if isinstance(value, (dict, list)):
+                yield from _flatten(value, f"{path}[{index}]")
+            else:
+                yield path, str(value)
+    else:
+        yield path, str(errors)
+
+
+def _plain(value):
+    # ErrorDetail is a str subclass carrying a code; plain types keep the body free of DRF internals.
+    if isinstance(value, dict):
+        return {str(key): _plain(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    return str(value) if isinstance(value, str) else value
+
+
+def _unknown_error(exc, context) -> Response:
+    request = context.get("request")
+    where = f"{request.method} {request.path}" if request is not None else "an API view"
+    logger.error("Unhandled error in %s", where, exc_info=exc)
+    # DRF's handler does this for the errors it knows; an ATOMIC_REQUESTS transaction must not commit half a view.
+    set_rollback()
+    return Response({"detail": UNKNOWN_ERROR_MESSAGE}, status=status.HTTP_500_INTERNAL_SERVER_ERROR)
