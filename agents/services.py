@@ -13,7 +13,7 @@ from memory.models import Archive, Block
 from memory.services import EditActor
 from tools.builtin import BASE_TOOLS_BY_AGENT_TYPE, TERMINAL_BY_DEFAULT
 from tools.models import Tool
-from tools.rules import parse_rules
+from tools.rules import merge_approval_rule, parse_rules
 from tools.services import ensure_base_tools
 
 
@@ -126,6 +126,15 @@ def attach_block(agent: Agent, block: Block) -> None:
     agent.blocks.add(block)
 
 
+@transaction.atomic
+def attach_tool(agent: Agent, tool: Tool) -> None:
+    """Give the agent a tool; a tool that asks for approval by default gets the agent's requires_approval rule."""
+    agent.tools.add(tool)
+    if tool.default_requires_approval:
+        agent.tool_rules = merge_approval_rule(agent.tool_rules, tool.name, True)
+        agent.save(update_fields=["tool_rules", "updated_at"])
+
+
 def ensure_archive(agent: Agent) -> str:
     if agent.archive_id is None:
         archive = Archive.objects.create(organization_id=agent.organization_id, name=f"{agent.name} archive")
@@ -140,3 +149,69 @@ def attach_new_block(agent: Agent, label: str, value: str, actor: EditActor) -> 
     )
     attach_block(agent, block)
     return block.id
+
+
+# Fields of an agent that `update_agent` changes as given; the others below need checks first.
+_PLAIN_UPDATE_FIELDS = ("name", "description", "system", "tags", "metadata", "temperature", "max_tokens",
+                        "parallel_tool_calls", "context_window_limit", "embedding", "timezone",
+                        "message_buffer_autoclear", "secrets")
+
+
+def check_model_handle(model: str) -> None:
+    if "/" not in model:
+        raise AgentConfigError(f"Model '{model}' is not a handle: use 'provider/model', e.g. 'openai/{model}'.")
+
+
+@transaction.atomic
+def update_agent(agent: Agent, **fields) -> Agent:
+    """Change an agent's configuration (the API's PATCH). Only the fields passed change.
+
+    The system message is recompiled at once when the template or rules change, so the context overview and the
+    next run see the new prompt; block edits go through `memory.services` instead.
+    """
+    unknown = sorted(set(fields) - set(_PLAIN_UPDATE_FIELDS) - {"model", "tool_rules"})
+    if unknown:
+        raise AgentConfigError(f"Cannot update {', '.join(unknown)} of an agent.")
+    if "model" in fields:
+        check_model_handle(fields["model"])
+    if "tool_rules" in fields:
+        fields["tool_rules"] = fields["tool_rules"] or []
+        parse_rules(fields["tool_rules"])  # refuse malformed rules before storing them
+    for name in ("tags", "metadata", "secrets"):
+        if name in fields and fields[name] is None:
+            fields[name] = [] if name == "tags" else {}
+    for name, value in fields.items():
+        setattr(agent, name, value)
+    agent.save()
+    if {"system", "tool_rules"} & set(fields):
+        refresh_system_message(agent)
+    return agent
+
+
+def delete_agent(agent: Agent) -> None:
+    """Delete an agent with its messages, runs and steps. Its blocks and tools stay: they may be shared."""
+    agent.delete()
+
+
+def update_agent_block(agent: Agent, label: str, *, actor: EditActor, **fields) -> Block:
+    """Edit the agent's block with this label (the API's core-memory PATCH) through `memory.services`.
+
+    Label uniqueness among the agent's blocks is checked here because `memory` does not know agents.
+    """
+    block = agent_block(agent, label)
+    new_label = fields.get("label")
+    if new_label and new_label != label and agent.blocks.filter(label=new_label).exists():
+        raise AgentConfigError(f"Agent already has a memory block labelled '{new_label}'; labels are unique.")
+    return memory_services.update_block(block.id, actor=actor, **fields)
+
+
+class BlockLabelNotFound(LookupError):
+    def __init__(self, agent_id: str, label: str):
+        super().__init__(f"Block with label '{label}' not found for agent {agent_id}.")
+
+
+def agent_block(agent: Agent, label: str) -> Block:
+    block = agent.blocks.filter(label=label).first()
+    if block is None:
+        raise BlockLabelNotFound(agent.id, label)
+    return block

@@ -124,6 +124,8 @@ for _name in ("ollama", "vllm", "lmstudio", "openrouter", "together", "groq", "g
             "base_url": _base,
         }
 
+# Wall-clock limit for one custom tool call in its sandbox.
+TOOL_TIMEOUT_SECONDS = float(os.environ.get("LETTA_TOOL_TIMEOUT", "30"))
 LLM_MAX_RETRIES = int(os.environ.get("LETTA_LLM_MAX_RETRIES", "3"))
 LLM_TIMEOUT_SECONDS = float(os.environ.get("LETTA_LLM_TIMEOUT", "600"))
 DEFAULT_MODEL = os.environ.get("LETTA_DEFAULT_MODEL") or None

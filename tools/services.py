@@ -4,6 +4,7 @@ from django.db import transaction
 
 from tools.builtin import BUILTIN_TOOLS, NO_TRUNCATION, TOOL_TYPES, builtin_schema
 from tools.models import Tool
+from tools.schema import SchemaError, schema_from_source, validate_tool_name
 
 
 @transaction.atomic
@@ -33,3 +34,36 @@ def ensure_base_tools(organization_id: str, names: list[str] | None = None) -> l
             tool.save()
         tools.append(tool)
     return tools
+
+
+class ToolDefinitionError(ValueError):
+    """A tool that cannot be created as given; the message says what to fix."""
+
+
+@transaction.atomic
+def upsert_tool_from_source(*, organization_id: str, source_code: str, name: str | None = None,
+                            description: str | None = None, json_schema: dict | None = None,
+                            tags: list[str] | None = None, return_char_limit: int | None = None,
+                            default_requires_approval: bool = False, pip_requirements: list | None = None) -> Tool:
+    """Create a custom tool from Python source, or update the organization's tool of the same name. The JSON
+    schema comes from the function's signature and docstring unless one is given."""
+    try:
+        schema = json_schema or schema_from_source(source_code, name)
+        validate_tool_name(schema["name"])
+    except SchemaError as exc:
+        raise ToolDefinitionError(str(exc)) from exc
+    if name and schema["name"] != name:
+        raise ToolDefinitionError(f"The tool is named '{name}' but its schema names '{schema['name']}'.")
+    if schema["name"] in BUILTIN_TOOLS:
+        raise ToolDefinitionError(f"'{schema['name']}' is a built-in tool; choose another name for a custom tool.")
+    if description:
+        schema = {**schema, "description": description}
+    fields = {
+        "tool_type": Tool.Type.CUSTOM, "source_type": "python", "source_code": source_code, "json_schema": schema,
+        "description": schema.get("description", ""), "tags": tags or [],
+        "default_requires_approval": default_requires_approval, "pip_requirements": pip_requirements,
+    }
+    if return_char_limit is not None:
+        fields["return_char_limit"] = return_char_limit
+    tool, _ = Tool.objects.update_or_create(organization_id=organization_id, name=schema["name"], defaults=fields)
+    return tool

@@ -21,6 +21,7 @@ from agents.runtime.embeddings import prepare_embeddings
 from agents.runtime.emitter import Emitter, EventSink, Stop
 from agents.runtime.errors import InvalidApprovalError, NoPendingApprovalError, PendingApprovalError, RunRefused
 from agents.runtime.inputs import approvals_of, normalize, to_rows
+from agents.runtime.sandboxed import run_custom_tools
 from agents.runtime.persist import denied_return
 from agents.runtime.state import RunState, load_run_state
 from agents.runtime.system_message import refresh_system_message
@@ -229,6 +230,7 @@ async def _step(state: RunState, model, pending_rows: list[Message], emit: Emitt
     needs_approval = any(p.needs_approval for p in planned)
     if not needs_approval:
         await prepare_embeddings(state, planned)
+        await run_custom_tools(state, planned)
     assistant = _assistant_row(response, message_id)
     extra: list[Message] = []
     stop: Stop | None = None
@@ -327,7 +329,9 @@ def _as_tool_calls(message: Message) -> list[ToolCall]:
 
 async def _answer_approval(state: RunState, request: Message, approvals: list[dict], planned: list[PlannedCall],
                            decided: dict[str, dict], emit: Emitter) -> Stop | None:
-    await prepare_embeddings(state, [p for p in planned if p.call.id not in decided])
+    undecided = [p for p in planned if p.call.id not in decided]
+    await prepare_embeddings(state, undecided)
+    await run_custom_tools(state, undecided)
     response = Message(role=Message.Role.APPROVAL, approvals=approvals, approval_request_id=request.id,
                        approve=all(a.get("approve", True) is not False for a in approvals))
     outcome = await sync_to_async(persist.persist_approval_response)(

@@ -92,6 +92,9 @@ def _execute(state: RunState, planned: list[PlannedCall], step_id: str | None, o
     for item in planned:
         if decided and item.call.id in decided:
             ret = decided[item.call.id]
+        elif item.call.id in state.ran_outside:
+            ret = state.ran_outside[item.call.id]
+            outcome.executed.append(item.name)
         else:
             # Rules are checked again at run time: an earlier call of this same response may have changed them.
             if item.error is None and (problem := state.rules.check_call(item.name, state.tool_names())):

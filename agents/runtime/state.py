@@ -51,6 +51,8 @@ class RunState:
     ledger: TokenLedger | None = None
     # Vectors for the texts this step's archival calls need, computed before its transaction.
     embeddings: dict[str, list[float]] = field(default_factory=dict)
+    # Returns of this step's calls that ran outside its transaction (custom tools in their sandbox), by call id.
+    ran_outside: dict[str, dict] = field(default_factory=dict)
 
     @property
     def organization_id(self) -> str:
