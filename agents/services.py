@@ -193,14 +193,14 @@ def delete_agent(agent: Agent) -> None:
     agent.delete()
 
 
-def update_agent_block(agent: Agent, label: str, *, actor: EditActor, **fields) -> Block:
+def update_agent_block(agent: Agent, current_label: str, /, *, actor: EditActor, **fields) -> Block:
     """Edit the agent's block with this label (the API's core-memory PATCH) through `memory.services`.
 
     Label uniqueness among the agent's blocks is checked here because `memory` does not know agents.
     """
-    block = agent_block(agent, label)
+    block = agent_block(agent, current_label)
     new_label = fields.get("label")
-    if new_label and new_label != label and agent.blocks.filter(label=new_label).exists():
+    if new_label and new_label != current_label and agent.blocks.filter(label=new_label).exists():
         raise AgentConfigError(f"Agent already has a memory block labelled '{new_label}'; labels are unique.")
     return memory_services.update_block(block.id, actor=actor, **fields)
 

@@ -1,5 +1,6 @@
 from django.urls import include, path
 
 urlpatterns = [
-    path("", include("agents.urls")),
+    path("", include("agents.urls")),  # pages and /v1/health/ (unauthenticated), matched first
+    path("v1/", include("agents.api.urls")),
 ]

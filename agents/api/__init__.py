@@ -1,0 +1,1 @@
+"""The Letta-v1-compatible REST API for agents, their core memory, messages and runs."""

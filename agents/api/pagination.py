@@ -1,0 +1,40 @@
+"""Keyset pagination with object-id cursors, as the reference pages every list.
+
+`after`/`before` are relative to the requested order (the SDK's auto-pager sends `after=<last item id>` whatever
+the order), so in `desc` order `after` means older. Keyset rather than offset: a page costs the same at any depth
+and stays stable while new rows arrive.
+"""
+
+from django.db.models import Q, QuerySet
+
+
+def _beyond(fields: tuple[str, ...], values: tuple, greater: bool) -> Q:
+    """Rows strictly beyond `values` in the lexicographic order of `fields` (greater or smaller)."""
+    op = "gt" if greater else "lt"
+    condition = Q()
+    for index, name in enumerate(fields):
+        step = Q(**{f"{name}__{op}": values[index]})
+        for earlier, value in zip(fields[:index], values[:index]):
+            step &= Q(**{earlier: value})
+        condition |= step
+    return condition
+
+
+def keyset_page(queryset: QuerySet, *, fields: tuple[str, ...], after: tuple | None, before: tuple | None,
+                order: str, limit: int) -> list:
+    """One page of `queryset` in `order`, strictly between the cursor rows' keys (given as value tuples).
+
+    With only `before`, the page is the `limit` rows nearest to it, still returned in `order`.
+    """
+    ascending = order == "asc"
+    if after is not None:
+        queryset = queryset.filter(_beyond(fields, after, greater=ascending))
+    if before is not None:
+        queryset = queryset.filter(_beyond(fields, before, greater=not ascending))
+    forward = [name if ascending else f"-{name}" for name in fields]
+    if before is not None and after is None:
+        backward = [name[1:] if name.startswith("-") else f"-{name}" for name in forward]
+        rows = list(queryset.order_by(*backward)[:limit])
+        rows.reverse()
+        return rows
+    return list(queryset.order_by(*forward)[:limit])

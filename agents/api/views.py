@@ -1,0 +1,223 @@
+"""Agents API views (DRF, sync): parse, call one service or selector, render.
+
+Every query is scoped to the key's organization; a foreign or unknown id answers 404, never 403. The routes
+that run the agent loop (send, summarize) are async Django views in `agents.api.run_views`.
+"""
+
+from rest_framework import status
+from rest_framework.exceptions import APIException, NotFound
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.api import organization_of
+from agents import services
+from agents.api import serializers as s
+from agents.api.pagination import keyset_page
+from agents.context_window import context_overview
+from agents.letta_messages import to_letta_messages
+from agents.models import Agent, Message, Run
+from agents.runtime.runs import request_cancel
+from memory.services import EditActor, MemoryEditError
+
+
+class BadRequest(APIException):
+    """A request the server understood but cannot honour (the reference's 400), e.g. a block over its limit."""
+
+    status_code = status.HTTP_400_BAD_REQUEST
+
+
+class Conflict(APIException):
+    status_code = status.HTTP_409_CONFLICT
+
+
+def agent_not_found(agent_id: str) -> NotFound:
+    # Same words as agents.runtime.errors.AgentNotFound, so the sync and async routes answer alike.
+    return NotFound(f"Agent {agent_id} not found.")
+
+
+def get_agent(request, agent_id: str, *, with_relations: bool = False) -> Agent:
+    agents = Agent.objects.filter(organization_id=organization_of(request))
+    if with_relations:
+        agents = agents.prefetch_related("blocks", "tools")
+    agent = agents.filter(pk=agent_id).first()
+    if agent is None:
+        raise agent_not_found(agent_id)
+    return agent
+
+
+def validated(serializer_class, data):
+    serializer = serializer_class(data=data)
+    serializer.is_valid(raise_exception=True)  # 422 through the project's exception handler
+    return serializer.validated_data
+
+
+def _actor(request) -> EditActor:
+    return EditActor.api(getattr(request.user, "api_key_id", None))
+
+
+def _cursor(queryset, cursor_id: str | None, fields: tuple[str, ...], what: str):
+    """The key values of the cursor row, looked up inside the caller's (organization-scoped) queryset."""
+    if not cursor_id:
+        return None
+    values = queryset.filter(id=cursor_id).values_list(*fields).first()
+    if values is None:
+        raise NotFound(f"{what} {cursor_id} not found (used as a pagination cursor).")
+    return values
+
+
+def _includes(request) -> set[str]:
+    return set(request.query_params.getlist("include")) | set(request.query_params.getlist("include_relationships"))
+
+
+class AgentListView(APIView):
+    """`GET /v1/agents/` (filters, cursors) and `POST /v1/agents/` (CreateAgent)."""
+
+    def get(self, request):
+        query = validated(s.AgentListQuerySerializer, request.query_params)
+        agents = Agent.objects.filter(organization_id=organization_of(request))
+        if query.get("name"):
+            agents = agents.filter(name=query["name"])
+        if query.get("query_text"):
+            agents = agents.filter(name__icontains=query["query_text"])
+        tags = set(request.query_params.getlist("tags"))
+        if tags:
+            # JSON containment has no SQLite lookup; match tags in Python over (id, tags) pairs only.
+            match = tags.issubset if query["match_all_tags"] else tags.intersection
+            ids = [pk for pk, agent_tags in agents.values_list("id", "tags") if match(set(agent_tags or []))]
+            agents = agents.filter(id__in=ids)
+        fields = ("created_at", "id")
+        page = keyset_page(
+            agents.prefetch_related("blocks", "tools"), fields=fields,
+            after=_cursor(agents, query.get("after"), fields, "Agent"),
+            before=_cursor(agents, query.get("before"), fields, "Agent"),
+            order=query["order"], limit=query.get("limit", 50),
+        )
+        include_secrets = "agent.secrets" in _includes(request)
+        return Response([s.agent_state(a, include_secrets=include_secrets) for a in page])
+
+    def post(self, request):
+        data = validated(s.CreateAgentSerializer, request.data)
+        fields = {k: v for k, v in data.items() if v is not None}
+        fields.setdefault("name", _default_name())
+        try:
+            agent = services.create_agent(organization_id=organization_of(request), actor=_actor(request), **fields)
+        except (ValueError, MemoryEditError) as exc:
+            raise BadRequest(str(exc)) from exc
+        return Response(s.agent_state(get_agent(request, agent.id, with_relations=True)))
+
+
+def _default_name() -> str:
+    # Letta names unnamed agents; a readable unique-enough name beats a validation error.
+    from accounts.ids import new_id
+
+    return "agent-" + new_id("x").split("-")[1][:8]
+
+
+class AgentDetailView(APIView):
+    def get(self, request, agent_id):
+        agent = get_agent(request, agent_id, with_relations=True)
+        return Response(s.agent_state(agent, include_secrets="agent.secrets" in _includes(request)))
+
+    def patch(self, request, agent_id):
+        agent = get_agent(request, agent_id)
+        data = validated(s.UpdateAgentSerializer, request.data)
+        try:
+            services.update_agent(agent, **data)
+        except ValueError as exc:
+            raise BadRequest(str(exc)) from exc
+        return Response(s.agent_state(get_agent(request, agent_id, with_relations=True)))
+
+    def delete(self, request, agent_id):
+        services.delete_agent(get_agent(request, agent_id))
+        return Response(None, status=status.HTTP_200_OK)
+
+
+class AgentBlockListView(APIView):
+    def get(self, request, agent_id):
+        agent = get_agent(request, agent_id)
+        query = validated(s.ListQuerySerializer, request.query_params)
+        blocks = agent.blocks.all()
+        fields = ("created_at", "id")
+        # Paged like every list: the SDK's auto-pager asks again with `after=<last id>` until a page is empty.
+        page = keyset_page(
+            blocks, fields=fields,
+            after=_cursor(blocks, query.get("after"), fields, "Block"),
+            before=_cursor(blocks, query.get("before"), fields, "Block"),
+            order=query["order"], limit=query.get("limit", 100),
+        )
+        return Response([s.block_data(b) for b in page])
+
+
+class AgentBlockDetailView(APIView):
+    def get(self, request, agent_id, label):
+        agent = get_agent(request, agent_id)
+        try:
+            return Response(s.block_data(services.agent_block(agent, label)))
+        except services.BlockLabelNotFound as exc:
+            raise NotFound(str(exc)) from exc
+
+    def patch(self, request, agent_id, label):
+        agent = get_agent(request, agent_id)
+        data = validated(s.BlockUpdateSerializer, request.data)
+        try:
+            block = services.update_agent_block(agent, label, actor=_actor(request), **data)
+        except services.BlockLabelNotFound as exc:
+            raise NotFound(str(exc)) from exc
+        except (ValueError, MemoryEditError) as exc:
+            raise BadRequest(str(exc)) from exc
+        return Response(s.block_data(block))
+
+
+class AgentMessageListView(APIView):
+    """`GET /v1/agents/{id}/messages`: stored history as LettaMessages, paged by stored message."""
+
+    def get(self, request, agent_id):
+        agent = get_agent(request, agent_id)
+        query = validated(s.MessageListQuerySerializer, request.query_params)
+        messages = Message.objects.filter(agent=agent)
+        if query["include_err"] is False:
+            messages = messages.exclude(is_err=True)
+        fields = ("sequence_id",)
+        # The limit counts stored messages; each fans out into all its parts, so a cursor (a stored message's
+        # id, shared by its parts) never splits one message across pages.
+        rows = keyset_page(
+            messages, fields=fields,
+            after=_cursor(messages, query.get("after"), fields, "Message"),
+            before=_cursor(messages, query.get("before"), fields, "Message"),
+            order=query["order"], limit=query.get("limit", 100),
+        )
+        wanted = set(request.query_params.getlist("include_return_message_types"))
+        out = []
+        for row in rows:
+            parts = [{**part, "seq_id": row.sequence_id} for part in to_letta_messages(row)]
+            out.extend(parts if query["order"] == "asc" else reversed(parts))
+        if wanted:
+            out = [m for m in out if m["message_type"] in wanted]
+        return Response(out)
+
+
+class CancelView(APIView):
+    """`POST /v1/agents/{id}/messages/cancel` `{run_ids?}` -> `{run_id: "cancelled"}`."""
+
+    def post(self, request, agent_id):
+        agent = get_agent(request, agent_id)
+        run_ids = request.data.get("run_ids") if isinstance(request.data, dict) else None
+        if run_ids is not None and not (isinstance(run_ids, list) and all(isinstance(r, str) for r in run_ids)):
+            raise BadRequest("run_ids must be a list of run ids.")
+        cancelled = request_cancel(agent.id, run_ids or None)
+        if not cancelled:
+            raise Conflict(f"Agent {agent.id} has no active run to cancel.")
+        return Response(cancelled)
+
+
+class ContextView(APIView):
+    def get(self, request, agent_id):
+        return Response(context_overview(get_agent(request, agent_id)))
+
+
+class RunDetailView(APIView):
+    def get(self, request, run_id):
+        run = Run.objects.filter(organization_id=organization_of(request), pk=run_id).first()
+        if run is None:
+            raise NotFound(f"Run {run_id} not found.")
+        return Response(s.run_data(run))

@@ -1,0 +1,78 @@
+"""A real ASGI server (daphne, in a subprocess) serving the project against pytest's test database.
+
+A subprocess rather than a thread: Twisted's reactor runs once per process and wants the main thread. The
+process gets what it must share with the tests through the environment: the test database file (tests using it
+need `transaction=True`, so their writes are committed and visible) and the fake provider's URL.
+"""
+
+import ctypes
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _die_with_parent() -> None:
+    # If pytest is killed (a CI timeout), fixture teardown never runs; the kernel then ends the server too
+    # instead of leaving it holding the test database open (Linux only; elsewhere teardown has to do).
+    if sys.platform == "linux":
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
+class LiveServer:
+    def __init__(self, database: str, env: dict[str, str]):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        environment = {**os.environ, "DJANGO_SETTINGS_MODULE": "letta_project.settings",
+                       "LETTA_SQLITE_PATH": str(database), "LETTA_LOG_LEVEL": "WARNING", **env}
+        # A file, not a pipe: nobody reads a pipe while tests run, and a full one would block the server's logging.
+        self.log = tempfile.TemporaryFile()
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.port), "letta_project.asgi:application"],
+            cwd=ROOT, env=environment, stdout=self.log, stderr=subprocess.STDOUT,
+            preexec_fn=_die_with_parent,
+        )
+        self._wait_until_up()
+
+    def _wait_until_up(self, timeout: float = 60.0) -> None:
+        # A start-up deadline, not a timing assertion: it only bounds how long a broken start can hang the suite.
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"daphne exited: {self.output()[-2000:]}")
+            try:
+                if httpx.get(f"{self.url}/v1/health/", timeout=1).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.05)
+        self.close()
+        raise RuntimeError("daphne did not answer /v1/health/ in time")
+
+    def output(self) -> str:
+        self.log.seek(0)
+        return self.log.read().decode(errors="replace")
+
+    def close(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.log.close()
