@@ -89,3 +89,11 @@ def test_the_byte_bound_never_undercounts():
         message.id = f"message-{index}"
     exact = ledger.request(messages, [])
     assert ledger.fits(messages, [], exact) and not ledger.fits(messages, [], exact - 1)
+
+
+def test_a_pending_approval_is_never_evicted():
+    buffer = conversation(6) + [msg("user", "please delete the file"), msg("approval", calls=call("rm", "c-last"))]
+    chosen = plan(buffer, [10] * len(buffer), window=40)
+    kept = buffer[chosen.cut:]
+    assert kept[-1].role == "approval" and kept[-1].tool_calls[0]["id"] == "c-last"
+    assert kept[0].text == "please delete the file"
