@@ -1,0 +1,2 @@
+class AgentFileError(ValueError):
+    """The agent file cannot be imported as it is; the message names the entity and field and says what to fix."""
