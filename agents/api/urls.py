@@ -8,16 +8,14 @@ else under /v1 answers a JSON 404, so a client never gets an HTML error page.
 from django.http import JsonResponse
 from django.urls import re_path
 
-from agents.api import run_views, views
+from agents.api import agent_file_views, run_views, views
 
 AGENT = r"^agents/(?P<agent_id>[^/]+)"
 
 # Reference route families not implemented yet (more specific agent sub-routes first).
 NOT_IMPLEMENTED = [
-    (r"^agents/import", "Agent file import (/v1/agents/import)"),
     (r"^agents/count", "Agent count (/v1/agents/count)"),
     (AGENT + r"/messages/async", "Background runs (/v1/agents/{id}/messages/async)"),
-    (AGENT + r"/export", "Agent file export (/v1/agents/{id}/export)"),
     (AGENT + r"/core-memory/blocks/(attach|detach)/", "Attaching blocks (/v1/agents/{id}/core-memory/blocks/attach)"),
     (AGENT + r"/tools", "Agent tools (/v1/agents/{id}/tools)"),
     (AGENT + r"/(archival-memory|passages)", "Archival memory (/v1/agents/{id}/archival-memory)"),
@@ -48,6 +46,8 @@ def not_found(request, path=""):
 
 urlpatterns = [
     re_path(r"^agents[/]?$", views.AgentListView.as_view(), name="api-agents"),
+    re_path(r"^agents/import[/]?$", agent_file_views.AgentImportView.as_view(), name="api-agent-import"),
+    re_path(AGENT + r"/export[/]?$", agent_file_views.AgentExportView.as_view(), name="api-agent-export"),
     re_path(AGENT + r"[/]?$", views.AgentDetailView.as_view(), name="api-agent"),
     re_path(AGENT + r"/core-memory/blocks[/]?$", views.AgentBlockListView.as_view(), name="api-agent-blocks"),
     re_path(AGENT + r"/core-memory/blocks/(?P<label>(?!attach/|detach/)[^/]+)[/]?$",

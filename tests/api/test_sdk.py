@@ -144,3 +144,39 @@ def test_keys_and_organizations(client, letta_server, fake_openai):
     with pytest.raises(NotFoundError):
         outsider.agents.messages.create(agent.id, input="hi")
     assert fake_openai.requests == []
+
+
+def test_export_an_agent_and_import_it_back(client, fake_openai):
+    agent = create_agent(client)
+    fake_openai.script(Reply(tool_calls=[("memory_insert", {"label": "human", "new_string": "Likes oolong"})]),
+                       Reply(text="Noted."))
+    client.agents.messages.create(agent_id=agent.id, input="I like oolong tea")
+
+    exported = client.agents.export_file(agent.id)
+    imported = client.agents.import_file(file=("agent.af", exported.encode()), name="tea-lover-copy")
+
+    (copy_id,) = imported.agent_ids
+    copy = client.agents.retrieve(copy_id)
+    assert copy.name == "tea-lover-copy" and copy.id != agent.id
+    assert "Likes oolong" in client.agents.blocks.retrieve("human", agent_id=copy_id).value
+    history = [m.message_type for m in client.agents.messages.list(copy_id, order="asc")]
+    assert history[-3:] == ["tool_call_message", "tool_return_message", "assistant_message"]
+
+
+def test_import_a_file_written_by_letta(client, fake_openai):
+    from pathlib import Path
+
+    fixture = Path(settings.BASE_DIR).parent / "shared" / "fixtures" / "agent-files" / "customer_service.af"
+    imported = client.agents.import_file(file=("customer_service.af", fixture.read_bytes()), model=MODEL)
+
+    (agent_id,) = imported.agent_ids
+    fake_openai.script(Reply(text="How can I help with your order?"))
+    reply = client.agents.messages.create(agent_id=agent_id, input="Hi, where is my order?")
+    assert reply.messages[-1].content == "How can I help with your order?"
+
+
+def test_a_broken_agent_file_is_refused_with_a_reason(client):
+    from letta_client import BadRequestError
+
+    with pytest.raises(BadRequestError, match="agents"):
+        client.agents.import_file(file=("broken.af", b'{"blocks": []}'))

@@ -1,0 +1,62 @@
+"""Agent files over HTTP: `GET /v1/agents/{id}/export` and `POST /v1/agents/import` (multipart `file`)."""
+
+import json
+
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.api import organization_of
+from agents.agent_file import AgentFileError, export_agent, import_agent
+from agents.api.views import BadRequest, get_agent
+
+
+def _flag(data, name: str, default: bool) -> bool:
+    value = data.get(name)
+    if value is None or value == "":
+        return default
+    return str(value).strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _first(data, *names: str) -> str | None:
+    return next((data[n] for n in names if data.get(n)), None)
+
+
+class AgentExportView(APIView):
+    def get(self, request, agent_id: str):
+        agent = get_agent(request, agent_id)
+        exported = export_agent(agent)
+        if _flag(request.query_params, "scrub_messages", False):
+            for entry in exported["agents"]:
+                entry["messages"], entry["in_context_message_ids"] = [], []
+        return Response(exported)
+
+
+class AgentImportView(APIView):
+    parser_classes = [MultiPartParser, FormParser]
+
+    def post(self, request):
+        upload = request.FILES.get("file")
+        if upload is None:
+            raise BadRequest("Send the agent file as multipart form field 'file'.")
+        data = request.data
+        raw_secrets = _first(data, "secrets", "env_vars_json") or "{}"
+        try:
+            secrets = json.loads(raw_secrets)
+        except ValueError as exc:
+            raise BadRequest(f"'secrets' must be a JSON object of names to values ({exc}).") from exc
+        try:
+            result = import_agent(
+                upload.read(),
+                organization_id=organization_of(request),
+                name=_first(data, "name", "override_name"),
+                model=_first(data, "model", "override_model_handle"),
+                embedding=_first(data, "embedding", "override_embedding_handle"),
+                strip_messages=_flag(data, "strip_messages", False),
+                override_existing_tools=_flag(data, "override_existing_tools", True),
+                append_copy_suffix=_flag(data, "append_copy_suffix", True),
+                secrets=secrets,
+            )
+        except AgentFileError as exc:
+            raise BadRequest(str(exc)) from exc
+        return Response(result.as_dict())
