@@ -16,15 +16,16 @@ from rest_framework.exceptions import APIException, NotAuthenticated, Validation
 
 from accounts.api_errors import describe_errors
 from accounts.authentication import MISSING_KEY_MESSAGE, APIKeyAuthentication
+from agents.api import streaming
 from agents.api.serializers import LettaRequestSerializer
 from agents.api.views import AgentMessageListView
 from agents.runtime.errors import RunRefused
 from agents.runtime.loop import run_agent
 from agents.runtime.summarize import summarize_agent
 
-STREAMING_NOT_IMPLEMENTED = (
-    "Streaming responses (streaming=true, /messages/stream) are not implemented by this server yet; "
-    "send without streaming to get the whole LettaResponse as JSON."
+BACKGROUND_NOT_IMPLEMENTED = (
+    "Background streaming (background=true) is not implemented by this server yet; stream without it "
+    "(the run still finishes if the client disconnects)."
 )
 _list_messages = AgentMessageListView.as_view()
 
@@ -68,22 +69,33 @@ async def _authenticated_body(request) -> tuple[str, dict]:
     return organization_id, body
 
 
-@csrf_exempt
-async def agent_messages(request, agent_id: str):
-    """`GET` lists the history (the DRF view), `POST` sends a LettaRequest and answers the LettaResponse."""
-    if request.method == "GET":
-        return await sync_to_async(_list_messages)(request, agent_id=agent_id)
+def _streaming_flags(body: dict, *, stream_route: bool) -> None:
+    """`include_pings` is a streaming-only flag the serializer does not know: refuse it without streaming (422,
+    like `stream_tokens` and `background`). `/messages/stream` always streams."""
+    if stream_route:
+        body["streaming"] = True
+    elif not body.get("streaming") and body.get("include_pings") is not None:
+        raise ValidationError("include_pings needs streaming=true.")
+    if body.get("include_pings") is not None and not isinstance(body["include_pings"], bool):
+        raise ValidationError({"include_pings": "Must be a boolean."})
+
+
+async def _send(request, agent_id: str, *, stream_route: bool):
     if request.method != "POST":
         return _error(405, f'Method "{request.method}" not allowed.')
     try:
         organization_id, body = await _authenticated_body(request)
+        _streaming_flags(body, stream_route=stream_route)
         serializer = LettaRequestSerializer(data=body)
         serializer.is_valid(raise_exception=True)
     except APIException as exc:
         return _api_error(exc)
     data = serializer.validated_data
+    wanted = data.get("include_return_message_types")
     if data["streaming"]:
-        return _error(501, STREAMING_NOT_IMPLEMENTED)
+        if data["background"]:
+            return _error(501, BACKGROUND_NOT_IMPLEMENTED)
+        return await _stream(agent_id, organization_id, data, include_pings=body.get("include_pings", True))
     try:
         result = await run_agent(
             agent_id, data.get("messages"), input=data.get("input"), organization_id=organization_id,
@@ -92,9 +104,42 @@ async def agent_messages(request, agent_id: str):
     except RunRefused as exc:
         return _refused(exc)
     response = result.response()
-    if wanted := data.get("include_return_message_types"):
+    if wanted:
         response["messages"] = [m for m in response["messages"] if m["message_type"] in wanted]
     return JsonResponse(response)
+
+
+async def _stream(agent_id: str, organization_id: str, data: dict, *, include_pings: bool):
+    """Start the run in its own task; answer a JSON error if it is refused before its first event, else SSE."""
+    run = streaming.StreamedRun(lambda on_event: run_agent(
+        agent_id, data.get("messages"), input=data.get("input"), organization_id=organization_id,
+        max_steps=data["max_steps"], client_tools=data.get("client_tools"), stream_tokens=data["stream_tokens"],
+        on_event=on_event,
+    ))
+    try:
+        first = await run.first(streaming.FIRST_EVENT_WAIT)
+    except RunRefused as exc:
+        return _refused(exc)
+    except APIException as exc:
+        return _api_error(exc)
+    return streaming.sse_response(
+        run.events(first, include_pings=include_pings, wanted=data.get("include_return_message_types"))
+    )
+
+
+@csrf_exempt
+async def agent_messages(request, agent_id: str):
+    """`GET` lists the history (the DRF view), `POST` sends a LettaRequest and answers the LettaResponse, or
+    server-sent events with `streaming=true`."""
+    if request.method == "GET":
+        return await sync_to_async(_list_messages)(request, agent_id=agent_id)
+    return await _send(request, agent_id, stream_route=False)
+
+
+@csrf_exempt
+async def agent_messages_stream(request, agent_id: str):
+    """`POST /v1/agents/{id}/messages/stream`: the same send, always answered as server-sent events."""
+    return await _send(request, agent_id, stream_route=True)
 
 
 @csrf_exempt
@@ -111,12 +156,3 @@ async def summarize(request, agent_id: str):
         return JsonResponse(await summarize_agent(agent_id, organization_id))
     except RunRefused as exc:
         return _refused(exc)
-
-
-@csrf_exempt
-async def streaming_not_implemented(request, agent_id: str):
-    try:
-        await sync_to_async(_organization)(request)
-    except APIException as exc:
-        return _api_error(exc)
-    return _error(501, STREAMING_NOT_IMPLEMENTED)

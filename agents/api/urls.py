@@ -53,7 +53,7 @@ urlpatterns = [
     re_path(AGENT + r"/core-memory/blocks/(?P<label>(?!attach/|detach/)[^/]+)[/]?$",
             views.AgentBlockDetailView.as_view(), name="api-agent-block"),
     re_path(AGENT + r"/messages[/]?$", run_views.agent_messages, name="api-agent-messages"),
-    re_path(AGENT + r"/messages/stream[/]?$", run_views.streaming_not_implemented, name="api-agent-stream"),
+    re_path(AGENT + r"/messages/stream[/]?$", run_views.agent_messages_stream, name="api-agent-stream"),
     re_path(AGENT + r"/messages/cancel[/]?$", views.CancelView.as_view(), name="api-agent-cancel"),
     re_path(AGENT + r"/context[/]?$", views.ContextView.as_view(), name="api-agent-context"),
     re_path(AGENT + r"/summarize[/]?$", run_views.summarize, name="api-agent-summarize"),

@@ -143,7 +143,7 @@ def test_send_message_validation(api, make_agent):
     assert response.status_code == 422
     response = api.post(url, {"messages": [{"role": "bot", "content": "x"}]}, content_type="application/json")
     assert response.status_code == 400 and "bot" in response.json()["detail"]
-    response = api.post(url, {"input": "hi", "streaming": True}, content_type="application/json")
+    response = api.post(url, {"input": "hi", "streaming": True, "background": True}, content_type="application/json")
     assert response.status_code == 501 and "not implemented" in response.json()["detail"]
 
 
