@@ -8,7 +8,7 @@ else under /v1 answers a JSON 404, so a client never gets an HTML error page.
 from django.http import JsonResponse
 from django.urls import re_path
 
-from agents.api import agent_file_views, run_views, views
+from agents.api import agent_file_views, run_views, tool_views, views
 
 AGENT = r"^agents/(?P<agent_id>[^/]+)"
 
@@ -17,7 +17,7 @@ NOT_IMPLEMENTED = [
     (r"^agents/count", "Agent count (/v1/agents/count)"),
     (AGENT + r"/messages/async", "Background runs (/v1/agents/{id}/messages/async)"),
     (AGENT + r"/core-memory/blocks/(attach|detach)/", "Attaching blocks (/v1/agents/{id}/core-memory/blocks/attach)"),
-    (AGENT + r"/tools", "Agent tools (/v1/agents/{id}/tools)"),
+    (AGENT + r"/tools/[^/]+/run", "Running a tool directly (/v1/agents/{id}/tools/{name}/run)"),
     (AGENT + r"/(archival-memory|passages)", "Archival memory (/v1/agents/{id}/archival-memory)"),
     (AGENT + r"/reset-messages", "Resetting messages (/v1/agents/{id}/reset-messages)"),
     (AGENT + r"/recompile", "Recompiling (/v1/agents/{id}/recompile)"),
@@ -25,8 +25,9 @@ NOT_IMPLEMENTED = [
     (AGENT + r"/messages/(?!cancel)[^/]+", "Single-message routes (/v1/agents/{id}/messages/{message_id})"),
     (r"^runs/[^/]+/", "Run sub-resources (/v1/runs/{id}/messages, steps, usage, stream)"),
     (r"^runs[/]?$", "Listing runs (/v1/runs/)"),
+    (r"^tools/", "That tool route (/v1/tools/run, /v1/tools/add-base-tools, ...)"),
 ]
-for family in ("blocks", "tools", "mcp-servers", "folders", "sources", "identities", "groups", "archives", "steps",
+for family in ("blocks", "mcp-servers", "folders", "sources", "identities", "groups", "archives", "steps",
                "models", "providers", "conversations", "tags", "templates", "messages", "passages",
                "access-tokens", "environments"):
     NOT_IMPLEMENTED.append((rf"^{family}(/|$)", f"/v1/{family}"))
@@ -58,6 +59,13 @@ urlpatterns = [
     re_path(AGENT + r"/context[/]?$", views.ContextView.as_view(), name="api-agent-context"),
     re_path(AGENT + r"/summarize[/]?$", run_views.summarize, name="api-agent-summarize"),
     re_path(r"^runs/(?P<run_id>[^/]+)[/]?$", views.RunDetailView.as_view(), name="api-run"),
+    re_path(r"^tools[/]?$", tool_views.ToolListView.as_view(), name="api-tools"),
+    re_path(r"^tools/(?P<tool_id>tool-[^/]+)[/]?$", tool_views.ToolDetailView.as_view(), name="api-tool"),
+    re_path(AGENT + r"/tools[/]?$", tool_views.AgentToolListView.as_view(), name="api-agent-tools"),
+    re_path(AGENT + r"/tools/(?P<action>attach|detach)/(?P<tool_id>[^/]+)[/]?$",
+            tool_views.AgentToolAttachView.as_view(), name="api-agent-tool-attach"),
+    re_path(AGENT + r"/tools/approval/(?P<tool_name>[^/]+)[/]?$", tool_views.AgentToolApprovalView.as_view(),
+            name="api-agent-tool-approval"),
     *[re_path(pattern, _not_implemented(what)) for pattern, what in NOT_IMPLEMENTED],
     re_path(r"^(?P<path>.*)$", not_found),
 ]

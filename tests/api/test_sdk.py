@@ -180,3 +180,59 @@ def test_a_broken_agent_file_is_refused_with_a_reason(client):
 
     with pytest.raises(BadRequestError, match="agents"):
         client.agents.import_file(file=("broken.af", b'{"blocks": []}'))
+
+
+LOOKUP = '''
+def lookup_order(order_id: str) -> str:
+    """Look up an order's status.
+
+    Args:
+        order_id: The order number, e.g. "A-17".
+    """
+    return f"Order {order_id} shipped yesterday."
+'''
+
+
+def test_a_custom_tool_created_from_source_is_called_by_the_agent(client, fake_openai):
+    agent = create_agent(client)
+    tool = client.tools.create(source_code=LOOKUP)
+    assert tool.name == "lookup_order" and tool.json_schema["parameters"]["required"] == ["order_id"]
+    assert [t.name for t in client.tools.list(name="lookup_order")] == ["lookup_order"]
+    client.agents.tools.attach(tool.id, agent_id=agent.id)
+    assert "lookup_order" in [t.name for t in client.agents.tools.list(agent.id)]
+
+    fake_openai.script(Reply(tool_calls=[("lookup_order", {"order_id": "A-17"})]), Reply(text="It shipped."))
+    reply = client.agents.messages.create(agent_id=agent.id, input="Where is order A-17?")
+
+    returned = next(m for m in reply.messages if m.message_type == "tool_return_message")
+    assert returned.status == "success" and returned.tool_return == "Order A-17 shipped yesterday."
+    offered = [t["function"]["name"] for t in fake_openai.requests[0]["tools"]]
+    assert "lookup_order" in offered
+
+
+def test_per_agent_approval_then_approve_and_detach(client, fake_openai):
+    agent = create_agent(client)
+    tool = client.tools.upsert(source_code=LOOKUP)
+    client.agents.tools.attach(tool.id, agent_id=agent.id)
+    client.agents.tools.update_approval("lookup_order", agent_id=agent.id, body_requires_approval=True)
+
+    fake_openai.script(Reply(tool_calls=[("lookup_order", {"order_id": "B-2"})]))
+    first = client.agents.messages.create(agent_id=agent.id, input="Where is B-2?")
+    assert first.stop_reason.stop_reason == "requires_approval"
+    call_id = first.messages[-1].tool_call.tool_call_id
+
+    fake_openai.script(Reply(text="Shipped."))
+    second = client.agents.messages.create(agent_id=agent.id, messages=[
+        {"type": "approval", "approvals": [{"type": "approval", "tool_call_id": call_id, "approve": True}]}])
+    returned = next(m for m in second.messages if m.message_type == "tool_return_message")
+    assert returned.tool_return == "Order B-2 shipped yesterday."
+
+    client.agents.tools.detach(tool.id, agent_id=agent.id)
+    assert "lookup_order" not in [t.name for t in client.agents.tools.list(agent.id)]
+
+
+def test_tool_source_with_a_mistake_is_refused_with_the_reason(client):
+    from letta_client import BadRequestError
+
+    with pytest.raises(BadRequestError, match="docstring"):
+        client.tools.create(source_code="def f(x: int) -> int:\n    return x\n")

@@ -1,0 +1,136 @@
+"""Tools over HTTP: `/v1/tools` (custom tools from Python source) and an agent's tools
+(`/v1/agents/{id}/tools`, attach, detach, per-agent approval)."""
+
+from django.db import transaction
+from rest_framework import serializers
+from rest_framework.exceptions import NotFound
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.api import organization_of
+from agents import services
+from agents.api import serializers as s
+from agents.api.pagination import keyset_page
+from agents.api.views import BadRequest, _cursor, get_agent, validated
+from tools.models import Tool
+from tools.rules import merge_approval_rule
+from tools.schema import SchemaError, schema_from_source
+from tools.services import ToolDefinitionError, upsert_tool_from_source
+
+
+class ToolCreateSerializer(serializers.Serializer):
+    source_code = serializers.CharField()
+    description = serializers.CharField(required=False, allow_null=True, allow_blank=True)
+    json_schema = serializers.DictField(required=False, allow_null=True)
+    tags = serializers.ListField(child=serializers.CharField(), required=False, allow_null=True)
+    return_char_limit = serializers.IntegerField(required=False, min_value=1, max_value=1_000_000)
+    default_requires_approval = serializers.BooleanField(required=False, allow_null=True)
+    pip_requirements = serializers.ListField(required=False, allow_null=True)
+    source_type = serializers.ChoiceField(choices=["python"], required=False)
+
+
+class ToolListQuerySerializer(s.ListQuerySerializer):
+    name = serializers.CharField(required=False)
+    search = serializers.CharField(required=False)
+
+
+class ApprovalSerializer(serializers.Serializer):
+    requires_approval = serializers.BooleanField()
+
+
+def _tools(request):
+    return Tool.objects.filter(organization_id=organization_of(request))
+
+
+def _tool(request, tool_id: str) -> Tool:
+    tool = _tools(request).filter(pk=tool_id).first()
+    if tool is None:
+        raise NotFound(f"Tool {tool_id} not found.")
+    return tool
+
+
+def _upsert(request, data: dict) -> Tool:
+    try:
+        return upsert_tool_from_source(
+            organization_id=organization_of(request), source_code=data["source_code"],
+            description=data.get("description"), json_schema=data.get("json_schema"), tags=data.get("tags"),
+            return_char_limit=data.get("return_char_limit"),
+            default_requires_approval=bool(data.get("default_requires_approval")),
+            pip_requirements=data.get("pip_requirements"),
+        )
+    except ToolDefinitionError as exc:
+        raise BadRequest(str(exc)) from exc
+
+
+class ToolListView(APIView):
+    def get(self, request):
+        query = validated(ToolListQuerySerializer, request.query_params)
+        tools = _tools(request)
+        if query.get("name"):
+            tools = tools.filter(name=query["name"])
+        if query.get("search"):
+            tools = tools.filter(name__icontains=query["search"])
+        return Response([s.tool_data(t) for t in _page(tools, query, 50)])
+
+    def post(self, request):
+        data = validated(ToolCreateSerializer, request.data)
+        try:
+            source_name = (data.get("json_schema") or schema_from_source(data["source_code"]))["name"]
+        except SchemaError as exc:
+            raise BadRequest(str(exc)) from exc
+        if _tools(request).filter(name=source_name).exists():
+            raise BadRequest(f"A tool named '{source_name}' already exists; use PUT /v1/tools/ to update it.")
+        return Response(s.tool_data(_upsert(request, data)))
+
+    def put(self, request):
+        return Response(s.tool_data(_upsert(request, validated(ToolCreateSerializer, request.data))))
+
+
+class ToolDetailView(APIView):
+    def get(self, request, tool_id: str):
+        return Response(s.tool_data(_tool(request, tool_id)))
+
+    def delete(self, request, tool_id: str):
+        _tool(request, tool_id).delete()
+        return Response(None)
+
+
+def _page(tools, query, default_limit: int) -> list[Tool]:
+    # The SDK's auto-pager asks again with `after=<last id>` until a page comes back empty.
+    fields = ("created_at", "id")
+    return keyset_page(tools, fields=fields, after=_cursor(tools, query.get("after"), fields, "Tool"),
+                       before=_cursor(tools, query.get("before"), fields, "Tool"),
+                       order=query["order"], limit=query.get("limit", default_limit))
+
+
+class AgentToolListView(APIView):
+    def get(self, request, agent_id: str):
+        agent = get_agent(request, agent_id)
+        query = validated(s.ListQuerySerializer, request.query_params)
+        return Response([s.tool_data(t) for t in _page(agent.tools.all(), query, 10)])
+
+
+class AgentToolAttachView(APIView):
+    def patch(self, request, agent_id: str, tool_id: str, action: str):
+        agent = get_agent(request, agent_id)
+        tool = _tool(request, tool_id)
+        if action == "attach":
+            services.attach_tool(agent, tool)
+        else:
+            with transaction.atomic():
+                agent.tools.remove(tool)
+                agent.tool_rules = merge_approval_rule(agent.tool_rules, tool.name, False)
+                agent.save(update_fields=["tool_rules", "updated_at"])
+        return Response(s.agent_state(get_agent(request, agent_id, with_relations=True)))
+
+
+class AgentToolApprovalView(APIView):
+    def patch(self, request, agent_id: str, tool_name: str):
+        agent = get_agent(request, agent_id)
+        raw = request.data if request.data else {"requires_approval": request.query_params.get("requires_approval")}
+        wanted = validated(ApprovalSerializer, raw)["requires_approval"]
+        if not agent.tools.filter(name=tool_name).exists():
+            raise NotFound(f"Agent {agent_id} has no tool named '{tool_name}'.")
+        agent.tool_rules = merge_approval_rule(agent.tool_rules, tool_name, wanted)
+        agent.save(update_fields=["tool_rules", "updated_at"])
+        return Response(s.agent_state(get_agent(request, agent_id, with_relations=True)))
