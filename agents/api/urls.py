@@ -8,7 +8,7 @@ else under /v1 answers a JSON 404, so a client never gets an HTML error page.
 from django.http import JsonResponse
 from django.urls import re_path
 
-from agents.api import agent_file_views, run_views, tool_views, views
+from agents.api import agent_file_views, archival_views, run_views, tool_views, views
 
 AGENT = r"^agents/(?P<agent_id>[^/]+)"
 
@@ -18,7 +18,7 @@ NOT_IMPLEMENTED = [
     (AGENT + r"/messages/async", "Background runs (/v1/agents/{id}/messages/async)"),
     (AGENT + r"/core-memory/blocks/(attach|detach)/", "Attaching blocks (/v1/agents/{id}/core-memory/blocks/attach)"),
     (AGENT + r"/tools/[^/]+/run", "Running a tool directly (/v1/agents/{id}/tools/{name}/run)"),
-    (AGENT + r"/(archival-memory|passages)", "Archival memory (/v1/agents/{id}/archival-memory)"),
+    (AGENT + r"/passages", "Passages (/v1/agents/{id}/passages)"),
     (AGENT + r"/reset-messages", "Resetting messages (/v1/agents/{id}/reset-messages)"),
     (AGENT + r"/recompile", "Recompiling (/v1/agents/{id}/recompile)"),
     (AGENT + r"/(folders|sources|files|identities|archives|groups|schedule)", "That agent sub-resource"),
@@ -59,6 +59,11 @@ urlpatterns = [
     re_path(AGENT + r"/context[/]?$", views.ContextView.as_view(), name="api-agent-context"),
     re_path(AGENT + r"/summarize[/]?$", run_views.summarize, name="api-agent-summarize"),
     re_path(r"^runs/(?P<run_id>[^/]+)[/]?$", views.RunDetailView.as_view(), name="api-run"),
+    re_path(AGENT + r"/archival-memory[/]?$", archival_views.ArchivalListView.as_view(), name="api-archival"),
+    re_path(AGENT + r"/archival-memory/search[/]?$", archival_views.ArchivalSearchView.as_view(),
+            name="api-archival-search"),
+    re_path(AGENT + r"/archival-memory/(?P<passage_id>[^/]+)[/]?$", archival_views.ArchivalDetailView.as_view(),
+            name="api-archival-passage"),
     re_path(r"^tools[/]?$", tool_views.ToolListView.as_view(), name="api-tools"),
     re_path(r"^tools/(?P<tool_id>tool-[^/]+)[/]?$", tool_views.ToolDetailView.as_view(), name="api-tool"),
     re_path(AGENT + r"/tools[/]?$", tool_views.AgentToolListView.as_view(), name="api-agent-tools"),

@@ -24,13 +24,29 @@ async def prepare_embeddings(state: RunState, planned: list[PlannedCall]) -> Non
         value = (item.arguments or {}).get(EMBEDDED_ARGUMENTS.get(item.name, ""))
         if isinstance(value, str) and value.strip() and value not in texts:
             texts.append(value)
-    if not texts:
-        return
+    state.embeddings = await embed_texts(state.agent, texts)
+
+
+async def embed_texts(agent, texts: list[str]) -> dict[str, list[float]]:
+    """text -> vector with the agent's embedding model; empty when it has none or its provider fails."""
+    if not agent.embedding or not texts:
+        return {}
     try:
-        embedder = resolve(state.agent.embedding)
+        embedder = resolve(agent.embedding)
         vectors = await embedder.client.embed(texts, embedder.model)
     except (ModelConfigError, LLMError) as exc:
         log.warning("agent %s: embedding with %s failed, archival memory uses full text only: %s",
-                    state.agent.id, state.agent.embedding, exc)
-        return
-    state.embeddings = dict(zip(texts, vectors, strict=True))
+                    agent.id, agent.embedding, exc)
+        return {}
+    return dict(zip(texts, vectors, strict=True))
+
+
+def lookup(embeddings: dict[str, list[float]]):
+    """An `embed_fn` for memory.archival that serves vectors computed beforehand."""
+    def embed_fn(texts: list[str]) -> list[list[float]]:
+        missing = [t for t in texts if t not in embeddings]
+        if missing:
+            raise ValueError(f"no embedding was computed for {missing[0][:60]!r}")
+        return [embeddings[t] for t in texts]
+
+    return embed_fn

@@ -10,6 +10,7 @@ from agents import services
 from agents.llm import LLMResponse
 from agents.models import Agent, Message, Run, Step
 from agents.recall import search_messages
+from agents.runtime.embeddings import lookup
 from agents.runtime.state import RunState
 from agents.runtime.system_message import refresh_system_message
 from agents.runtime.tool_calls import PlannedCall, run_call, tool_return
@@ -49,21 +50,11 @@ def context_factory(state: RunState):
                 label, value, step_id=step_id, tool_call_id=tool_call_id, tool_name=tool_name
             ),
             search_messages=lambda *a, **kw: search_messages(agent.id, *a, tz=agent.timezone, **kw),
-            embed_fn=_embed_lookup(state) if state.embeddings else None,
+            embed_fn=lookup(state.embeddings) if state.embeddings else None,
             embedding_model=agent.embedding if state.embeddings else None,
         )
 
     return build
-
-
-def _embed_lookup(state: RunState):
-    def lookup(texts: list[str]) -> list[list[float]]:
-        missing = [t for t in texts if t not in state.embeddings]
-        if missing:
-            raise ValueError(f"no embedding was computed for {missing[0][:60]!r}")
-        return [state.embeddings[t] for t in texts]
-
-    return lookup
 
 
 def _stamp(message: Message, state: RunState, step_id: str | None) -> Message:

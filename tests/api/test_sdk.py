@@ -236,3 +236,30 @@ def test_tool_source_with_a_mistake_is_refused_with_the_reason(client):
 
     with pytest.raises(BadRequestError, match="docstring"):
         client.tools.create(source_code="def f(x: int) -> int:\n    return x\n")
+
+
+def test_archival_memory_through_the_sdk(client, fake_openai):
+    agent = create_agent(client)
+    assert client.agents.passages.list(agent.id) == []
+    (stored,) = client.agents.passages.create(agent.id, text="The launch moved to March 14", tags=["plans"])
+    client.agents.passages.create(agent.id, text="Lunch is at noon on Fridays")
+
+    found = client.agents.passages.search(agent.id, query="when is the launch")
+    assert found.count >= 1 and found.results[0].content == "The launch moved to March 14"
+    assert found.results[0].tags == ["plans"]
+    assert [p.text for p in client.agents.passages.list(agent.id)] == [
+        "The launch moved to March 14", "Lunch is at noon on Fridays"]
+
+    # the agent's own tool finds what the API stored
+    agent_with_tool = client.agents.create(name="archivist", model=MODEL, tools=["archival_memory_search"],
+                                           memory_blocks=[{"label": "human", "value": ""}])
+    client.agents.passages.create(agent_with_tool.id, text="Budget approved: 40k")
+    fake_openai.script(Reply(tool_calls=[("archival_memory_search", {"query": "budget"})]), Reply(text="40k."))
+    reply = client.agents.messages.create(agent_id=agent_with_tool.id, input="What was the budget?")
+    returned = next(m for m in reply.messages if m.message_type == "tool_return_message")
+    assert "Budget approved: 40k" in returned.tool_return
+
+    client.agents.passages.delete(stored.id, agent_id=agent.id)
+    assert [p.text for p in client.agents.passages.list(agent.id)] == ["Lunch is at noon on Fridays"]
+    with pytest.raises(NotFoundError):
+        client.agents.passages.delete(stored.id, agent_id=agent.id)

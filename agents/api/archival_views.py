@@ -1,0 +1,100 @@
+"""An agent's archival memory over HTTP: list, insert, search, delete (`/v1/agents/{id}/archival-memory`)."""
+
+from asgiref.sync import async_to_sync
+from rest_framework import serializers
+from rest_framework.exceptions import NotFound
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from agents import services
+from agents.api.views import BadRequest, get_agent, validated
+from agents.runtime.embeddings import embed_texts, lookup
+from memory import archival
+from memory.services import MemoryEditError
+
+
+class PassageCreateSerializer(serializers.Serializer):
+    text = serializers.CharField(allow_blank=True)
+    tags = serializers.ListField(child=serializers.CharField(), required=False, allow_null=True)
+
+
+class PassageListSerializer(serializers.Serializer):
+    after = serializers.CharField(required=False)
+    before = serializers.CharField(required=False)
+    limit = serializers.IntegerField(required=False, min_value=1, max_value=1000, default=100)
+    search = serializers.CharField(required=False)
+    ascending = serializers.BooleanField(required=False, default=True)
+
+
+class PassageSearchSerializer(serializers.Serializer):
+    query = serializers.CharField()
+    tags = serializers.ListField(child=serializers.CharField(), required=False)
+    tag_match_mode = serializers.ChoiceField(choices=["any", "all"], required=False, default="any")
+    top_k = serializers.IntegerField(required=False, min_value=1, max_value=100)
+    start_datetime = serializers.DateTimeField(required=False)
+    end_datetime = serializers.DateTimeField(required=False)
+
+
+def passage_data(passage) -> dict:
+    return {
+        "id": passage.id, "text": passage.text, "tags": passage.tags, "metadata": passage.metadata,
+        "archive_id": passage.archive_id, "created_at": passage.created_at, "updated_at": passage.updated_at,
+        "embedding": None, "embedding_config": None, "is_deleted": False,
+    }
+
+
+def _embedder(agent, text: str):
+    """Vectors come from the agent's own embedding model, as for its tools; without one, full text only."""
+    vectors = async_to_sync(embed_texts)(agent, [text])
+    return (lookup(vectors), agent.embedding) if vectors else (None, None)
+
+
+class ArchivalListView(APIView):
+    def get(self, request, agent_id: str):
+        agent = get_agent(request, agent_id)
+        query = validated(PassageListSerializer, request.query_params)
+        if agent.archive_id is None:
+            return Response([])
+        rows = archival.list_passages(agent.archive_id, search=query.get("search"), ascending=query["ascending"],
+                                      after=query.get("after"), before=query.get("before"), limit=query["limit"])
+        return Response([passage_data(p) for p in rows])
+
+    def post(self, request, agent_id: str):
+        agent = get_agent(request, agent_id)
+        data = validated(PassageCreateSerializer, request.data)
+        embed_fn, model = _embedder(agent, data["text"])
+        try:
+            passage = archival.insert_passage(archive_id=services.ensure_archive(agent),
+                                              organization_id=agent.organization_id, text=data["text"],
+                                              tags=data.get("tags"), embed_fn=embed_fn, embedding_model=model)
+        except MemoryEditError as exc:
+            raise BadRequest(str(exc)) from exc
+        return Response([passage_data(passage)])
+
+
+class ArchivalSearchView(APIView):
+    def get(self, request, agent_id: str):
+        agent = get_agent(request, agent_id)
+        raw = request.query_params.copy()
+        query = validated(PassageSearchSerializer, {**raw.dict(), "tags": raw.getlist("tags")} if "tags" in raw
+                          else raw.dict())
+        if agent.archive_id is None:
+            return Response({"results": [], "count": 0})
+        embed_fn, model = _embedder(agent, query["query"])
+        results = archival.search_passages(
+            archive_ids=[agent.archive_id], query=query["query"], tags=query.get("tags"),
+            tag_match_mode=query["tag_match_mode"], top_k=query.get("top_k"),
+            start_datetime=query.get("start_datetime"), end_datetime=query.get("end_datetime"),
+            embed_fn=embed_fn, embedding_model=model,
+        )
+        return Response({"results": results, "count": len(results)})
+
+
+class ArchivalDetailView(APIView):
+    def delete(self, request, agent_id: str, passage_id: str):
+        agent = get_agent(request, agent_id)
+        try:
+            archival.delete_passage(passage_id, archive_id=agent.archive_id or "none")
+        except MemoryEditError as exc:
+            raise NotFound(str(exc)) from exc
+        return Response(None)
