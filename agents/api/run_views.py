@@ -21,6 +21,7 @@ from agents.api.serializers import LettaRequestSerializer
 from agents.api.views import AgentMessageListView
 from agents.runtime.errors import RunRefused
 from agents.runtime.loop import run_agent
+from agents.providers import list_models
 from agents.runtime.summarize import summarize_agent
 
 BACKGROUND_NOT_IMPLEMENTED = (
@@ -156,3 +157,14 @@ async def summarize(request, agent_id: str):
         return JsonResponse(await summarize_agent(agent_id, organization_id))
     except RunRefused as exc:
         return _refused(exc)
+
+
+async def models(request):
+    """`GET /v1/models/`: the models every configured provider lists, as handles agents can use."""
+    if request.method != "GET":
+        return _error(405, f'Method "{request.method}" not allowed.')
+    try:
+        await sync_to_async(_organization)(request)
+    except APIException as exc:
+        return _api_error(exc)
+    return JsonResponse(await list_models(), safe=False)

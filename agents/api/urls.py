@@ -25,10 +25,11 @@ NOT_IMPLEMENTED = [
     (AGENT + r"/messages/(?!cancel)[^/]+", "Single-message routes (/v1/agents/{id}/messages/{message_id})"),
     (r"^runs/[^/]+/", "Run sub-resources (/v1/runs/{id}/messages, steps, usage, stream)"),
     (r"^runs[/]?$", "Listing runs (/v1/runs/)"),
+    (r"^models/.", "Model sub-routes (/v1/models/embedding)"),
     (r"^tools/", "That tool route (/v1/tools/run, /v1/tools/add-base-tools, ...)"),
 ]
 for family in ("blocks", "mcp-servers", "folders", "sources", "identities", "groups", "archives", "steps",
-               "models", "providers", "conversations", "tags", "templates", "messages", "passages",
+               "providers", "conversations", "tags", "templates", "messages", "passages",
                "access-tokens", "environments"):
     NOT_IMPLEMENTED.append((rf"^{family}(/|$)", f"/v1/{family}"))
 
@@ -64,6 +65,7 @@ urlpatterns = [
             name="api-archival-search"),
     re_path(AGENT + r"/archival-memory/(?P<passage_id>[^/]+)[/]?$", archival_views.ArchivalDetailView.as_view(),
             name="api-archival-passage"),
+    re_path(r"^models[/]?$", run_views.models, name="api-models"),
     re_path(r"^tools[/]?$", tool_views.ToolListView.as_view(), name="api-tools"),
     re_path(r"^tools/(?P<tool_id>tool-[^/]+)[/]?$", tool_views.ToolDetailView.as_view(), name="api-tool"),
     re_path(AGENT + r"/tools[/]?$", tool_views.AgentToolListView.as_view(), name="api-agent-tools"),

@@ -263,3 +263,11 @@ def test_archival_memory_through_the_sdk(client, fake_openai):
     assert [p.text for p in client.agents.passages.list(agent.id)] == ["Lunch is at noon on Fridays"]
     with pytest.raises(NotFoundError):
         client.agents.passages.delete(stored.id, agent_id=agent.id)
+
+
+def test_models_are_listed_from_the_configured_providers(client):
+    models = client.models.list()
+    handles = [m.handle for m in models]
+    assert "openai/gpt-4.1-mini" in handles and "openai/gpt-4o" in handles
+    mini = next(m for m in models if m.handle == "openai/gpt-4.1-mini")
+    assert mini.provider_name == "openai" and mini.context_window > 0
