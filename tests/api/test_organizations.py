@@ -1,0 +1,80 @@
+"""A key never sees or changes another organization's data: every route answers 404 for foreign ids, and
+nothing of the owner's changes."""
+
+import json
+
+import pytest
+
+from memory.models import Block, Passage
+from tools.models import Tool
+from tools.services import upsert_tool_from_source
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+SOURCE = 'def ping() -> str:\n    """Answer pong."""\n    return "pong"\n'
+
+
+@pytest.fixture
+def owned(make_agent, org, fake_openai):
+    from agents import services
+    from memory.archival import insert_passage
+
+    agent = make_agent(tools=["archival_memory_search"])
+    tool = upsert_tool_from_source(organization_id=org.id, source_code=SOURCE)
+    services.attach_tool(agent, tool)
+    passage = insert_passage(archive_id=services.ensure_archive(agent), organization_id=org.id, text="secret")
+    return {"agent": agent.id, "tool": tool.id, "passage": passage.id}
+
+
+ROUTES = [
+    ("get", "/v1/agents/{agent}"),
+    ("patch", "/v1/agents/{agent}", {"name": "stolen"}),
+    ("delete", "/v1/agents/{agent}"),
+    ("get", "/v1/agents/{agent}/core-memory/blocks"),
+    ("get", "/v1/agents/{agent}/core-memory/blocks/human"),
+    ("patch", "/v1/agents/{agent}/core-memory/blocks/human", {"value": "stolen"}),
+    ("post", "/v1/agents/{agent}/messages", {"input": "hi"}),
+    ("post", "/v1/agents/{agent}/messages/stream", {"input": "hi"}),
+    ("get", "/v1/agents/{agent}/messages"),
+    ("post", "/v1/agents/{agent}/messages/cancel", {}),
+    ("get", "/v1/agents/{agent}/context"),
+    ("post", "/v1/agents/{agent}/summarize", {}),
+    ("get", "/v1/agents/{agent}/export"),
+    ("get", "/v1/agents/{agent}/tools"),
+    ("patch", "/v1/agents/{agent}/tools/detach/{tool}", {}),
+    ("patch", "/v1/agents/{agent}/tools/approval/ping", {"requires_approval": True}),
+    ("get", "/v1/agents/{agent}/archival-memory"),
+    ("post", "/v1/agents/{agent}/archival-memory", {"text": "planted"}),
+    ("get", "/v1/agents/{agent}/archival-memory/search?query=secret"),
+    ("delete", "/v1/agents/{agent}/archival-memory/{passage}"),
+    ("get", "/v1/tools/{tool}"),
+    ("delete", "/v1/tools/{tool}"),
+]
+
+
+@pytest.mark.parametrize("route", ROUTES, ids=[f"{r[0]} {r[1]}" for r in ROUTES])
+def test_foreign_ids_are_not_found(other_api, owned, route, fake_openai):
+    method, template, *body = route
+    path = template.format(**owned)
+    kwargs = {"data": json.dumps(body[0]), "content_type": "application/json"} if body else {}
+    response = getattr(other_api, method)(path, **kwargs)
+    assert response.status_code == 404, (path, response.status_code, response.content[:200])
+    assert "not found" in response.json()["detail"].lower()
+    assert fake_openai.requests == []
+
+
+def test_lists_show_only_the_keys_own_organization(other_api, owned):
+    assert other_api.get("/v1/agents/").json() == []
+    assert owned["tool"] not in [t["id"] for t in other_api.get("/v1/tools/").json()]
+
+
+def test_the_owners_data_is_untouched_after_foreign_attempts(other_api, owned, api):
+    for route in ROUTES:
+        method, template, *body = route
+        kwargs = {"data": json.dumps(body[0]), "content_type": "application/json"} if body else {}
+        getattr(other_api, method)(template.format(**owned), **kwargs)
+    agent = api.get(f"/v1/agents/{owned['agent']}").json()
+    assert agent["name"] == "helper"
+    assert Block.objects.get(agents__id=owned["agent"], label="human").value == "Name: unknown"
+    assert Tool.objects.filter(pk=owned["tool"]).exists()
+    assert list(Passage.objects.values_list("text", flat=True)) == ["secret"]
