@@ -5,31 +5,24 @@ PostgreSQL). Tool returns and the agent's own tool calls are never results: tool
 and a call lives in `tool_calls`, not in `text`, so an assistant message that only called a tool has no text.
 """
 
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 from itertools import islice
-from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 
 from agents.models import Message
 from memory import search_index
+from tools.builtin.core_tools import parse_date_arg
 
 SEARCHABLE_ROLES = ("user", "assistant", "summary")
 MAX_LIMIT = 100
 
 
-def _bound(value: str | None, tz: str, *, end: bool) -> datetime | None:
-    if not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError as exc:
-        raise ValueError(f"'{value}' is not an ISO date or datetime (e.g. 2025-01-31 or 2025-01-31T14:00).") from exc
-    if len(value) <= 10:  # a date alone covers the whole day
-        parsed = datetime.combine(parsed.date(), time.max if end else time.min)
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=ZoneInfo(tz or "UTC"))
-    return parsed
+def _bound(name: str, value: str | datetime | None, tz: str, *, end: bool) -> datetime | None:
+    """A range bound: a datetime as given, or an ISO string read the way the conversation_search tool reads it."""
+    if isinstance(value, datetime):
+        return value
+    return parse_date_arg(name, value, tz, end=end)
 
 
 def _time_ago(moment: datetime) -> str:
@@ -44,7 +37,8 @@ def _time_ago(moment: datetime) -> str:
 
 
 def search_messages(agent_id: str, query: str | None = None, roles: list[str] | None = None, limit: int = 5,
-                    start_date: str | None = None, end_date: str | None = None, tz: str = "UTC") -> list[dict]:
+                    start_date: str | datetime | None = None, end_date: str | datetime | None = None,
+                    tz: str = "UTC") -> list[dict]:
     """Messages of one agent matching `query`, best first; with no words in `query`, the most recent ones.
 
     Results are `{timestamp, time_ago, role, relevance, content}` (no relevance without a query). Dates are ISO;
@@ -52,9 +46,9 @@ def search_messages(agent_id: str, query: str | None = None, roles: list[str] | 
     """
     roles = [r for r in (roles or SEARCHABLE_ROLES) if r in SEARCHABLE_ROLES] or list(SEARCHABLE_ROLES)
     rows = Message.objects.filter(agent_id=agent_id, role__in=roles).exclude(text="")
-    if start := _bound(start_date, tz, end=False):
+    if start := _bound("start_date", start_date, tz, end=False):
         rows = rows.filter(created_at__gte=start)
-    if end := _bound(end_date, tz, end=True):
+    if end := _bound("end_date", end_date, tz, end=True):
         rows = rows.filter(created_at__lte=end)
     limit = max(1, min(int(limit or 5), MAX_LIMIT))
     terms = search_index.query_terms(query)

@@ -21,7 +21,8 @@ class ToolContext:
     ensure_archive: Callable[[], str] | None = None
     # (label, value) -> id of a new block attached to the agent (memory_rethink on an unknown label).
     attach_new_block: Callable[[str, str], str] | None = None
-    # conversation_search backend: (query, roles, limit, start_date, end_date) -> list of result dicts.
+    # conversation_search backend: (query, roles, limit, start, end) -> list of result dicts; start and end are
+    # aware datetimes (or None), already read from the tool's ISO arguments.
     search_messages: Callable[..., list[dict[str, Any]]] | None = None
     # texts -> vectors with the agent's embedding model, or None when it has none (archival search is then
     # full-text only). The loop computes the vectors before the step's transaction; this only looks them up.

@@ -40,7 +40,8 @@ def test_conversation_search_formats_results_and_is_never_truncated():
     result = run("conversation_search", ctx, query="tea", roles=["user"], limit=3, start_date="2025-01-01")
 
     assert result.ok and json.loads(result.func_return) == {"message": "Showing 1 results:", "results": hits}
-    assert calls == [("tea", ["user"], 3, "2025-01-01", None)]
+    # the search backend gets the range already read: a date alone starts at its midnight, in the agent's zone
+    assert calls == [("tea", ["user"], 3, datetime(2025, 1, 1, tzinfo=ZoneInfo("UTC")), None)]
 
 
 def test_conversation_search_defaults_and_no_results():

@@ -9,7 +9,7 @@ from tools.context import ToolContext
 MAX_SEARCH_RESULTS = 100
 
 
-class ToolInputError(Exception):
+class ToolInputError(ValueError):
     """A tool call with arguments the model can fix; `str()` is shown to the model as is."""
 
 
@@ -53,7 +53,7 @@ def conversation_search(
     if limit is not None and limit < 1:
         raise ToolInputError(f"limit must be at least 1, not {limit}.")
     results = ctx.search_messages(
-        query or None, roles or None, min(limit or 5, MAX_SEARCH_RESULTS), start_date or None, end_date or None
+        query or None, roles or None, min(limit or 5, MAX_SEARCH_RESULTS), start, end
     )
     if not results:
         return "No results found."
