@@ -1,8 +1,10 @@
 import pytest
+from django.conf import settings
 from django.test import Client
 
 from accounts import services as accounts
 from accounts.models import Organization
+from tests.api.live_server import LiveServer
 from tests.agents.conftest import make_agent, org, providers  # noqa: F401  (shared fixtures)
 
 
@@ -26,3 +28,14 @@ def api(org):
 def other_api(other_org):
     """A client whose key belongs to another organization."""
     return _client(other_org.id)
+
+
+@pytest.fixture(scope="module")
+def letta_server(django_db_setup, fake_openai_server):
+    """The real ASGI server (daphne) on the test database, its OpenAI provider pointed at the fake server."""
+    server = LiveServer(
+        settings.DATABASES["default"]["NAME"],
+        {"OPENAI_BASE_URL": fake_openai_server.base_url, "OPENAI_API_KEY": "sk-test", "LETTA_LLM_MAX_RETRIES": "0"},
+    )
+    yield server
+    server.close()

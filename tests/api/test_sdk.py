@@ -17,16 +17,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 MODEL = "openai/gpt-4.1-mini"
 
 
-@pytest.fixture(scope="module")
-def letta_server(django_db_setup, fake_openai_server):
-    server = LiveServer(
-        settings.DATABASES["default"]["NAME"],
-        {"OPENAI_BASE_URL": fake_openai_server.base_url, "OPENAI_API_KEY": "sk-test", "LETTA_LLM_MAX_RETRIES": "0"},
-    )
-    yield server
-    server.close()
-
-
 def sdk(server: LiveServer, organization: Organization) -> Letta:
     _, key = accounts.create_api_key(organization_id=organization.id, name="sdk test")
     return Letta(base_url=server.url, api_key=key, max_retries=0)

@@ -4,28 +4,16 @@ import time
 
 import httpx
 import pytest
-from django.conf import settings
 from letta_client import Letta, NotFoundError
 
 from accounts import services as accounts
 from accounts.models import Organization
-from tests.api.live_server import LiveServer
 from tests.fakes import Reply
 
 # `messages.stream` is marked deprecated by the SDK (in favour of `create(streaming=True)`), but users call it.
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.filterwarnings("ignore:deprecated:DeprecationWarning")]
 
 MODEL = "openai/gpt-4.1-mini"
-
-
-@pytest.fixture(scope="module")
-def letta_server(django_db_setup, fake_openai_server):
-    server = LiveServer(
-        settings.DATABASES["default"]["NAME"],
-        {"OPENAI_BASE_URL": fake_openai_server.base_url, "OPENAI_API_KEY": "sk-test", "LETTA_LLM_MAX_RETRIES": "0"},
-    )
-    yield server
-    server.close()
 
 
 @pytest.fixture
