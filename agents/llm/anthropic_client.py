@@ -50,7 +50,7 @@ class AnthropicClient(LLMClient):
     async def _stream(self, request: LLMRequest, on_delta: OnDelta) -> LLMResponse:
         assembler = fmt.StreamAssembler(request.model)
         stream = await self._client.post(
-            "/v1/messages", body={**fmt.build_params(request), "stream": True}, cast_to=object, stream=True,
+            "/v1/messages", body={**fmt.build_params(request), **fmt.STREAM_FLAGS}, cast_to=object, stream=True,
             stream_cls=anthropic.AsyncStream[object],
         )
         async with stream:

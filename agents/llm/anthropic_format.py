@@ -101,6 +101,10 @@ def tool_choice_to_wire(choice: str, parallel: bool) -> dict:
     return wire
 
 
+# What a streaming request adds to the body.
+STREAM_FLAGS = {"stream": True}
+
+
 def build_params(request: LLMRequest) -> dict:
     """Keyword arguments for messages.create.
 

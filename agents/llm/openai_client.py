@@ -48,7 +48,7 @@ class OpenAIClient(LLMClient):
 
     async def _stream(self, request: LLMRequest, on_delta: OnDelta) -> LLMResponse:
         assembler = fmt.StreamAssembler(request.model)
-        body = {**self._params(request), "stream": True, "stream_options": {"include_usage": True}}
+        body = {**self._params(request), **fmt.STREAM_FLAGS}
         stream = await self._client.post(
             "/chat/completions", body=body, cast_to=object, stream=True, stream_cls=openai.AsyncStream[object]
         )

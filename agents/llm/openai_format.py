@@ -61,6 +61,10 @@ def tool_choice_to_wire(choice: str) -> str | dict:
     return {"type": "function", "function": {"name": choice}}
 
 
+# What a streaming request adds to the body; usage arrives in a last chunk only when asked for.
+STREAM_FLAGS = {"stream": True, "stream_options": {"include_usage": True}}
+
+
 def build_params(request: LLMRequest, *, official_api: bool = False) -> dict:
     """Keyword arguments for chat.completions.create (stream options are added by the caller)."""
     params: dict = {"model": request.model, "messages": [message_to_wire(m) for m in request.messages]}

@@ -33,8 +33,8 @@ def wire_request(provider_type: str, request: LLMRequest, *, base_url: str | Non
     provider_type = (provider_type or "").strip().lower()
     if provider_type in _ANTHROPIC_TYPES:
         body = anthropic_format.build_params(request)
-        return {**body, "stream": True} if stream else body
+        return {**body, **anthropic_format.STREAM_FLAGS} if stream else body
     body = openai_format.build_params(request, official_api=_is_official_openai(provider_type, base_url))
     if stream:
-        return {**body, "stream": True, "stream_options": {"include_usage": True}}
+        return {**body, **openai_format.STREAM_FLAGS}
     return body
