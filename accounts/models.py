@@ -73,3 +73,45 @@ class APIKey(models.Model):
     @property
     def is_revoked(self) -> bool:
         return self.revoked_at is not None
+
+
+class Membership(models.Model):
+    """A person who signs in to the ADE acts for one organization, as an API key does for the API."""
+
+    user = models.OneToOneField("auth.User", on_delete=models.CASCADE, related_name="membership")
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="members")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return f"{self.user} in {self.organization}"
+
+
+class Provider(OwnedModel):
+    """An LLM provider configured through the API (`/v1/providers`), beside those the environment configures.
+
+    Its models are offered as `<name>/<model>` handles. The API key is a credential: it is never returned by
+    the API, only whether one is set.
+    """
+
+    class Kind(models.TextChoices):
+        OPENAI = "openai"
+        ANTHROPIC = "anthropic"
+        OPENAI_COMPATIBLE = "openai_compatible"
+
+    id = models.CharField(primary_key=True, max_length=64, default=id_factory("provider"), editable=False)
+    name = models.CharField(max_length=100)
+    provider_type = models.CharField(max_length=40)
+    kind = models.CharField(max_length=40, choices=Kind.choices)
+    api_key = models.TextField(blank=True, default="")
+    base_url = models.CharField(max_length=500, blank=True, default="")
+    api_version = models.CharField(max_length=40, blank=True, default="")
+    region = models.CharField(max_length=40, blank=True, default="")
+    last_synced = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "name"], name="provider_name_unique_per_org"),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.provider_type})"
