@@ -123,6 +123,10 @@ class Run(OwnedModel):
     metadata = models.JSONField(default=dict, blank=True)
     request_config = models.JSONField(default=dict, blank=True)
     callback_url = models.URLField(blank=True, null=True)
+    # The outcome of POSTing the finished run to callback_url (best effort, once).
+    callback_sent_at = models.DateTimeField(null=True, blank=True)
+    callback_status_code = models.PositiveIntegerField(null=True, blank=True)
+    callback_error = models.TextField(blank=True, null=True)
     cancel_requested = models.BooleanField(default=False)
     # Touched at every step; a run whose heartbeat is old died with its process.
     heartbeat_at = models.DateTimeField(null=True, blank=True)
@@ -146,6 +150,21 @@ class Run(OwnedModel):
     @property
     def is_active(self) -> bool:
         return self.status in self.ACTIVE
+
+
+class RunEvent(models.Model):
+    """One event of a background run, kept so a client can resume its stream from any server process.
+
+    `seq_id` counts from 1 per run; it is the cursor of `POST /v1/runs/{id}/stream` (`starting_after`)."""
+
+    run = models.ForeignKey(Run, on_delete=models.CASCADE, related_name="events")
+    seq_id = models.PositiveIntegerField()
+    event = models.JSONField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["run", "seq_id"]
+        constraints = [models.UniqueConstraint(fields=["run", "seq_id"], name="run_event_seq")]
 
 
 class Step(OwnedModel):

@@ -7,27 +7,28 @@ per process). They authenticate with the same `APIKeyAuthentication` as the DRF 
 same `{"detail": ...}` shape (422 for a request that does not validate).
 """
 
+import asyncio
 import json
 
 from asgiref.sync import sync_to_async
 from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
-from rest_framework.exceptions import APIException, NotAuthenticated, ValidationError
+from rest_framework.exceptions import APIException, NotAuthenticated, NotFound, ParseError, ValidationError
 
 from accounts.api_errors import describe_errors
 from accounts.authentication import MISSING_KEY_MESSAGE, APIKeyAuthentication
-from agents.api import streaming
-from agents.api.serializers import LettaRequestSerializer
+from agents.api import callbacks, streaming
+from agents.api.run_serializers import LettaAsyncRequestSerializer, RunStreamSerializer
+from agents.api.serializers import LettaRequestSerializer, run_data
 from agents.api.views import AgentMessageListView
+from agents.llm.errors import status_for
+from agents.models import Run
+from agents.runtime import background, run_events
 from agents.runtime.errors import RunRefused
-from agents.runtime.loop import run_agent
+from agents.runtime.loop import RunResult, run_agent
 from agents.providers import list_models
 from agents.runtime.summarize import summarize_agent
 
-BACKGROUND_NOT_IMPLEMENTED = (
-    "Background streaming (background=true) is not implemented by this server yet; stream without it "
-    "(the run still finishes if the client disconnects)."
-)
 _list_messages = AgentMessageListView.as_view()
 
 
@@ -94,29 +95,52 @@ async def _send(request, agent_id: str, *, stream_route: bool):
     data = serializer.validated_data
     wanted = data.get("include_return_message_types")
     if data["streaming"]:
-        if data["background"]:
-            return _error(501, BACKGROUND_NOT_IMPLEMENTED)
         return await _stream(agent_id, organization_id, data, include_pings=body.get("include_pings", True))
     try:
-        result = await run_agent(
-            agent_id, data.get("messages"), input=data.get("input"), organization_id=organization_id,
-            max_steps=data["max_steps"], client_tools=data.get("client_tools"),
-        )
+        result = await run_agent(**_run_request(agent_id, organization_id, data))
     except RunRefused as exc:
         return _refused(exc)
+    if result.stop_reason == "llm_api_error":
+        return _provider_failed(result)
     response = result.response()
     if wanted:
         response["messages"] = [m for m in response["messages"] if m["message_type"] in wanted]
     return JsonResponse(response)
 
 
+def _run_request(agent_id: str, organization_id: str, data: dict) -> dict:
+    """The arguments of `run_agent` a validated LettaRequest asks for."""
+    return {
+        "agent_id": agent_id, "messages": data.get("messages"), "input": data.get("input"),
+        "organization_id": organization_id, "max_steps": data["max_steps"],
+        "client_tools": data.get("client_tools"), "stream_tokens": data.get("stream_tokens", False),
+    }
+
+
+def _provider_failed(result: RunResult) -> JsonResponse:
+    """The provider failed the run: answer its status (the reference's `{"error": {type, message, detail}}`),
+    so the SDK raises the matching error. The run and what its earlier steps stored are kept; `run_id` leads
+    to them. A retry would send the input again once steps were stored, so the SDK is told not to retry then."""
+    error = result.error
+    response = _error(
+        status_for(error["error_type"]), error["message"], run_id=result.run_id, stop_reason=result.stop_reason,
+        error={"type": error["error_type"], "message": error["message"], "detail": error.get("detail")},
+    )
+    if result.usage.get("step_count"):
+        response["x-should-retry"] = "false"
+    return response
+
+
 async def _stream(agent_id: str, organization_id: str, data: dict, *, include_pings: bool):
-    """Start the run in its own task; answer a JSON error if it is refused before its first event, else SSE."""
-    run = streaming.StreamedRun(lambda on_event: run_agent(
-        agent_id, data.get("messages"), input=data.get("input"), organization_id=organization_id,
-        max_steps=data["max_steps"], client_tools=data.get("client_tools"), stream_tokens=data["stream_tokens"],
-        on_event=on_event,
-    ))
+    """Start the run in its own task; answer a JSON error if it is refused before its first event, else SSE.
+
+    With `background=true` the run is a background run: its events (numbered with `seq_id`) are kept, so this
+    client, or any other, can resume the stream with `POST /v1/runs/{id}/stream` after a disconnect."""
+    request = _run_request(agent_id, organization_id, data)
+    if data["background"]:
+        run = streaming.StreamedRun(lambda on_event: background.run_detached(on_event=on_event, **request))
+    else:
+        run = streaming.StreamedRun(lambda on_event: run_agent(on_event=on_event, **request))
     try:
         first = await run.first(streaming.FIRST_EVENT_WAIT)
     except RunRefused as exc:
@@ -141,6 +165,92 @@ async def agent_messages(request, agent_id: str):
 async def agent_messages_stream(request, agent_id: str):
     """`POST /v1/agents/{id}/messages/stream`: the same send, always answered as server-sent events."""
     return await _send(request, agent_id, stream_route=True)
+
+
+@csrf_exempt
+async def agent_messages_async(request, agent_id: str):
+    """`POST /v1/agents/{id}/messages/async`: validate like a send, start a background run, answer its Run at
+    once. A refused start (unknown agent, busy agent, pending approval) answers its error instead."""
+    if request.method != "POST":
+        return _error(405, f'Method "{request.method}" not allowed.')
+    try:
+        organization_id, body = await _authenticated_body(request)
+        serializer = LettaAsyncRequestSerializer(data=body)
+        serializer.is_valid(raise_exception=True)
+    except APIException as exc:
+        return _api_error(exc)
+    data = serializer.validated_data
+    url = data.get("callback_url") or None
+    try:
+        run = await background.start_detached(
+            **_run_request(agent_id, organization_id, data), callback_url=url,
+            on_finish=(lambda run_id: callbacks.post_run(run_id, url)) if url else None,
+        )
+    except RunRefused as exc:
+        return _refused(exc)
+    return JsonResponse(run_data(run))
+
+
+def _background_run(organization_id: str, run_id: str) -> Run:
+    run = Run.objects.filter(organization_id=organization_id, pk=run_id).first()
+    if run is None:
+        raise NotFound(f"Run {run_id} not found.")
+    if not run.background:
+        raise ParseError(
+            f"Run {run_id} was not started in background mode, so its stream was not kept. Read what it stored "
+            f"with GET /v1/runs/{run_id}/messages, or start runs with streaming=true and background=true "
+            "(or /messages/async) to be able to resume them."
+        )
+    return run
+
+
+@csrf_exempt
+async def run_stream(request, run_id: str):
+    """`POST /v1/runs/{id}/stream` `{starting_after, include_pings, poll_interval, batch_size}`: the events of a
+    background run after `starting_after`, then its live ones until it ends, framed like the live stream."""
+    if request.method != "POST":
+        return _error(405, f'Method "{request.method}" not allowed.')
+    try:
+        organization_id, body = await _authenticated_body(request)
+        serializer = RunStreamSerializer(data=body)
+        serializer.is_valid(raise_exception=True)
+        run = await sync_to_async(_background_run)(organization_id, run_id)
+    except APIException as exc:
+        return _api_error(exc)
+    options = serializer.validated_data
+    return streaming.sse_response(_follow(
+        run.id, after=options["starting_after"], include_pings=options["include_pings"] is not False,
+        poll_interval=options["poll_interval"] or 0.1, batch_size=options["batch_size"] or 100,
+    ))
+
+
+async def _follow(run_id: str, *, after: int, include_pings: bool, poll_interval: float, batch_size: int):
+    if include_pings:
+        yield streaming.frame(streaming.ping(run_id))
+    quiet_since = asyncio.get_running_loop().time()
+    while True:
+        events, run = await sync_to_async(run_events.read_events)(run_id, after=after, limit=batch_size)
+        if run is None:  # deleted with its agent meanwhile
+            yield streaming.frame({"message_type": "error_message", "run_id": run_id, "error_type": "not_found",
+                                   "message": f"Run {run_id} was deleted.", "detail": None})
+            yield streaming.DONE_FRAME
+            return
+        if not events and run_events.abandoned(run):
+            events = run_events.ending_of(run, after)
+        for event in events:
+            yield streaming.frame(event)
+            after = event["seq_id"]
+            if event.get("message_type") == run_events.LAST_EVENT:
+                yield streaming.DONE_FRAME
+                return
+        now = asyncio.get_running_loop().time()
+        if events:
+            quiet_since = now
+            continue
+        if include_pings and now - quiet_since >= streaming.PING_INTERVAL:
+            yield streaming.frame(streaming.ping(run_id))
+            quiet_since = now
+        await asyncio.sleep(poll_interval)
 
 
 @csrf_exempt

@@ -8,14 +8,13 @@ else under /v1 answers a JSON 404, so a client never gets an HTML error page.
 from django.http import JsonResponse
 from django.urls import re_path
 
-from agents.api import agent_file_views, archival_views, run_views, tool_views, views
+from agents.api import agent_file_views, archival_views, run_record_views, run_views, tool_views, views
 
 AGENT = r"^agents/(?P<agent_id>[^/]+)"
 
 # Reference route families not implemented yet (more specific agent sub-routes first).
 NOT_IMPLEMENTED = [
     (r"^agents/count", "Agent count (/v1/agents/count)"),
-    (AGENT + r"/messages/async", "Background runs (/v1/agents/{id}/messages/async)"),
     (AGENT + r"/core-memory/blocks/(attach|detach)/", "Attaching blocks (/v1/agents/{id}/core-memory/blocks/attach)"),
     (AGENT + r"/tools/[^/]+/run", "Running a tool directly (/v1/agents/{id}/tools/{name}/run)"),
     (AGENT + r"/passages", "Passages (/v1/agents/{id}/passages)"),
@@ -23,12 +22,11 @@ NOT_IMPLEMENTED = [
     (AGENT + r"/recompile", "Recompiling (/v1/agents/{id}/recompile)"),
     (AGENT + r"/(folders|sources|files|identities|archives|groups|schedule)", "That agent sub-resource"),
     (AGENT + r"/messages/(?!cancel)[^/]+", "Single-message routes (/v1/agents/{id}/messages/{message_id})"),
-    (r"^runs/[^/]+/", "Run sub-resources (/v1/runs/{id}/messages, steps, usage, stream)"),
-    (r"^runs[/]?$", "Listing runs (/v1/runs/)"),
+    (r"^(runs|steps)/[^/]+/trace", "Provider traces (/v1/runs/{id}/trace, /v1/steps/{id}/trace)"),
     (r"^models/.", "Model sub-routes (/v1/models/embedding)"),
     (r"^tools/", "That tool route (/v1/tools/run, /v1/tools/add-base-tools, ...)"),
 ]
-for family in ("blocks", "mcp-servers", "folders", "sources", "identities", "groups", "archives", "steps",
+for family in ("blocks", "mcp-servers", "folders", "sources", "identities", "groups", "archives",
                "providers", "conversations", "tags", "templates", "messages", "passages",
                "access-tokens", "environments"):
     NOT_IMPLEMENTED.append((rf"^{family}(/|$)", f"/v1/{family}"))
@@ -59,7 +57,24 @@ urlpatterns = [
     re_path(AGENT + r"/messages/cancel[/]?$", views.CancelView.as_view(), name="api-agent-cancel"),
     re_path(AGENT + r"/context[/]?$", views.ContextView.as_view(), name="api-agent-context"),
     re_path(AGENT + r"/summarize[/]?$", run_views.summarize, name="api-agent-summarize"),
+    re_path(AGENT + r"/messages/async[/]?$", run_views.agent_messages_async, name="api-agent-async"),
+    re_path(r"^runs[/]?$", run_record_views.RunListView.as_view(), name="api-runs"),
     re_path(r"^runs/(?P<run_id>[^/]+)[/]?$", views.RunDetailView.as_view(), name="api-run"),
+    re_path(r"^runs/(?P<run_id>[^/]+)/messages[/]?$", run_record_views.RunMessagesView.as_view(),
+            name="api-run-messages"),
+    re_path(r"^runs/(?P<run_id>[^/]+)/steps[/]?$", run_record_views.RunStepsView.as_view(), name="api-run-steps"),
+    re_path(r"^runs/(?P<run_id>[^/]+)/usage[/]?$", run_record_views.RunUsageView.as_view(), name="api-run-usage"),
+    re_path(r"^runs/(?P<run_id>[^/]+)/metrics[/]?$", run_record_views.RunMetricsView.as_view(),
+            name="api-run-metrics"),
+    re_path(r"^runs/(?P<run_id>[^/]+)/stream[/]?$", run_views.run_stream, name="api-run-stream"),
+    re_path(r"^steps[/]?$", run_record_views.StepListView.as_view(), name="api-steps"),
+    re_path(r"^steps/(?P<step_id>[^/]+)[/]?$", run_record_views.StepDetailView.as_view(), name="api-step"),
+    re_path(r"^steps/(?P<step_id>[^/]+)/messages[/]?$", run_record_views.StepMessagesView.as_view(),
+            name="api-step-messages"),
+    re_path(r"^steps/(?P<step_id>[^/]+)/metrics[/]?$", run_record_views.StepMetricsView.as_view(),
+            name="api-step-metrics"),
+    re_path(r"^steps/(?P<step_id>[^/]+)/feedback[/]?$", run_record_views.StepFeedbackView.as_view(),
+            name="api-step-feedback"),
     re_path(AGENT + r"/archival-memory[/]?$", archival_views.ArchivalListView.as_view(), name="api-archival"),
     re_path(AGENT + r"/archival-memory/search[/]?$", archival_views.ArchivalSearchView.as_view(),
             name="api-archival-search"),

@@ -172,28 +172,31 @@ class AgentMessageListView(APIView):
     """`GET /v1/agents/{id}/messages`: stored history as LettaMessages, paged by stored message."""
 
     def get(self, request, agent_id):
-        agent = get_agent(request, agent_id)
-        query = validated(s.MessageListQuerySerializer, request.query_params)
-        messages = Message.objects.filter(agent=agent)
-        if query["include_err"] is False:
-            messages = messages.exclude(is_err=True)
-        fields = ("sequence_id",)
-        # The limit counts stored messages; each fans out into all its parts, so a cursor (a stored message's
-        # id, shared by its parts) never splits one message across pages.
-        rows = keyset_page(
-            messages, fields=fields,
-            after=_cursor(messages, query.get("after"), fields, "Message"),
-            before=_cursor(messages, query.get("before"), fields, "Message"),
-            order=query["order"], limit=query.get("limit", 100),
-        )
-        wanted = set(request.query_params.getlist("include_return_message_types"))
-        out = []
-        for row in rows:
-            parts = [{**part, "seq_id": row.sequence_id} for part in to_letta_messages(row)]
-            out.extend(parts if query["order"] == "asc" else reversed(parts))
-        if wanted:
-            out = [m for m in out if m["message_type"] in wanted]
-        return Response(out)
+        return Response(message_page(request, Message.objects.filter(agent=get_agent(request, agent_id))))
+
+
+def message_page(request, messages) -> list[dict]:
+    """A page of stored messages as LettaMessages (the agent's, a run's or a step's history)."""
+    query = validated(s.MessageListQuerySerializer, request.query_params)
+    if query["include_err"] is False:
+        messages = messages.exclude(is_err=True)
+    fields = ("sequence_id",)
+    # The limit counts stored messages; each fans out into all its parts, so a cursor (a stored message's
+    # id, shared by its parts) never splits one message across pages.
+    rows = keyset_page(
+        messages, fields=fields,
+        after=_cursor(messages, query.get("after"), fields, "Message"),
+        before=_cursor(messages, query.get("before"), fields, "Message"),
+        order=query["order"], limit=query.get("limit", 100),
+    )
+    wanted = set(request.query_params.getlist("include_return_message_types"))
+    out = []
+    for row in rows:
+        parts = [{**part, "seq_id": row.sequence_id} for part in to_letta_messages(row)]
+        out.extend(parts if query["order"] == "asc" else reversed(parts))
+    if wanted:
+        out = [m for m in out if m["message_type"] in wanted]
+    return out
 
 
 class CancelView(APIView):

@@ -54,6 +54,18 @@ class LLMNotFoundError(LLMError):
     error_type, status_code = "llm_not_found", 404
 
 
+def status_for(error_type: str) -> int:
+    """The HTTP status our API answers for a provider failure recorded as `error_type`."""
+    for cls in (LLMError, *_subclasses(LLMError)):
+        if cls.error_type == error_type:
+            return cls.status_code
+    return LLMError.status_code
+
+
+def _subclasses(cls: type) -> list[type]:
+    return [sub for direct in cls.__subclasses__() for sub in (direct, *_subclasses(direct))]
+
+
 # ------------------------------------------------------------------------------------------ context overflow
 
 # How OpenAI, vLLM, llama.cpp, Ollama, LM Studio, OpenRouter, Together, Mistral, Google and Anthropic word it.

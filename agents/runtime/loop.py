@@ -5,8 +5,10 @@ synchronous Django code once (`sync_to_async` around a function doing the stage'
 one transaction).
 """
 
+import asyncio
 import logging
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from asgiref.sync import sync_to_async
@@ -14,7 +16,7 @@ from asgiref.sync import sync_to_async
 from accounts.ids import new_id
 
 from agents.llm import Delta, LLMContextWindowExceededError, LLMError, LLMRequest, LLMResponse, ToolCall
-from agents.models import Message
+from agents.models import Message, Step
 from agents.providers import ModelConfigError, resolve
 from agents.runtime import compaction, persist, runs
 from agents.runtime.embeddings import prepare_embeddings
@@ -82,8 +84,14 @@ async def run_agent(
     client_tools: list[dict] | None = None,
     wait: bool = False,
     on_event: EventSink | None = None,
+    on_start: Callable[[str], Awaitable[None]] | None = None,
+    background: bool = False,
+    callback_url: str | None = None,
 ) -> RunResult:
-    """Run the agent on new input. Raises RunRefused (before anything is stored) for a bad request."""
+    """Run the agent on new input. Raises RunRefused (before anything is stored) for a bad request.
+
+    `on_start(run_id)` is awaited once the request is accepted and its run exists, before the first step: a
+    caller that does not wait for the run's end (a background run) answers then."""
     inputs = normalize(messages, input)
     if max_steps < 1:
         raise RunRefused("max_steps must be at least 1.")
@@ -92,7 +100,8 @@ async def run_agent(
         model = resolve(agent.model)
     except ModelConfigError as exc:
         raise RunRefused(str(exc)) from exc
-    run = await runs.start_run(agent, {"max_steps": max_steps, "stream_tokens": stream_tokens}, wait=wait)
+    run = await runs.start_run(agent, {"max_steps": max_steps, "stream_tokens": stream_tokens}, wait=wait,
+                               background=background, callback_url=callback_url)
     try:
         state = await sync_to_async(_begin)(agent_id, organization_id, inputs, run.id, max_steps=max_steps,
                                             stream_tokens=stream_tokens, client_tools=client_tools)
@@ -101,6 +110,8 @@ async def run_agent(
     except BaseException:
         await sync_to_async(runs.discard_run)(run.id)
         raise
+    if on_start is not None:
+        await on_start(run.id)
     emit = Emitter(state, on_event)
     started = time.monotonic_ns()
     try:
@@ -208,8 +219,14 @@ async def _step(state: RunState, model, pending_rows: list[Message], emit: Emitt
     on_delta = _delta_forwarder(state, emit, message_id, step_id)
     for attempt in range(MAX_OVERFLOW_RETRIES + 1):
         try:
-            response = await model.client.complete(request, on_delta=on_delta)
+            response = await _unless_cancelled(state.run_id, model.client.complete(request, on_delta=on_delta))
             break
+        except _Cancelled:
+            await sync_to_async(persist.record_failed_step)(
+                state, step_id=step_id, error=None, estimated_prompt_tokens=None, status=Step.Status.CANCELLED,
+                timings={"llm_duration_ns": time.monotonic_ns() - started},
+            )
+            return Stop("cancelled")
         except LLMContextWindowExceededError as exc:
             # The provider counts differently than we estimate: compact and try again, a bounded number of times.
             if attempt < MAX_OVERFLOW_RETRIES and not (
@@ -261,6 +278,28 @@ async def _step(state: RunState, model, pending_rows: list[Message], emit: Emitt
     if any(state.rules.is_terminal(name) for name in outcome.executed):
         return Stop("tool_rule")
     return None
+
+
+class _Cancelled(Exception):
+    pass
+
+
+async def _unless_cancelled(run_id: str, call):
+    """Await the provider call, but give up on it when the run is cancelled meanwhile (from any process: the
+    flag is in the database). The first look comes after CANCEL_FIRST_CHECK, so quick calls cost no query."""
+    task = asyncio.ensure_future(call)
+    delay = runs.CANCEL_FIRST_CHECK
+    try:
+        while True:
+            done, _ = await asyncio.wait({task}, timeout=delay)
+            if done:
+                return task.result()
+            if await sync_to_async(runs.is_cancel_requested)(run_id):
+                raise _Cancelled()
+            delay = runs.CANCEL_CHECK_INTERVAL
+    finally:
+        if not task.done():
+            task.cancel()
 
 
 async def _fail_step(state: RunState, step_id: str, exc: LLMError, started: int) -> Stop:

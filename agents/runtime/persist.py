@@ -171,9 +171,10 @@ def persist_approval_response(state: RunState, *, response: Message, planned: li
     return outcome
 
 
-def record_failed_step(state: RunState, *, step_id: str, error: dict, timings: dict,
-                       estimated_prompt_tokens: int | None) -> None:
-    _record_step(state, step_id, None, status=Step.Status.FAILED, error=error,
+def record_failed_step(state: RunState, *, step_id: str, error: dict | None, timings: dict,
+                       estimated_prompt_tokens: int | None, status: str = Step.Status.FAILED) -> None:
+    """A step that stored no messages: its provider call failed, or the run was cancelled during it."""
+    _record_step(state, step_id, None, status=status, error=error,
                  estimated_prompt_tokens=estimated_prompt_tokens, timings=timings)
 
 

@@ -11,6 +11,10 @@ from django.utils import timezone
 from agents.models import Agent, Message, Run
 from agents.runtime.errors import AgentBusyError, AgentNotFound
 
+# While a provider call is in flight, how soon and how often the loop looks for a cancel request.
+CANCEL_FIRST_CHECK = 0.5  # seconds
+CANCEL_CHECK_INTERVAL = 1.0
+
 STATUS_FOR_STOP = {
     "end_turn": Run.Status.COMPLETED,
     "max_steps": Run.Status.COMPLETED,
@@ -43,13 +47,15 @@ def active_run_id(agent_id: str) -> str | None:
     return Run.objects.filter(agent_id=agent_id, status__in=Run.ACTIVE).values_list("id", flat=True).first()
 
 
-def try_start_run(agent: Agent, request_config: dict, background: bool = False) -> Run:
+def try_start_run(agent: Agent, request_config: dict, background: bool = False,
+                  callback_url: str | None = None) -> Run:
     for attempt in range(2):
         try:
             with transaction.atomic():
                 return Run.objects.create(
                     organization_id=agent.organization_id, agent=agent, status=Run.Status.RUNNING,
                     heartbeat_at=timezone.now(), request_config=request_config, background=background,
+                    callback_url=callback_url,
                 )
         except IntegrityError:
             if attempt == 0:
@@ -58,12 +64,12 @@ def try_start_run(agent: Agent, request_config: dict, background: bool = False) 
 
 
 async def start_run(agent: Agent, request_config: dict, *, wait: bool, background: bool = False,
-                    wait_timeout: float = 600.0) -> Run:
+                    callback_url: str | None = None, wait_timeout: float = 600.0) -> Run:
     """Take the agent's run slot; with wait=True queue until the running run ends instead of refusing."""
     deadline = asyncio.get_running_loop().time() + wait_timeout
     while True:
         try:
-            return await sync_to_async(try_start_run)(agent, request_config, background)
+            return await sync_to_async(try_start_run)(agent, request_config, background, callback_url)
         except AgentBusyError:
             if not wait or asyncio.get_running_loop().time() > deadline:
                 raise

@@ -143,8 +143,6 @@ def test_send_message_validation(api, make_agent):
     assert response.status_code == 422
     response = api.post(url, {"messages": [{"role": "bot", "content": "x"}]}, content_type="application/json")
     assert response.status_code == 400 and "bot" in response.json()["detail"]
-    response = api.post(url, {"input": "hi", "streaming": True, "background": True}, content_type="application/json")
-    assert response.status_code == 501 and "not implemented" in response.json()["detail"]
 
 
 def test_cancel_without_active_run_is_409(api, make_agent):
@@ -157,7 +155,7 @@ def test_unknown_and_unimplemented_routes_answer_json(api, db):
     response = api.get("/v1/no-such-thing")
     assert response.status_code == 404 and "not a route" in response.json()["detail"]
     for path in ("/v1/mcp-servers/", "/v1/folders", "/v1/identities/x", "/v1/groups/", "/v1/sources/",
-                 "/v1/archives", "/v1/agents/agent-x/tools/lookup/run", "/v1/agents/agent-x/messages/async"):
+                 "/v1/archives", "/v1/agents/agent-x/tools/lookup/run", "/v1/runs/run-x/trace"):
         response = api.get(path)
         assert response.status_code == 501, path
         assert "is not implemented by this server yet" in response.json()["detail"]

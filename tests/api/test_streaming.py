@@ -112,8 +112,6 @@ def test_raw_framing_and_flag_validation(letta_server, key, client, fake_openai)
                  {"input": "hi", "background": True}):
         response = httpx.post(url, json=body, headers=headers, timeout=30)
         assert response.status_code == 422, body
-    response = httpx.post(url, json={"input": "hi", "streaming": True, "background": True}, headers=headers)
-    assert response.status_code == 501 and "background" in response.json()["detail"]
 
 
 def test_mid_run_error_is_an_error_event_then_the_ending(letta_server, key, client, fake_openai):

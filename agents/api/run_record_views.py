@@ -1,0 +1,160 @@
+"""`/v1/runs` and `/v1/steps` as records (DRF, sync): list and read runs and steps, the messages each one
+stored, their usage and timings, and feedback on a step. Starting and following runs are the async views of
+`agents.api.run_views`.
+
+Every query is scoped to the key's organization; a foreign or unknown id answers 404.
+"""
+
+from rest_framework.exceptions import NotFound
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.api import organization_of
+from agents.api import run_serializers as rs
+from agents.api.pagination import keyset_page
+from agents.api.serializers import ListQuerySerializer, run_data
+from agents.api.views import _cursor, message_page, validated
+from agents.models import Message, Run, Step
+
+CREATED = ("created_at", "id")
+
+
+def _runs(request):
+    return Run.objects.filter(organization_id=organization_of(request))
+
+
+def _steps(request):
+    return Step.objects.filter(organization_id=organization_of(request))
+
+
+def get_run(request, run_id: str) -> Run:
+    run = _runs(request).filter(pk=run_id).first()
+    if run is None:
+        raise NotFound(f"Run {run_id} not found.")
+    return run
+
+
+def get_step(request, step_id: str) -> Step:
+    step = _steps(request).filter(pk=step_id).first()
+    if step is None:
+        raise NotFound(f"Step {step_id} not found.")
+    return step
+
+
+def page(queryset, query: dict, *, what: str, default_limit: int) -> list:
+    """One keyset page of `queryset` by creation time, honouring before/after/limit/order."""
+    return keyset_page(
+        queryset, fields=CREATED,
+        after=_cursor(queryset, query.get("after"), CREATED, what),
+        before=_cursor(queryset, query.get("before"), CREATED, what),
+        order=query["order"], limit=query.get("limit") or default_limit,
+    )
+
+
+class RunListView(APIView):
+    """`GET /v1/runs/` with the SDK's filters."""
+
+    def get(self, request):
+        query = validated(rs.RunListQuerySerializer, request.query_params)
+        runs = _runs(request)
+        agent_ids = [i for i in [query.get("agent_id"), *request.query_params.getlist("agent_ids")] if i]
+        if agent_ids:
+            runs = runs.filter(agent_id__in=agent_ids)
+        statuses = request.query_params.getlist("statuses")
+        if statuses:
+            runs = runs.filter(status__in=statuses)
+        if query["active"]:
+            runs = runs.filter(status__in=Run.ACTIVE)
+        if query["background"] is not None:
+            runs = runs.filter(background=query["background"])
+        if query.get("stop_reason"):
+            runs = runs.filter(stop_reason=query["stop_reason"])
+        if query.get("conversation_id"):
+            runs = runs.none()  # this server has no conversations, so no run belongs to one
+        return Response([run_data(r) for r in page(runs, query, what="Run", default_limit=100)])
+
+
+class RunMessagesView(APIView):
+    def get(self, request, run_id):
+        run = get_run(request, run_id)
+        return Response(message_page(request, Message.objects.filter(run=run)))
+
+
+class RunStepsView(APIView):
+    def get(self, request, run_id):
+        run = get_run(request, run_id)
+        query = validated(ListQuerySerializer, request.query_params)
+        steps = Step.objects.filter(run=run)
+        return Response([rs.step_data(s) for s in page(steps, query, what="Step", default_limit=50)])
+
+
+class RunUsageView(APIView):
+    def get(self, request, run_id):
+        return Response(rs.run_usage(get_run(request, run_id)))
+
+
+class RunMetricsView(APIView):
+    def get(self, request, run_id):
+        return Response(rs.run_metrics(get_run(request, run_id)))
+
+
+class StepListView(APIView):
+    """`GET /v1/steps/` with the SDK's filters."""
+
+    def get(self, request):
+        query = validated(rs.StepListQuerySerializer, request.query_params)
+        steps = _steps(request)
+        if query.get("agent_id"):
+            steps = steps.filter(agent_id=query["agent_id"])
+        if query.get("model"):
+            steps = steps.filter(model=query["model"])
+        if query.get("feedback"):
+            steps = steps.filter(feedback=query["feedback"])
+        if query["has_feedback"] is not None:
+            steps = steps.filter(feedback__isnull=not query["has_feedback"])
+        if query.get("start_date"):
+            steps = steps.filter(created_at__gte=query["start_date"])
+        if query.get("end_date"):
+            steps = steps.filter(created_at__lte=query["end_date"])
+        if query.get("project_id"):
+            steps = steps.none()  # this server has no projects
+        tags = set(request.query_params.getlist("tags"))
+        if tags:
+            # JSON containment has no SQLite lookup; match over the few steps that carry tags at all.
+            tagged = steps.exclude(tags=[]).values_list("id", "tags")
+            steps = steps.filter(id__in=[pk for pk, step_tags in tagged if tags & set(step_tags or [])])
+        return Response([rs.step_data(s) for s in page(steps, query, what="Step", default_limit=50)])
+
+
+class StepDetailView(APIView):
+    def get(self, request, step_id):
+        return Response(rs.step_data(get_step(request, step_id)))
+
+
+class StepMessagesView(APIView):
+    def get(self, request, step_id):
+        step = get_step(request, step_id)
+        return Response(message_page(request, Message.objects.filter(step=step)))
+
+
+class StepMetricsView(APIView):
+    def get(self, request, step_id):
+        return Response(rs.step_metrics(get_step(request, step_id)))
+
+
+class StepFeedbackView(APIView):
+    """`PATCH /v1/steps/{id}/feedback` `{feedback?, tags?}`: set the verdict, add the tags."""
+
+    def patch(self, request, step_id):
+        step = get_step(request, step_id)
+        data = validated(rs.FeedbackSerializer, request.data)
+        fields = []
+        if "feedback" in data:
+            step.feedback = data["feedback"]
+            fields.append("feedback")
+        if data.get("tags"):
+            step.tags = [*step.tags, *(t for t in data["tags"] if t not in step.tags)]
+            fields.append("tags")
+        if fields:
+            step.save(update_fields=[*fields, "updated_at"])
+        return Response(rs.step_data(step))
