@@ -5,6 +5,7 @@ import json
 
 import pytest
 
+from agents.models import Run, Step
 from memory.models import Block, Passage
 from tools.models import Tool
 from tools.services import upsert_tool_from_source
@@ -23,7 +24,9 @@ def owned(make_agent, org, fake_openai):
     tool = upsert_tool_from_source(organization_id=org.id, source_code=SOURCE)
     services.attach_tool(agent, tool)
     passage = insert_passage(archive_id=services.ensure_archive(agent), organization_id=org.id, text="secret")
-    return {"agent": agent.id, "tool": tool.id, "passage": passage.id}
+    run = Run.objects.create(organization_id=org.id, agent=agent, status="completed", background=True)
+    step = Step.objects.create(organization_id=org.id, agent=agent, run=run, status="success")
+    return {"agent": agent.id, "tool": tool.id, "passage": passage.id, "run": run.id, "step": step.id}
 
 
 ROUTES = [
@@ -49,6 +52,17 @@ ROUTES = [
     ("delete", "/v1/agents/{agent}/archival-memory/{passage}"),
     ("get", "/v1/tools/{tool}"),
     ("delete", "/v1/tools/{tool}"),
+    ("post", "/v1/agents/{agent}/messages/async", {"input": "hi"}),
+    ("get", "/v1/runs/{run}"),
+    ("get", "/v1/runs/{run}/messages"),
+    ("get", "/v1/runs/{run}/steps"),
+    ("get", "/v1/runs/{run}/usage"),
+    ("get", "/v1/runs/{run}/metrics"),
+    ("post", "/v1/runs/{run}/stream", {}),
+    ("get", "/v1/steps/{step}"),
+    ("get", "/v1/steps/{step}/messages"),
+    ("get", "/v1/steps/{step}/metrics"),
+    ("patch", "/v1/steps/{step}/feedback", {"feedback": "negative"}),
 ]
 
 
@@ -66,6 +80,7 @@ def test_foreign_ids_are_not_found(other_api, owned, route, fake_openai):
 def test_lists_show_only_the_keys_own_organization(other_api, owned):
     assert other_api.get("/v1/agents/").json() == []
     assert owned["tool"] not in [t["id"] for t in other_api.get("/v1/tools/").json()]
+    assert other_api.get("/v1/runs/").json() == [] and other_api.get("/v1/steps/").json() == []
 
 
 def test_the_owners_data_is_untouched_after_foreign_attempts(other_api, owned, api):
@@ -78,3 +93,4 @@ def test_the_owners_data_is_untouched_after_foreign_attempts(other_api, owned, a
     assert Block.objects.get(agents__id=owned["agent"], label="human").value == "Name: unknown"
     assert Tool.objects.filter(pk=owned["tool"]).exists()
     assert list(Passage.objects.values_list("text", flat=True)) == ["secret"]
+    assert Step.objects.get(pk=owned["step"]).feedback is None

@@ -1,0 +1,57 @@
+"""Background-run events: numbered, written in batches, and replayed to the end even when the run's process
+died before writing its last events."""
+
+from datetime import timedelta
+
+import pytest
+from asgiref.sync import sync_to_async
+from django.utils import timezone
+
+from agents.api.run_views import _follow
+from agents.models import Run, RunEvent
+from agents.runtime import run_events
+from agents.runtime.run_events import EventRecorder
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
+
+
+async def background_run(make_agent, **fields) -> Run:
+    agent = await sync_to_async(make_agent)()
+    return await Run.objects.acreate(organization_id=agent.organization_id, agent=agent, background=True, **fields)
+
+
+async def replay(run_id: str, after: int = 0) -> list[bytes]:
+    return [chunk async for chunk in _follow(run_id, after=after, include_pings=False, poll_interval=0.01,
+                                             batch_size=2)]
+
+
+async def test_recorder_numbers_forwards_and_writes_in_batches(make_agent, monkeypatch):
+    monkeypatch.setattr(run_events, "BATCH_SIZE", 3)
+    run = await background_run(make_agent, status="running")
+    forwarded = []
+
+    async def forward(event):
+        forwarded.append(event)
+
+    recorder = EventRecorder(forward)
+    recorder.run_id = run.id
+    for n in range(4):
+        await recorder({"message_type": "assistant_message", "content": str(n)})
+    assert await RunEvent.objects.filter(run=run).acount() == 3  # one full batch written, one event pending
+    await recorder.close()
+    stored = [e async for e in RunEvent.objects.filter(run=run).values_list("event", flat=True)]
+    assert stored == forwarded and [e["seq_id"] for e in stored] == [1, 2, 3, 4]
+
+
+async def test_a_run_that_died_before_its_ending_is_closed_from_its_record(make_agent):
+    run = await background_run(
+        make_agent, status="failed", stop_reason="error", completed_at=timezone.now() - timedelta(minutes=1),
+        metadata={"error": {"error_type": "internal_error", "message": "The server stopped during this run."}},
+    )
+    await RunEvent.objects.acreate(run=run, seq_id=1, event={"message_type": "assistant_message", "seq_id": 1})
+    frames = await replay(run.id)
+    assert frames[0].startswith(b'data: {"message_type": "assistant_message"')
+    assert frames[1].startswith(b"event: error\n") and b"The server stopped" in frames[1]
+    assert b'"stop_reason": "error"' in frames[2] and b'"usage_statistics"' in frames[3]
+    assert frames[-1] == b"data: [DONE]\n\n"
+    assert (await replay(run.id, after=1))[1:] == frames[2:]
