@@ -13,6 +13,7 @@ from asgiref.sync import sync_to_async
 from django.utils import timezone
 
 from agents.models import Run, RunEvent
+from agents.runtime import runs
 from agents.runtime.emitter import EventSink
 
 BATCH_SIZE = 100
@@ -74,7 +75,12 @@ def read_events(run_id: str, *, after: int, limit: int) -> tuple[list[dict], Run
             :limit
         ]
     )
-    return events, Run.objects.filter(pk=run_id).first()
+    run = Run.objects.filter(pk=run_id).first()
+    if not events and run is not None and runs.is_stale(run):
+        # Its process died: fail it now rather than when the agent's next run starts, so the reader can end.
+        runs.reap_stale(run.agent_id)
+        run.refresh_from_db()
+    return events, run
 
 
 def abandoned(run: Run) -> bool:

@@ -34,10 +34,17 @@ def get_agent(agent_id: str, organization_id: str | None = None) -> Agent:
         raise AgentNotFound(f"Agent {agent_id} not found.") from None
 
 
-def _reap_stale(agent_id: str) -> None:
+def _stale_cutoff():
+    return timezone.now() - timedelta(seconds=settings.RUN_STALE_AFTER_SECONDS)
+
+
+def is_stale(run: Run) -> bool:
+    return run.is_active and run.heartbeat_at is not None and run.heartbeat_at < _stale_cutoff()
+
+
+def reap_stale(agent_id: str) -> None:
     """Fail an active run whose process died: its heartbeat stopped long ago."""
-    cutoff = timezone.now() - timedelta(seconds=settings.RUN_STALE_AFTER_SECONDS)
-    Run.objects.filter(agent_id=agent_id, status__in=Run.ACTIVE, heartbeat_at__lt=cutoff).update(
+    Run.objects.filter(agent_id=agent_id, status__in=Run.ACTIVE, heartbeat_at__lt=_stale_cutoff()).update(
         status=Run.Status.FAILED, stop_reason="error", completed_at=timezone.now(),
         metadata={"error": {"error_type": "internal_error", "message": "The server stopped during this run."}},
     )
@@ -59,7 +66,7 @@ def try_start_run(agent: Agent, request_config: dict, background: bool = False,
                 )
         except IntegrityError:
             if attempt == 0:
-                _reap_stale(agent.id)
+                reap_stale(agent.id)
     raise AgentBusyError(agent.id, active_run_id(agent.id) or "unknown")
 
 

@@ -55,3 +55,12 @@ async def test_a_run_that_died_before_its_ending_is_closed_from_its_record(make_
     assert b'"stop_reason": "error"' in frames[2] and b'"usage_statistics"' in frames[3]
     assert frames[-1] == b"data: [DONE]\n\n"
     assert (await replay(run.id, after=1))[1:] == frames[2:]
+
+
+async def test_following_a_run_whose_process_died_ends_it(make_agent, monkeypatch):
+    monkeypatch.setattr(run_events, "ENDING_GRACE", timedelta(0))
+    run = await background_run(make_agent, status="running", heartbeat_at=timezone.now() - timedelta(days=1))
+    frames = await replay(run.id)
+    assert b"The server stopped during this run." in frames[0] and frames[-1] == b"data: [DONE]\n\n"
+    run = await Run.objects.aget(pk=run.id)
+    assert run.status == "failed" and run.stop_reason == "error"
