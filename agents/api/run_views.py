@@ -188,6 +188,8 @@ async def agent_messages_async(request, agent_id: str):
         )
     except RunRefused as exc:
         return _refused(exc)
+    except APIException as exc:
+        return _api_error(exc)
     return JsonResponse(run_data(run))
 
 

@@ -89,7 +89,8 @@ async def test_cancel_stops_the_run_before_its_next_step(make_agent, fake_openai
     fake_openai.script(Reply(tool_calls=[("conversation_search", {"query": "x"})], delay=0.3), Reply(text="never"))
 
     task = asyncio.create_task(run_agent(agent.id, input="go"))
-    await asyncio.sleep(0.1)
+    while not fake_openai.requests:  # the first step is under way
+        await asyncio.sleep(0.01)
     cancelled = await sync_to_async(runs.request_cancel)(agent.id)
     result = await task
 

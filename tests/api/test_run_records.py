@@ -91,6 +91,8 @@ def test_async_validation(api, make_agent, fake_openai):
     for body in ({}, {"input": "hi", "streaming": True}, {"input": "hi", "callback_url": "ftp:/x"}):
         response = api.post(url, body, content_type="application/json")
         assert response.status_code == 422, body
+    response = api.post(url, {"messages": [{"role": "bot", "content": "x"}]}, content_type="application/json")
+    assert response.status_code == 400 and "bot" in response.json()["detail"]
     assert not Run.objects.exists() and fake_openai.requests == []
 
 

@@ -112,6 +112,9 @@ def test_cancel_a_run_while_the_model_is_still_answering(client, fake_openai):
     agent = create_agent(client)
     fake_openai.script(Reply(text="Too late.", delay=5.0))
     run = client.agents.messages.create_async(agent.id, input="take your time")
+    deadline = time.monotonic() + WAIT
+    while not fake_openai.requests and time.monotonic() < deadline:  # the model is answering
+        time.sleep(0.01)
     assert client.agents.messages.cancel(agent.id) == {run.id: "cancelled"}
 
     run = wait_until_done(client, run.id)
