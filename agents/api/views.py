@@ -17,6 +17,7 @@ from agents.context_window import context_overview
 from agents.letta_messages import to_letta_messages
 from agents.models import Agent, Message, Run
 from agents.runtime.runs import request_cancel
+from agents.selectors import agents_matching, sorted_by
 from memory.services import EditActor, MemoryEditError
 
 
@@ -74,18 +75,7 @@ class AgentListView(APIView):
 
     def get(self, request):
         query = validated(s.AgentListQuerySerializer, request.query_params)
-        agents = Agent.objects.filter(organization_id=organization_of(request))
-        if query.get("name"):
-            agents = agents.filter(name=query["name"])
-        if query.get("query_text"):
-            agents = agents.filter(name__icontains=query["query_text"])
-        tags = set(request.query_params.getlist("tags"))
-        if tags:
-            # JSON containment has no SQLite lookup; match tags in Python over (id, tags) pairs only.
-            match = tags.issubset if query["match_all_tags"] else tags.intersection
-            ids = [pk for pk, agent_tags in agents.values_list("id", "tags") if match(set(agent_tags or []))]
-            agents = agents.filter(id__in=ids)
-        fields = ("created_at", "id")
+        agents, fields = sorted_by(_matching_agents(request, query), query["order_by"])
         page = keyset_page(
             agents.prefetch_related("blocks", "tools"), fields=fields,
             after=_cursor(agents, query.get("after"), fields, "Agent"),
@@ -104,6 +94,22 @@ class AgentListView(APIView):
         except (ValueError, MemoryEditError) as exc:
             raise BadRequest(str(exc)) from exc
         return Response(s.agent_state(get_agent(request, agent.id, with_relations=True)))
+
+
+def _matching_agents(request, query: dict):
+    params = request.query_params
+    return agents_matching(
+        organization_of(request), tags=params.getlist("tags"), identifier_keys=params.getlist("identifier_keys"),
+        **{key: query.get(key) for key in ("name", "query_text", "match_all_tags", "created_by_id",
+                                           "last_stop_reason", "identity_id", "template_id", "base_template_id")},
+    )
+
+
+class AgentCountView(APIView):
+    """`GET /v1/agents/count`: how many agents the list would hold with the same filters, as a bare integer."""
+
+    def get(self, request):
+        return Response(_matching_agents(request, validated(s.AgentListQuerySerializer, request.query_params)).count())
 
 
 def _default_name() -> str:

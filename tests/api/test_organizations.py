@@ -23,7 +23,8 @@ def owned(make_agent, org, fake_openai):
     tool = upsert_tool_from_source(organization_id=org.id, source_code=SOURCE)
     services.attach_tool(agent, tool)
     passage = insert_passage(archive_id=services.ensure_archive(agent), organization_id=org.id, text="secret")
-    return {"agent": agent.id, "tool": tool.id, "passage": passage.id}
+    return {"agent": agent.id, "tool": tool.id, "passage": passage.id, "block": agent.blocks.get(label="human").id,
+            "message": agent.message_ids[0]}
 
 
 ROUTES = [
@@ -49,6 +50,15 @@ ROUTES = [
     ("delete", "/v1/agents/{agent}/archival-memory/{passage}"),
     ("get", "/v1/tools/{tool}"),
     ("delete", "/v1/tools/{tool}"),
+    ("get", "/v1/blocks/{block}"),
+    ("patch", "/v1/blocks/{block}", {"value": "stolen"}),
+    ("delete", "/v1/blocks/{block}"),
+    ("get", "/v1/blocks/{block}/agents"),
+    ("patch", "/v1/agents/{agent}/core-memory/blocks/detach/{block}", {}),
+    ("patch", "/v1/agents/{agent}/core-memory/blocks/attach/{block}", {}),
+    ("patch", "/v1/agents/{agent}/reset-messages", {}),
+    ("post", "/v1/agents/{agent}/recompile"),
+    ("patch", "/v1/agents/{agent}/messages/{message}", {"content": "stolen"}),
 ]
 
 
@@ -66,6 +76,8 @@ def test_foreign_ids_are_not_found(other_api, owned, route, fake_openai):
 def test_lists_show_only_the_keys_own_organization(other_api, owned):
     assert other_api.get("/v1/agents/").json() == []
     assert owned["tool"] not in [t["id"] for t in other_api.get("/v1/tools/").json()]
+    assert other_api.get("/v1/blocks/").json() == [] and other_api.get("/v1/blocks/count").json() == 0
+    assert other_api.get("/v1/agents/count").json() == 0
 
 
 def test_the_owners_data_is_untouched_after_foreign_attempts(other_api, owned, api):
