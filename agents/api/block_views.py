@@ -14,7 +14,7 @@ from accounts.api import organization_of
 from agents import services
 from agents.api import serializers as s
 from agents.api.pagination import keyset_page
-from agents.api.views import BadRequest, Conflict, _actor, _cursor, _includes, get_agent, validated
+from agents.api.views import BadRequest, Conflict, _actor, _cursor, agent_states, get_agent, validated
 from agents.models import Agent
 from memory.models import Block
 from memory.selectors import blocks_matching
@@ -139,8 +139,7 @@ class BlockAgentListView(APIView):
             before=_cursor(agents, query.get("before"), fields, "Agent"),
             order=query["order"], limit=query.get("limit", 50),
         )
-        include_secrets = "agent.secrets" in _includes(request)
-        return Response([s.agent_state(a, include_secrets=include_secrets) for a in page])
+        return Response(agent_states(request, page))
 
 
 class AgentBlockAttachView(APIView):

@@ -16,7 +16,7 @@ from agents.api.pagination import keyset_page
 from agents.context_window import context_overview
 from agents.letta_messages import to_letta_messages
 from agents.models import Agent, Message, Run
-from agents.runtime.runs import request_cancel
+from agents.runtime.runs import pending_approval, request_cancel
 from agents.selectors import agents_matching, sorted_by
 from memory.services import EditActor, MemoryEditError
 
@@ -70,6 +70,19 @@ def _includes(request) -> set[str]:
     return set(request.query_params.getlist("include")) | set(request.query_params.getlist("include_relationships"))
 
 
+def agent_states(request, agents) -> list[dict]:
+    """AgentState for each agent with the relations asked for by `include` (blocks, tools and tags always come)."""
+    includes = _includes(request)
+    states = [s.agent_state(a, include_secrets="agent.secrets" in includes) for a in agents]
+    if "agent.pending_approval" in includes:
+        for agent, state in zip(agents, states):
+            pending = pending_approval(agent)
+            state["pending_approval"] = next(
+                (m for m in to_letta_messages(pending) if m["message_type"] == "approval_request_message"), None
+            ) if pending else None
+    return states
+
+
 class AgentListView(APIView):
     """`GET /v1/agents/` (filters, cursors) and `POST /v1/agents/` (CreateAgent)."""
 
@@ -82,8 +95,7 @@ class AgentListView(APIView):
             before=_cursor(agents, query.get("before"), fields, "Agent"),
             order=query["order"], limit=query.get("limit", 50),
         )
-        include_secrets = "agent.secrets" in _includes(request)
-        return Response([s.agent_state(a, include_secrets=include_secrets) for a in page])
+        return Response(agent_states(request, page))
 
     def post(self, request):
         data = validated(s.CreateAgentSerializer, request.data)
@@ -122,7 +134,7 @@ def _default_name() -> str:
 class AgentDetailView(APIView):
     def get(self, request, agent_id):
         agent = get_agent(request, agent_id, with_relations=True)
-        return Response(s.agent_state(agent, include_secrets="agent.secrets" in _includes(request)))
+        return Response(agent_states(request, [agent])[0])
 
     def patch(self, request, agent_id):
         agent = get_agent(request, agent_id)
@@ -169,6 +181,8 @@ class AgentBlockDetailView(APIView):
             block = services.update_agent_block(agent, label, actor=_actor(request), **data)
         except services.BlockLabelNotFound as exc:
             raise NotFound(str(exc)) from exc
+        except services.BlockLabelConflict as exc:
+            raise Conflict(str(exc)) from exc
         except (ValueError, MemoryEditError) as exc:
             raise BadRequest(str(exc)) from exc
         return Response(s.block_data(block))

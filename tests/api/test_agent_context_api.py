@@ -129,3 +129,21 @@ def test_list_orders_by_last_run_and_filters_by_stop_reason_and_creator(api, mak
     assert response.json()["created_by_id"] == key.id
     assert names(f"?created_by_id={key.id}") == ["made by key"]
     assert never.id not in [a["id"] for a in api.get(f"/v1/agents/?created_by_id={key.id}").json()]
+
+
+def test_include_pending_approval(api, make_agent):
+    waiting, idle = make_agent(name="waiting"), make_agent(name="idle")
+    call = {"id": "call-1", "type": "function", "function": {"name": "delete_files", "arguments": "{}"}}
+    request = Message.objects.create(organization_id=waiting.organization_id, agent=waiting, role="approval",
+                                     tool_calls=[call])
+    waiting.message_ids = [*waiting.message_ids, request.id]
+    waiting.save(update_fields=["message_ids"])
+
+    states = {a["name"]: a for a in api.get("/v1/agents/?include=agent.pending_approval").json()}
+    pending = states["waiting"]["pending_approval"]
+    assert pending["message_type"] == "approval_request_message" and pending["id"] == request.id
+    assert pending["tool_call"]["name"] == "delete_files"
+    assert states["idle"]["pending_approval"] is None
+    assert "pending_approval" not in api.get(f"/v1/agents/{waiting.id}").json()
+    one = api.get(f"/v1/agents/{waiting.id}?include=agent.pending_approval").json()
+    assert one["pending_approval"]["id"] == request.id

@@ -192,3 +192,10 @@ def test_another_organizations_block_cannot_be_attached(api, other_api, other_or
     assert not theirs.blocks.exists()
     response = patch(api, f"/v1/agents/{mine.id}/core-memory/blocks/attach/{theirs.id}")
     assert response.status_code == 404
+
+
+def test_relabelling_an_agents_block_to_a_label_it_has_is_a_conflict(api, make_agent):
+    agent = make_agent()
+    response = patch(api, f"/v1/agents/{agent.id}/core-memory/blocks/human", {"label": "persona"})
+    assert response.status_code == 409 and "labelled 'persona'" in response.json()["detail"]
+    assert sorted(agent.blocks.values_list("label", flat=True)) == ["human", "persona"]
