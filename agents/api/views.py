@@ -121,7 +121,8 @@ class AgentCountView(APIView):
     """`GET /v1/agents/count`: how many agents the list would hold with the same filters, as a bare integer."""
 
     def get(self, request):
-        return Response(_matching_agents(request, validated(s.AgentListQuerySerializer, request.query_params)).count())
+        query = validated(s.AgentListQuerySerializer, request.query_params)
+        return Response(_matching_agents(request, query).count())
 
 
 def _default_name() -> str:
