@@ -7,7 +7,17 @@ from django.conf import settings
 from django.db import transaction
 
 from agents.models import Agent, AgentType, Message
-from agents.runtime.system_message import refresh_system_message, system_content
+from agents.runtime.errors import AgentBusyError
+from agents.runtime.runs import active_run_id
+from agents.runtime.system_message import (
+    block_views,
+    is_current,
+    refresh_system_message,
+    render_system,
+    rules_text,
+    system_content,
+)
+from agents.runtime.transcript import text_of
 from memory import services as memory_services
 from memory.models import Archive, Block
 from memory.services import EditActor
@@ -66,7 +76,7 @@ def create_agent(
         description=description, tags=tags or [], metadata=metadata or {},
         temperature=0.7 if temperature is None else temperature, max_tokens=max_tokens,
         parallel_tool_calls=parallel_tool_calls, context_window_limit=context_window_limit,
-        embedding=embedding, timezone=timezone,
+        embedding=embedding, timezone=timezone, created_by_id=actor.person_id, last_updated_by_id=actor.person_id,
     )
     labels: set[str] = set()
     for spec in memory_blocks or []:
@@ -112,18 +122,79 @@ def _tools_by_name(organization_id: str, names: list[str]) -> list[Tool]:
     return [found[n] for n in names]
 
 
+class BlockLabelConflict(AgentConfigError):
+    """An agent would hold two blocks with one label (the reference's unique constraint)."""
+
+    def __init__(self, agent: Agent, label: str):
+        super().__init__(
+            f"Agent {agent.id} already has a memory block labelled '{label}'; labels are unique per agent. "
+            "Detach that block first, or relabel one of them."
+        )
+
+
+class BlockNotAttached(LookupError):
+    def __init__(self, agent: Agent, block: Block):
+        super().__init__(f"Block {block.id} ('{block.label}') is not attached to agent {agent.id}.")
+
+
 def _attach(agent: Agent, block: Block, labels: set[str]) -> None:
     if block.label in labels:
-        raise AgentConfigError(f"Agent already has a memory block labelled '{block.label}'; labels are unique.")
+        raise BlockLabelConflict(agent, block.label)
     labels.add(block.label)
     agent.blocks.add(block)
 
 
 @transaction.atomic
 def attach_block(agent: Agent, block: Block) -> None:
+    """Give the agent a block (shared with its other agents, if any); attaching it again changes nothing."""
     if agent.blocks.filter(label=block.label).exclude(pk=block.pk).exists():
-        raise AgentConfigError(f"Agent already has a memory block labelled '{block.label}'; labels are unique.")
+        raise BlockLabelConflict(agent, block.label)
     agent.blocks.add(block)
+    refresh_system_message(agent)
+
+
+@transaction.atomic
+def detach_block(agent: Agent, block: Block) -> None:
+    """Take the block out of the agent's memory; the block itself stays (other agents may share it)."""
+    if not agent.blocks.filter(pk=block.pk).exists():
+        raise BlockNotAttached(agent, block)
+    agent.blocks.remove(block)
+    refresh_system_message(agent)
+
+
+def _refresh_sharing(block_id: str) -> None:
+    """Recompile the system message of every agent holding the block, so each shows the block as it is now."""
+    for agent in Agent.objects.filter(blocks__id=block_id):
+        if agent.message_ids:
+            refresh_system_message(agent)
+
+
+@transaction.atomic
+def update_block(block: Block, *, actor: EditActor, **fields) -> Block:
+    """Edit a block through `memory.services` (limit, read-only, revision) for every agent that holds it.
+
+    A new label must stay unique in each of those agents; their system messages are recompiled at once.
+    """
+    new_label = fields.get("label")
+    if new_label and new_label != block.label:
+        clash = Agent.objects.filter(blocks__id=block.id).filter(blocks__label=new_label).first()
+        if clash is not None:
+            raise BlockLabelConflict(clash, new_label)
+    updated = memory_services.update_block(block.id, actor=actor, **fields)
+    if updated.revision is not None:
+        _refresh_sharing(block.id)
+    return updated
+
+
+@transaction.atomic
+def delete_block(block: Block) -> None:
+    """Delete a block after detaching it from every agent (whose prompts then no longer show it)."""
+    holders = list(Agent.objects.filter(blocks__id=block.id))
+    block.agents.clear()
+    block.delete()
+    for agent in holders:
+        if agent.message_ids:
+            refresh_system_message(agent)
 
 
 @transaction.atomic
@@ -194,15 +265,8 @@ def delete_agent(agent: Agent) -> None:
 
 
 def update_agent_block(agent: Agent, current_label: str, /, *, actor: EditActor, **fields) -> Block:
-    """Edit the agent's block with this label (the API's core-memory PATCH) through `memory.services`.
-
-    Label uniqueness among the agent's blocks is checked here because `memory` does not know agents.
-    """
-    block = agent_block(agent, current_label)
-    new_label = fields.get("label")
-    if new_label and new_label != current_label and agent.blocks.filter(label=new_label).exists():
-        raise AgentConfigError(f"Agent already has a memory block labelled '{new_label}'; labels are unique.")
-    return memory_services.update_block(block.id, actor=actor, **fields)
+    """Edit the agent's block with this label (the API's core-memory PATCH); see `update_block`."""
+    return update_block(agent_block(agent, current_label), actor=actor, **fields)
 
 
 class BlockLabelNotFound(LookupError):
@@ -215,3 +279,39 @@ def agent_block(agent: Agent, label: str) -> Block:
     if block is None:
         raise BlockLabelNotFound(agent.id, label)
     return block
+
+
+@transaction.atomic
+def reset_messages(agent: Agent, *, add_default_initial_messages: bool = False) -> Agent:
+    """Empty the context window down to the system message. Stored messages stay: recall memory still finds them.
+
+    Refused while a run is active, since that run is writing to the buffer being cleared. This server starts
+    agents with no messages besides the system message, so `add_default_initial_messages` adds nothing.
+    """
+    # Lock the agent row: a run that starts meanwhile finds its buffer reset or waits behind this change.
+    agent = Agent.objects.select_for_update().get(pk=agent.pk)
+    if run_id := active_run_id(agent.id):
+        raise AgentBusyError(agent.id, run_id)
+    agent.message_ids = agent.message_ids[:1]
+    agent.save(update_fields=["message_ids", "updated_at"])
+    # The memory metadata now counts the cleared messages as recall memory.
+    refresh_system_message(agent, force=True)
+    return agent
+
+
+def recompile_system(agent: Agent, *, update_timestamp: bool = False, dry_run: bool = False) -> str:
+    """The agent's system prompt, recompiled from its blocks, rules and template.
+
+    The prompt is rewritten when what it is built from changed, or always with `update_timestamp` (which
+    re-stamps the recompile time in its memory metadata). `dry_run` stores nothing and returns what would be.
+    """
+    current = is_current(agent, block_views(agent), rules_text(agent))
+    if dry_run:
+        return _stored_system_text(agent) if current and not update_timestamp else render_system(agent)[0]
+    with transaction.atomic():
+        refresh_system_message(agent, force=update_timestamp)
+    return _stored_system_text(agent)
+
+
+def _stored_system_text(agent: Agent) -> str:
+    return text_of(Message.objects.get(id=agent.message_ids[0]).content)

@@ -21,7 +21,8 @@ LINE_NUMBER_WARNING = (
 )
 _LINE_NUMBER_PREFIX = re.compile(r"^\s*\d+→\s*", re.MULTILINE)
 _LABEL_MAX_LENGTH = Block._meta.get_field("label").max_length
-UPDATABLE_FIELDS = ("value", "label", "description", "limit", "read_only", "metadata", "tags", "hidden")
+UPDATABLE_FIELDS = ("value", "label", "description", "limit", "read_only", "metadata", "tags", "hidden",
+                    "is_template")
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,11 @@ class EditActor:
         if self.actor_type not in BlockRevision.Actor.values:
             choices = ", ".join(BlockRevision.Actor.values)
             raise ValueError(f"Unknown actor_type '{self.actor_type}'; use one of {choices}.")
+
+    @property
+    def person_id(self) -> str | None:
+        """The id for created_by/last_updated_by, which name people (as in Letta), not agents."""
+        return self.actor_id if self.actor_type in ("user", "api") else None
 
     @classmethod
     def api(cls, actor_id: str | None = None) -> "EditActor":
@@ -111,8 +117,8 @@ def check_no_line_numbers(name: str, text: str) -> None:
 
 def create_block(*, organization_id: str, label: str, value: str = "", description: str | None = None,
                  limit: int | None = None, read_only: bool = False, metadata: dict | None = None,
-                 tags: list | None = None, hidden: bool = False, allow_over_limit: bool = False,
-                 actor: EditActor) -> Block:
+                 tags: list | None = None, hidden: bool = False, is_template: bool = False,
+                 allow_over_limit: bool = False, actor: EditActor) -> Block:
     """A new block, with revision 1 recording its first value.
 
     `allow_over_limit` is for importing agent files: Letta never enforced limits, so its blocks may be longer than
@@ -129,7 +135,8 @@ def create_block(*, organization_id: str, label: str, value: str = "", descripti
     if description is None:
         description = DEFAULT_DESCRIPTIONS.get(label)
     fields = {"label": label, "description": description, "limit": limit, "read_only": bool(read_only),
-              "metadata": metadata or {}, "tags": tags or [], "hidden": bool(hidden)}
+              "metadata": metadata or {}, "tags": tags or [], "hidden": bool(hidden),
+              "is_template": bool(is_template)}
     with transaction.atomic():
         block = Block.objects.create(organization_id=organization_id, value=value, version=1,
                                      created_by_id=_person(actor), last_updated_by_id=_person(actor), **fields)
@@ -155,7 +162,7 @@ def update_block(block_id: str, *, actor: EditActor, **fields) -> Block:
         fields["label"] = _label(fields["label"])
     if "limit" in fields:
         fields["limit"] = CORE_MEMORY_BLOCK_CHAR_LIMIT if fields["limit"] is None else _limit(fields["limit"])
-    for flag in ("read_only", "hidden"):
+    for flag in ("read_only", "hidden", "is_template"):
         if flag in fields:
             fields[flag] = bool(fields[flag])
     for name, empty in (("metadata", {}), ("tags", [])):
@@ -346,8 +353,7 @@ def _record(block: Block, actor: EditActor, *, value_before: str, field_changes:
 
 
 def _person(actor: EditActor) -> str | None:
-    """The id for created_by/last_updated_by, which name people (as in Letta), not agents."""
-    return actor.actor_id if actor.actor_type in ("user", "api") else None
+    return actor.person_id
 
 
 def _occurrences(text: str, part: str) -> list[int]:

@@ -126,6 +126,22 @@ class AgentListQuerySerializer(ListQuerySerializer):
     name = serializers.CharField(required=False)
     query_text = serializers.CharField(required=False)
     match_all_tags = serializers.BooleanField(required=False, default=False)
+    created_by_id = serializers.CharField(required=False)
+    last_stop_reason = serializers.CharField(required=False)
+    identity_id = serializers.CharField(required=False)
+    template_id = serializers.CharField(required=False)
+    base_template_id = serializers.CharField(required=False)
+    order_by = serializers.ChoiceField(choices=["created_at", "updated_at", "last_run_completion"], required=False)
+    # Legacy spellings: `sort_by` for order_by, `ascending` for order.
+    sort_by = serializers.ChoiceField(choices=["created_at", "updated_at", "last_run_completion"], required=False)
+    ascending = serializers.BooleanField(required=False, allow_null=True, default=None)
+
+    def validate(self, attrs):
+        attrs["order_by"] = attrs.get("order_by") or attrs.pop("sort_by", None) or "created_at"
+        ascending = attrs.pop("ascending", None)
+        if ascending is not None and "order" not in self.initial_data:
+            attrs["order"] = "asc" if ascending else "desc"
+        return attrs
 
 
 class MessageListQuerySerializer(ListQuerySerializer):

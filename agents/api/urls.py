@@ -8,25 +8,24 @@ else under /v1 answers a JSON 404, so a client never gets an HTML error page.
 from django.http import JsonResponse
 from django.urls import re_path
 
-from agents.api import agent_file_views, archival_views, run_record_views, run_views, tool_views, views
+from agents.api import (
+    agent_file_views, archival_views, block_views, context_views, run_record_views, run_views, tool_views, views,
+)
 
 AGENT = r"^agents/(?P<agent_id>[^/]+)"
 
 # Reference route families not implemented yet (more specific agent sub-routes first).
 NOT_IMPLEMENTED = [
-    (r"^agents/count", "Agent count (/v1/agents/count)"),
-    (AGENT + r"/core-memory/blocks/(attach|detach)/", "Attaching blocks (/v1/agents/{id}/core-memory/blocks/attach)"),
     (AGENT + r"/tools/[^/]+/run", "Running a tool directly (/v1/agents/{id}/tools/{name}/run)"),
     (AGENT + r"/passages", "Passages (/v1/agents/{id}/passages)"),
-    (AGENT + r"/reset-messages", "Resetting messages (/v1/agents/{id}/reset-messages)"),
-    (AGENT + r"/recompile", "Recompiling (/v1/agents/{id}/recompile)"),
     (AGENT + r"/(folders|sources|files|identities|archives|groups|schedule)", "That agent sub-resource"),
     (AGENT + r"/messages/(?!cancel)[^/]+", "Single-message routes (/v1/agents/{id}/messages/{message_id})"),
     (r"^(runs|steps)/[^/]+/trace", "Provider traces (/v1/runs/{id}/trace, /v1/steps/{id}/trace)"),
     (r"^models/.", "Model sub-routes (/v1/models/embedding)"),
+    (r"^blocks/[^/]+/", "Block sub-resources (/v1/blocks/{id}/history, identities, proposals)"),
     (r"^tools/", "That tool route (/v1/tools/run, /v1/tools/add-base-tools, ...)"),
 ]
-for family in ("blocks", "mcp-servers", "folders", "sources", "identities", "groups", "archives",
+for family in ("mcp-servers", "folders", "sources", "identities", "groups", "archives",
                "providers", "conversations", "tags", "templates", "messages", "passages",
                "access-tokens", "environments"):
     NOT_IMPLEMENTED.append((rf"^{family}(/|$)", f"/v1/{family}"))
@@ -48,10 +47,17 @@ urlpatterns = [
     re_path(r"^agents[/]?$", views.AgentListView.as_view(), name="api-agents"),
     re_path(r"^agents/import[/]?$", agent_file_views.AgentImportView.as_view(), name="api-agent-import"),
     re_path(AGENT + r"/export[/]?$", agent_file_views.AgentExportView.as_view(), name="api-agent-export"),
+    re_path(r"^agents/count[/]?$", views.AgentCountView.as_view(), name="api-agent-count"),
     re_path(AGENT + r"[/]?$", views.AgentDetailView.as_view(), name="api-agent"),
     re_path(AGENT + r"/core-memory/blocks[/]?$", views.AgentBlockListView.as_view(), name="api-agent-blocks"),
     re_path(AGENT + r"/core-memory/blocks/(?P<label>(?!attach/|detach/)[^/]+)[/]?$",
             views.AgentBlockDetailView.as_view(), name="api-agent-block"),
+    re_path(AGENT + r"/core-memory/blocks/(?P<action>attach|detach)/(?P<block_id>[^/]+)[/]?$",
+            block_views.AgentBlockAttachView.as_view(), name="api-agent-block-attach"),
+    re_path(AGENT + r"/reset-messages[/]?$", context_views.ResetMessagesView.as_view(), name="api-agent-reset"),
+    re_path(AGENT + r"/recompile[/]?$", context_views.RecompileView.as_view(), name="api-agent-recompile"),
+    re_path(AGENT + r"/messages/(?P<message_id>message-[^/]+)[/]?$", context_views.MessageDetailView.as_view(),
+            name="api-agent-message"),
     re_path(AGENT + r"/messages[/]?$", run_views.agent_messages, name="api-agent-messages"),
     re_path(AGENT + r"/messages/stream[/]?$", run_views.agent_messages_stream, name="api-agent-stream"),
     re_path(AGENT + r"/messages/cancel[/]?$", views.CancelView.as_view(), name="api-agent-cancel"),
@@ -88,6 +94,11 @@ urlpatterns = [
             tool_views.AgentToolAttachView.as_view(), name="api-agent-tool-attach"),
     re_path(AGENT + r"/tools/approval/(?P<tool_name>[^/]+)[/]?$", tool_views.AgentToolApprovalView.as_view(),
             name="api-agent-tool-approval"),
+    re_path(r"^blocks[/]?$", block_views.BlockListView.as_view(), name="api-blocks"),
+    re_path(r"^blocks/count[/]?$", block_views.BlockCountView.as_view(), name="api-block-count"),
+    re_path(r"^blocks/(?P<block_id>[^/]+)[/]?$", block_views.BlockDetailView.as_view(), name="api-block"),
+    re_path(r"^blocks/(?P<block_id>[^/]+)/agents[/]?$", block_views.BlockAgentListView.as_view(),
+            name="api-block-agents"),
     *[re_path(pattern, _not_implemented(what)) for pattern, what in NOT_IMPLEMENTED],
     re_path(r"^(?P<path>.*)$", not_found),
 ]

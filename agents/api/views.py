@@ -16,7 +16,8 @@ from agents.api.pagination import keyset_page
 from agents.context_window import context_overview
 from agents.letta_messages import to_letta_messages
 from agents.models import Agent, Message, Run
-from agents.runtime.runs import request_cancel
+from agents.runtime.runs import pending_approval, request_cancel
+from agents.selectors import agents_matching, sorted_by
 from memory.services import EditActor, MemoryEditError
 
 
@@ -69,31 +70,32 @@ def _includes(request) -> set[str]:
     return set(request.query_params.getlist("include")) | set(request.query_params.getlist("include_relationships"))
 
 
+def agent_states(request, agents) -> list[dict]:
+    """AgentState for each agent with the relations asked for by `include` (blocks, tools and tags always come)."""
+    includes = _includes(request)
+    states = [s.agent_state(a, include_secrets="agent.secrets" in includes) for a in agents]
+    if "agent.pending_approval" in includes:
+        for agent, state in zip(agents, states):
+            pending = pending_approval(agent)
+            state["pending_approval"] = next(
+                (m for m in to_letta_messages(pending) if m["message_type"] == "approval_request_message"), None
+            ) if pending else None
+    return states
+
+
 class AgentListView(APIView):
     """`GET /v1/agents/` (filters, cursors) and `POST /v1/agents/` (CreateAgent)."""
 
     def get(self, request):
         query = validated(s.AgentListQuerySerializer, request.query_params)
-        agents = Agent.objects.filter(organization_id=organization_of(request))
-        if query.get("name"):
-            agents = agents.filter(name=query["name"])
-        if query.get("query_text"):
-            agents = agents.filter(name__icontains=query["query_text"])
-        tags = set(request.query_params.getlist("tags"))
-        if tags:
-            # JSON containment has no SQLite lookup; match tags in Python over (id, tags) pairs only.
-            match = tags.issubset if query["match_all_tags"] else tags.intersection
-            ids = [pk for pk, agent_tags in agents.values_list("id", "tags") if match(set(agent_tags or []))]
-            agents = agents.filter(id__in=ids)
-        fields = ("created_at", "id")
+        agents, fields = sorted_by(_matching_agents(request, query), query["order_by"])
         page = keyset_page(
             agents.prefetch_related("blocks", "tools"), fields=fields,
             after=_cursor(agents, query.get("after"), fields, "Agent"),
             before=_cursor(agents, query.get("before"), fields, "Agent"),
             order=query["order"], limit=query.get("limit", 50),
         )
-        include_secrets = "agent.secrets" in _includes(request)
-        return Response([s.agent_state(a, include_secrets=include_secrets) for a in page])
+        return Response(agent_states(request, page))
 
     def post(self, request):
         data = validated(s.CreateAgentSerializer, request.data)
@@ -106,6 +108,23 @@ class AgentListView(APIView):
         return Response(s.agent_state(get_agent(request, agent.id, with_relations=True)))
 
 
+def _matching_agents(request, query: dict):
+    params = request.query_params
+    return agents_matching(
+        organization_of(request), tags=params.getlist("tags"), identifier_keys=params.getlist("identifier_keys"),
+        **{key: query.get(key) for key in ("name", "query_text", "match_all_tags", "created_by_id",
+                                           "last_stop_reason", "identity_id", "template_id", "base_template_id")},
+    )
+
+
+class AgentCountView(APIView):
+    """`GET /v1/agents/count`: how many agents the list would hold with the same filters, as a bare integer."""
+
+    def get(self, request):
+        query = validated(s.AgentListQuerySerializer, request.query_params)
+        return Response(_matching_agents(request, query).count())
+
+
 def _default_name() -> str:
     # Letta names unnamed agents; a readable unique-enough name beats a validation error.
     from accounts.ids import new_id
@@ -116,7 +135,7 @@ def _default_name() -> str:
 class AgentDetailView(APIView):
     def get(self, request, agent_id):
         agent = get_agent(request, agent_id, with_relations=True)
-        return Response(s.agent_state(agent, include_secrets="agent.secrets" in _includes(request)))
+        return Response(agent_states(request, [agent])[0])
 
     def patch(self, request, agent_id):
         agent = get_agent(request, agent_id)
@@ -163,6 +182,8 @@ class AgentBlockDetailView(APIView):
             block = services.update_agent_block(agent, label, actor=_actor(request), **data)
         except services.BlockLabelNotFound as exc:
             raise NotFound(str(exc)) from exc
+        except services.BlockLabelConflict as exc:
+            raise Conflict(str(exc)) from exc
         except (ValueError, MemoryEditError) as exc:
             raise BadRequest(str(exc)) from exc
         return Response(s.block_data(block))

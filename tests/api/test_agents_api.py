@@ -110,7 +110,7 @@ def test_core_memory_block_by_label(api, make_agent):
     response = api.patch(url, {"value": "x" * 2001}, content_type="application/json")
     assert response.status_code == 400 and "2,000" in response.json()["detail"]
     response = api.patch(url, {"label": "persona"}, content_type="application/json")
-    assert response.status_code == 400 and "persona" in response.json()["detail"]
+    assert response.status_code == 409 and "persona" in response.json()["detail"]
     response = api.get(f"/v1/agents/{agent.id}/core-memory/blocks/nope")
     assert response.status_code == 404 and "nope" in response.json()["detail"]
 

@@ -26,7 +26,8 @@ def owned(make_agent, org, fake_openai):
     passage = insert_passage(archive_id=services.ensure_archive(agent), organization_id=org.id, text="secret")
     run = Run.objects.create(organization_id=org.id, agent=agent, status="completed", background=True)
     step = Step.objects.create(organization_id=org.id, agent=agent, run=run, status="success")
-    return {"agent": agent.id, "tool": tool.id, "passage": passage.id, "run": run.id, "step": step.id}
+    return {"agent": agent.id, "tool": tool.id, "passage": passage.id, "run": run.id, "step": step.id,
+            "block": agent.blocks.get(label="human").id, "message": agent.message_ids[0]}
 
 
 ROUTES = [
@@ -63,6 +64,15 @@ ROUTES = [
     ("get", "/v1/steps/{step}/messages"),
     ("get", "/v1/steps/{step}/metrics"),
     ("patch", "/v1/steps/{step}/feedback", {"feedback": "negative"}),
+    ("get", "/v1/blocks/{block}"),
+    ("patch", "/v1/blocks/{block}", {"value": "stolen"}),
+    ("delete", "/v1/blocks/{block}"),
+    ("get", "/v1/blocks/{block}/agents"),
+    ("patch", "/v1/agents/{agent}/core-memory/blocks/detach/{block}", {}),
+    ("patch", "/v1/agents/{agent}/core-memory/blocks/attach/{block}", {}),
+    ("patch", "/v1/agents/{agent}/reset-messages", {}),
+    ("post", "/v1/agents/{agent}/recompile"),
+    ("patch", "/v1/agents/{agent}/messages/{message}", {"content": "stolen"}),
 ]
 
 
@@ -81,6 +91,8 @@ def test_lists_show_only_the_keys_own_organization(other_api, owned):
     assert other_api.get("/v1/agents/").json() == []
     assert owned["tool"] not in [t["id"] for t in other_api.get("/v1/tools/").json()]
     assert other_api.get("/v1/runs/").json() == [] and other_api.get("/v1/steps/").json() == []
+    assert other_api.get("/v1/blocks/").json() == [] and other_api.get("/v1/blocks/count").json() == 0
+    assert other_api.get("/v1/agents/count").json() == 0
 
 
 def test_the_owners_data_is_untouched_after_foreign_attempts(other_api, owned, api):

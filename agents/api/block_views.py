@@ -1,0 +1,160 @@
+"""Memory blocks over HTTP: the `/v1/blocks` collection (blocks live on their own and can be shared by agents),
+the agents that hold a block, and attaching or detaching a block to an agent.
+
+Every write goes through `agents.services` (which calls `memory.services`), so limits, read-only flags and
+revisions hold here as on every other path, and each agent holding the block gets its system message recompiled.
+"""
+
+from rest_framework import serializers
+from rest_framework.exceptions import NotFound
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.api import organization_of
+from agents import services
+from agents.api import serializers as s
+from agents.api.pagination import keyset_page
+from agents.api.views import BadRequest, Conflict, _actor, _cursor, agent_states, get_agent, validated
+from agents.models import Agent
+from memory.models import Block
+from memory.selectors import blocks_matching
+from memory import services as memory_services
+from memory.services import MemoryEditError
+
+
+class BlockCreateSerializer(s.CreateBlockSerializer):
+    """BlockCreate: CreateBlock plus the template flag. Template/project/deployment ids are accepted and ignored:
+    this server has no templates or projects."""
+
+    is_template = serializers.BooleanField(required=False, default=False)
+
+
+class BlockModifySerializer(s.BlockUpdateSerializer):
+    is_template = serializers.BooleanField(required=False)
+
+
+class BlockListQuerySerializer(s.ListQuerySerializer):
+    order = serializers.ChoiceField(choices=["asc", "desc"], required=False, default="asc")
+    order_by = serializers.ChoiceField(choices=["created_at"], required=False)
+    label = serializers.CharField(required=False)
+    name = serializers.CharField(required=False)
+    label_search = serializers.CharField(required=False)
+    value_search = serializers.CharField(required=False)
+    description_search = serializers.CharField(required=False)
+    templates_only = serializers.BooleanField(required=False, default=False)
+    match_all_tags = serializers.BooleanField(required=False, default=False)
+    identity_id = serializers.CharField(required=False)
+    connected_to_agents_count_gt = serializers.IntegerField(required=False, min_value=0)
+    connected_to_agents_count_lt = serializers.IntegerField(required=False, min_value=0)
+    show_hidden_blocks = serializers.BooleanField(required=False, default=False)
+
+
+def _block(request, block_id: str) -> Block:
+    block = Block.objects.filter(organization_id=organization_of(request), pk=block_id).first()
+    if block is None:
+        raise NotFound(f"Block {block_id} not found.")
+    return block
+
+
+def _matching_blocks(request):
+    query = validated(BlockListQuerySerializer, request.query_params)
+    params = request.query_params
+    if query.get("name") or query.get("identity_id") or params.getlist("identifier_keys"):
+        # Letta's `name` is a template name; neither templates nor identities exist here, so nothing matches.
+        return query, Block.objects.none()
+    try:
+        counts_eq = [int(n) for n in params.getlist("connected_to_agents_count_eq")]
+    except ValueError:
+        raise serializers.ValidationError({"connected_to_agents_count_eq": "Must be whole numbers."}) from None
+    blocks = blocks_matching(
+        organization_of(request), tags=params.getlist("tags"), connected_to_agents_count_eq=counts_eq or None,
+        include_hidden=query["show_hidden_blocks"],
+        **{key: query.get(key) for key in ("label", "label_search", "value_search", "description_search",
+                                           "templates_only", "match_all_tags", "connected_to_agents_count_gt",
+                                           "connected_to_agents_count_lt")},
+    )
+    return query, blocks
+
+
+class BlockListView(APIView):
+    """`GET /v1/blocks/` (filters, cursors; oldest first by default, as Letta) and `POST /v1/blocks/`."""
+
+    def get(self, request):
+        query, blocks = _matching_blocks(request)
+        fields = ("created_at", "id")
+        page = keyset_page(
+            blocks, fields=fields,
+            after=_cursor(blocks, query.get("after"), fields, "Block"),
+            before=_cursor(blocks, query.get("before"), fields, "Block"),
+            order=query["order"], limit=query.get("limit", 50),
+        )
+        return Response([s.block_data(b) for b in page])
+
+    def post(self, request):
+        data = validated(BlockCreateSerializer, request.data)
+        try:
+            block = memory_services.create_block(organization_id=organization_of(request), actor=_actor(request),
+                                                 **data)
+        except MemoryEditError as exc:
+            raise BadRequest(str(exc)) from exc
+        return Response(s.block_data(block))
+
+
+class BlockCountView(APIView):
+    def get(self, request):
+        return Response(_matching_blocks(request)[1].count())
+
+
+class BlockDetailView(APIView):
+    def get(self, request, block_id):
+        return Response(s.block_data(_block(request, block_id)))
+
+    def patch(self, request, block_id):
+        block = _block(request, block_id)
+        data = validated(BlockModifySerializer, request.data)
+        try:
+            block = services.update_block(block, actor=_actor(request), **data)
+        except services.BlockLabelConflict as exc:
+            raise Conflict(str(exc)) from exc
+        except (ValueError, MemoryEditError) as exc:
+            raise BadRequest(str(exc)) from exc
+        return Response(s.block_data(block))
+
+    def delete(self, request, block_id):
+        services.delete_block(_block(request, block_id))
+        return Response(None)
+
+
+class BlockAgentListView(APIView):
+    """`GET /v1/blocks/{id}/agents`: the agents holding the block, paged like the agent list."""
+
+    def get(self, request, block_id):
+        block = _block(request, block_id)
+        query = validated(s.ListQuerySerializer, request.query_params)
+        agents = Agent.objects.filter(organization_id=block.organization_id, blocks__id=block.id)
+        fields = ("created_at", "id")
+        page = keyset_page(
+            agents.prefetch_related("blocks", "tools"), fields=fields,
+            after=_cursor(agents, query.get("after"), fields, "Agent"),
+            before=_cursor(agents, query.get("before"), fields, "Agent"),
+            order=query["order"], limit=query.get("limit", 50),
+        )
+        return Response(agent_states(request, page))
+
+
+class AgentBlockAttachView(APIView):
+    """`PATCH /v1/agents/{id}/core-memory/blocks/attach|detach/{block_id}` -> the agent's new AgentState."""
+
+    def patch(self, request, agent_id, action, block_id):
+        agent = get_agent(request, agent_id)
+        block = _block(request, block_id)
+        try:
+            if action == "attach":
+                services.attach_block(agent, block)
+            else:
+                services.detach_block(agent, block)
+        except services.BlockLabelConflict as exc:
+            raise Conflict(str(exc)) from exc
+        except services.BlockNotAttached as exc:
+            raise NotFound(str(exc)) from exc
+        return Response(s.agent_state(get_agent(request, agent_id, with_relations=True)))

@@ -1,0 +1,68 @@
+"""Routes that act on an agent's context window as a whole: resetting its messages, recompiling its system
+prompt, and the (refused) editing of a stored message."""
+
+from rest_framework import serializers, status
+from rest_framework.exceptions import APIException
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from agents import services
+from agents.api import serializers as s
+from agents.api.views import get_agent, validated
+from agents.runtime.errors import AgentBusyError
+
+
+class ResetMessagesSerializer(serializers.Serializer):
+    add_default_initial_messages = serializers.BooleanField(required=False, default=False)
+
+
+class RecompileQuerySerializer(serializers.Serializer):
+    update_timestamp = serializers.BooleanField(required=False, default=False)
+    dry_run = serializers.BooleanField(required=False, default=False)
+
+
+class AgentBusy(APIException):
+    status_code = status.HTTP_409_CONFLICT
+
+
+class ResetMessagesView(APIView):
+    """`PATCH /v1/agents/{id}/reset-messages` -> AgentState with only the system message in context."""
+
+    def patch(self, request, agent_id):
+        agent = get_agent(request, agent_id)
+        data = validated(ResetMessagesSerializer, request.data if isinstance(request.data, dict) else {})
+        try:
+            services.reset_messages(agent, **data)
+        except AgentBusyError as exc:
+            raise AgentBusy({"detail": exc.message, "run_id": exc.run_id}) from exc
+        return Response(s.agent_state(get_agent(request, agent_id, with_relations=True)))
+
+
+class RecompileView(APIView):
+    """`POST /v1/agents/{id}/recompile?update_timestamp=&dry_run=` -> the system prompt, as a JSON string."""
+
+    def post(self, request, agent_id):
+        agent = get_agent(request, agent_id)
+        query = validated(RecompileQuerySerializer, request.query_params)
+        return Response(services.recompile_system(agent, **query))
+
+
+class MessageDetailView(APIView):
+    """`/v1/agents/{id}/messages/{message_id}`: stored messages are history, and history is not rewritten."""
+
+    def patch(self, request, agent_id, message_id):
+        get_agent(request, agent_id)
+        return Response(
+            {"detail": "Messages are immutable: a stored message cannot be modified. To change what the agent "
+                       "sees, edit its memory blocks, or reset its messages with PATCH "
+                       f"/v1/agents/{agent_id}/reset-messages."},
+            status=status.HTTP_405_METHOD_NOT_ALLOWED,
+        )
+
+    def get(self, request, agent_id, message_id):
+        get_agent(request, agent_id)
+        return Response(
+            {"detail": "Retrieving a single message is not implemented by this server yet; list them with GET "
+                       f"/v1/agents/{agent_id}/messages."},
+            status=status.HTTP_501_NOT_IMPLEMENTED,
+        )

@@ -1,0 +1,56 @@
+"""Reads of agents for lists and counts: the filters of Letta's `GET /v1/agents` (and `/count`), in one place."""
+
+from datetime import UTC, datetime
+
+from django.db.models import DateTimeField, QuerySet, Value
+from django.db.models.functions import Coalesce
+
+from agents.models import Agent
+from memory.selectors import with_tags
+
+SORT_FIELDS = ("created_at", "updated_at", "last_run_completion")
+# Agents that never ran sort as the oldest by last_run_completion; keyset cursors need a non-null key.
+_NEVER = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def agents_matching(
+    organization_id: str,
+    *,
+    name: str | None = None,
+    query_text: str | None = None,
+    tags: list[str] | None = None,
+    match_all_tags: bool = False,
+    created_by_id: str | None = None,
+    last_stop_reason: str | None = None,
+    identity_id: str | None = None,
+    identifier_keys: list[str] | None = None,
+    template_id: str | None = None,
+    base_template_id: str | None = None,
+) -> QuerySet[Agent]:
+    """An organization's agents narrowed by the list filters.
+
+    Identities and templates do not exist on this server, so filtering by one matches no agent (rather than
+    ignoring the filter and answering with agents that are not what was asked for).
+    """
+    agents = Agent.objects.filter(organization_id=organization_id)
+    if identity_id or identifier_keys or template_id or base_template_id:
+        return agents.none()
+    if name:
+        agents = agents.filter(name=name)
+    if query_text:
+        agents = agents.filter(name__icontains=query_text)
+    if created_by_id:
+        agents = agents.filter(created_by_id=created_by_id)
+    if last_stop_reason:
+        agents = agents.filter(last_stop_reason=last_stop_reason)
+    return with_tags(agents, tags or [], match_all=match_all_tags)
+
+
+def sorted_by(agents: QuerySet[Agent], order_by: str) -> tuple[QuerySet[Agent], tuple[str, ...]]:
+    """The queryset ready for keyset paging by `order_by` (one of SORT_FIELDS), and the key fields to page on."""
+    if order_by == "last_run_completion":
+        agents = agents.annotate(
+            run_sort_key=Coalesce("last_run_completion", Value(_NEVER, output_field=DateTimeField()))
+        )
+        return agents, ("run_sort_key", "id")
+    return agents, (order_by, "id")
