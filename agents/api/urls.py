@@ -8,7 +8,7 @@ else under /v1 answers a JSON 404, so a client never gets an HTML error page.
 from django.http import JsonResponse
 from django.urls import re_path
 
-from agents.api import agent_file_views, archival_views, run_views, tool_views, views
+from agents.api import agent_file_views, archival_views, run_views, tool_run_views, tool_views, views
 
 AGENT = r"^agents/(?P<agent_id>[^/]+)"
 
@@ -17,7 +17,6 @@ NOT_IMPLEMENTED = [
     (r"^agents/count", "Agent count (/v1/agents/count)"),
     (AGENT + r"/messages/async", "Background runs (/v1/agents/{id}/messages/async)"),
     (AGENT + r"/core-memory/blocks/(attach|detach)/", "Attaching blocks (/v1/agents/{id}/core-memory/blocks/attach)"),
-    (AGENT + r"/tools/[^/]+/run", "Running a tool directly (/v1/agents/{id}/tools/{name}/run)"),
     (AGENT + r"/passages", "Passages (/v1/agents/{id}/passages)"),
     (AGENT + r"/reset-messages", "Resetting messages (/v1/agents/{id}/reset-messages)"),
     (AGENT + r"/recompile", "Recompiling (/v1/agents/{id}/recompile)"),
@@ -26,7 +25,7 @@ NOT_IMPLEMENTED = [
     (r"^runs/[^/]+/", "Run sub-resources (/v1/runs/{id}/messages, steps, usage, stream)"),
     (r"^runs[/]?$", "Listing runs (/v1/runs/)"),
     (r"^models/.", "Model sub-routes (/v1/models/embedding)"),
-    (r"^tools/", "That tool route (/v1/tools/run, /v1/tools/add-base-tools, ...)"),
+    (r"^tools/", "That tool route (/v1/tools/search, ...)"),
 ]
 for family in ("blocks", "mcp-servers", "folders", "sources", "identities", "groups", "archives", "steps",
                "providers", "conversations", "tags", "templates", "messages", "passages",
@@ -68,6 +67,11 @@ urlpatterns = [
     re_path(r"^models[/]?$", run_views.models, name="api-models"),
     re_path(r"^tools[/]?$", tool_views.ToolListView.as_view(), name="api-tools"),
     re_path(r"^tools/(?P<tool_id>tool-[^/]+)[/]?$", tool_views.ToolDetailView.as_view(), name="api-tool"),
+    re_path(r"^tools/count[/]?$", tool_views.ToolCountView.as_view(), name="api-tool-count"),
+    re_path(r"^tools/add-base-tools[/]?$", tool_views.BaseToolsView.as_view(), name="api-tool-base"),
+    re_path(r"^tools/run[/]?$", tool_run_views.run_from_source, name="api-tool-run"),
+    re_path(AGENT + r"/tools/(?P<tool_name>[^/]+)/run[/]?$", tool_run_views.run_agent_tool_view,
+            name="api-agent-tool-run"),
     re_path(AGENT + r"/tools[/]?$", tool_views.AgentToolListView.as_view(), name="api-agent-tools"),
     re_path(AGENT + r"/tools/(?P<action>attach|detach)/(?P<tool_id>[^/]+)[/]?$",
             tool_views.AgentToolAttachView.as_view(), name="api-agent-tool-attach"),

@@ -49,6 +49,8 @@ ROUTES = [
     ("delete", "/v1/agents/{agent}/archival-memory/{passage}"),
     ("get", "/v1/tools/{tool}"),
     ("delete", "/v1/tools/{tool}"),
+    ("patch", "/v1/tools/{tool}", {"description": "stolen"}),
+    ("post", "/v1/agents/{agent}/tools/ping/run", {"args": {}}),
 ]
 
 
