@@ -8,7 +8,8 @@ else under /v1 answers a JSON 404, so a client never gets an HTML error page.
 from django.http import JsonResponse
 from django.urls import re_path
 
-from agents.api import agent_file_views, archival_views, run_views, tool_run_views, tool_views, views
+from agents.api import (agent_file_views, archival_views, model_views, provider_views, run_views, tool_run_views,
+                        tool_views, views)
 
 AGENT = r"^agents/(?P<agent_id>[^/]+)"
 
@@ -24,11 +25,10 @@ NOT_IMPLEMENTED = [
     (AGENT + r"/messages/(?!cancel)[^/]+", "Single-message routes (/v1/agents/{id}/messages/{message_id})"),
     (r"^runs/[^/]+/", "Run sub-resources (/v1/runs/{id}/messages, steps, usage, stream)"),
     (r"^runs[/]?$", "Listing runs (/v1/runs/)"),
-    (r"^models/.", "Model sub-routes (/v1/models/embedding)"),
     (r"^tools/", "That tool route (/v1/tools/search, ...)"),
 ]
 for family in ("blocks", "mcp-servers", "folders", "sources", "identities", "groups", "archives", "steps",
-               "providers", "conversations", "tags", "templates", "messages", "passages",
+               "conversations", "tags", "templates", "messages", "passages",
                "access-tokens", "environments"):
     NOT_IMPLEMENTED.append((rf"^{family}(/|$)", f"/v1/{family}"))
 
@@ -65,6 +65,13 @@ urlpatterns = [
     re_path(AGENT + r"/archival-memory/(?P<passage_id>[^/]+)[/]?$", archival_views.ArchivalDetailView.as_view(),
             name="api-archival-passage"),
     re_path(r"^models[/]?$", run_views.models, name="api-models"),
+    re_path(r"^models/embedding[/]?$", model_views.embedding_models, name="api-embedding-models"),
+    re_path(r"^providers[/]?$", provider_views.ProviderListView.as_view(), name="api-providers"),
+    re_path(r"^providers/check[/]?$", provider_views.check_new, name="api-provider-check"),
+    re_path(r"^providers/(?P<provider_id>provider-[^/]+)[/]?$", provider_views.ProviderDetailView.as_view(),
+            name="api-provider"),
+    re_path(r"^providers/(?P<provider_id>provider-[^/]+)/check[/]?$", provider_views.check_existing,
+            name="api-provider-check-existing"),
     re_path(r"^tools[/]?$", tool_views.ToolListView.as_view(), name="api-tools"),
     re_path(r"^tools/(?P<tool_id>tool-[^/]+)[/]?$", tool_views.ToolDetailView.as_view(), name="api-tool"),
     re_path(r"^tools/count[/]?$", tool_views.ToolCountView.as_view(), name="api-tool-count"),

@@ -5,6 +5,8 @@ import json
 
 import pytest
 
+from accounts.models import Provider
+from agents.provider_services import create_provider
 from memory.models import Block, Passage
 from tools.models import Tool
 from tools.services import upsert_tool_from_source
@@ -23,7 +25,8 @@ def owned(make_agent, org, fake_openai):
     tool = upsert_tool_from_source(organization_id=org.id, source_code=SOURCE)
     services.attach_tool(agent, tool)
     passage = insert_passage(archive_id=services.ensure_archive(agent), organization_id=org.id, text="secret")
-    return {"agent": agent.id, "tool": tool.id, "passage": passage.id}
+    provider = create_provider(organization_id=org.id, name="mine", provider_type="ollama", api_key="sk-mine")
+    return {"agent": agent.id, "tool": tool.id, "passage": passage.id, "provider": provider.id}
 
 
 ROUTES = [
@@ -51,6 +54,10 @@ ROUTES = [
     ("delete", "/v1/tools/{tool}"),
     ("patch", "/v1/tools/{tool}", {"description": "stolen"}),
     ("post", "/v1/agents/{agent}/tools/ping/run", {"args": {}}),
+    ("get", "/v1/providers/{provider}"),
+    ("patch", "/v1/providers/{provider}", {"api_key": "stolen"}),
+    ("post", "/v1/providers/{provider}/check", {}),
+    ("delete", "/v1/providers/{provider}"),
 ]
 
 
@@ -80,3 +87,4 @@ def test_the_owners_data_is_untouched_after_foreign_attempts(other_api, owned, a
     assert Block.objects.get(agents__id=owned["agent"], label="human").value == "Name: unknown"
     assert Tool.objects.filter(pk=owned["tool"]).exists()
     assert list(Passage.objects.values_list("text", flat=True)) == ["secret"]
+    assert Provider.objects.get(pk=owned["provider"]).api_key == "sk-mine"
