@@ -16,6 +16,7 @@ from agents.api.views import BadRequest, _cursor, get_agent, validated
 from tools.models import Tool
 from tools.rules import merge_approval_rule
 from tools.schema import SchemaError, schema_from_source
+from tools.search import search_tools
 from tools.services import ToolDefinitionError, ensure_base_tools, update_tool, upsert_tool_from_source
 
 
@@ -54,6 +55,14 @@ class ToolListQuerySerializer(s.ListQuerySerializer):
 
 # List filters the SDK sends as repeated parameters or comma-separated values.
 LIST_FILTERS = ("names", "tool_ids", "tool_types", "exclude_tool_types")
+
+
+class ToolSearchSerializer(serializers.Serializer):
+    query = serializers.CharField(required=False, allow_null=True, allow_blank=True)
+    search_mode = serializers.ChoiceField(choices=["vector", "fts", "hybrid"], required=False, default="hybrid")
+    tags = serializers.ListField(child=serializers.CharField(), required=False, allow_null=True)
+    tool_types = serializers.ListField(child=serializers.CharField(), required=False, allow_null=True)
+    limit = serializers.IntegerField(required=False, min_value=1, max_value=1000, default=50)
 
 
 class ApprovalSerializer(serializers.Serializer):
@@ -130,6 +139,18 @@ class ToolListView(APIView):
 class ToolCountView(APIView):
     def get(self, request):
         return Response(_listed(request, validated(ToolListQuerySerializer, request.query_params)).count())
+
+
+class ToolSearchView(APIView):
+    def post(self, request):
+        data = validated(ToolSearchSerializer, request.data)
+        if data["search_mode"] == "vector":
+            raise BadRequest("This server does not embed tools, so it cannot search them by vector; use "
+                             "search_mode 'fts' or 'hybrid' (which then ranks by words alone).")
+        matches = search_tools(organization_of(request), query=data.get("query"), tags=data.get("tags"),
+                               tool_types=data.get("tool_types"), limit=data["limit"])
+        return Response([{"tool": s.tool_data(m.tool), "combined_score": m.score, "fts_rank": m.rank,
+                          "vector_rank": None, "embedded_text": None} for m in matches])
 
 
 class BaseToolsView(APIView):

@@ -25,7 +25,7 @@ NOT_IMPLEMENTED = [
     (AGENT + r"/messages/(?!cancel)[^/]+", "Single-message routes (/v1/agents/{id}/messages/{message_id})"),
     (r"^runs/[^/]+/", "Run sub-resources (/v1/runs/{id}/messages, steps, usage, stream)"),
     (r"^runs[/]?$", "Listing runs (/v1/runs/)"),
-    (r"^tools/", "That tool route (/v1/tools/search, ...)"),
+    (r"^tools/", "That tool route"),
 ]
 for family in ("blocks", "mcp-servers", "folders", "sources", "identities", "groups", "archives", "steps",
                "conversations", "tags", "templates", "messages", "passages",
@@ -77,6 +77,7 @@ urlpatterns = [
     re_path(r"^tools/count[/]?$", tool_views.ToolCountView.as_view(), name="api-tool-count"),
     re_path(r"^tools/add-base-tools[/]?$", tool_views.BaseToolsView.as_view(), name="api-tool-base"),
     re_path(r"^tools/run[/]?$", tool_run_views.run_from_source, name="api-tool-run"),
+    re_path(r"^tools/search[/]?$", tool_views.ToolSearchView.as_view(), name="api-tool-search"),
     re_path(AGENT + r"/tools/(?P<tool_name>[^/]+)/run[/]?$", tool_run_views.run_agent_tool_view,
             name="api-agent-tool-run"),
     re_path(AGENT + r"/tools[/]?$", tool_views.AgentToolListView.as_view(), name="api-agent-tools"),

@@ -75,6 +75,9 @@ def test_foreign_ids_are_not_found(other_api, owned, route, fake_openai):
 def test_lists_show_only_the_keys_own_organization(other_api, owned):
     assert other_api.get("/v1/agents/").json() == []
     assert owned["tool"] not in [t["id"] for t in other_api.get("/v1/tools/").json()]
+    assert other_api.post("/v1/tools/search", {"query": "ping pong"}, content_type="application/json").json() == []
+    assert other_api.get("/v1/tools/count").json() == 0
+    assert other_api.get("/v1/providers/").json() == []
 
 
 def test_the_owners_data_is_untouched_after_foreign_attempts(other_api, owned, api):

@@ -107,3 +107,15 @@ def test_embedding_models_are_listed(client, fake_openai):
     models = client.models.embeddings.list()
     assert [m.handle for m in models] == ["openai/text-embedding-3-small"]
     assert models[0].embedding_dim == 1536 and models[0].provider_name == "openai"
+
+
+def test_search_tools_by_words(client):
+    client.tools.create(source_code=LOOKUP, tags=["weather"])
+    client.tools.create(source_code='def convert(amount: float) -> float:\n    """Convert euros to dollars."""\n'
+                                    '    return amount * 1.1\n')
+    results = client.tools.search(query="weather forecast", search_mode="fts")
+    assert [r.tool.name for r in results] == ["lookup"] and results[0].fts_rank == 1
+    assert [r.tool.name for r in client.tools.search(query="euros")] == ["convert"]
+    assert [r.tool.name for r in client.tools.search(tags=["weather"])] == ["lookup"]
+    with pytest.raises(BadRequestError, match="cannot search them by vector"):
+        client.tools.search(query="weather", search_mode="vector")
