@@ -16,6 +16,7 @@ import tempfile
 from dataclasses import dataclass
 
 from tools.context import ToolResult
+from tools.schema import check_arguments
 
 RESULT_MARKER = "\x1e__tool_result__"
 MEMORY_LIMIT_BYTES = 1 << 30
@@ -80,6 +81,20 @@ async def run_tool_source(source: str, name: str, args: dict, *, env: dict[str, 
             return ToolResult(status="error", func_return=(
                 f"Error: tool '{name}' did not finish within {limits.timeout_seconds:g} seconds and was stopped."))
     return _result(name, process.returncode, out.decode(errors="replace"), err.decode(errors="replace"))
+
+
+async def run_custom_tool(source: str, name: str, args: dict, *, schema: dict | None, return_char_limit: int,
+                          env: dict[str, str] | None = None, timeout_seconds: float = 30.0) -> ToolResult:
+    """A custom tool call as the agent loop and the API make it: arguments checked against the tool's schema
+    first (a clear error instead of a TypeError from the child), the return cut to the tool's limit."""
+    if schema and (problems := check_arguments(schema, args)):
+        return ToolResult(status="error", func_return=f"Error: {name}() {'; '.join(problems)}.")
+    result = await run_tool_source(source, name, args, env=env, limits=SandboxLimits(timeout_seconds=timeout_seconds))
+    text = result.func_return
+    if len(text) > return_char_limit:
+        result.func_return = (f"{text[:return_char_limit]}... [NOTE: function output was truncated since it exceeded "
+                              f"the character limit ({len(text)} > {return_char_limit})]")
+    return result
 
 
 def _kill(process) -> None:

@@ -23,11 +23,12 @@ def ensure_base_tools(organization_id: str, names: list[str] | None = None) -> l
             "description": schema.get("description", ""),
             "json_schema": schema,
             "source_type": "python",
-            "return_char_limit": 1_000_000 if name in NO_TRUNCATION else 50_000,
         }
         tool = existing.get(name)
         if tool is None:
-            tool = Tool.objects.create(organization_id=organization_id, name=name, **fields)
+            # The limit is only a default: a user may change it (PATCH /v1/tools/{id}), and a refresh keeps that.
+            tool = Tool.objects.create(organization_id=organization_id, name=name, **fields,
+                                       return_char_limit=1_000_000 if name in NO_TRUNCATION else 50_000)
         elif any(getattr(tool, key) != value for key, value in fields.items()):
             for key, value in fields.items():
                 setattr(tool, key, value)
@@ -66,4 +67,56 @@ def upsert_tool_from_source(*, organization_id: str, source_code: str, name: str
     if return_char_limit is not None:
         fields["return_char_limit"] = return_char_limit
     tool, _ = Tool.objects.update_or_create(organization_id=organization_id, name=schema["name"], defaults=fields)
+    return tool
+
+
+# What PATCH /v1/tools/{id} may change on a built-in tool: how it is used, never what it is (its code and schema
+# come from the server, and ensure_base_tools would put them back).
+BUILTIN_EDITABLE = {"tags", "return_char_limit", "default_requires_approval", "enable_parallel_execution", "metadata"}
+UPDATABLE = BUILTIN_EDITABLE | {"description", "source_code", "source_type", "json_schema", "args_json_schema",
+                                "pip_requirements", "npm_requirements"}
+
+
+@transaction.atomic
+def update_tool(tool: Tool, changes: dict) -> Tool:
+    """Apply a partial update. New source code without a schema gets its schema regenerated (from its last
+    top-level function, as on create), and a schema naming another function renames the tool."""
+    changes = {key: value for key, value in changes.items() if key in UPDATABLE}
+    if tool.tool_type != Tool.Type.CUSTOM:
+        refused = sorted(key for key in changes if key not in BUILTIN_EDITABLE)
+        if refused:
+            raise ToolDefinitionError(
+                f"'{tool.name}' is a built-in ({tool.tool_type}) tool: its {', '.join(refused)} cannot be changed. "
+                f"Only {', '.join(sorted(BUILTIN_EDITABLE))} can; for other code, create a custom tool."
+            )
+    schema = changes.get("json_schema")
+    source = changes.get("source_code")
+    try:
+        if not schema and source is not None:
+            schema = schema_from_source(source)
+        if schema:
+            validate_tool_name(schema.get("name", ""))
+    except SchemaError as exc:
+        raise ToolDefinitionError(str(exc)) from exc
+    if schema:
+        new_name = schema["name"]
+        if new_name != tool.name:
+            if new_name in BUILTIN_TOOLS:
+                raise ToolDefinitionError(f"'{new_name}' is a built-in tool; choose another name for a custom tool.")
+            if Tool.objects.filter(organization_id=tool.organization_id, name=new_name).exclude(pk=tool.pk).exists():
+                raise ToolDefinitionError(
+                    f"The new source defines '{new_name}', but a tool with that name already exists; rename the "
+                    "function or delete the other tool first."
+                )
+            tool.name = new_name
+        tool.json_schema = schema
+        tool.description = schema.get("description", "")
+    if changes.get("description"):
+        tool.json_schema = {**tool.json_schema, "description": changes["description"]}
+        tool.description = changes["description"]
+    for key in ("source_code", "source_type", "args_json_schema", "pip_requirements", "npm_requirements",
+                *BUILTIN_EDITABLE):
+        if key in changes and changes[key] is not None:
+            setattr(tool, key, changes[key])
+    tool.save()
     return tool

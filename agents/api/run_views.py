@@ -276,7 +276,7 @@ async def models(request):
     if request.method != "GET":
         return _error(405, f'Method "{request.method}" not allowed.')
     try:
-        await sync_to_async(_organization)(request)
+        organization_id = await sync_to_async(_organization)(request)
     except APIException as exc:
         return _api_error(exc)
-    return JsonResponse(await list_models(), safe=False)
+    return JsonResponse(await list_models(organization_id), safe=False)

@@ -9,7 +9,7 @@ from django.conf import settings
 from rest_framework import serializers
 
 from agents.models import Agent, AgentType, Run
-from agents.providers import context_window_for
+from agents.providers import context_window_for, embedding_dim_for
 from memory.models import CORE_MEMORY_BLOCK_CHAR_LIMIT, Block
 from tools.models import Tool
 
@@ -184,8 +184,6 @@ class LettaRequestSerializer(serializers.Serializer):
 # theirs, any other one is described as "openai" (which is the protocol it speaks).
 _ENDPOINT_TYPES = {"openai", "anthropic", "google_ai", "ollama", "vllm", "lmstudio", "groq", "together",
                    "openrouter", "deepseek", "xai", "mistral"}
-# Dimensions of well-known embedding models; others are reported as 1536 (OpenAI's small model), a shape hint only.
-_EMBEDDING_DIMS = {"text-embedding-3-large": 3072, "text-embedding-3-small": 1536, "text-embedding-ada-002": 1536}
 
 
 def _iso(value):
@@ -227,7 +225,7 @@ def embedding_config(agent: Agent) -> dict | None:
         "embedding_endpoint_type": endpoint_type if endpoint_type != "anthropic" else "openai",
         "embedding_endpoint": base_url,
         "embedding_model": model,
-        "embedding_dim": _EMBEDDING_DIMS.get(model, 1536),
+        "embedding_dim": embedding_dim_for(model),
         "embedding_chunk_size": 300,
         "handle": agent.embedding,
     }

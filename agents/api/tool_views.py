@@ -1,5 +1,6 @@
-"""Tools over HTTP: `/v1/tools` (custom tools from Python source) and an agent's tools
-(`/v1/agents/{id}/tools`, attach, detach, per-agent approval)."""
+"""Tools over HTTP: `/v1/tools` (custom tools from Python source, edits, the built-ins) and an agent's tools
+(`/v1/agents/{id}/tools`, attach, detach, per-agent approval). Routes that run a tool are async views, in
+tool_run_views.py."""
 
 from django.db import transaction
 from rest_framework import serializers
@@ -15,11 +16,12 @@ from agents.api.views import BadRequest, _cursor, get_agent, validated
 from tools.models import Tool
 from tools.rules import merge_approval_rule
 from tools.schema import SchemaError, schema_from_source
-from tools.services import ToolDefinitionError, upsert_tool_from_source
+from tools.search import search_tools
+from tools.services import ToolDefinitionError, ensure_base_tools, update_tool, upsert_tool_from_source
 
 
 class ToolCreateSerializer(serializers.Serializer):
-    source_code = serializers.CharField()
+    source_code = serializers.CharField(trim_whitespace=False)
     description = serializers.CharField(required=False, allow_null=True, allow_blank=True)
     json_schema = serializers.DictField(required=False, allow_null=True)
     tags = serializers.ListField(child=serializers.CharField(), required=False, allow_null=True)
@@ -29,9 +31,38 @@ class ToolCreateSerializer(serializers.Serializer):
     source_type = serializers.ChoiceField(choices=["python"], required=False)
 
 
+class ToolUpdateSerializer(serializers.Serializer):
+    description = serializers.CharField(required=False, allow_null=True, allow_blank=True)
+    source_code = serializers.CharField(required=False, allow_null=True, trim_whitespace=False)
+    source_type = serializers.ChoiceField(choices=["python"], required=False, allow_null=True)
+    json_schema = serializers.DictField(required=False, allow_null=True)
+    args_json_schema = serializers.DictField(required=False, allow_null=True)
+    tags = serializers.ListField(child=serializers.CharField(), required=False, allow_null=True)
+    return_char_limit = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=1_000_000)
+    default_requires_approval = serializers.BooleanField(required=False, allow_null=True)
+    enable_parallel_execution = serializers.BooleanField(required=False, allow_null=True)
+    metadata = serializers.DictField(required=False, allow_null=True)
+    pip_requirements = serializers.ListField(required=False, allow_null=True)
+    npm_requirements = serializers.ListField(required=False, allow_null=True)
+
+
 class ToolListQuerySerializer(s.ListQuerySerializer):
     name = serializers.CharField(required=False)
     search = serializers.CharField(required=False)
+    return_only_letta_tools = serializers.BooleanField(required=False, allow_null=True)
+    exclude_letta_tools = serializers.BooleanField(required=False, allow_null=True)
+
+
+# List filters the SDK sends as repeated parameters or comma-separated values.
+LIST_FILTERS = ("names", "tool_ids", "tool_types", "exclude_tool_types")
+
+
+class ToolSearchSerializer(serializers.Serializer):
+    query = serializers.CharField(required=False, allow_null=True, allow_blank=True)
+    search_mode = serializers.ChoiceField(choices=["vector", "fts", "hybrid"], required=False, default="hybrid")
+    tags = serializers.ListField(child=serializers.CharField(), required=False, allow_null=True)
+    tool_types = serializers.ListField(child=serializers.CharField(), required=False, allow_null=True)
+    limit = serializers.IntegerField(required=False, min_value=1, max_value=1000, default=50)
 
 
 class ApprovalSerializer(serializers.Serializer):
@@ -62,15 +93,34 @@ def _upsert(request, data: dict) -> Tool:
         raise BadRequest(str(exc)) from exc
 
 
+def _listed(request, query: dict):
+    """The organization's tools matching the list filters (shared by the list and the count)."""
+    tools = _tools(request)
+    values = {key: [v for raw in request.query_params.getlist(key) for v in raw.split(",") if v.strip()]
+              for key in LIST_FILTERS}
+    if query.get("name"):
+        tools = tools.filter(name=query["name"])
+    if values["names"]:
+        tools = tools.filter(name__in=values["names"])
+    if values["tool_ids"]:
+        tools = tools.filter(pk__in=values["tool_ids"])
+    if query.get("search"):
+        tools = tools.filter(name__icontains=query["search"])
+    if values["tool_types"]:
+        tools = tools.filter(tool_type__in=values["tool_types"])
+    if values["exclude_tool_types"]:
+        tools = tools.exclude(tool_type__in=values["exclude_tool_types"])
+    if query.get("return_only_letta_tools"):
+        tools = tools.filter(tool_type__startswith="letta_")
+    if query.get("exclude_letta_tools"):
+        tools = tools.exclude(tool_type__startswith="letta_")
+    return tools
+
+
 class ToolListView(APIView):
     def get(self, request):
         query = validated(ToolListQuerySerializer, request.query_params)
-        tools = _tools(request)
-        if query.get("name"):
-            tools = tools.filter(name=query["name"])
-        if query.get("search"):
-            tools = tools.filter(name__icontains=query["search"])
-        return Response([s.tool_data(t) for t in _page(tools, query, 50)])
+        return Response([s.tool_data(t) for t in _page(_listed(request, query), query, 50)])
 
     def post(self, request):
         data = validated(ToolCreateSerializer, request.data)
@@ -86,9 +136,39 @@ class ToolListView(APIView):
         return Response(s.tool_data(_upsert(request, validated(ToolCreateSerializer, request.data))))
 
 
+class ToolCountView(APIView):
+    def get(self, request):
+        return Response(_listed(request, validated(ToolListQuerySerializer, request.query_params)).count())
+
+
+class ToolSearchView(APIView):
+    def post(self, request):
+        data = validated(ToolSearchSerializer, request.data)
+        if data["search_mode"] == "vector":
+            raise BadRequest("This server does not embed tools, so it cannot search them by vector; use "
+                             "search_mode 'fts' or 'hybrid' (which then ranks by words alone).")
+        matches = search_tools(organization_of(request), query=data.get("query"), tags=data.get("tags"),
+                               tool_types=data.get("tool_types"), limit=data["limit"])
+        return Response([{"tool": s.tool_data(m.tool), "combined_score": m.score, "fts_rank": m.rank,
+                          "vector_rank": None, "embedded_text": None} for m in matches])
+
+
+class BaseToolsView(APIView):
+    def post(self, request):
+        return Response([s.tool_data(t) for t in ensure_base_tools(organization_of(request))])
+
+
 class ToolDetailView(APIView):
     def get(self, request, tool_id: str):
         return Response(s.tool_data(_tool(request, tool_id)))
+
+    def patch(self, request, tool_id: str):
+        tool = _tool(request, tool_id)
+        changes = validated(ToolUpdateSerializer, request.data)
+        try:
+            return Response(s.tool_data(update_tool(tool, changes)))
+        except ToolDefinitionError as exc:
+            raise BadRequest(str(exc)) from exc
 
     def delete(self, request, tool_id: str):
         _tool(request, tool_id).delete()

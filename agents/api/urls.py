@@ -9,24 +9,23 @@ from django.http import JsonResponse
 from django.urls import re_path
 
 from agents.api import (
-    agent_file_views, archival_views, block_views, context_views, run_record_views, run_views, tool_views, views,
+    agent_file_views, archival_views, block_views, context_views, model_views, provider_views, run_record_views,
+    run_views, tool_run_views, tool_views, views,
 )
 
 AGENT = r"^agents/(?P<agent_id>[^/]+)"
 
 # Reference route families not implemented yet (more specific agent sub-routes first).
 NOT_IMPLEMENTED = [
-    (AGENT + r"/tools/[^/]+/run", "Running a tool directly (/v1/agents/{id}/tools/{name}/run)"),
     (AGENT + r"/passages", "Passages (/v1/agents/{id}/passages)"),
     (AGENT + r"/(folders|sources|files|identities|archives|groups|schedule)", "That agent sub-resource"),
     (AGENT + r"/messages/(?!cancel)[^/]+", "Single-message routes (/v1/agents/{id}/messages/{message_id})"),
     (r"^(runs|steps)/[^/]+/trace", "Provider traces (/v1/runs/{id}/trace, /v1/steps/{id}/trace)"),
-    (r"^models/.", "Model sub-routes (/v1/models/embedding)"),
     (r"^blocks/[^/]+/", "Block sub-resources (/v1/blocks/{id}/history, identities, proposals)"),
-    (r"^tools/", "That tool route (/v1/tools/run, /v1/tools/add-base-tools, ...)"),
+    (r"^tools/", "That tool route"),
 ]
 for family in ("mcp-servers", "folders", "sources", "identities", "groups", "archives",
-               "providers", "conversations", "tags", "templates", "messages", "passages",
+               "conversations", "tags", "templates", "messages", "passages",
                "access-tokens", "environments"):
     NOT_IMPLEMENTED.append((rf"^{family}(/|$)", f"/v1/{family}"))
 
@@ -87,8 +86,21 @@ urlpatterns = [
     re_path(AGENT + r"/archival-memory/(?P<passage_id>[^/]+)[/]?$", archival_views.ArchivalDetailView.as_view(),
             name="api-archival-passage"),
     re_path(r"^models[/]?$", run_views.models, name="api-models"),
+    re_path(r"^models/embedding[/]?$", model_views.embedding_models, name="api-embedding-models"),
+    re_path(r"^providers[/]?$", provider_views.ProviderListView.as_view(), name="api-providers"),
+    re_path(r"^providers/check[/]?$", provider_views.check_new, name="api-provider-check"),
+    re_path(r"^providers/(?P<provider_id>provider-[^/]+)[/]?$", provider_views.ProviderDetailView.as_view(),
+            name="api-provider"),
+    re_path(r"^providers/(?P<provider_id>provider-[^/]+)/check[/]?$", provider_views.check_existing,
+            name="api-provider-check-existing"),
     re_path(r"^tools[/]?$", tool_views.ToolListView.as_view(), name="api-tools"),
     re_path(r"^tools/(?P<tool_id>tool-[^/]+)[/]?$", tool_views.ToolDetailView.as_view(), name="api-tool"),
+    re_path(r"^tools/count[/]?$", tool_views.ToolCountView.as_view(), name="api-tool-count"),
+    re_path(r"^tools/add-base-tools[/]?$", tool_views.BaseToolsView.as_view(), name="api-tool-base"),
+    re_path(r"^tools/run[/]?$", tool_run_views.run_from_source, name="api-tool-run"),
+    re_path(r"^tools/search[/]?$", tool_views.ToolSearchView.as_view(), name="api-tool-search"),
+    re_path(AGENT + r"/tools/(?P<tool_name>[^/]+)/run[/]?$", tool_run_views.run_agent_tool_view,
+            name="api-agent-tool-run"),
     re_path(AGENT + r"/tools[/]?$", tool_views.AgentToolListView.as_view(), name="api-agent-tools"),
     re_path(AGENT + r"/tools/(?P<action>attach|detach)/(?P<tool_id>[^/]+)[/]?$",
             tool_views.AgentToolAttachView.as_view(), name="api-agent-tool-attach"),

@@ -3,7 +3,7 @@
 import logging
 
 from agents.llm import LLMError
-from agents.providers import ModelConfigError, resolve
+from agents.providers import ModelConfigError, aresolve
 from agents.runtime.state import RunState
 from agents.runtime.tool_calls import PlannedCall
 
@@ -32,7 +32,7 @@ async def embed_texts(agent, texts: list[str]) -> dict[str, list[float]]:
     if not agent.embedding or not texts:
         return {}
     try:
-        embedder = resolve(agent.embedding)
+        embedder = await aresolve(agent.embedding, agent.organization_id)
         vectors = await embedder.client.embed(texts, embedder.model)
     except (ModelConfigError, LLMError) as exc:
         log.warning("agent %s: embedding with %s failed, archival memory uses full text only: %s",

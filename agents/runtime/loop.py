@@ -17,7 +17,7 @@ from accounts.ids import new_id
 
 from agents.llm import Delta, LLMContextWindowExceededError, LLMError, LLMRequest, LLMResponse, ToolCall
 from agents.models import Message, Step
-from agents.providers import ModelConfigError, resolve
+from agents.providers import ModelConfigError, aresolve
 from agents.runtime import compaction, persist, runs
 from agents.runtime.embeddings import prepare_embeddings
 from agents.runtime.emitter import Emitter, EventSink, Stop
@@ -97,7 +97,7 @@ async def run_agent(
         raise RunRefused("max_steps must be at least 1.")
     agent = await sync_to_async(runs.get_agent)(agent_id, organization_id)
     try:
-        model = resolve(agent.model)
+        model = await aresolve(agent.model, agent.organization_id)
     except ModelConfigError as exc:
         raise RunRefused(str(exc)) from exc
     run = await runs.start_run(agent, {"max_steps": max_steps, "stream_tokens": stream_tokens}, wait=wait,

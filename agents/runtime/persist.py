@@ -27,13 +27,18 @@ class StepOutcome:
 
 
 def context_factory(state: RunState):
-    agent = state.agent
+    return tool_context_factory(state.agent, state.blocks, state.embeddings)
+
+
+def tool_context_factory(agent: Agent, blocks: dict[str, str], embeddings: dict[str, list[float]]):
+    """Builds the ToolContext of each built-in tool call on `agent`; `blocks` (label -> id) is updated in place
+    when a tool attaches a new block."""
 
     def attach(label: str, value: str, *, step_id, tool_call_id, tool_name) -> str:
         block_id = services.attach_new_block(
             agent, label, value, EditActor.agent(agent.id, step_id, tool_call_id, tool_name)
         )
-        state.blocks[label] = block_id
+        blocks[label] = block_id
         return block_id
 
     def build(*, step_id, tool_call_id, tool_name) -> ToolContext:
@@ -43,15 +48,15 @@ def context_factory(state: RunState):
             step_id=step_id,
             tool_call_id=tool_call_id,
             tool_name=tool_name,
-            blocks=state.blocks,
+            blocks=blocks,
             timezone=agent.timezone,
             ensure_archive=lambda: services.ensure_archive(agent),
             attach_new_block=lambda label, value: attach(
                 label, value, step_id=step_id, tool_call_id=tool_call_id, tool_name=tool_name
             ),
             search_messages=lambda *a, **kw: search_messages(agent.id, *a, tz=agent.timezone, **kw),
-            embed_fn=lookup(state.embeddings) if state.embeddings else None,
-            embedding_model=agent.embedding if state.embeddings else None,
+            embed_fn=lookup(embeddings) if embeddings else None,
+            embedding_model=agent.embedding if embeddings else None,
         )
 
     return build

@@ -6,8 +6,7 @@ from django.conf import settings
 
 from agents.runtime.state import RunState
 from agents.runtime.tool_calls import PlannedCall, tool_return
-from tools.sandbox import SandboxLimits, run_tool_source
-from tools.schema import check_arguments
+from tools.sandbox import run_custom_tool
 
 
 def _runs_in_sandbox(state: RunState, item: PlannedCall) -> bool:
@@ -15,18 +14,17 @@ def _runs_in_sandbox(state: RunState, item: PlannedCall) -> bool:
     return item.error is None and tool is not None and tool.tool_type == "custom" and bool(tool.source_code)
 
 
+def agent_secrets(agent) -> dict[str, str]:
+    """The agent's secrets as the environment of its custom tools."""
+    return {k: str(v) for k, v in (agent.secrets or {}).items() if v is not None}
+
+
 async def _run_one(state: RunState, item: PlannedCall) -> dict:
     tool = state.tools[item.name]
-    if problems := check_arguments(tool.schema, item.arguments or {}):
-        return tool_return(item.call.id, item.name, "error", f"Error: {item.name}() {'; '.join(problems)}.")
-    secrets = {k: str(v) for k, v in (state.agent.secrets or {}).items() if v is not None}
-    result = await run_tool_source(tool.source_code, item.name, item.arguments or {}, env=secrets,
-                                   limits=SandboxLimits(timeout_seconds=settings.TOOL_TIMEOUT_SECONDS))
-    text = result.func_return
-    if len(text) > tool.return_char_limit:
-        text = (text[: tool.return_char_limit] + f"... [NOTE: function output was truncated since it exceeded the "
-                f"character limit ({len(result.func_return)} > {tool.return_char_limit})]")
-    return tool_return(item.call.id, item.name, result.status, text, result.stdout, result.stderr)
+    result = await run_custom_tool(tool.source_code, item.name, item.arguments or {}, schema=tool.schema,
+                                   return_char_limit=tool.return_char_limit, env=agent_secrets(state.agent),
+                                   timeout_seconds=settings.TOOL_TIMEOUT_SECONDS)
+    return tool_return(item.call.id, item.name, result.status, result.func_return, result.stdout, result.stderr)
 
 
 async def run_custom_tools(state: RunState, planned: list[PlannedCall]) -> None:

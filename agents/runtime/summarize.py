@@ -5,7 +5,7 @@ import time
 
 from asgiref.sync import sync_to_async
 
-from agents.providers import ModelConfigError, resolve
+from agents.providers import ModelConfigError, aresolve
 from agents.runtime import compaction, runs
 from agents.runtime.emitter import Emitter
 from agents.runtime.errors import RunRefused
@@ -25,7 +25,7 @@ async def summarize_agent(agent_id: str, organization_id: str | None = None) -> 
     summarize, and AgentBusyError while a turn runs."""
     agent = await sync_to_async(runs.get_agent)(agent_id, organization_id)
     try:
-        model = resolve(agent.model)
+        model = await aresolve(agent.model, agent.organization_id)
     except ModelConfigError as exc:
         raise RunRefused(str(exc)) from exc
     run = await runs.start_run(agent, {"type": "summarize"}, wait=False)

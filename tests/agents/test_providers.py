@@ -31,3 +31,28 @@ async def test_a_provider_that_is_down_is_left_out(settings, fake_anthropic):
 async def test_unconfigured_builtin_providers_are_not_asked(settings, config):
     settings.LLM_PROVIDERS = {"openai": config}
     assert await list_models() == []
+
+
+@pytest.mark.django_db
+def test_an_api_provider_is_read_fresh_on_every_resolve(org, settings):
+    from agents.provider_services import create_provider, update_provider
+    from agents.providers import ModelConfigError, resolve
+
+    settings.LLM_PROVIDERS = {}
+    provider = create_provider(organization_id=org.id, name="mine", provider_type="vllm",
+                               base_url="http://127.0.0.1:9/v1")
+    assert resolve("mine/qwen", org.id).client.base_url.startswith("http://127.0.0.1:9/v1")
+    update_provider(provider, {"base_url": "http://127.0.0.1:10/v1"})
+    assert resolve("mine/qwen", org.id).client.base_url.startswith("http://127.0.0.1:10/v1")
+    provider.delete()
+    with pytest.raises(ModelConfigError, match="No provider named 'mine'"):
+        resolve("mine/qwen", org.id)
+    with pytest.raises(ModelConfigError):
+        resolve("mine/qwen")  # without an organization only the environment's providers count
+
+
+def test_embedding_models_are_told_apart_by_name():
+    from agents.providers import is_embedding_model
+
+    assert all(map(is_embedding_model, ["text-embedding-3-small", "nomic-embed-text:latest", "bge-m3"]))
+    assert not any(map(is_embedding_model, ["gpt-4.1-mini", "claude-sonnet-4-5", "qwen2.5:7b"]))

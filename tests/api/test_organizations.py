@@ -5,7 +5,9 @@ import json
 
 import pytest
 
+from accounts.models import Provider
 from agents.models import Run, Step
+from agents.provider_services import create_provider
 from memory.models import Block, Passage
 from tools.models import Tool
 from tools.services import upsert_tool_from_source
@@ -26,8 +28,9 @@ def owned(make_agent, org, fake_openai):
     passage = insert_passage(archive_id=services.ensure_archive(agent), organization_id=org.id, text="secret")
     run = Run.objects.create(organization_id=org.id, agent=agent, status="completed", background=True)
     step = Step.objects.create(organization_id=org.id, agent=agent, run=run, status="success")
+    provider = create_provider(organization_id=org.id, name="mine", provider_type="ollama", api_key="sk-mine")
     return {"agent": agent.id, "tool": tool.id, "passage": passage.id, "run": run.id, "step": step.id,
-            "block": agent.blocks.get(label="human").id, "message": agent.message_ids[0]}
+            "block": agent.blocks.get(label="human").id, "message": agent.message_ids[0], "provider": provider.id}
 
 
 ROUTES = [
@@ -73,6 +76,12 @@ ROUTES = [
     ("patch", "/v1/agents/{agent}/reset-messages", {}),
     ("post", "/v1/agents/{agent}/recompile"),
     ("patch", "/v1/agents/{agent}/messages/{message}", {"content": "stolen"}),
+    ("patch", "/v1/tools/{tool}", {"description": "stolen"}),
+    ("post", "/v1/agents/{agent}/tools/ping/run", {"args": {}}),
+    ("get", "/v1/providers/{provider}"),
+    ("patch", "/v1/providers/{provider}", {"api_key": "stolen"}),
+    ("post", "/v1/providers/{provider}/check", {}),
+    ("delete", "/v1/providers/{provider}"),
 ]
 
 
@@ -93,6 +102,9 @@ def test_lists_show_only_the_keys_own_organization(other_api, owned):
     assert other_api.get("/v1/runs/").json() == [] and other_api.get("/v1/steps/").json() == []
     assert other_api.get("/v1/blocks/").json() == [] and other_api.get("/v1/blocks/count").json() == 0
     assert other_api.get("/v1/agents/count").json() == 0
+    assert other_api.post("/v1/tools/search", {"query": "ping pong"}, content_type="application/json").json() == []
+    assert other_api.get("/v1/tools/count").json() == 0
+    assert other_api.get("/v1/providers/").json() == []
 
 
 def test_the_owners_data_is_untouched_after_foreign_attempts(other_api, owned, api):
@@ -106,3 +118,4 @@ def test_the_owners_data_is_untouched_after_foreign_attempts(other_api, owned, a
     assert Tool.objects.filter(pk=owned["tool"]).exists()
     assert list(Passage.objects.values_list("text", flat=True)) == ["secret"]
     assert Step.objects.get(pk=owned["step"]).feedback is None
+    assert Provider.objects.get(pk=owned["provider"]).api_key == "sk-mine"

@@ -1,0 +1,168 @@
+"""`/v1/providers`: LLM providers an organization adds through the API, beside those the environment configures.
+
+The API key is stored but never returned: responses say only whether one is set (`has_api_key`), so a key that
+can read providers cannot collect the credentials behind them.
+"""
+
+import asyncio
+
+from asgiref.sync import sync_to_async
+from django.http import JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+from rest_framework import serializers
+from rest_framework.exceptions import APIException, NotFound
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.api import organization_of
+from accounts.models import Provider
+from agents.api import serializers as s
+from agents.api.pagination import keyset_page
+from agents.api.run_views import _api_error, _authenticated_body, _error
+from agents.api.tool_run_views import _validated
+from agents.api.views import BadRequest, Conflict, _cursor, validated
+from agents.llm import LLMError
+from agents.provider_services import ProviderError, ProviderNameTaken, create_provider, kind_of, update_provider
+from agents.providers import LIST_TIMEOUT_SECONDS, ModelConfigError, client_for, stored_config
+
+CHECK_TIMEOUT_SECONDS = LIST_TIMEOUT_SECONDS
+
+
+class ProviderCreateSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200)
+    provider_type = serializers.CharField(max_length=40)
+    api_key = serializers.CharField(required=False, allow_null=True, allow_blank=True, trim_whitespace=False)
+    base_url = serializers.CharField(required=False, allow_null=True, allow_blank=True, max_length=500)
+    api_version = serializers.CharField(required=False, allow_null=True, allow_blank=True, max_length=40)
+    region = serializers.CharField(required=False, allow_null=True, allow_blank=True, max_length=40)
+    access_key = serializers.CharField(required=False, allow_null=True, allow_blank=True)
+
+
+class ProviderUpdateSerializer(serializers.Serializer):
+    api_key = serializers.CharField(required=False, allow_null=True, allow_blank=True, trim_whitespace=False)
+    base_url = serializers.CharField(required=False, allow_null=True, allow_blank=True, max_length=500)
+    api_version = serializers.CharField(required=False, allow_null=True, allow_blank=True, max_length=40)
+    region = serializers.CharField(required=False, allow_null=True, allow_blank=True, max_length=40)
+    access_key = serializers.CharField(required=False, allow_null=True, allow_blank=True)
+
+
+class ProviderCheckSerializer(ProviderUpdateSerializer):
+    provider_type = serializers.CharField(max_length=40)
+
+
+class ProviderListQuerySerializer(s.ListQuerySerializer):
+    name = serializers.CharField(required=False)
+    provider_type = serializers.CharField(required=False)
+
+
+def provider_data(provider: Provider) -> dict:
+    """Letta's Provider, without the credential."""
+    return {
+        "id": provider.id, "name": provider.name, "provider_type": provider.provider_type,
+        "provider_category": "byok", "api_key": None, "has_api_key": bool(provider.api_key), "access_key": None,
+        "base_url": provider.base_url or None, "api_version": provider.api_version or None,
+        "region": provider.region or None, "organization_id": provider.organization_id,
+        "created_at": provider.created_at.isoformat(), "updated_at": provider.updated_at.isoformat(),
+        "last_synced": provider.last_synced.isoformat() if provider.last_synced else None,
+    }
+
+
+def _providers(organization_id: str):
+    return Provider.objects.filter(organization_id=organization_id)
+
+
+def _provider(organization_id: str, provider_id: str) -> Provider:
+    provider = _providers(organization_id).filter(pk=provider_id).first()
+    if provider is None:
+        raise NotFound(f"Provider {provider_id} not found.")
+    return provider
+
+
+class ProviderListView(APIView):
+    def get(self, request):
+        query = validated(ProviderListQuerySerializer, request.query_params)
+        providers = _providers(organization_of(request))
+        if query.get("name"):
+            providers = providers.filter(name=query["name"])
+        if query.get("provider_type"):
+            providers = providers.filter(provider_type=query["provider_type"])
+        fields = ("created_at", "id")
+        page = keyset_page(providers, fields=fields, order=query["order"], limit=query.get("limit", 50),
+                           after=_cursor(providers, query.get("after"), fields, "Provider"),
+                           before=_cursor(providers, query.get("before"), fields, "Provider"))
+        return Response([provider_data(p) for p in page])
+
+    def post(self, request):
+        data = validated(ProviderCreateSerializer, request.data)
+        try:
+            provider = create_provider(
+                organization_id=organization_of(request), name=data["name"], provider_type=data["provider_type"],
+                api_key=data.get("api_key"), base_url=data.get("base_url"), api_version=data.get("api_version"),
+                region=data.get("region"),
+            )
+        except ProviderNameTaken as exc:
+            raise Conflict(str(exc)) from exc
+        except ProviderError as exc:
+            raise BadRequest(str(exc)) from exc
+        return Response(provider_data(provider))
+
+
+class ProviderDetailView(APIView):
+    def get(self, request, provider_id: str):
+        return Response(provider_data(_provider(organization_of(request), provider_id)))
+
+    def patch(self, request, provider_id: str):
+        provider = _provider(organization_of(request), provider_id)
+        changes = validated(ProviderUpdateSerializer, request.data)
+        try:
+            return Response(provider_data(update_provider(provider, changes)))
+        except ProviderError as exc:
+            raise BadRequest(str(exc)) from exc
+
+    def delete(self, request, provider_id: str):
+        _provider(organization_of(request), provider_id).delete()
+        return Response({"message": f"Provider id={provider_id} successfully deleted"})
+
+
+async def _check(name: str, config: dict, provider_type: str) -> JsonResponse:
+    """Ask the provider for its models with the given credentials: the cheapest call that needs a valid key."""
+    try:
+        client = client_for(name, config)
+        await asyncio.wait_for(client.list_models(), CHECK_TIMEOUT_SECONDS)
+    except ModelConfigError as exc:
+        return _error(400, str(exc))
+    except LLMError as exc:
+        return _error(exc.status_code, str(exc))
+    except TimeoutError:
+        return _error(504, f"The provider did not list its models within {CHECK_TIMEOUT_SECONDS:g} seconds.")
+    return JsonResponse({"message": f"Valid api key for provider_type={provider_type}"})
+
+
+@csrf_exempt
+async def check_new(request):
+    """`POST /v1/providers/check`: test credentials before creating a provider with them."""
+    if request.method != "POST":
+        return _error(405, f'Method "{request.method}" not allowed.')
+    try:
+        _, body = await _authenticated_body(request)
+        data = _validated(ProviderCheckSerializer, body)
+        kind = kind_of(data["provider_type"])
+    except APIException as exc:
+        return _api_error(exc)
+    except ProviderError as exc:
+        return _error(400, str(exc))
+    config = {"provider_type": kind, "api_key": data.get("api_key") or None, "base_url": data.get("base_url") or None}
+    return await _check(data["provider_type"], config, data["provider_type"])
+
+
+@csrf_exempt
+async def check_existing(request, provider_id: str):
+    """`POST /v1/providers/{id}/check`: test a stored provider's credentials."""
+    if request.method != "POST":
+        return _error(405, f'Method "{request.method}" not allowed.')
+    try:
+        organization_id, _ = await _authenticated_body(request)
+        provider = await sync_to_async(_provider)(organization_id, provider_id)
+    except APIException as exc:
+        return _api_error(exc)
+    return await _check(provider.name, stored_config(provider), provider.provider_type)

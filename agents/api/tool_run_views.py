@@ -1,0 +1,99 @@
+"""Routes that run a tool: `POST /v1/tools/run` (source code, not stored) and
+`POST /v1/agents/{id}/tools/{name}/run` (one of the agent's tools, on that agent).
+
+Plain async views, like run_views.py: a tool may take up to LETTA_TOOL_TIMEOUT seconds in its sandbox, and a sync
+view would hold a worker thread (and with it every other sync request) for that long.
+"""
+
+import uuid
+
+from django.conf import settings
+from django.http import JsonResponse
+from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
+from rest_framework import serializers
+from rest_framework.exceptions import APIException, ValidationError
+
+from agents.api.run_views import _api_error, _authenticated_body, _error, _refused
+from agents.runtime.errors import RunRefused
+from agents.runtime.tool_run import run_agent_tool
+from tools.context import ToolResult
+from tools.sandbox import run_custom_tool
+from tools.schema import SchemaError, schema_from_source
+
+
+class ToolRunFromSourceSerializer(serializers.Serializer):
+    source_code = serializers.CharField(trim_whitespace=False)
+    args = serializers.DictField(required=False, default=dict)
+    env_vars = serializers.DictField(child=serializers.CharField(allow_blank=True), required=False, allow_null=True)
+    name = serializers.CharField(required=False, allow_null=True, allow_blank=True)
+    source_type = serializers.ChoiceField(choices=["python"], required=False, allow_null=True)
+    json_schema = serializers.DictField(required=False, allow_null=True)
+    args_json_schema = serializers.DictField(required=False, allow_null=True)
+    pip_requirements = serializers.ListField(required=False, allow_null=True)
+    npm_requirements = serializers.ListField(required=False, allow_null=True)
+
+
+class AgentToolRunSerializer(serializers.Serializer):
+    args = serializers.DictField(required=False, default=dict)
+
+
+def _validated(serializer_class, body: dict) -> dict:
+    serializer = serializer_class(data=body)
+    if not serializer.is_valid():
+        raise ValidationError(serializer.errors)
+    return serializer.validated_data
+
+
+def _execution_result(result: ToolResult) -> dict:
+    """The SDK's ToolExecutionResult."""
+    return {"status": result.status, "func_return": result.func_return, "stdout": result.stdout,
+            "stderr": result.stderr, "agent_state": None, "sandbox_config_fingerprint": None}
+
+
+def _tool_return_message(result: ToolResult, name: str) -> dict:
+    """Letta's answer to /v1/tools/run is a ToolReturnMessage; `func_return` rides along so that clients reading
+    a ToolExecutionResult (as for an agent's tool) find what they expect too."""
+    return {"id": f"message-{uuid.uuid4()}", "date": timezone.now().isoformat(), "name": name,
+            "message_type": "tool_return_message", "tool_call_id": f"call-{uuid.uuid4().hex[:24]}",
+            "tool_return": result.func_return, "status": result.status, "stdout": result.stdout,
+            "stderr": result.stderr, **_execution_result(result)}
+
+
+@csrf_exempt
+async def run_from_source(request):
+    if request.method != "POST":
+        return _error(405, f'Method "{request.method}" not allowed.')
+    try:
+        _, body = await _authenticated_body(request)
+        data = _validated(ToolRunFromSourceSerializer, body)
+    except APIException as exc:
+        return _api_error(exc)
+    try:
+        schema = data.get("json_schema") or schema_from_source(data["source_code"], data.get("name") or None)
+    except SchemaError as exc:
+        return _error(400, str(exc))
+    name = schema.get("name") or data.get("name")
+    if not name:
+        return _error(400, "json_schema has no 'name'; give the function's name in json_schema or in 'name'.")
+    result = await run_custom_tool(data["source_code"], name, data.get("args") or {}, schema=schema,
+                                   return_char_limit=1_000_000, env=data.get("env_vars") or {},
+                                   timeout_seconds=settings.TOOL_TIMEOUT_SECONDS)
+    return JsonResponse(_tool_return_message(result, name))
+
+
+@csrf_exempt
+async def run_agent_tool_view(request, agent_id: str, tool_name: str):
+    if request.method != "POST":
+        return _error(405, f'Method "{request.method}" not allowed.')
+    try:
+        organization_id, body = await _authenticated_body(request)
+        data = _validated(AgentToolRunSerializer, body)
+    except APIException as exc:
+        return _api_error(exc)
+    try:
+        result = await run_agent_tool(agent_id, organization_id, tool_name, data.get("args") or {})
+    except RunRefused as exc:
+        return _refused(exc)
+    return JsonResponse(_execution_result(result))
+

@@ -1,0 +1,99 @@
+"""Providers created through the API (`/v1/providers`): which types this server can talk to, and the rules for
+creating and changing them. Their models are then offered as `<name>/<model>` handles (agents/providers.py)."""
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+
+from accounts.models import Provider
+from agents.llm.factory import DEFAULT_BASE_URLS
+
+# Letta's provider types this server serves, and the protocol (Provider.kind) each speaks.
+KINDS = {
+    "openai": Provider.Kind.OPENAI,
+    "anthropic": Provider.Kind.ANTHROPIC,
+    **{t: Provider.Kind.OPENAI_COMPATIBLE for t in (
+        "openai_compatible", "ollama", "vllm", "sglang", "lmstudio_openai", "openrouter", "together", "groq",
+        "google_ai", "deepseek", "mistral", "xai", "cerebras", "fireworks",
+    )},
+}
+# Where the well-known OpenAI-compatible services live when no base_url is given.
+_DEFAULT_URL_KEYS = {"lmstudio_openai": "lmstudio"}
+MAX_NAME_LENGTH = 100
+
+
+class ProviderError(ValueError):
+    """A provider that cannot be created or changed as asked; the message says what to fix."""
+
+
+class ProviderNameTaken(ProviderError):
+    pass
+
+
+def kind_of(provider_type: str) -> str:
+    kind = KINDS.get(provider_type)
+    if kind is None:
+        raise ProviderError(
+            f"provider_type '{provider_type}' is not supported by this server. Supported: {', '.join(KINDS)}. "
+            "Any OpenAI-compatible server can be added as 'openai_compatible' with its base_url."
+        )
+    return kind
+
+
+def _base_url(provider_type: str, kind: str, base_url: str | None) -> str:
+    base_url = (base_url or "").strip()
+    if not base_url:
+        base_url = DEFAULT_BASE_URLS.get(_DEFAULT_URL_KEYS.get(provider_type, provider_type), "")
+    if not base_url and kind == Provider.Kind.OPENAI_COMPATIBLE:
+        raise ProviderError(
+            f"A '{provider_type}' provider needs a base_url, e.g. http://127.0.0.1:8000/v1 (the address that "
+            "serves /v1/chat/completions and /v1/models)."
+        )
+    if base_url and not base_url.startswith(("http://", "https://")):
+        raise ProviderError(f"base_url '{base_url}' must start with http:// or https://.")
+    return base_url
+
+
+def _check_name(name: str) -> str:
+    name = (name or "").strip()
+    if not name or "/" in name or len(name) > MAX_NAME_LENGTH:
+        raise ProviderError(
+            f"Provider name '{name}' is not usable: give 1 to {MAX_NAME_LENGTH} characters without '/', since "
+            "models are addressed as '<provider name>/<model>'."
+        )
+    if name in settings.LLM_PROVIDERS:
+        raise ProviderNameTaken(
+            f"A provider named '{name}' is already configured by the server's environment; choose another name "
+            f"(e.g. '{name}-byok')."
+        )
+    return name
+
+
+def create_provider(*, organization_id: str, name: str, provider_type: str, api_key: str | None = None,
+                    base_url: str | None = None, api_version: str | None = None,
+                    region: str | None = None) -> Provider:
+    name = _check_name(name)
+    kind = kind_of(provider_type)
+    base_url = _base_url(provider_type, kind, base_url)
+    try:
+        with transaction.atomic():
+            return Provider.objects.create(
+                organization_id=organization_id, name=name, provider_type=provider_type, kind=kind,
+                api_key=api_key or "", base_url=base_url, api_version=api_version or "", region=region or "",
+            )
+    except IntegrityError:
+        # The unique constraint decides, so two concurrent creates cannot both win.
+        raise ProviderNameTaken(f"A provider named '{name}' already exists; choose another name or modify that "
+                                "one with PATCH /v1/providers/{id}.") from None
+
+
+def update_provider(provider: Provider, changes: dict) -> Provider:
+    """Change credentials and address; the name and type stay (agents refer to the name in their handles)."""
+    if "api_key" in changes and changes["api_key"] is not None:
+        provider.api_key = changes["api_key"]
+    if "base_url" in changes and changes["base_url"] is not None:
+        provider.base_url = _base_url(provider.provider_type, provider.kind, changes["base_url"])
+    for field in ("api_version", "region"):
+        if changes.get(field) is not None:
+            setattr(provider, field, changes[field])
+    provider.save()
+    return provider
