@@ -33,6 +33,7 @@ class Section:
     tokens: int
     text: str
     percent_of_window: float  # share of the context window, 0-100
+    percent_of_total: float  # share of the tokens the request uses, 0-100
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,7 +60,8 @@ def context_view(overview: dict) -> ContextView:
     total = overview["context_window_size_current"]
     sections = [
         Section(key=key, title=title, tokens=overview[f"num_tokens_{key}"], text=_text(key, overview),
-                percent_of_window=_percent(overview[f"num_tokens_{key}"], window))
+                percent_of_window=_percent(overview[f"num_tokens_{key}"], window),
+                percent_of_total=_percent(overview[f"num_tokens_{key}"], total))
         for key, title in SECTIONS
     ]
     compaction_tokens = int(window * TRIGGER_FRACTION)
