@@ -78,6 +78,8 @@ def test_the_context_viewer_shows_every_section_with_the_overviews_numbers(signe
     assert data_tokens(html, "context-window") == overview["context_window_size_max"]
     assert sum(section_tokens(html, key) for key, _ in SECTIONS) == data_tokens(html, "context-total")
     assert "compaction at 90%" in html
+    shares = re.findall(r'<tr id="section-\w+".*?</td>\s*<td class="num">([\d.]+)%</td>', html, re.S)
+    assert len(shares) == len(SECTIONS) and abs(sum(map(float, shares)) - 100) < 0.5  # share of the tokens in use
     assert "exact counts (o200k_base)" in html and "estimated counts" not in html
     # the texts are there to expand: memory, rules, tool schemas and the raw request
     assert "&lt;memory_blocks&gt;" in html and "memory_insert: max 2 use(s) per response" in html
