@@ -1,14 +1,12 @@
 from django.http import JsonResponse
-from django.shortcuts import render
-
-from agents.models import Agent
+from django.shortcuts import redirect
 
 VERSION = "0.1.0"
 
 
 def home(request):
-    agents = Agent.objects.order_by("-created_at")[:50]
-    return render(request, "agents/home.html", {"agents": agents})
+    # The ADE is the server's front page; it sends a signed-out visitor on to sign in.
+    return redirect("ade-agents")
 
 
 def health(request):

@@ -27,6 +27,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django.contrib.humanize",
     "rest_framework",
     "channels",
     "django_htmx",
@@ -89,6 +90,11 @@ USE_I18N = False
 USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+
+# The ADE signs people in with Django's auth; every page under /ade/ needs it.
+LOGIN_URL = "ade-login"
+LOGIN_REDIRECT_URL = "ade-agents"
+LOGOUT_REDIRECT_URL = "ade-login"
 
 REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],

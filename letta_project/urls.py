@@ -3,4 +3,6 @@ from django.urls import include, path
 urlpatterns = [
     path("", include("agents.urls")),  # pages and /v1/health/ (unauthenticated), matched first
     path("v1/", include("agents.api.urls")),
+    path("ade/", include("accounts.page_urls")),
+    path("ade/", include("agents.page_urls")),
 ]

@@ -4,5 +4,6 @@ def test_health(client, db):
     assert response.json()["status"] == "ok"
 
 
-def test_home_lists_agents(client, db):
-    assert client.get("/").status_code == 200
+def test_home_leads_to_the_ade(client, db):
+    response = client.get("/")
+    assert response.status_code == 302 and response["Location"] == "/ade/"
