@@ -7,6 +7,7 @@ else under /v1 answers a JSON 404, so a client never gets an HTML error page.
 
 from django.http import JsonResponse
 from django.urls import re_path
+from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerView
 
 from agents.api import agent_file_views, archival_views, run_views, tool_views, views
 
@@ -73,6 +74,9 @@ urlpatterns = [
             tool_views.AgentToolAttachView.as_view(), name="api-agent-tool-attach"),
     re_path(AGENT + r"/tools/approval/(?P<tool_name>[^/]+)[/]?$", tool_views.AgentToolApprovalView.as_view(),
             name="api-agent-tool-approval"),
+    # The OpenAPI schema and its Swagger UI page, readable without a key (routes described in agents/api/schema.py).
+    re_path(r"^openapi\.json$", SpectacularJSONAPIView.as_view(), name="api-schema"),
+    re_path(r"^docs[/]?$", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     *[re_path(pattern, _not_implemented(what)) for pattern, what in NOT_IMPLEMENTED],
     re_path(r"^(?P<path>.*)$", not_found),
 ]
