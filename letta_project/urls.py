@@ -4,3 +4,6 @@ urlpatterns = [
     path("", include("agents.urls")),  # pages and /v1/health/ (unauthenticated), matched first
     path("v1/", include("agents.api.urls")),
 ]
+
+# Unhandled errors in any view under /v1/ (DRF's handler covers only DRF views) answer JSON, not HTML.
+handler500 = "accounts.api_errors.server_error"
