@@ -38,8 +38,11 @@ def test_schema_validates_without_warnings(tmp_path):
 def test_every_served_route_is_described_with_its_methods(schema):
     missing = []
     for name, view, is_drf, callback, paths in served_routes():
-        hint = (f"add `document(\"{view}\", <method>=op(\"<operation_id>\", \"<summary>\", request=..., "
-                f"response=...))` to agents/api/schema.py")
+        methods = sorted({m.lower() for m in callback.cls().allowed_methods} - {"options", "head"}) if is_drf \
+            else ["<method>"]
+        operations = ", ".join(f'{m}=op("<operation_id>", "<summary>", request=..., response=...)' for m in methods)
+        hint = f'add `document("{view}", {operations})` to agents/api/schema.py'
+
         if view not in DOCUMENTED:
             missing.append(f"route '{name}' ({view}) has no schema: {hint}")
             continue
