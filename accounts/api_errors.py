@@ -7,6 +7,8 @@ answers anything else with a logged, generic 500 in JSON instead of Django's HTM
 
 import logging
 
+from django.http import JsonResponse
+from django.views import defaults
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
@@ -87,3 +89,11 @@ def _unknown_error(exc, context) -> Response:
     # DRF's handler does this for the errors it knows; an ATOMIC_REQUESTS transaction must not commit half a view.
     set_rollback()
     return Response({"detail": UNKNOWN_ERROR_MESSAGE}, status=status.HTTP_500_INTERNAL_SERVER_ERROR)
+
+
+def server_error(request, *args, **kwargs):
+    """Django's handler500: an API client (under /v1/) gets the reference's JSON 500 from any view, the plain
+    async ones included, never the HTML error page. Django has logged the exception before calling this."""
+    if request.path.startswith("/v1/"):
+        return JsonResponse({"detail": UNKNOWN_ERROR_MESSAGE}, status=500)
+    return defaults.server_error(request, *args, **kwargs)

@@ -6,7 +6,9 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler  # noqa: E402
 from django.core.asgi import get_asgi_application  # noqa: E402
 
-django_asgi_app = get_asgi_application()
+# One process serves everything, static files included (the API docs page's Swagger UI, htmx): no web server
+# or collectstatic step in front of the embedded default.
+django_asgi_app = ASGIStaticFilesHandler(get_asgi_application())
 
 from agents.routing import websocket_urlpatterns  # noqa: E402
 

@@ -29,6 +29,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI as static files: the docs page works offline
     "channels",
     "django_htmx",
     "accounts",
@@ -103,6 +105,31 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     # The reference's error body, {"detail": ...}, for every error, and JSON (never HTML) for unexpected ones.
     "EXCEPTION_HANDLER": "accounts.api_errors.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "agents.api.schema_generator.AutoSchema",
+}
+
+# The OpenAPI schema at /v1/openapi.json; what each route accepts and answers is declared in agents/api/schema.py.
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Letta-compatible agent server API",
+    "DESCRIPTION": (
+        "Stateful LLM agents with editable memory blocks, archival memory and tools. Wire-compatible with "
+        "Letta's v1 REST API: the official `letta-client` SDK works with `base_url` set to this server. "
+        "Authenticate with `Authorization: Bearer <API key>` (keys come from the ADE or "
+        "`manage.py create_api_key`). Errors answer `{\"detail\": \"...\"}`."
+    ),
+    "VERSION": "1.0.0",
+    "DEFAULT_GENERATOR_CLASS": "agents.api.schema_generator.SchemaGenerator",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    "SCHEMA_PATH_PREFIX": "/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "agents.api.schema_generator.postprocess",
+    ],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
 }
 
 # --- Model providers -----------------------------------------------------------------------------

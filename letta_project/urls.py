@@ -6,3 +6,6 @@ urlpatterns = [
     path("ade/", include("accounts.page_urls")),
     path("ade/", include("agents.page_urls")),
 ]
+
+# Unhandled errors in any view under /v1/ (DRF's handler covers only DRF views) answer JSON, not HTML.
+handler500 = "accounts.api_errors.server_error"

@@ -55,8 +55,11 @@ class ArchivalListView(APIView):
         query = validated(PassageListSerializer, request.query_params)
         if agent.archive_id is None:
             return Response([])
-        rows = archival.list_passages(agent.archive_id, search=query.get("search"), ascending=query["ascending"],
-                                      after=query.get("after"), before=query.get("before"), limit=query["limit"])
+        try:
+            rows = archival.list_passages(agent.archive_id, search=query.get("search"), ascending=query["ascending"],
+                                          after=query.get("after"), before=query.get("before"), limit=query["limit"])
+        except archival.PassageNotFoundError as exc:  # an unknown cursor, as in every other list
+            raise NotFound(str(exc)) from exc
         return Response([passage_data(p) for p in rows])
 
     def post(self, request, agent_id: str):

@@ -7,6 +7,7 @@ else under /v1 answers a JSON 404, so a client never gets an HTML error page.
 
 from django.http import JsonResponse
 from django.urls import re_path
+from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerView
 
 from agents.api import (
     agent_file_views, archival_views, block_views, context_views, model_views, provider_views, run_record_views,
@@ -111,6 +112,9 @@ urlpatterns = [
     re_path(r"^blocks/(?P<block_id>[^/]+)[/]?$", block_views.BlockDetailView.as_view(), name="api-block"),
     re_path(r"^blocks/(?P<block_id>[^/]+)/agents[/]?$", block_views.BlockAgentListView.as_view(),
             name="api-block-agents"),
+    # The OpenAPI schema and its Swagger UI page, readable without a key (routes described in agents/api/schema.py).
+    re_path(r"^openapi\.json$", SpectacularJSONAPIView.as_view(), name="api-schema"),
+    re_path(r"^docs[/]?$", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     *[re_path(pattern, _not_implemented(what)) for pattern, what in NOT_IMPLEMENTED],
     re_path(r"^(?P<path>.*)$", not_found),
 ]

@@ -1,0 +1,49 @@
+"""Errors a client can meet answer JSON in the reference's shape, never an HTML page or a bare 500."""
+
+import pytest
+from django.test import Client
+
+from accounts import services as accounts
+from accounts.api_errors import UNKNOWN_ERROR_MESSAGE
+
+
+@pytest.fixture
+def unguarded(org):
+    """A client that receives the 500 response instead of the test client re-raising the exception."""
+    _, key = accounts.create_api_key(organization_id=org.id, name="test")
+    return Client(headers={"Authorization": f"Bearer {key}"}, raise_request_exception=False)
+
+
+def test_an_unhandled_error_in_an_async_view_is_a_json_500(unguarded, monkeypatch):
+    async def broken():
+        raise RuntimeError("provider registry exploded")
+
+    monkeypatch.setattr("agents.api.run_views.list_models", broken)
+    response = unguarded.get("/v1/models/")
+    assert response.status_code == 500
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == {"detail": UNKNOWN_ERROR_MESSAGE}
+
+
+def test_an_unhandled_error_in_a_drf_view_is_a_json_500(unguarded, make_agent, monkeypatch):
+    agent = make_agent()
+    monkeypatch.setattr("agents.api.views.context_overview", lambda agent: 1 / 0)
+    response = unguarded.get(f"/v1/agents/{agent.id}/context")
+    assert response.status_code == 500 and response.json() == {"detail": UNKNOWN_ERROR_MESSAGE}
+
+
+def test_pages_outside_the_api_keep_django_s_error_page(db, monkeypatch):
+    from agents import views
+
+    monkeypatch.setattr(views, "render", lambda *args, **kwargs: 1 / 0)
+    response = Client(raise_request_exception=False).get("/")
+    assert response.status_code == 500 and not response["Content-Type"].startswith("application/json")
+
+
+def test_an_unknown_archival_cursor_is_a_404_naming_it(api, make_agent):
+    # Found by the schemathesis test: it answered 500.
+    agent = make_agent()
+    api.post(f"/v1/agents/{agent.id}/archival-memory", {"text": "Ada likes tea."}, content_type="application/json")
+    response = api.get(f"/v1/agents/{agent.id}/archival-memory", {"after": "passage-nope"})
+    assert response.status_code == 404 and "passage-nope" in response.json()["detail"]
+    assert len(api.get(f"/v1/agents/{agent.id}/archival-memory").json()) == 1
