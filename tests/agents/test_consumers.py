@@ -4,6 +4,8 @@ import pytest
 from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
 
+from accounts import services as accounts
+from accounts.models import Organization
 from agents.runtime.loop import run_agent
 from letta_project.asgi import application
 from tests.fakes import Reply
@@ -11,9 +13,23 @@ from tests.fakes import Reply
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
 
 
+async def _bearer(organization_id: str) -> list[tuple[bytes, bytes]]:
+    _, key = await sync_to_async(accounts.create_api_key)(organization_id=organization_id, name="watcher")
+    return [(b"authorization", f"Bearer {key}".encode())]
+
+
+async def _close_code(path: str, headers) -> int:
+    socket = WebsocketCommunicator(application, path, headers=headers)
+    connected, _ = await socket.connect()
+    assert connected  # accepted, then closed with a code that says why
+    closed = await socket.receive_output(timeout=2)
+    await socket.wait()
+    return closed["code"]
+
+
 async def test_websocket_receives_the_steps_of_a_run(make_agent, fake_openai):
     agent = await sync_to_async(make_agent)()
-    watcher = WebsocketCommunicator(application, f"/ws/agents/{agent.id}/")
+    watcher = WebsocketCommunicator(application, f"/ws/agents/{agent.id}/", headers=await _bearer(agent.organization_id))
     connected, _ = await watcher.connect()
     assert connected
     fake_openai.script(
@@ -31,3 +47,30 @@ async def test_websocket_receives_the_steps_of_a_run(make_agent, fake_openai):
                      "usage_statistics"]
     assert seen[2]["content"] == "Jazz it is."
     await watcher.disconnect()
+
+
+async def test_a_reader_needs_a_key_of_the_agents_organization(make_agent):
+    agent = await sync_to_async(make_agent)()
+    path = f"/ws/agents/{agent.id}/"
+    other = await sync_to_async(Organization.objects.create)(name="other")
+
+    assert await _close_code(path, []) == 4401
+    assert await _close_code(path, [(b"authorization", b"Bearer sk-let-wrong")]) == 4401
+    assert await _close_code(path, await _bearer(other.id)) == 4404
+    assert await _close_code("/ws/agents/agent-unknown/", await _bearer(agent.organization_id)) == 4404
+
+
+async def test_a_signed_in_session_counts_only_from_this_servers_own_pages(make_agent, client, django_user_model):
+    agent = await sync_to_async(make_agent)()
+    user = await sync_to_async(django_user_model.objects.create_superuser)("ada", password="pw-for-tests")
+    await sync_to_async(client.force_login)(user)
+    cookie = f"sessionid={client.cookies['sessionid'].value}".encode()
+    path = f"/ws/agents/{agent.id}/"
+    own_page = [(b"cookie", cookie), (b"host", b"testserver"), (b"origin", b"http://testserver")]
+    foreign_page = [(b"cookie", cookie), (b"host", b"testserver"), (b"origin", b"https://evil.example")]
+
+    watcher = WebsocketCommunicator(application, path, headers=own_page)
+    connected, _ = await watcher.connect()
+    assert connected and await watcher.receive_nothing(timeout=0.2)  # subscribed, not closed
+    await watcher.disconnect()
+    assert await _close_code(path, foreign_page) == 4401
