@@ -59,6 +59,9 @@ def try_start_run(agent: Agent, request_config: dict, background: bool = False,
     for attempt in range(2):
         try:
             with transaction.atomic():
+                # Serializes with changes that must not overlap a run (reset-messages takes the same row lock),
+                # on PostgreSQL; SQLite's IMMEDIATE transactions already serialize every write.
+                Agent.objects.select_for_update().filter(pk=agent.pk).exists()
                 return Run.objects.create(
                     organization_id=agent.organization_id, agent=agent, status=Run.Status.RUNNING,
                     heartbeat_at=timezone.now(), request_config=request_config, background=background,
