@@ -124,6 +124,12 @@ SPECTACULAR_SETTINGS = {
     "SERVE_AUTHENTICATION": [],
     "SCHEMA_PATH_PREFIX": "/v1",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several response shapes have a `status` field with different choices; each enum gets its own name.
+    "ENUM_NAME_OVERRIDES": {
+        "RunStatusEnum": "agents.api.schema_shapes.RUN_STATUSES",
+        "StepStatusEnum": "agents.api.schema_shapes.STEP_STATUSES",
+        "ToolResultStatusEnum": "agents.api.schema_shapes.TOOL_RESULT_STATUSES",
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "agents.api.schema_generator.postprocess",

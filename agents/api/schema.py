@@ -11,9 +11,18 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 
 from agents.api import schema_shapes as shape
 from agents.api import serializers as s
+from agents.api import run_serializers as rs
 from agents.api.archival_views import PassageCreateSerializer, PassageListSerializer, PassageSearchSerializer
+from agents.api.block_views import BlockCreateSerializer, BlockListQuerySerializer, BlockModifySerializer
+from agents.api.context_views import RecompileQuerySerializer, ResetMessagesSerializer
+from agents.api.provider_views import (
+    ProviderCheckSerializer, ProviderCreateSerializer, ProviderListQuerySerializer, ProviderUpdateSerializer,
+)
 from agents.api.schema_generator import document, op
-from agents.api.tool_views import ApprovalSerializer, ToolCreateSerializer, ToolListQuerySerializer
+from agents.api.tool_run_views import AgentToolRunSerializer, ToolRunFromSourceSerializer
+from agents.api.tool_views import (
+    ApprovalSerializer, ToolCreateSerializer, ToolListQuerySerializer, ToolSearchSerializer, ToolUpdateSerializer,
+)
 
 
 def _list(name: str, description: str, enum=None) -> OpenApiParameter:
@@ -37,6 +46,19 @@ TOOL_EXAMPLES = {"A Python function": {"source_code": (
     'def roll_die(sides: int) -> str:\n    """Roll a die.\n\n    Args:\n        sides: How many sides.\n    """\n'
     '    import random\n    return str(random.randint(1, sides))\n')}}
 STREAM_RESPONSES = {key: value for key, value in SEND_RESPONSES.items() if key != (200, "application/json")}
+COUNT = OpenApiResponse(OpenApiTypes.INT, description="How many there are, as a bare integer.")
+BLOCK_FILTERS = [_list("tags", "Only blocks with these tags (any of them, or all with match_all_tags)."),
+                 OpenApiParameter("connected_to_agents_count_eq", int, many=True,
+                                  description="Only blocks held by exactly one of these numbers of agents.")]
+TOOL_FILTERS = [_list(name, description) for name, description in (
+    ("names", "Only tools with these names (repeated, or comma-separated)."),
+    ("tool_ids", "Only these tools."),
+    ("tool_types", "Only tools of these types (`custom`, `letta_core`, ...)."),
+    ("exclude_tool_types", "Not tools of these types."))]
+PROVIDER_ERRORS = {
+    502: OpenApiResponse(description="The provider could not be reached."),
+    504: OpenApiResponse(description="The provider did not list its models in time."),
+}
 
 # --- agents ---------------------------------------------------------------------------------------------------
 document(
@@ -67,6 +89,18 @@ document(
     post=op("import_agent", "Import agents from an agent file (.af)",
             request={"multipart/form-data": shape.ImportAgent}, response=shape.AgentImportFileResponse),
 )
+document("agents.api.views.AgentCountView",
+         get=op("count_agents", "Count agents", query=s.AgentListQuerySerializer, response=COUNT,
+                parameters=[_list("tags", "Only agents with these tags (any of them, or all with match_all_tags).")]))
+document("agents.api.context_views.ResetMessagesView",
+         patch=op("reset_messages", "Reset the agent's messages to the system message alone",
+                  request=ResetMessagesSerializer, response=shape.AgentState,
+                  responses={200: shape.AgentState,
+                             409: OpenApiResponse(description="The agent is busy with a run (its id in `run_id`).")}))
+document("agents.api.context_views.RecompileView",
+         post=op("recompile_agent", "Recompile the agent's system prompt from its memory",
+                 query=RecompileQuerySerializer,
+                 response=OpenApiResponse(OpenApiTypes.STR, description="The system prompt, as a JSON string.")))
 document("agents.api.views.ContextView",
          get=op("retrieve_agent_context_window", "The agent's context window, section by section",
                 response=shape.ContextWindowOverview))
@@ -81,6 +115,34 @@ document(
     patch=op("modify_core_memory_block", "Update a memory block by label", request=s.BlockUpdateSerializer,
              response=shape.Block),
 )
+
+document("agents.api.block_views.AgentBlockAttachView",
+         patch=op("{action}_core_memory_block", "{action} a memory block", request=None, response=shape.AgentState,
+                  responses={200: shape.AgentState,
+                             409: OpenApiResponse(description="The agent already has a block with that label.")}))
+
+# --- blocks -----------------------------------------------------------------------------------------------------
+document(
+    "agents.api.block_views.BlockListView",
+    get=op("list_blocks", "List memory blocks", query=BlockListQuerySerializer, response=shape.Block(many=True),
+           parameters=BLOCK_FILTERS),
+    post=op("create_block", "Create a memory block", request=BlockCreateSerializer, response=shape.Block,
+            examples={"A shared block": {"label": "project", "value": "Deadline: Friday.", "limit": 2000}}),
+)
+document("agents.api.block_views.BlockCountView",
+         get=op("count_blocks", "Count memory blocks", query=BlockListQuerySerializer, response=COUNT,
+                parameters=BLOCK_FILTERS))
+document(
+    "agents.api.block_views.BlockDetailView",
+    get=op("retrieve_block", "Retrieve a memory block", response=shape.Block),
+    patch=op("modify_block", "Update a memory block", request=BlockModifySerializer, response=shape.Block,
+             responses={200: shape.Block,
+                        409: OpenApiResponse(description="An agent holding it already has a block with that label.")}),
+    delete=op("delete_block", "Delete a memory block", responses={200: DELETED}),
+)
+document("agents.api.block_views.BlockAgentListView",
+         get=op("list_agents_for_block", "List the agents holding a memory block", query=s.ListQuerySerializer,
+                response=shape.AgentState(many=True)))
 
 # --- messages and runs ------------------------------------------------------------------------------------------
 document(
@@ -103,7 +165,53 @@ document("agents.api.run_views.summarize",
                  response=shape.CompactionResponse,
                  responses={200: shape.CompactionResponse,
                             400: OpenApiResponse(description="Nothing to compact: the context would not shrink.")}))
+document("agents.api.run_views.agent_messages_async",
+         post=op("create_agent_message_async", "Start a run in the background and answer its Run at once",
+                 request=rs.LettaAsyncRequestSerializer,
+                 responses={200: shape.Run, 409: SEND_RESPONSES[(409, "application/json")]},
+                 examples={**SEND_EXAMPLES,
+                           "With a callback": {"input": "Hi", "callback_url": "https://example.com/done"}}))
+document(
+    "agents.api.context_views.MessageDetailView",
+    get=op("retrieve_agent_message", "Retrieve one stored message (not implemented)",
+           responses={501: OpenApiResponse(description="Not implemented: list the agent's messages instead.")}),
+    patch=op("modify_message", "Modify a stored message (refused: history is immutable)", request=OpenApiTypes.OBJECT,
+             responses={405: OpenApiResponse(description="Stored messages are immutable; `detail` names the "
+                                                         "alternatives (edit memory blocks, reset messages).")}),
+)
+document("agents.api.run_record_views.RunListView",
+         get=op("list_runs", "List runs", query=rs.RunListQuerySerializer, response=shape.Run(many=True),
+                parameters=[_list("agent_ids", "Only runs of these agents."),
+                            _list("statuses", "Only runs with these statuses.", shape.RUN_STATUSES)]))
 document("agents.api.views.RunDetailView", get=op("retrieve_run", "Retrieve a run", response=shape.Run))
+document("agents.api.run_record_views.RunMessagesView",
+         get=op("list_messages_for_run", "List the messages a run stored", query=s.MessageListQuerySerializer,
+                response=shape.LettaMessage(many=True),
+                parameters=[_list("include_return_message_types", "Only these message types.", shape.MESSAGE_TYPES)]))
+document("agents.api.run_record_views.RunStepsView",
+         get=op("list_steps_for_run", "List a run's steps", query=s.ListQuerySerializer,
+                response=shape.Step(many=True)))
+document("agents.api.run_record_views.RunUsageView",
+         get=op("retrieve_usage_for_run", "A run's token usage", response=shape.RunUsage))
+document("agents.api.run_record_views.RunMetricsView",
+         get=op("retrieve_metrics_for_run", "A run's timings", response=shape.RunMetrics))
+document("agents.api.run_views.run_stream",
+         post=op("retrieve_stream_for_run", "Resume a background run's stream", request=rs.RunStreamSerializer,
+                 responses={(200, "text/event-stream"): STREAM_RESPONSES[(200, "text/event-stream")],
+                            400: OpenApiResponse(description="The run was not started in the background.")}))
+document("agents.api.run_record_views.StepListView",
+         get=op("list_steps", "List steps", query=rs.StepListQuerySerializer, response=shape.Step(many=True),
+                parameters=[_list("tags", "Only steps with any of these tags.")]))
+document("agents.api.run_record_views.StepDetailView", get=op("retrieve_step", "Retrieve a step", response=shape.Step))
+document("agents.api.run_record_views.StepMessagesView",
+         get=op("list_messages_for_step", "List the messages a step stored", query=s.MessageListQuerySerializer,
+                response=shape.LettaMessage(many=True),
+                parameters=[_list("include_return_message_types", "Only these message types.", shape.MESSAGE_TYPES)]))
+document("agents.api.run_record_views.StepMetricsView",
+         get=op("retrieve_metrics_for_step", "A step's timings", response=shape.StepMetrics))
+document("agents.api.run_record_views.StepFeedbackView",
+         patch=op("modify_feedback_for_step", "Give feedback on a step", request=rs.FeedbackSerializer,
+                  response=shape.Step, examples={"Thumbs up": {"feedback": "positive", "tags": ["helpful"]}}))
 
 # --- archival memory --------------------------------------------------------------------------------------------
 document(
@@ -121,7 +229,8 @@ document("agents.api.archival_views.ArchivalDetailView",
 # --- tools and models -------------------------------------------------------------------------------------------
 document(
     "agents.api.tool_views.ToolListView",
-    get=op("list_tools", "List tools", query=ToolListQuerySerializer, response=shape.Tool(many=True)),
+    get=op("list_tools", "List tools", query=ToolListQuerySerializer, response=shape.Tool(many=True),
+           parameters=TOOL_FILTERS),
     post=op("create_tool", "Create a tool from Python source", request=ToolCreateSerializer, response=shape.Tool,
             examples=TOOL_EXAMPLES),
     put=op("upsert_tool", "Create or update a tool by name", request=ToolCreateSerializer, response=shape.Tool,
@@ -130,8 +239,24 @@ document(
 document(
     "agents.api.tool_views.ToolDetailView",
     get=op("retrieve_tool", "Retrieve a tool", response=shape.Tool),
+    patch=op("modify_tool", "Update a tool", request=ToolUpdateSerializer, response=shape.Tool),
     delete=op("delete_tool", "Delete a tool", responses={200: DELETED}),
 )
+document("agents.api.tool_views.ToolCountView",
+         get=op("count_tools", "Count tools", query=ToolListQuerySerializer, response=COUNT, parameters=TOOL_FILTERS))
+document("agents.api.tool_views.ToolSearchView",
+         post=op("search_tools", "Search tools by words", request=ToolSearchSerializer,
+                 response=shape.ToolSearchResult(many=True), examples={"Memory tools": {"query": "memory"}}))
+document("agents.api.tool_views.BaseToolsView",
+         post=op("add_base_tools", "Create the built-in tools", request=None, response=shape.Tool(many=True)))
+document("agents.api.tool_run_views.run_from_source",
+         post=op("run_tool_from_source", "Run Python source as a tool, without storing it",
+                 request=ToolRunFromSourceSerializer, response=shape.ToolReturnMessage,
+                 examples={"Roll a die": {**TOOL_EXAMPLES["A Python function"], "args": {"sides": 6}}}))
+document("agents.api.tool_run_views.run_agent_tool_view",
+         post=op("run_tool_for_agent", "Run one of the agent's tools on the agent", request=AgentToolRunSerializer,
+                 response=shape.ToolExecutionResult,
+                 examples={"Insert into memory": {"args": {"label": "human", "new_str": "Likes tea."}}}))
 document("agents.api.tool_views.AgentToolListView",
          get=op("list_agent_tools", "List the agent's tools", query=s.ListQuerySerializer,
                 response=shape.Tool(many=True)))
@@ -143,6 +268,33 @@ document("agents.api.tool_views.AgentToolApprovalView",
                   parameters=[OpenApiParameter("requires_approval", bool, description="Instead of the body.")]))
 document("agents.api.run_views.models",
          get=op("list_models", "List the models of the configured providers", response=shape.Model(many=True)))
+document("agents.api.model_views.embedding_models",
+         get=op("list_embedding_models", "List the embedding models of the configured providers",
+                response=shape.EmbeddingModel(many=True)))
+
+# --- providers --------------------------------------------------------------------------------------------------
+document(
+    "agents.api.provider_views.ProviderListView",
+    get=op("list_providers", "List the providers added through the API", query=ProviderListQuerySerializer,
+           response=shape.Provider(many=True)),
+    post=op("create_provider", "Add an LLM provider", request=ProviderCreateSerializer, response=shape.Provider,
+            responses={200: shape.Provider, 409: OpenApiResponse(description="A provider has that name already.")},
+            examples={"A local server": {"name": "local", "provider_type": "openai_compatible",
+                                         "base_url": "http://127.0.0.1:8000/v1"}}),
+)
+document(
+    "agents.api.provider_views.ProviderDetailView",
+    get=op("retrieve_provider", "Retrieve a provider", response=shape.Provider),
+    patch=op("modify_provider", "Update a provider's credentials or address", request=ProviderUpdateSerializer,
+             response=shape.Provider),
+    delete=op("delete_provider", "Delete a provider", response=shape.MessageResponse),
+)
+document("agents.api.provider_views.check_new",
+         post=op("check_provider", "Check credentials before adding a provider", request=ProviderCheckSerializer,
+                 responses={200: shape.MessageResponse, **PROVIDER_ERRORS}))
+document("agents.api.provider_views.check_existing",
+         post=op("check_existing_provider", "Check a stored provider's credentials", request=None,
+                 responses={200: shape.MessageResponse, **PROVIDER_ERRORS}))
 
 # --- filled in for every operation ------------------------------------------------------------------------------
 
@@ -153,6 +305,7 @@ TAGS = [
     ("/v1/agents/{agent_id}/messages", "messages"),
     ("/v1/agents/{agent_id}/summarize", "messages"),
     ("/v1/agents/{agent_id}/tools", "tools"),
+    ("/v1/agents/{agent_id}/reset-messages", "messages"),
 ]
 
 
@@ -167,6 +320,10 @@ PATH_PARAMETERS = {
     "passage_id": "The archival passage's id (`passage-…`).",
     "tool_id": "The tool's id (`tool-…`).",
     "tool_name": "The tool's name.",
+    "block_id": "The memory block's id (`block-…`).",
+    "message_id": "The stored message's id (`message-…`).",
+    "step_id": "The step's id (`step-…`).",
+    "provider_id": "The provider's id (`provider-…`).",
 }
 
 # Status -> (applies to (path, operation), description); each answers `{"detail": ...}`.

@@ -171,6 +171,6 @@ def postprocess(result, generator, request, public):
                 if when(path, operation):
                     responses.setdefault(status, {"description": description})
             for status, response in responses.items():
-                if status.startswith("4") and "content" not in response:
+                if status.startswith(("4", "5")) and "content" not in response:
                     response["content"] = {"application/json": {"schema": _ERROR_REF}}
     return result

@@ -15,6 +15,11 @@ MESSAGE_TYPES = ["system_message", "user_message", "assistant_message", "reasoni
                  "hidden_reasoning_message", "tool_call_message", "tool_return_message", "approval_request_message",
                  "approval_response_message"]
 
+# Named in SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]: several shapes have a `status` field.
+RUN_STATUSES = ["created", "running", "completed", "failed", "cancelled"]
+STEP_STATUSES = ["pending", "success", "failed", "cancelled"]
+TOOL_RESULT_STATUSES = ["success", "error"]
+
 
 def _null(field_class, **kwargs):
     return field_class(allow_null=True, required=False, **kwargs)
@@ -163,7 +168,7 @@ class LettaResponse(f.Serializer):
 class Run(f.Serializer):
     id = f.CharField()
     agent_id = f.CharField()
-    status = f.ChoiceField(choices=["created", "running", "completed", "failed", "cancelled"])
+    status = f.ChoiceField(choices=RUN_STATUSES)
     stop_reason = _null(f.ChoiceField, choices=STOP_REASONS)
     background = _null(f.BooleanField)
     metadata = _null(f.DictField)
@@ -247,6 +252,121 @@ class AgentImportFileResponse(f.Serializer):
     over_limit_blocks = f.ListField(child=f.DictField(), help_text=(
         "Blocks kept over their limit, exactly as the file had them: `{label, chars, limit, block_id}`."))
     id_mappings = f.DictField(child=f.CharField(), help_text="The file's ids -> the ids of the rows they became.")
+
+
+class Step(f.Serializer):
+    id = f.CharField()
+    agent_id = _null(f.CharField)
+    run_id = _null(f.CharField)
+    model = _null(f.CharField)
+    model_handle = _null(f.CharField)
+    provider_name = _null(f.CharField)
+    context_window_limit = _null(f.IntegerField)
+    status = _null(f.ChoiceField, choices=STEP_STATUSES)
+    stop_reason = _null(f.ChoiceField, choices=STOP_REASONS)
+    prompt_tokens = _null(f.IntegerField)
+    completion_tokens = _null(f.IntegerField)
+    total_tokens = _null(f.IntegerField)
+    cached_input_tokens = _null(f.IntegerField)
+    reasoning_tokens = _null(f.IntegerField)
+    prompt_tokens_details = _null(f.DictField)
+    completion_tokens_details = _null(f.DictField)
+    error_type = _null(f.CharField)
+    error_data = _null(f.DictField)
+    feedback = _null(f.ChoiceField, choices=["positive", "negative"])
+    tags = _null(f.ListField, child=f.CharField())
+    created_at = _null(f.DateTimeField)
+
+
+class StepMetrics(f.Serializer):
+    id = f.CharField()
+    agent_id = _null(f.CharField)
+    run_id = _null(f.CharField)
+    step_start_ns = _null(f.IntegerField)
+    llm_request_ns = _null(f.IntegerField)
+    tool_execution_ns = _null(f.IntegerField)
+    step_ns = _null(f.IntegerField)
+
+
+class RunMetrics(f.Serializer):
+    id = f.CharField()
+    agent_id = _null(f.CharField)
+    run_start_ns = _null(f.IntegerField)
+    run_ns = _null(f.IntegerField)
+    num_steps = _null(f.IntegerField)
+
+
+class RunUsage(f.Serializer):
+    prompt_tokens = _null(f.IntegerField)
+    completion_tokens = _null(f.IntegerField)
+    total_tokens = _null(f.IntegerField)
+    prompt_tokens_details = _null(f.DictField, help_text="`{cached_tokens}`")
+    completion_tokens_details = _null(f.DictField, help_text="`{reasoning_tokens}`")
+
+
+class EmbeddingModel(f.Serializer):
+    handle = _null(f.CharField, help_text="`provider/model`: what an agent's `embedding` takes.")
+    name = f.CharField()
+    embedding_model = f.CharField()
+    display_name = f.CharField()
+    provider_name = f.CharField()
+    provider_type = f.CharField()
+    embedding_endpoint_type = f.CharField()
+    embedding_endpoint = _null(f.CharField)
+    embedding_dim = f.IntegerField()
+    embedding_chunk_size = _null(f.IntegerField)
+    model_type = f.ChoiceField(choices=["embedding"])
+
+
+class Provider(f.Serializer):
+    id = f.CharField()
+    name = f.CharField()
+    provider_type = f.CharField()
+    provider_category = f.ChoiceField(choices=["base", "byok"])
+    api_key = _null(f.CharField, help_text="Always null: a stored key is never returned.")
+    has_api_key = f.BooleanField()
+    access_key = _null(f.CharField, help_text="Always null.")
+    base_url = _null(f.CharField)
+    api_version = _null(f.CharField)
+    region = _null(f.CharField)
+    organization_id = _null(f.CharField)
+    created_at = _null(f.DateTimeField)
+    updated_at = _null(f.DateTimeField)
+    last_synced = _null(f.DateTimeField)
+
+
+class MessageResponse(f.Serializer):
+    """`{message}`: what a provider delete or check answers."""
+
+    message = f.CharField()
+
+
+class ToolSearchResult(f.Serializer):
+    tool = Tool()
+    combined_score = f.FloatField()
+    fts_rank = _null(f.IntegerField)
+    vector_rank = _null(f.IntegerField)
+    embedded_text = _null(f.CharField)
+
+
+class ToolExecutionResult(f.Serializer):
+    status = f.ChoiceField(choices=TOOL_RESULT_STATUSES)
+    func_return = _null(f.JSONField)
+    stdout = _null(f.ListField, child=f.CharField())
+    stderr = _null(f.ListField, child=f.CharField())
+    agent_state = _null(f.DictField)
+    sandbox_config_fingerprint = _null(f.CharField)
+
+
+class ToolReturnMessage(ToolExecutionResult):
+    """What `POST /v1/tools/run` answers: Letta's ToolReturnMessage, with ToolExecutionResult's fields beside."""
+
+    id = f.CharField()
+    date = f.DateTimeField()
+    name = _null(f.CharField)
+    message_type = f.ChoiceField(choices=["tool_return_message"])
+    tool_call_id = f.CharField()
+    tool_return = _null(f.JSONField)
 
 
 # ----------------------------------------------------------------------------------------------- requests
