@@ -8,6 +8,7 @@ and a call lives in `tool_calls`, not in `text`, so an assistant message that on
 from datetime import datetime, timedelta
 from itertools import islice
 
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from agents.models import Message
@@ -44,8 +45,27 @@ def search_messages(agent_id: str, query: str | None = None, roles: list[str] | 
     Results are `{timestamp, time_ago, role, relevance, content}` (no relevance without a query). Dates are ISO;
     a date alone covers its whole day, and a time without an offset is in `tz`.
     """
+    hits = matching_messages(Message.objects.filter(agent_id=agent_id), query, roles=roles, limit=limit,
+                             start_date=start_date, end_date=end_date, tz=tz)
+    return [
+        {
+            "timestamp": m.created_at.isoformat(),
+            "time_ago": _time_ago(m.created_at),
+            "role": m.role,
+            **({"relevance": search_index.rounded(score)} if score is not None else {}),
+            "content": m.text,
+        }
+        for m, score in hits
+    ]
+
+
+def matching_messages(messages: QuerySet[Message], query: str | None = None, *, roles: list[str] | None = None,
+                      limit: int = 5, start_date: str | datetime | None = None,
+                      end_date: str | datetime | None = None, tz: str = "UTC") -> list[tuple[Message, float | None]]:
+    """The searchable messages of `messages` (an agent's, an organization's) matching `query`, best first, each
+    with its relevance; with no words in `query`, the most recent ones, with relevance None."""
     roles = [r for r in (roles or SEARCHABLE_ROLES) if r in SEARCHABLE_ROLES] or list(SEARCHABLE_ROLES)
-    rows = Message.objects.filter(agent_id=agent_id, role__in=roles).exclude(text="")
+    rows = messages.filter(role__in=roles).exclude(text="")
     if start := _bound("start_date", start_date, tz, end=False):
         rows = rows.filter(created_at__gte=start)
     if end := _bound("end_date", end_date, tz, end=True):
@@ -53,16 +73,5 @@ def search_messages(agent_id: str, query: str | None = None, roles: list[str] | 
     limit = max(1, min(int(limit or 5), MAX_LIMIT))
     terms = search_index.query_terms(query)
     if terms:
-        hits = list(islice(search_index.ranked(rows, terms, newest_first=("-sequence_id",)), limit))
-    else:
-        hits = [(message, None) for message in rows.order_by("-sequence_id")[:limit]]
-    return [
-        {
-            "timestamp": m.created_at.isoformat(),
-            "time_ago": _time_ago(m.created_at),
-            "role": m.role,
-            **({"relevance": search_index.rounded(score)} if terms else {}),
-            "content": m.text,
-        }
-        for m, score in hits
-    ]
+        return list(islice(search_index.ranked(rows, terms, newest_first=("-sequence_id",)), limit))
+    return [(message, None) for message in rows.order_by("-sequence_id")[:limit]]

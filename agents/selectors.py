@@ -8,6 +8,7 @@ from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 
 from agents.models import Agent
+from memory.models import Block
 from memory.selectors import with_tags
 
 SORT_FIELDS = ("created_at", "updated_at", "last_run_completion")
@@ -67,3 +68,18 @@ def list_agents(organization_id: str) -> QuerySet[Agent]:
 def agent_of(organization_id: str, agent_id: str) -> Agent:
     """The agent, or 404: another organization's agent is not found, never forbidden."""
     return get_object_or_404(Agent, pk=agent_id, organization_id=organization_id)
+
+
+def organization_tags(organization_id: str, *, search: str | None = None) -> list[str]:
+    """The distinct tags on the organization's agents and blocks (`GET /v1/tags`), optionally only those
+    containing `search` (case-insensitive).
+
+    Tags are JSON lists, which SQLite cannot unnest; reading only the tag columns and merging them in Python is the
+    same on every database.
+    """
+    rows = [*Agent.objects.filter(organization_id=organization_id).values_list("tags", flat=True),
+            *Block.objects.filter(organization_id=organization_id).values_list("tags", flat=True)]
+    tags = {tag for row in rows for tag in (row or []) if isinstance(tag, str)}
+    if search:
+        tags = {tag for tag in tags if search.lower() in tag.lower()}
+    return sorted(tags)

@@ -214,6 +214,36 @@ def ensure_archive(agent: Agent) -> str:
     return agent.archive_id
 
 
+class ArchiveConflict(AgentConfigError):
+    def __init__(self, agent: Agent, archive_id: str):
+        super().__init__(
+            f"Agent {agent.id} already has archive {archive_id} attached; an agent has one archive. Detach it "
+            f"first (PATCH /v1/agents/{agent.id}/archives/detach/{archive_id})."
+        )
+
+
+class ArchiveNotAttached(LookupError):
+    def __init__(self, agent: Agent, archive: Archive):
+        super().__init__(f"Archive {archive.id} is not attached to agent {agent.id}.")
+
+
+def attach_archive(agent: Agent, archive: Archive) -> None:
+    """Point the agent's archival memory at `archive` (which other agents may share); attaching it again changes
+    nothing. The update is conditional, so two concurrent attaches cannot both win."""
+    if not Agent.objects.filter(pk=agent.pk, archive__isnull=True).update(archive=archive):
+        current = Agent.objects.filter(pk=agent.pk).values_list("archive_id", flat=True).get()
+        if current != archive.id:
+            raise ArchiveConflict(agent, current)
+    agent.archive_id = archive.id
+
+
+def detach_archive(agent: Agent, archive: Archive) -> None:
+    """Take the archive out of the agent's archival memory; the archive and its passages stay."""
+    if not Agent.objects.filter(pk=agent.pk, archive=archive).update(archive=None):
+        raise ArchiveNotAttached(agent, archive)
+    agent.archive_id = None
+
+
 def attach_new_block(agent: Agent, label: str, value: str, actor: EditActor) -> str:
     block = memory_services.create_block(
         organization_id=agent.organization_id, label=label, value=value, actor=actor

@@ -32,17 +32,22 @@ class PassageNotFoundError(MemoryEditError):
 
 def insert_passage(*, archive_id: str, organization_id: str, text: str, tags: list[str] | None = None,
                    metadata: dict | None = None, embed_fn: EmbedFn | None = None,
-                   embedding_model: str | None = None) -> Passage:
-    """Store a passage; with `embed_fn`, also its embedding, labelled `embedding_model` for later comparisons."""
+                   embedding_model: str | None = None, created_at: datetime | None = None) -> Passage:
+    """Store a passage; with `embed_fn`, also its embedding, labelled `embedding_model` for later comparisons.
+    `created_at` back-dates it (an import of older notes), which date-bounded searches then honour."""
     if not isinstance(text, str) or not text.strip():
         raise InvalidEditError("Archival memory content must not be empty: pass the text to store.")
     text = text.replace("\x00", "")
     tags = _clean_tags(tags)
     embedding = search_index.embed_one(embed_fn, text) if embed_fn else None
-    return Passage.objects.create(
+    passage = Passage.objects.create(
         archive_id=archive_id, organization_id=organization_id, text=text, tags=tags, metadata=metadata or {},
         embedding=embedding, embedding_model=embedding_model if embed_fn else None,
     )
+    if created_at is not None:  # auto_now_add ignores a value given to create()
+        Passage.objects.filter(pk=passage.pk).update(created_at=created_at)
+        passage.created_at = created_at
+    return passage
 
 
 def delete_passage(passage_id: str, *, archive_id: str | None = None) -> None:
@@ -76,8 +81,11 @@ def count_passages(archive_ids: list[str]) -> int:
 def search_passages(*, archive_ids: list[str], query: str, tags: list[str] | None = None,
                     tag_match_mode: str = "any", top_k: int | None = 5, start_datetime: datetime | None = None,
                     end_datetime: datetime | None = None, embed_fn: EmbedFn | None = None,
-                    embedding_model: str | None = None) -> list[dict]:
+                    embedding_model: str | None = None, newest_without_query: bool = False) -> list[dict]:
     """The best `top_k` passages for `query`: `{id, timestamp, content, tags, relevance}`, best first.
+
+    A query without words finds nothing, unless `newest_without_query`: then the newest passages that pass the
+    tag and date filters come back, with relevance 0.
 
     Without `embed_fn`, relevance is the full-text score. With it, the full-text ranking and the cosine ranking of
     passages embedded by the same `embedding_model` are fused by reciprocal rank (k=60), and relevance is the fused
@@ -87,7 +95,7 @@ def search_passages(*, archive_ids: list[str], query: str, tags: list[str] | Non
     if tag_match_mode not in TAG_MATCH_MODES:
         raise ValueError(f"tag_match_mode must be 'any' or 'all', not {tag_match_mode!r}.")
     terms = search_index.query_terms(query)
-    if not terms:
+    if not terms and not newest_without_query:
         return []
     top_k = max(1, min(int(top_k or 5), MAX_TOP_K))
     rows = Passage.objects.filter(archive_id__in=archive_ids)
@@ -102,6 +110,9 @@ def search_passages(*, archive_ids: list[str], query: str, tags: list[str] | Non
         # keeps one code path for every database and stops as soon as enough passages qualify.
         return ((p, score) for p, score in hits if not wanted or _tags_match(wanted, p.tags, tag_match_mode))
 
+    if not terms:
+        newest = ((p, 0.0) for p in rows.order_by("-created_at", "-id").iterator())
+        return [_result(p, score) for p, score in islice(kept(newest), top_k)]
     text_hits = kept(search_index.ranked(rows, terms, newest_first=("-created_at", "-id")))
     if embed_fn is None:
         return [_result(p, score) for p, score in islice(text_hits, top_k)]

@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable, Iterator
 from functools import reduce
 from itertools import batched
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import IntegerField, Model, Q, QuerySet
 from django.db.models.expressions import RawSQL
@@ -72,7 +73,10 @@ def _sqlite_ranked(rows: QuerySet, terms: list[str]) -> Iterator[tuple[Model, fl
     table = rows.model._meta.db_table
     fts = qn(f"{table}_fts")
     rowid = RawSQL(f"{qn(table)}.rowid", (), output_field=IntegerField())
-    scope_sql, scope_params = rows.order_by().values(_rowid=rowid).query.sql_with_params()
+    try:
+        scope_sql, scope_params = rows.order_by().values(_rowid=rowid).query.sql_with_params()
+    except EmptyResultSet:  # `rows` can match nothing (.none(), `__in=[]`); the ORM then has no SQL to give
+        return
     # The FTS table is the only table of the outer query, so SQLite runs the MATCH once and bm25() computes each
     # term's document frequency once. Joining it to the filtered rows instead lets the planner probe FTS once per
     # row, recomputing those statistics every time (seconds instead of milliseconds on 20k rows). The unary `+`

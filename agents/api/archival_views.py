@@ -43,9 +43,9 @@ def passage_data(passage) -> dict:
     }
 
 
-def _embedder(agent, text: str):
-    """Vectors come from the agent's own embedding model, as for its tools; without one, full text only."""
-    vectors = async_to_sync(embed_texts)(agent, [text])
+def _embedder(agent, *texts: str):
+    """Vectors for `texts` from the agent's own embedding model, as for its tools; without one, full text only."""
+    vectors = async_to_sync(embed_texts)(agent, list(texts))
     return (lookup(vectors), agent.embedding) if vectors else (None, None)
 
 

@@ -8,6 +8,7 @@ from rest_framework.views import APIView
 
 from agents import services
 from agents.api import serializers as s
+from agents.api.message_views import message_parts, organization_message
 from agents.api.views import get_agent, validated
 from agents.runtime.errors import AgentBusyError
 
@@ -48,7 +49,7 @@ class RecompileView(APIView):
 
 
 class MessageDetailView(APIView):
-    """`/v1/agents/{id}/messages/{message_id}`: stored messages are history, and history is not rewritten."""
+    """`/v1/agents/{id}/messages/{message_id}`: read one stored message; history is not rewritten."""
 
     def patch(self, request, agent_id, message_id):
         get_agent(request, agent_id)
@@ -60,9 +61,6 @@ class MessageDetailView(APIView):
         )
 
     def get(self, request, agent_id, message_id):
-        get_agent(request, agent_id)
-        return Response(
-            {"detail": "Retrieving a single message is not implemented by this server yet; list them with GET "
-                       f"/v1/agents/{agent_id}/messages."},
-            status=status.HTTP_501_NOT_IMPLEMENTED,
-        )
+        """One stored message of the agent, as the LettaMessages it fans out into."""
+        agent = get_agent(request, agent_id)
+        return Response(message_parts(organization_message(request, message_id, agent=agent)))

@@ -38,3 +38,19 @@ def keyset_page(queryset: QuerySet, *, fields: tuple[str, ...], after: tuple | N
         rows.reverse()
         return rows
     return list(queryset.order_by(*forward)[:limit])
+
+
+def value_page(values: list[str], *, after: str | None, before: str | None, order: str, limit: int) -> list[str]:
+    """One page of distinct, sorted strings (e.g. tag names) whose cursors are the values themselves.
+
+    A cursor need not be in the list: `after="m"` means every value past "m" in `order`.
+    """
+    ascending = order == "asc"
+    ordered = sorted(values, reverse=not ascending)
+    if after is not None:
+        ordered = [v for v in ordered if (v > after if ascending else v < after)]
+    if before is not None:
+        ordered = [v for v in ordered if (v < before if ascending else v > before)]
+        if after is None:
+            return ordered[-limit:]
+    return ordered[:limit]

@@ -10,8 +10,8 @@ from django.urls import re_path
 from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerView
 
 from agents.api import (
-    agent_file_views, archival_views, block_views, context_views, model_views, provider_views, run_record_views,
-    run_views, tool_run_views, tool_views, views,
+    agent_file_views, archival_views, archive_views, block_views, context_views, message_views, model_views,
+    provider_views, run_record_views, run_views, tag_views, tool_run_views, tool_views, views,
 )
 
 AGENT = r"^agents/(?P<agent_id>[^/]+)"
@@ -19,14 +19,13 @@ AGENT = r"^agents/(?P<agent_id>[^/]+)"
 # Reference route families not implemented yet (more specific agent sub-routes first).
 NOT_IMPLEMENTED = [
     (AGENT + r"/passages", "Passages (/v1/agents/{id}/passages)"),
-    (AGENT + r"/(folders|sources|files|identities|archives|groups|schedule)", "That agent sub-resource"),
+    (AGENT + r"/(folders|sources|files|identities|groups|schedule)", "That agent sub-resource"),
     (AGENT + r"/messages/(?!cancel)[^/]+", "Single-message routes (/v1/agents/{id}/messages/{message_id})"),
     (r"^(runs|steps)/[^/]+/trace", "Provider traces (/v1/runs/{id}/trace, /v1/steps/{id}/trace)"),
     (r"^blocks/[^/]+/", "Block sub-resources (/v1/blocks/{id}/history, identities, proposals)"),
     (r"^tools/", "That tool route"),
 ]
-for family in ("mcp-servers", "folders", "sources", "identities", "groups", "archives",
-               "conversations", "tags", "templates", "messages", "passages",
+for family in ("mcp-servers", "folders", "sources", "identities", "groups", "conversations", "templates",
                "access-tokens", "environments"):
     NOT_IMPLEMENTED.append((rf"^{family}(/|$)", f"/v1/{family}"))
 
@@ -112,6 +111,21 @@ urlpatterns = [
     re_path(r"^blocks/(?P<block_id>[^/]+)[/]?$", block_views.BlockDetailView.as_view(), name="api-block"),
     re_path(r"^blocks/(?P<block_id>[^/]+)/agents[/]?$", block_views.BlockAgentListView.as_view(),
             name="api-block-agents"),
+    re_path(r"^tags[/]?$", tag_views.TagListView.as_view(), name="api-tags"),
+    re_path(r"^messages[/]?$", message_views.MessageListView.as_view(), name="api-messages"),
+    re_path(r"^messages/search[/]?$", message_views.MessageSearchView.as_view(), name="api-message-search"),
+    re_path(r"^messages/(?P<message_id>[^/]+)[/]?$", message_views.MessageDetailView.as_view(), name="api-message"),
+    re_path(r"^passages/search[/]?$", archive_views.PassageSearchView.as_view(), name="api-passage-search"),
+    re_path(r"^archives[/]?$", archive_views.ArchiveListView.as_view(), name="api-archives"),
+    re_path(r"^archives/(?P<archive_id>[^/]+)[/]?$", archive_views.ArchiveDetailView.as_view(), name="api-archive"),
+    re_path(r"^archives/(?P<archive_id>[^/]+)/passages[/]?$", archive_views.ArchivePassageListView.as_view(),
+            name="api-archive-passages"),
+    re_path(r"^archives/(?P<archive_id>[^/]+)/passages/batch[/]?$", archive_views.ArchivePassageBatchView.as_view(),
+            name="api-archive-passages-batch"),
+    re_path(r"^archives/(?P<archive_id>[^/]+)/passages/(?P<passage_id>[^/]+)[/]?$",
+            archive_views.ArchivePassageDetailView.as_view(), name="api-archive-passage"),
+    re_path(AGENT + r"/archives/(?P<action>attach|detach)/(?P<archive_id>[^/]+)[/]?$",
+            archive_views.AgentArchiveAttachView.as_view(), name="api-agent-archive-attach"),
     # The OpenAPI schema and its Swagger UI page, readable without a key (routes described in agents/api/schema.py).
     re_path(r"^openapi\.json$", SpectacularJSONAPIView.as_view(), name="api-schema"),
     re_path(r"^docs[/]?$", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

@@ -155,7 +155,7 @@ def test_unknown_and_unimplemented_routes_answer_json(api, db):
     response = api.get("/v1/no-such-thing")
     assert response.status_code == 404 and "not a route" in response.json()["detail"]
     for path in ("/v1/mcp-servers/", "/v1/folders", "/v1/identities/x", "/v1/groups/", "/v1/sources/",
-                 "/v1/archives", "/v1/agents/agent-x/passages", "/v1/runs/run-x/trace"):
+                 "/v1/conversations", "/v1/agents/agent-x/passages", "/v1/runs/run-x/trace"):
         response = api.get(path)
         assert response.status_code == 501, path
         assert "is not implemented by this server yet" in response.json()["detail"]

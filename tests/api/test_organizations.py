@@ -6,9 +6,9 @@ import json
 import pytest
 
 from accounts.models import Provider
-from agents.models import Run, Step
+from agents.models import Agent, Run, Step
 from agents.provider_services import create_provider
-from memory.models import Block, Passage
+from memory.models import Archive, Block, Passage
 from tools.models import Tool
 from tools.services import upsert_tool_from_source
 
@@ -30,7 +30,8 @@ def owned(make_agent, org, fake_openai):
     step = Step.objects.create(organization_id=org.id, agent=agent, run=run, status="success")
     provider = create_provider(organization_id=org.id, name="mine", provider_type="ollama", api_key="sk-mine")
     return {"agent": agent.id, "tool": tool.id, "passage": passage.id, "run": run.id, "step": step.id,
-            "block": agent.blocks.get(label="human").id, "message": agent.message_ids[0], "provider": provider.id}
+            "block": agent.blocks.get(label="human").id, "message": agent.message_ids[0], "provider": provider.id,
+            "archive": agent.archive_id}
 
 
 ROUTES = [
@@ -82,14 +83,33 @@ ROUTES = [
     ("patch", "/v1/providers/{provider}", {"api_key": "stolen"}),
     ("post", "/v1/providers/{provider}/check", {}),
     ("delete", "/v1/providers/{provider}"),
+    ("get", "/v1/messages/{message}"),
+    ("get", "/v1/agents/{agent}/messages/{message}"),
+    ("post", "/v1/messages/search", {"query": "secret", "agent_id": "{agent}"}),
+    ("post", "/v1/passages/search", {"query": "secret", "agent_id": "{agent}"}),
+    ("post", "/v1/passages/search", {"query": "secret", "archive_id": "{archive}"}),
+    ("get", "/v1/archives/{archive}"),
+    ("patch", "/v1/archives/{archive}", {"name": "stolen"}),
+    ("delete", "/v1/archives/{archive}"),
+    ("get", "/v1/archives/?agent_id={agent}"),
+    ("post", "/v1/archives/{archive}/passages", {"text": "planted"}),
+    ("post", "/v1/archives/{archive}/passages/batch", {"passages": [{"text": "planted"}]}),
+    ("delete", "/v1/archives/{archive}/passages/{passage}"),
+    ("patch", "/v1/agents/{agent}/archives/detach/{archive}", {}),
+    ("patch", "/v1/agents/{agent}/archives/attach/{archive}", {}),
 ]
+
+
+def _json(body: dict, owned: dict) -> str:
+    """The request body, its "{agent}"-style values filled with the owner's ids."""
+    return json.dumps({key: value.format(**owned) if isinstance(value, str) else value for key, value in body.items()})
 
 
 @pytest.mark.parametrize("route", ROUTES, ids=[f"{r[0]} {r[1]}" for r in ROUTES])
 def test_foreign_ids_are_not_found(other_api, owned, route, fake_openai):
     method, template, *body = route
     path = template.format(**owned)
-    kwargs = {"data": json.dumps(body[0]), "content_type": "application/json"} if body else {}
+    kwargs = {"data": _json(body[0], owned), "content_type": "application/json"} if body else {}
     response = getattr(other_api, method)(path, **kwargs)
     assert response.status_code == 404, (path, response.status_code, response.content[:200])
     assert "not found" in response.json()["detail"].lower()
@@ -105,12 +125,16 @@ def test_lists_show_only_the_keys_own_organization(other_api, owned):
     assert other_api.post("/v1/tools/search", {"query": "ping pong"}, content_type="application/json").json() == []
     assert other_api.get("/v1/tools/count").json() == 0
     assert other_api.get("/v1/providers/").json() == []
+    assert other_api.get("/v1/tags/").json() == [] and other_api.get("/v1/archives/").json() == []
+    assert other_api.get("/v1/messages/").json() == []
+    assert other_api.post("/v1/messages/search", {"query": "secret"}, content_type="application/json").json() == []
+    assert other_api.post("/v1/passages/search", {"query": "secret"}, content_type="application/json").json() == []
 
 
 def test_the_owners_data_is_untouched_after_foreign_attempts(other_api, owned, api):
     for route in ROUTES:
         method, template, *body = route
-        kwargs = {"data": json.dumps(body[0]), "content_type": "application/json"} if body else {}
+        kwargs = {"data": _json(body[0], owned), "content_type": "application/json"} if body else {}
         getattr(other_api, method)(template.format(**owned), **kwargs)
     agent = api.get(f"/v1/agents/{owned['agent']}").json()
     assert agent["name"] == "helper"
@@ -119,3 +143,5 @@ def test_the_owners_data_is_untouched_after_foreign_attempts(other_api, owned, a
     assert list(Passage.objects.values_list("text", flat=True)) == ["secret"]
     assert Step.objects.get(pk=owned["step"]).feedback is None
     assert Provider.objects.get(pk=owned["provider"]).api_key == "sk-mine"
+    assert Agent.objects.get(pk=owned["agent"]).archive_id == owned["archive"]
+    assert Archive.objects.get(pk=owned["archive"]).name.endswith("archive")

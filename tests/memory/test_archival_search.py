@@ -255,3 +255,18 @@ def _check_integrity(fts_table: str) -> None:
     if connection.vendor == "sqlite":
         with connection.cursor() as cursor:
             cursor.execute(f"INSERT INTO {fts_table}({fts_table}, rank) VALUES ('integrity-check', 1)")
+
+
+def test_searching_no_archive_finds_nothing(add):
+    add("The launch moved to March 14")
+    assert archival.search_passages(archive_ids=[], query="launch") == []
+
+
+def test_without_a_query_the_newest_passages_that_pass_the_filters_may_be_asked_for(archive, add):
+    add("old plan", tags=["plan"], created_at=timezone.now() - timedelta(days=2))
+    add("new plan", tags=["plan"])
+    add("lunch menu", tags=["food"])
+    assert contents(archive, "") == []
+    assert contents(archive, "", newest_without_query=True, tags=["plan"]) == ["new plan", "old plan"]
+    passage = Passage.objects.get(text="old plan")
+    assert passage.created_at < timezone.now() - timedelta(days=1)  # created_at back-dates the passage

@@ -1,0 +1,227 @@
+"""Archives over HTTP (`/v1/archives`, their passages, attaching one to an agent) and the organization-wide
+passage search (`POST /v1/passages/search`).
+
+Passages are written and searched through `memory.archival`, exactly as the agent's archival tools do, so an
+archive attached to several agents is one store they all read and write.
+"""
+
+from django.db import transaction
+from django.http import JsonResponse
+from rest_framework import serializers
+from rest_framework.exceptions import NotFound
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.api import organization_of
+from agents import services
+from agents.api.archival_views import _embedder, passage_data
+from agents.api.pagination import keyset_page
+from agents.api.views import BadRequest, Conflict, _cursor, get_agent, validated
+from memory import archival, archives
+from memory.models import Archive, Passage
+from memory.services import MemoryEditError
+
+
+class ArchiveCreateSerializer(serializers.Serializer):
+    name = serializers.CharField(allow_blank=True)
+    description = serializers.CharField(required=False, allow_null=True, allow_blank=True)
+    # Accepted for compatibility; passages are embedded with the model of an agent the archive is attached to.
+    embedding = serializers.CharField(required=False, allow_null=True)
+    embedding_config = serializers.DictField(required=False, allow_null=True)
+
+
+class ArchiveUpdateSerializer(serializers.Serializer):
+    name = serializers.CharField(required=False, allow_null=True, allow_blank=True)
+    description = serializers.CharField(required=False, allow_null=True, allow_blank=True)
+
+
+class ArchiveListQuerySerializer(serializers.Serializer):
+    after = serializers.CharField(required=False)
+    before = serializers.CharField(required=False)
+    limit = serializers.IntegerField(required=False, min_value=1, max_value=1000, default=50)
+    order = serializers.ChoiceField(choices=["asc", "desc"], required=False, default="desc")
+    order_by = serializers.ChoiceField(choices=["created_at"], required=False, default="created_at")
+    name = serializers.CharField(required=False)
+    agent_id = serializers.CharField(required=False)
+
+
+class ArchivePassageSerializer(serializers.Serializer):
+    text = serializers.CharField(allow_blank=True)
+    created_at = serializers.DateTimeField(required=False, allow_null=True)
+    metadata = serializers.DictField(required=False, allow_null=True)
+    tags = serializers.ListField(child=serializers.CharField(), required=False, allow_null=True)
+
+
+class ArchivePassageBatchSerializer(serializers.Serializer):
+    passages = ArchivePassageSerializer(many=True, allow_empty=False)
+
+
+class OrganizationPassageSearchSerializer(serializers.Serializer):
+    query = serializers.CharField(required=False, allow_null=True, allow_blank=True)
+    agent_id = serializers.CharField(required=False, allow_null=True)
+    archive_id = serializers.CharField(required=False, allow_null=True)
+    tags = serializers.ListField(child=serializers.CharField(), required=False, allow_null=True)
+    tag_match_mode = serializers.ChoiceField(choices=archival.TAG_MATCH_MODES, required=False, default="any")
+    limit = serializers.IntegerField(required=False, min_value=1, max_value=archival.MAX_TOP_K, default=50)
+    start_date = serializers.DateTimeField(required=False, allow_null=True)
+    end_date = serializers.DateTimeField(required=False, allow_null=True)
+
+
+def archive_data(archive: Archive) -> dict:
+    return {
+        "id": archive.id, "name": archive.name, "description": archive.description,
+        "created_at": archive.created_at, "updated_at": archive.updated_at,
+        "created_by_id": archive.created_by_id, "last_updated_by_id": archive.last_updated_by_id,
+        "metadata": {}, "embedding_config": None, "vector_db_provider": "native",
+    }
+
+
+def get_archive(request, archive_id: str) -> Archive:
+    archive = Archive.objects.filter(organization_id=organization_of(request), pk=archive_id).first()
+    if archive is None:
+        raise NotFound(f"Archive {archive_id} not found.")
+    return archive
+
+
+def _key_id(request):
+    return getattr(request.user, "api_key_id", None)
+
+
+def _archive_embedder(archive: Archive, *texts: str):
+    """Vectors from the embedding model of the oldest attached agent that has one; without one, full text only."""
+    agent = archive.agents.exclude(embedding__isnull=True).exclude(embedding="").order_by("created_at", "id").first()
+    return _embedder(agent, *texts) if agent else (None, None)
+
+
+class ArchiveListView(APIView):
+    """`GET /v1/archives/` (name, agent_id, cursors) and `POST /v1/archives/`."""
+
+    def get(self, request):
+        query = validated(ArchiveListQuerySerializer, request.query_params)
+        rows = Archive.objects.filter(organization_id=organization_of(request))
+        if query.get("name"):
+            rows = rows.filter(name=query["name"])
+        if query.get("agent_id"):
+            rows = rows.filter(agents=get_agent(request, query["agent_id"]))
+        fields = ("created_at", "id")
+        page = keyset_page(rows, fields=fields, after=_cursor(rows, query.get("after"), fields, "Archive"),
+                           before=_cursor(rows, query.get("before"), fields, "Archive"),
+                           order=query["order"], limit=query["limit"])
+        return Response([archive_data(a) for a in page])
+
+    def post(self, request):
+        data = validated(ArchiveCreateSerializer, request.data)
+        try:
+            archive = archives.create_archive(organization_id=organization_of(request), name=data["name"],
+                                              description=data.get("description"), created_by_id=_key_id(request))
+        except MemoryEditError as exc:
+            raise BadRequest(str(exc)) from exc
+        return Response(archive_data(archive))
+
+
+class ArchiveDetailView(APIView):
+    def get(self, request, archive_id):
+        return Response(archive_data(get_archive(request, archive_id)))
+
+    def patch(self, request, archive_id):
+        archive = get_archive(request, archive_id)
+        data = validated(ArchiveUpdateSerializer, request.data)
+        try:
+            archive = archives.update_archive(archive, updated_by_id=_key_id(request), **data)
+        except MemoryEditError as exc:
+            raise BadRequest(str(exc)) from exc
+        return Response(archive_data(archive))
+
+    def delete(self, request, archive_id):
+        archives.delete_archive(get_archive(request, archive_id))
+        return Response(None)
+
+
+def _insert(archive: Archive, items: list[dict]) -> list[Passage]:
+    """Store the passages, all or none. Vectors are computed first, so no provider call runs inside the
+    transaction."""
+    embed_fn, model = _archive_embedder(archive, *[item["text"] for item in items if item["text"].strip()])
+    try:
+        with transaction.atomic():
+            return [
+                archival.insert_passage(archive_id=archive.id, organization_id=archive.organization_id,
+                                        text=item["text"], tags=item.get("tags"), metadata=item.get("metadata"),
+                                        created_at=item.get("created_at"), embed_fn=embed_fn, embedding_model=model)
+                for item in items
+            ]
+    except MemoryEditError as exc:
+        raise BadRequest(str(exc)) from exc
+
+
+class ArchivePassageListView(APIView):
+    """`POST /v1/archives/{id}/passages` -> the new Passage."""
+
+    def post(self, request, archive_id):
+        archive = get_archive(request, archive_id)
+        return Response(passage_data(_insert(archive, [validated(ArchivePassageSerializer, request.data)])[0]))
+
+
+class ArchivePassageBatchView(APIView):
+    """`POST /v1/archives/{id}/passages/batch` -> the new Passages; one invalid passage stores none."""
+
+    def post(self, request, archive_id):
+        archive = get_archive(request, archive_id)
+        items = validated(ArchivePassageBatchSerializer, request.data)["passages"]
+        return Response([passage_data(p) for p in _insert(archive, items)])
+
+
+class ArchivePassageDetailView(APIView):
+    def delete(self, request, archive_id, passage_id):
+        archive = get_archive(request, archive_id)
+        try:
+            archival.delete_passage(passage_id, archive_id=archive.id)
+        except MemoryEditError as exc:
+            raise NotFound(str(exc)) from exc
+        return Response(None)
+
+
+class AgentArchiveAttachView(APIView):
+    """`PATCH /v1/agents/{id}/archives/attach|detach/{archive_id}` -> null, as the reference answers SDK 1.x."""
+
+    def patch(self, request, agent_id, action, archive_id):
+        agent = get_agent(request, agent_id)
+        archive = get_archive(request, archive_id)
+        try:
+            if action == "attach":
+                services.attach_archive(agent, archive)
+            else:
+                services.detach_archive(agent, archive)
+        except services.ArchiveConflict as exc:
+            raise Conflict(str(exc)) from exc
+        except services.ArchiveNotAttached as exc:
+            raise NotFound(str(exc)) from exc
+        return JsonResponse(None, safe=False)  # a JSON `null` body, which the SDK reads as its `object`
+
+
+class PassageSearchView(APIView):
+    """`POST /v1/passages/search`: an agent's archive (agent_id wins), one archive, or all the organization's."""
+
+    def post(self, request):
+        data = validated(OrganizationPassageSearchSerializer, request.data)
+        organization_id = organization_of(request)
+        embed_fn = model = None
+        if data.get("agent_id"):
+            agent = get_agent(request, data["agent_id"])
+            archive_ids = [agent.archive_id] if agent.archive_id else []
+            if data.get("query"):
+                embed_fn, model = _embedder(agent, data["query"])
+        elif data.get("archive_id"):
+            archive = get_archive(request, data["archive_id"])
+            archive_ids = [archive.id]
+            if data.get("query"):
+                embed_fn, model = _archive_embedder(archive, data["query"])
+        else:
+            archive_ids = Archive.objects.filter(organization_id=organization_id).values("id")
+        results = archival.search_passages(
+            archive_ids=archive_ids, query=data.get("query") or "", tags=data.get("tags"),
+            tag_match_mode=data["tag_match_mode"], top_k=data["limit"], start_datetime=data.get("start_date"),
+            end_datetime=data.get("end_date"), embed_fn=embed_fn, embedding_model=model, newest_without_query=True,
+        )
+        passages = Passage.objects.in_bulk([r["id"] for r in results])
+        return Response([{"passage": passage_data(passages[r["id"]]), "score": r["relevance"], "metadata": {}}
+                         for r in results])
