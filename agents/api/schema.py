@@ -12,13 +12,19 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from agents.api import schema_shapes as shape
 from agents.api import serializers as s
 from agents.api import run_serializers as rs
+from agents.api.archive_views import (
+    ArchiveCreateSerializer, ArchiveListQuerySerializer, ArchivePassageBatchSerializer, ArchivePassageSerializer,
+    ArchiveUpdateSerializer, OrganizationPassageSearchSerializer,
+)
 from agents.api.archival_views import PassageCreateSerializer, PassageListSerializer, PassageSearchSerializer
 from agents.api.block_views import BlockCreateSerializer, BlockListQuerySerializer, BlockModifySerializer
 from agents.api.context_views import RecompileQuerySerializer, ResetMessagesSerializer
+from agents.api.message_views import MessageSearchSerializer
 from agents.api.provider_views import (
     ProviderCheckSerializer, ProviderCreateSerializer, ProviderListQuerySerializer, ProviderUpdateSerializer,
 )
 from agents.api.schema_generator import document, op
+from agents.api.tag_views import TagListQuerySerializer
 from agents.api.tool_run_views import AgentToolRunSerializer, ToolRunFromSourceSerializer
 from agents.api.tool_views import (
     ApprovalSerializer, ToolCreateSerializer, ToolListQuerySerializer, ToolSearchSerializer, ToolUpdateSerializer,
@@ -173,8 +179,8 @@ document("agents.api.run_views.agent_messages_async",
                            "With a callback": {"input": "Hi", "callback_url": "https://example.com/done"}}))
 document(
     "agents.api.context_views.MessageDetailView",
-    get=op("retrieve_agent_message", "Retrieve one stored message (not implemented)",
-           responses={501: OpenApiResponse(description="Not implemented: list the agent's messages instead.")}),
+    get=op("retrieve_agent_message", "Retrieve one stored message of the agent, as the LettaMessages it makes",
+           response=shape.LettaMessage(many=True)),
     patch=op("modify_message", "Modify a stored message (refused: history is immutable)", request=OpenApiTypes.OBJECT,
              responses={405: OpenApiResponse(description="Stored messages are immutable; `detail` names the "
                                                          "alternatives (edit memory blocks, reset messages).")}),
@@ -296,6 +302,49 @@ document("agents.api.provider_views.check_existing",
          post=op("check_existing_provider", "Check a stored provider's credentials", request=None,
                  responses={200: shape.MessageResponse, **PROVIDER_ERRORS}))
 
+# --- messages across agents, tags ------------------------------------------------------------------------------
+document("agents.api.message_views.MessageListView",
+         get=op("list_all_messages", "List the messages of every agent in the organization",
+                query=s.MessageListQuerySerializer, response=shape.LettaMessage(many=True)))
+document("agents.api.message_views.MessageDetailView",
+         get=op("retrieve_message", "Retrieve one stored message, as the LettaMessages it makes",
+                response=shape.LettaMessage(many=True)))
+document("agents.api.message_views.MessageSearchView",
+         post=op("search_all_messages", "Full-text search of every agent's messages, best first",
+                 request=MessageSearchSerializer, response=shape.MessageSearchResult(many=True)))
+document("agents.api.tag_views.TagListView",
+         get=op("list_tags", "List the distinct tags of agents and blocks", query=TagListQuerySerializer,
+                response=OpenApiResponse(OpenApiTypes.STR, description="A JSON array of tag names.")))
+
+# --- archives ---------------------------------------------------------------------------------------------------
+document("agents.api.archive_views.PassageSearchView",
+         post=op("search_passages", "Search archival passages of an agent, an archive or the organization",
+                 request=OrganizationPassageSearchSerializer,
+                 response=shape.OrganizationPassageSearchResult(many=True)))
+document(
+    "agents.api.archive_views.ArchiveListView",
+    get=op("list_archives", "List archives", query=ArchiveListQuerySerializer, response=shape.Archive(many=True)),
+    post=op("create_archive", "Create an archive", request=ArchiveCreateSerializer, response=shape.Archive),
+)
+document(
+    "agents.api.archive_views.ArchiveDetailView",
+    get=op("retrieve_archive", "Retrieve an archive", response=shape.Archive),
+    patch=op("modify_archive", "Update an archive", request=ArchiveUpdateSerializer, response=shape.Archive),
+    delete=op("delete_archive", "Delete an archive and its passages", responses={200: DELETED}),
+)
+document("agents.api.archive_views.ArchivePassageListView",
+         post=op("create_passage_in_archive", "Add a passage to an archive", request=ArchivePassageSerializer,
+                 response=shape.Passage))
+document("agents.api.archive_views.ArchivePassageBatchView",
+         post=op("create_passages_in_archive", "Add several passages to an archive (all or none)",
+                 request=ArchivePassageBatchSerializer, response=shape.Passage(many=True)))
+document("agents.api.archive_views.ArchivePassageDetailView",
+         delete=op("delete_passage_from_archive", "Delete a passage from an archive", responses={200: DELETED}))
+document("agents.api.archive_views.AgentArchiveAttachView",
+         patch=op("{action}_archive", "{action} an archive", request=None, responses={
+             200: OpenApiResponse(description="Done (the body is `null`)."),
+             409: OpenApiResponse(description="The agent already has another archive: detach it first.")}))
+
 # --- filled in for every operation ------------------------------------------------------------------------------
 
 # First match wins; otherwise the tag is the path's first segment after /v1 ("agents", "tools", "runs", ...).
@@ -324,6 +373,7 @@ PATH_PARAMETERS = {
     "message_id": "The stored message's id (`message-…`).",
     "step_id": "The step's id (`step-…`).",
     "provider_id": "The provider's id (`provider-…`).",
+    "archive_id": "The archive's id (`archive-…`).",
 }
 
 # Status -> (applies to (path, operation), description); each answers `{"detail": ...}`.

@@ -205,6 +205,34 @@ class PassageSearchResponse(f.Serializer):
     count = f.IntegerField()
 
 
+class OrganizationPassageSearchResult(f.Serializer):
+    passage = Passage()
+    score = f.FloatField()
+    metadata = f.DictField()
+
+
+class Archive(f.Serializer):
+    id = f.CharField()
+    name = f.CharField()
+    description = _null(f.CharField)
+    created_at = _null(f.DateTimeField)
+    updated_at = _null(f.DateTimeField)
+    created_by_id = _null(f.CharField)
+    last_updated_by_id = _null(f.CharField)
+    metadata = _null(f.DictField)
+    embedding_config = _null(f.DictField)
+    vector_db_provider = f.CharField()
+
+
+class MessageSearchResult(f.Serializer):
+    message_type = f.CharField()
+    message_id = f.CharField()
+    agent_id = f.CharField()
+    conversation_id = _null(f.CharField)
+    created_at = f.DateTimeField()
+    content = _null(f.CharField)
+
+
 class Model(f.Serializer):
     handle = f.CharField(help_text="`provider/model`: what an agent's `model` takes.")
     name = f.CharField()

@@ -93,7 +93,9 @@ class World:
         values = {"agent_id": agent_id, "label": "human", "run_id": self.run.id, "passage_id": self.passage.id,
                   "tool_id": self.tool_id(), "tool_name": "memory_insert", "block_id": self.block_id(),
                   "step_id": self.step.id, "provider_id": self.provider_id(),
-                  "message_id": Agent.objects.get(pk=agent_id).message_ids[0]}
+                  "message_id": Agent.objects.get(pk=agent_id).message_ids[0],
+                  # The agent's own archive, made again if a generated DELETE removed it.
+                  "archive_id": services.ensure_archive(Agent.objects.get(pk=agent_id))}
         return {name: values[name] for name in wanted if name in values}
 
 
