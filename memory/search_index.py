@@ -3,17 +3,16 @@ vector rankings.
 
 The embedded default needs no service: SQLite ships FTS5, whose bm25() is the standard lexical ranking (Lucene's
 default: rare terms weigh more, repeats saturate, long texts are normalised), and triggers keep the index current so
-no code path can forget to index. Vector similarity is an optional second opinion, computed in Python over the
-candidates and fused by reciprocal rank, so a passage can be found by meaning without a vector extension or a second
-process. PostgreSQL uses its built-in tsvector search over a GIN expression index; any other database falls back to
-`icontains` with a term-frequency score in Python. Archival (`memory.archival`) and recall (`agents.recall`) both
+no code path can forget to index. PostgreSQL uses its built-in tsvector search over a GIN expression index; any
+other database falls back to `icontains` with a term-frequency score in Python. Vector similarity
+(`memory.vector_index`) is an optional second opinion, fused with the text ranking by reciprocal rank, so a passage
+can be found by meaning too. Archival (`memory.archival`) and recall (`agents.recall`) both
 search through `ranked()`; migrations create the indexes through `install_text_index()`.
 """
 
-import math
 import operator
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from functools import reduce
 from itertools import batched
 
@@ -122,21 +121,7 @@ def _term_frequency(text: str, terms: list[str]) -> float:
     return sum(words.count(t) for t in terms) / (len(words) ** 0.5 or 1)
 
 
-# ------------------------------------------------------------------------------------------- vector side
-
-
-def embed_one(embed_fn: Callable[[list[str]], list[list[float]]], text: str) -> list[float]:
-    vectors = embed_fn([text])
-    if len(vectors) != 1 or not vectors[0]:
-        raise ValueError(f"embed_fn must return one non-empty vector per text, got {len(vectors)} vectors.")
-    return [float(x) for x in vectors[0]]
-
-
-def cosine_similarity(a: list[float], b: list[float]) -> float:
-    if len(a) != len(b):
-        return 0.0  # another model's vectors: not comparable
-    norms = math.sqrt(math.sumprod(a, a) * math.sumprod(b, b))
-    return math.sumprod(a, b) / norms if norms else 0.0
+# ------------------------------------------------------------------------------------------------ fusion
 
 
 def reciprocal_rank_fusion(*rankings: Iterable, k: int = RRF_K) -> list[tuple[object, float]]:
