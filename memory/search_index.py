@@ -3,13 +3,14 @@ vector rankings.
 
 The embedded default needs no service: SQLite ships FTS5, whose bm25() is the standard lexical ranking (Lucene's
 default: rare terms weigh more, repeats saturate, long texts are normalised), and triggers keep the index current so
-no code path can forget to index. PostgreSQL uses its built-in tsvector search over a GIN expression index; any
-other database falls back to `icontains` with a term-frequency score in Python. Vector similarity
+no code path can forget to index. PostgreSQL uses its built-in tsvector search over a GIN expression index, with
+BM25's term weights added; any other database falls back to `icontains` with a term-frequency score in Python. Vector similarity
 (`memory.vector_index`) is an optional second opinion, fused with the text ranking by reciprocal rank, so a passage
 can be found by meaning too. Archival (`memory.archival`) and recall (`agents.recall`) both
 search through `ranked()`; migrations create the indexes through `install_text_index()`.
 """
 
+import math
 import operator
 import re
 from collections.abc import Iterable, Iterator
@@ -17,7 +18,7 @@ from functools import reduce
 from itertools import batched
 
 from django.db import connections
-from django.db.models import IntegerField, Model, Q, QuerySet
+from django.db.models import IntegerField, Model, Q, QuerySet, Value
 from django.db.models.expressions import RawSQL
 
 TEXT_COLUMN = "text"
@@ -94,15 +95,29 @@ def _postgres_ranked(rows: QuerySet, terms: list[str], newest_first) -> Iterator
 
     # Must compile to the expression the GIN index is built on (see `_postgres_index_sql`), or the index is unused.
     document = SearchVector(TEXT_COLUMN, config=POSTGRES_CONFIG)
-    # plainto_tsquery per term, ORed: user text never reaches the tsquery parser, so it cannot be a syntax error.
-    query = reduce(operator.or_, (SearchQuery(term, config=POSTGRES_CONFIG) for term in terms))
-    # PostgreSQL has no BM25 (nor any IDF). Cover density grows with each occurrence and normalisation 1 divides
-    # by log(length), which orders like BM25 on term frequency and length; plain ts_rank saturates repeats so hard
-    # that a short text mentioning a term once beats one about it.
-    matches = rows.alias(_document=document).filter(_document=query)
-    matches = matches.annotate(_relevance=SearchRank(document, query, cover_density=True, normalization=1))
-    for row in matches.order_by("-_relevance", *newest_first).iterator(chunk_size=_FETCH_BATCH):
-        yield row, row._relevance
+    scope = rows.alias(_document=document)
+    # plainto_tsquery per term: user text never reaches the tsquery parser, so it cannot be a syntax error.
+    queries = [SearchQuery(term, config=POSTGRES_CONFIG) for term in terms]
+    # PostgreSQL has no BM25, nor any inverse document frequency: each term's rank is weighted by BM25's idf,
+    # from counts the GIN index answers, so a rare term outweighs one found in most rows. Cover density grows
+    # with each occurrence and normalisation 1 divides by log(length), which orders like BM25 on term frequency
+    # and length; plain ts_rank saturates repeats so hard that a short text mentioning a term once beats one
+    # about it.
+    total = rows.count()
+    weighted = [(_idf(total, found), query) for query in queries if (found := scope.filter(_document=query).count())]
+    if not weighted:
+        return iter(())
+    relevance = reduce(operator.add, (
+        Value(idf) * SearchRank(document, query, cover_density=True, normalization=1) for idf, query in weighted
+    ))
+    matches = scope.filter(_document=reduce(operator.or_, (query for _, query in weighted)))
+    matches = matches.annotate(_relevance=relevance).order_by("-_relevance", *newest_first)
+    return ((row, row._relevance) for row in matches.iterator(chunk_size=_FETCH_BATCH))
+
+
+def _idf(total: int, found: int) -> float:
+    """BM25's (Lucene's) inverse document frequency: always positive, highest for a term found in one row."""
+    return math.log(1 + (total - found + 0.5) / (found + 0.5))
 
 
 def _fallback_ranked(rows: QuerySet, terms: list[str], newest_first) -> Iterator[tuple[Model, float]]:

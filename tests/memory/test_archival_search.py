@@ -1,4 +1,5 @@
-"""Archival search on the real full-text index (FTS5 on SQLite), and its fusion with a fake embedding model."""
+"""Archival search on the real full-text index (FTS5 on SQLite, tsvector on PostgreSQL), and its fusion with a fake
+embedding model."""
 
 import math
 import zlib
@@ -54,7 +55,6 @@ def test_more_occurrences_rank_first(archive, add):
     assert contents(archive, "kettle") == ["Kettle, kettle: the kettle whistles.", "A kettle sits on the shelf."]
 
 
-@sqlite_only  # PostgreSQL's ts_rank has no inverse document frequency
 def test_the_rarer_term_wins(archive, add):
     for text in FILLER:
         add(text)
