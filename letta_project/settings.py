@@ -71,7 +71,7 @@ TEMPLATES = [
 if os.environ.get("DATABASE_URL"):
     import dj_database_url
 
-    DATABASES = {"default": dj_database_url.parse(os.environ["DATABASE_URL"], conn_health_checks=True)}
+    DATABASES = {"default": dj_database_url.parse(os.environ["DATABASE_URL"])}
 else:
     # SQLite: WAL lets readers run beside the writer; IMMEDIATE takes the write lock at BEGIN so two writers
     # queue on the busy timeout instead of one failing with "database is locked" when it upgrades its lock.

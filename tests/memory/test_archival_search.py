@@ -173,6 +173,18 @@ def test_the_index_triggers_survive_all_migrations():
     assert {f"{table}_fts_{op}" for table in ("memory_passage", "agents_message") for op in ("ai", "ad", "au")} <= names
 
 
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's indexes")
+def test_the_text_indexes_and_the_vector_column_exist_after_all_migrations():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indexname FROM pg_indexes WHERE indexname LIKE '%_text_search'")
+        indexes = {row[0] for row in cursor.fetchall()}
+        cursor.execute("SELECT atttypid::regtype::text FROM pg_attribute "
+                       "WHERE attrelid = 'memory_passage'::regclass AND attname = 'embedding_vector'")
+        vector_column = cursor.fetchone()
+    assert indexes >= {"memory_passage_text_search", "agents_message_text_search"}
+    assert vector_column == ("vector",)
+
+
 @sqlite_only
 def test_installing_the_index_backfills_existing_rows(archive, add):
     with connection.cursor() as cursor:
