@@ -100,7 +100,9 @@ def search_passages(*, archive_ids: list[str], query: str, tags: list[str] | Non
         # keeps one code path for every database and stops as soon as enough passages qualify.
         return ((p, score) for p, score in hits if not wanted or _tags_match(wanted, p.tags, tag_match_mode))
 
-    text_hits = kept(search_index.ranked(rows, terms, newest_first=_NEWEST_FIRST))
+    # Results never show embeddings, and decoding one (a JSON list of ~1,500 floats) costs more than the rest of
+    # the row; only the Python vector side reads them.
+    text_hits = kept(search_index.ranked(rows.defer("embedding"), terms, newest_first=_NEWEST_FIRST))
     if embed_fn is None:
         return [_result(p, score) for p, score in islice(text_hits, top_k)]
 
