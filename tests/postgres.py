@@ -7,6 +7,7 @@ listens only on a unix socket, and is stopped and deleted when the test session 
 import logging
 import tempfile
 import warnings
+from urllib.parse import quote, urlencode
 
 import dj_database_url
 
@@ -45,9 +46,11 @@ def database_env(settings_dict: dict) -> dict[str, str]:
     """The environment variables that point a server subprocess at the database `settings_dict` describes."""
     if settings_dict["ENGINE"] == "django.db.backends.sqlite3":
         return {"LETTA_SQLITE_PATH": str(settings_dict["NAME"])}
-    host = settings_dict.get("HOST") or settings_dict.get("OPTIONS", {}).get("host", "")
-    user, password, port = settings_dict.get("USER", ""), settings_dict.get("PASSWORD", ""), settings_dict.get("PORT")
+    user, password = quote(settings_dict.get("USER", ""), safe=""), quote(settings_dict.get("PASSWORD", ""), safe="")
     credentials = f"{user}:{password}@" if password else f"{user}@"
-    if host.startswith("/"):
-        return {"DATABASE_URL": f"postgresql://{credentials}/{settings_dict['NAME']}?host={host}"}
-    return {"DATABASE_URL": f"postgresql://{credentials}{host}{f':{port}' if port else ''}/{settings_dict['NAME']}"}
+    host, port = settings_dict.get("HOST", ""), settings_dict.get("PORT")
+    address = "" if host.startswith("/") else f"{host}{f':{port}' if port else ''}"
+    # A socket directory and connection options (sslmode, ...) travel as query parameters, as in DATABASE_URL.
+    options = {**settings_dict.get("OPTIONS", {}), **({"host": host} if host.startswith("/") else {})}
+    query = f"?{urlencode(options)}" if options else ""
+    return {"DATABASE_URL": f"postgresql://{credentials}{address}/{settings_dict['NAME']}{query}"}
