@@ -4,10 +4,10 @@ vector rankings.
 The embedded default needs no service: SQLite ships FTS5, whose bm25() is the standard lexical ranking (Lucene's
 default: rare terms weigh more, repeats saturate, long texts are normalised), and triggers keep the index current so
 no code path can forget to index. PostgreSQL uses its built-in tsvector search over a GIN expression index, with
-BM25's term weights added; any other database falls back to `icontains` with a term-frequency score in Python. Vector similarity
-(`memory.vector_index`) is an optional second opinion, fused with the text ranking by reciprocal rank, so a passage
-can be found by meaning too. Archival (`memory.archival`) and recall (`agents.recall`) both
-search through `ranked()`; migrations create the indexes through `install_text_index()`.
+BM25's term weights added; any other database falls back to `icontains` with a term-frequency score in Python.
+Vector similarity (`memory.vector_index`) is an optional second opinion, fused with the text ranking by reciprocal
+rank, so a passage can be found by meaning too. Archival (`memory.archival`) and recall (`agents.recall`) both search
+through `ranked()`; migrations create the indexes through `install_text_index()`.
 """
 
 import math

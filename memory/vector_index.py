@@ -57,10 +57,11 @@ def nearest(rows: QuerySet, vector: list[float], *,
 def _postgres_nearest(rows: QuerySet, vector: list[float], newest_first) -> Iterator[tuple[Model, float]]:
     column = f"{connections[rows.db].ops.quote_name(rows.model._meta.db_table)}.{VECTOR_COLUMN}"
     literal = "[" + ",".join(map(repr, vector)) + "]"
+    # The database compares the vectors, so the JSON copy, the largest part of a row, is not read at all.
+    matches = rows.defer(EMBEDDING_COLUMN)
     # `<=>` raises on vectors of different dimensions, so the dimension filter must hold for every row it sees:
     # the distance is computed in the select list, which only rows that passed WHERE reach.
-    # The database compares the vectors, so the JSON copy, the largest part of a row, is not read at all.
-    matches = rows.defer(EMBEDDING_COLUMN).alias(_dims=RawSQL(f"vector_dims({column})", (), output_field=IntegerField()))
+    matches = matches.alias(_dims=RawSQL(f"vector_dims({column})", (), output_field=IntegerField()))
     matches = matches.filter(_dims=len(vector)).annotate(
         _distance=RawSQL(f"{column} <=> %s::vector", (literal,), output_field=FloatField()))
     for row in matches.order_by("_distance", *newest_first).iterator(chunk_size=_FETCH_BATCH):
