@@ -23,8 +23,11 @@ migrate: install
 run: migrate
 	$(BIN)/daphne -b 127.0.0.1 -p $(PORT) letta_project.asgi:application
 
+# The suite twice: on the embedded SQLite, then on a throwaway PostgreSQL with pgvector (pgserver, unix socket,
+# deleted afterwards), so both databases the server supports are tested without any service installed.
 test: install
 	$(BIN)/pytest
+	$(BIN)/pytest --postgres
 
 bench: migrate
 	$(BIN)/python -m bench

@@ -68,22 +68,37 @@ TEMPLATES = [
     },
 ]
 
-# SQLite: WAL lets readers run beside the writer; IMMEDIATE takes the write lock at BEGIN so two writers
-# queue on the busy timeout instead of one failing with "database is locked" when it upgrades its lock.
-DATABASES = {
-    "default": {
-        "ENGINE": "django.db.backends.sqlite3",
-        "NAME": os.environ.get("LETTA_SQLITE_PATH", DATA_DIR / "letta.sqlite3"),
-        "OPTIONS": {
-            "transaction_mode": "IMMEDIATE",
-            "timeout": 30,
-            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-        },
-        "TEST": {"NAME": os.environ.get("LETTA_TEST_SQLITE_PATH", DATA_DIR / "test.sqlite3")},
-    }
-}
+# DATABASE_URL (e.g. postgresql://user:pass@host/db, or postgresql://user@/db?host=/run/postgresql for a unix
+# socket) selects the database; PostgreSQL needs the pgvector extension (the memory migrations create it).
+# Unset, the server runs on the embedded SQLite file.
+if os.environ.get("DATABASE_URL"):
+    import dj_database_url
 
-CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    DATABASES = {"default": dj_database_url.parse(os.environ["DATABASE_URL"])}
+else:
+    # SQLite: WAL lets readers run beside the writer; IMMEDIATE takes the write lock at BEGIN so two writers
+    # queue on the busy timeout instead of one failing with "database is locked" when it upgrades its lock.
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": os.environ.get("LETTA_SQLITE_PATH", DATA_DIR / "letta.sqlite3"),
+            "OPTIONS": {
+                "transaction_mode": "IMMEDIATE",
+                "timeout": 30,
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            },
+            "TEST": {"NAME": os.environ.get("LETTA_TEST_SQLITE_PATH", DATA_DIR / "test.sqlite3")},
+        }
+    }
+
+# REDIS_URL (redis://host:6379/0) shares run events between several server processes; unset, events stay in
+# this process's memory, which is all one process needs.
+if os.environ.get("REDIS_URL"):
+    CHANNEL_LAYERS = {
+        "default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [os.environ["REDIS_URL"]]}}
+    }
+else:
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 LANGUAGE_CODE = "en-us"

@@ -1,18 +1,17 @@
 """Archival memory: passages an agent stores and searches later.
 
 Search ranks by full text (`memory.search_index`: FTS5 bm25 on SQLite, tsvector on PostgreSQL) and, when the
-caller passes an `embed_fn`, fuses that ranking with cosine similarity by reciprocal rank. Cosine is computed in
-Python over the archive's embedded passages, which suits the embedded default; pgvector is the PostgreSQL path at
-scale and is not built yet.
+caller passes an `embed_fn`, fuses that ranking with cosine similarity by reciprocal rank (`memory.vector_index`:
+pgvector on PostgreSQL, Python over the JSON embeddings on SQLite).
 """
 
 from collections.abc import Callable
 from datetime import datetime
 from itertools import islice
 
-from django.db.models import Q, QuerySet
+from django.db.models import Q
 
-from memory import search_index
+from memory import search_index, vector_index
 from memory.models import Passage
 from memory.services import InvalidEditError, MemoryEditError
 
@@ -20,8 +19,7 @@ TAG_MATCH_MODES = ("any", "all")
 MAX_TOP_K = 100
 # Each side of a hybrid search contributes at most this many candidates to the fusion.
 _FUSION_DEPTH = MAX_TOP_K
-# The vector side reads at most this many embedded passages, newest first, so a huge archive stays bounded.
-_MAX_VECTOR_CANDIDATES = 5000
+_NEWEST_FIRST = ("-created_at", "-id")
 
 EmbedFn = Callable[[list[str]], list[list[float]]]
 
@@ -39,7 +37,7 @@ def insert_passage(*, archive_id: str, organization_id: str, text: str, tags: li
         raise InvalidEditError("Archival memory content must not be empty: pass the text to store.")
     text = text.replace("\x00", "")
     tags = _clean_tags(tags)
-    embedding = search_index.embed_one(embed_fn, text) if embed_fn else None
+    embedding = vector_index.embed_one(embed_fn, text) if embed_fn else None
     passage = Passage.objects.create(
         archive_id=archive_id, organization_id=organization_id, text=text, tags=tags, metadata=metadata or {},
         embedding=embedding, embedding_model=embedding_model if embed_fn else None,
@@ -110,33 +108,23 @@ def search_passages(*, archive_ids: list[str], query: str, tags: list[str] | Non
         # keeps one code path for every database and stops as soon as enough passages qualify.
         return ((p, score) for p, score in hits if not wanted or _tags_match(wanted, p.tags, tag_match_mode))
 
+    # Results never show embeddings, and decoding one (a JSON list of ~1,500 floats) costs more than the rest of
+    # the row; only the Python vector side reads them.
     if not terms:
-        newest = ((p, 0.0) for p in rows.order_by("-created_at", "-id").iterator())
+        newest = ((p, 0.0) for p in rows.defer("embedding").order_by(*_NEWEST_FIRST).iterator())
         return [_result(p, score) for p, score in islice(kept(newest), top_k)]
-    text_hits = kept(search_index.ranked(rows, terms, newest_first=("-created_at", "-id")))
+    text_hits = kept(search_index.ranked(rows.defer("embedding"), terms, newest_first=_NEWEST_FIRST))
     if embed_fn is None:
         return [_result(p, score) for p, score in islice(text_hits, top_k)]
 
     text_side = list(islice(text_hits, _FUSION_DEPTH))
-    vector_side = list(islice(kept(_nearest(rows, search_index.embed_one(embed_fn, query), embedding_model)),
-                              _FUSION_DEPTH))
+    # Vectors of two models are not comparable, so only passages embedded by the same model take part.
+    nearest = vector_index.nearest(rows.filter(embedding_model=embedding_model),
+                                   vector_index.embed_one(embed_fn, query), newest_first=_NEWEST_FIRST)
+    vector_side = list(islice(kept(nearest), _FUSION_DEPTH))
     passages = {p.id: p for p, _ in text_side + vector_side}
     fused = search_index.reciprocal_rank_fusion([p.id for p, _ in text_side], [p.id for p, _ in vector_side])
     return [_result(passages[pid], score) for pid, score in fused[:top_k]]
-
-
-def _nearest(rows: QuerySet, vector: list[float], embedding_model: str | None):
-    """Embedded passages of `rows` by cosine similarity to `vector`, best first; unrelated ones (<= 0) left out."""
-    embedded = rows.filter(embedding__isnull=False, embedding_model=embedding_model).order_by("-created_at", "-id")
-    scored = []
-    for passage in embedded[:_MAX_VECTOR_CANDIDATES].iterator():
-        if not isinstance(passage.embedding, list):
-            continue  # written by hand or by another tool: nothing to compare
-        similarity = search_index.cosine_similarity(vector, passage.embedding)
-        if similarity > 0:
-            scored.append((passage, similarity))
-    scored.sort(key=lambda item: -item[1])  # stable: equal similarity stays newest first
-    return scored
 
 
 def _result(passage: Passage, relevance: float) -> dict:

@@ -87,6 +87,7 @@ class Passage(OwnedModel):
     text = models.TextField()
     tags = models.JSONField(default=list, blank=True)
     metadata = models.JSONField(default=dict, blank=True)
+    # On PostgreSQL a generated pgvector column, outside the model, mirrors it for search (memory.vector_index).
     embedding = models.JSONField(null=True, blank=True)
     embedding_model = models.CharField(max_length=200, blank=True, null=True)
 

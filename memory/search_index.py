@@ -3,23 +3,23 @@ vector rankings.
 
 The embedded default needs no service: SQLite ships FTS5, whose bm25() is the standard lexical ranking (Lucene's
 default: rare terms weigh more, repeats saturate, long texts are normalised), and triggers keep the index current so
-no code path can forget to index. Vector similarity is an optional second opinion, computed in Python over the
-candidates and fused by reciprocal rank, so a passage can be found by meaning without a vector extension or a second
-process. PostgreSQL uses its built-in tsvector search over a GIN expression index; any other database falls back to
-`icontains` with a term-frequency score in Python. Archival (`memory.archival`) and recall (`agents.recall`) both
-search through `ranked()`; migrations create the indexes through `install_text_index()`.
+no code path can forget to index. PostgreSQL uses its built-in tsvector search over a GIN expression index, with
+BM25's term weights added; any other database falls back to `icontains` with a term-frequency score in Python.
+Vector similarity (`memory.vector_index`) is an optional second opinion, fused with the text ranking by reciprocal
+rank, so a passage can be found by meaning too. Archival (`memory.archival`) and recall (`agents.recall`) both search
+through `ranked()`; migrations create the indexes through `install_text_index()`.
 """
 
 import math
 import operator
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from functools import reduce
 from itertools import batched
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
-from django.db.models import IntegerField, Model, Q, QuerySet
+from django.db.models import IntegerField, Model, Q, QuerySet, Value
 from django.db.models.expressions import RawSQL
 
 TEXT_COLUMN = "text"
@@ -99,15 +99,29 @@ def _postgres_ranked(rows: QuerySet, terms: list[str], newest_first) -> Iterator
 
     # Must compile to the expression the GIN index is built on (see `_postgres_index_sql`), or the index is unused.
     document = SearchVector(TEXT_COLUMN, config=POSTGRES_CONFIG)
-    # plainto_tsquery per term, ORed: user text never reaches the tsquery parser, so it cannot be a syntax error.
-    query = reduce(operator.or_, (SearchQuery(term, config=POSTGRES_CONFIG) for term in terms))
-    # PostgreSQL has no BM25 (nor any IDF). Cover density grows with each occurrence and normalisation 1 divides
-    # by log(length), which orders like BM25 on term frequency and length; plain ts_rank saturates repeats so hard
-    # that a short text mentioning a term once beats one about it.
-    matches = rows.alias(_document=document).filter(_document=query)
-    matches = matches.annotate(_relevance=SearchRank(document, query, cover_density=True, normalization=1))
-    for row in matches.order_by("-_relevance", *newest_first).iterator(chunk_size=_FETCH_BATCH):
-        yield row, row._relevance
+    scope = rows.alias(_document=document)
+    # plainto_tsquery per term: user text never reaches the tsquery parser, so it cannot be a syntax error.
+    queries = [SearchQuery(term, config=POSTGRES_CONFIG) for term in terms]
+    # PostgreSQL has no BM25, nor any inverse document frequency: each term's rank is weighted by BM25's idf,
+    # from counts the GIN index answers, so a rare term outweighs one found in most rows. Cover density grows
+    # with each occurrence and normalisation 1 divides by log(length), which orders like BM25 on term frequency
+    # and length; plain ts_rank saturates repeats so hard that a short text mentioning a term once beats one
+    # about it.
+    total = rows.count()
+    weighted = [(_idf(total, found), query) for query in queries if (found := scope.filter(_document=query).count())]
+    if not weighted:
+        return iter(())
+    relevance = reduce(operator.add, (
+        Value(idf) * SearchRank(document, query, cover_density=True, normalization=1) for idf, query in weighted
+    ))
+    matches = scope.filter(_document=reduce(operator.or_, (query for _, query in weighted)))
+    matches = matches.annotate(_relevance=relevance).order_by("-_relevance", *newest_first)
+    return ((row, row._relevance) for row in matches.iterator(chunk_size=_FETCH_BATCH))
+
+
+def _idf(total: int, found: int) -> float:
+    """BM25's (Lucene's) inverse document frequency: always positive, highest for a term found in one row."""
+    return math.log(1 + (total - found + 0.5) / (found + 0.5))
 
 
 def _fallback_ranked(rows: QuerySet, terms: list[str], newest_first) -> Iterator[tuple[Model, float]]:
@@ -126,21 +140,7 @@ def _term_frequency(text: str, terms: list[str]) -> float:
     return sum(words.count(t) for t in terms) / (len(words) ** 0.5 or 1)
 
 
-# ------------------------------------------------------------------------------------------- vector side
-
-
-def embed_one(embed_fn: Callable[[list[str]], list[list[float]]], text: str) -> list[float]:
-    vectors = embed_fn([text])
-    if len(vectors) != 1 or not vectors[0]:
-        raise ValueError(f"embed_fn must return one non-empty vector per text, got {len(vectors)} vectors.")
-    return [float(x) for x in vectors[0]]
-
-
-def cosine_similarity(a: list[float], b: list[float]) -> float:
-    if len(a) != len(b):
-        return 0.0  # another model's vectors: not comparable
-    norms = math.sqrt(math.sumprod(a, a) * math.sumprod(b, b))
-    return math.sumprod(a, b) / norms if norms else 0.0
+# ------------------------------------------------------------------------------------------------ fusion
 
 
 def reciprocal_rank_fusion(*rankings: Iterable, k: int = RRF_K) -> list[tuple[object, float]]:

@@ -46,6 +46,15 @@ def test_best_match_first_with_relevance(agent, say):
     assert results[0]["role"] == "assistant" and results[0]["relevance"] > results[1]["relevance"] > 0
 
 
+def test_a_rare_word_outweighs_a_common_one(agent, say):
+    for i in range(6):
+        say(f"Status update {i}: the deploy is done.")
+    say("Status: the invoice is paid.")
+    say("The status of the status update, in short.")
+
+    assert contents(agent, "status invoice")[0] == "Status: the invoice is paid."
+
+
 def test_stemming_and_punctuation(agent, say):
     say("We were running late.")
 

@@ -1,7 +1,7 @@
 """A real ASGI server (daphne, in a subprocess) serving the project against pytest's test database.
 
 A subprocess rather than a thread: Twisted's reactor runs once per process and wants the main thread. The
-process gets what it must share with the tests through the environment: the test database file (tests using it
+process gets what it must share with the tests through the environment: the test database (tests using it
 need `transaction=True`, so their writes are committed and visible) and the fake provider's URL.
 """
 
@@ -34,11 +34,11 @@ def _die_with_parent() -> None:
 
 
 class LiveServer:
-    def __init__(self, database: str, env: dict[str, str]):
+    def __init__(self, env: dict[str, str]):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         environment = {**os.environ, "DJANGO_SETTINGS_MODULE": "letta_project.settings",
-                       "LETTA_SQLITE_PATH": str(database), "LETTA_LOG_LEVEL": "WARNING", **env}
+                       "LETTA_LOG_LEVEL": "WARNING", **env}
         # A file, not a pipe: nobody reads a pipe while tests run, and a full one would block the server's logging.
         self.log = tempfile.TemporaryFile()
         self.process = subprocess.Popen(

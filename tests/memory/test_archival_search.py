@@ -1,4 +1,5 @@
-"""Archival search on the real full-text index (FTS5 on SQLite), and its fusion with a fake embedding model."""
+"""Archival search on the real full-text index (FTS5 on SQLite, tsvector on PostgreSQL), and its fusion with a fake
+embedding model."""
 
 import math
 import zlib
@@ -54,7 +55,6 @@ def test_more_occurrences_rank_first(archive, add):
     assert contents(archive, "kettle") == ["Kettle, kettle: the kettle whistles.", "A kettle sits on the shelf."]
 
 
-@sqlite_only  # PostgreSQL's ts_rank has no inverse document frequency
 def test_the_rarer_term_wins(archive, add):
     for text in FILLER:
         add(text)
@@ -171,6 +171,18 @@ def test_the_index_triggers_survive_all_migrations():
         cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE '%_fts_a_'")
         names = {row[0] for row in cursor.fetchall()}
     assert {f"{table}_fts_{op}" for table in ("memory_passage", "agents_message") for op in ("ai", "ad", "au")} <= names
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's indexes")
+def test_the_text_indexes_and_the_vector_column_exist_after_all_migrations():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indexname FROM pg_indexes WHERE indexname LIKE '%_text_search'")
+        indexes = {row[0] for row in cursor.fetchall()}
+        cursor.execute("SELECT atttypid::regtype::text FROM pg_attribute "
+                       "WHERE attrelid = 'memory_passage'::regclass AND attname = 'embedding_vector'")
+        vector_column = cursor.fetchone()
+    assert indexes >= {"memory_passage_text_search", "agents_message_text_search"}
+    assert vector_column == ("vector",)
 
 
 @sqlite_only
