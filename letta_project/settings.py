@@ -48,6 +48,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "agents.api.storable.StorableQueryMiddleware",
 ]
 
 ROOT_URLCONF = "letta_project.urls"
@@ -115,6 +116,9 @@ LOGOUT_REDIRECT_URL = "ade-login"
 
 REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    # JSON refusing text no database can store (agents/api/storable.py); form and multipart for agent-file uploads.
+    "DEFAULT_PARSER_CLASSES": ["agents.api.storable.StorableJSONParser", "rest_framework.parsers.FormParser",
+                               "rest_framework.parsers.MultiPartParser"],
     # Every API view needs a key unless it says otherwise; no key answers 401 with a Bearer challenge.
     "DEFAULT_AUTHENTICATION_CLASSES": ["accounts.authentication.APIKeyAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from agents.agent_file.errors import AgentFileError
 from agents.agent_file.messages import FileMessage, parse_message
+from agents.storable import unstorable
 from tools.rules import ToolRuleError, parse_rules
 
 # The entity lists of the format and the prefix of their file-local ids (`block-0`, `tool-3`, ...).
@@ -86,6 +87,8 @@ def decode(data) -> dict:
             raise AgentFileError(f"The agent file is not valid JSON: {exc}.") from None
     if not isinstance(data, dict):
         raise AgentFileError(f"The agent file must hold a JSON object, not {type(data).__name__}.")
+    if problem := unstorable(data):
+        raise AgentFileError(f"The agent file cannot be imported: {problem}.")
     return data
 
 

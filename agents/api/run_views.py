@@ -28,6 +28,7 @@ from agents.runtime.errors import RunRefused
 from agents.runtime.loop import RunResult, run_agent
 from agents.providers import list_models
 from agents.runtime.summarize import summarize_agent
+from agents.storable import unstorable
 
 _list_messages = AgentMessageListView.as_view()
 
@@ -66,6 +67,8 @@ async def _authenticated_body(request) -> tuple[str, dict]:
         body = json.loads(request.body or b"{}")
     except ValueError:
         raise ValidationError("The request body is not valid JSON.") from None
+    if problem := unstorable(body):
+        raise ValidationError(f"The request body cannot be stored: {problem}.")
     if not isinstance(body, dict):
         raise ValidationError("The request body must be a JSON object.")
     return organization_id, body

@@ -14,7 +14,7 @@ neither bodies nor query parameters. Three additions make every served route des
 
 import re
 
-from django.urls import URLPattern, URLResolver
+from django.urls import URLResolver
 from drf_spectacular import generators, openapi
 from drf_spectacular.extensions import OpenApiAuthenticationExtension, OpenApiViewExtension
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view

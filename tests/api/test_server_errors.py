@@ -1,6 +1,7 @@
 """Errors a client can meet answer JSON in the reference's shape, never an HTML page or a bare 500."""
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from accounts import services as accounts
@@ -75,3 +76,38 @@ def test_a_context_window_limit_too_large_to_store_is_a_422(api, make_agent, met
     body = {"model": "openai/gpt-4.1-mini", "context_window_limit": 2215554123469891305472}
     response = getattr(api, method)(path.format(agent=agent.id), body, content_type="application/json")
     assert response.status_code == 422 and "context_window_limit" in response.json()["detail"]
+
+
+# Found by the schemathesis test on PostgreSQL, which refuses NUL in text; no database stores a lone surrogate.
+UNSTORABLE = ['{"label": "notes", "value": "a\\u0000b", "limit": 100}',
+              '{"label": "notes", "value": "\\ud83f alone", "limit": 100}',
+              '{"label": "notes", "value": "fine", "metadata": {"k\\u0000": 1}}']
+
+
+@pytest.mark.parametrize("body", UNSTORABLE)
+def test_text_no_database_can_store_is_refused_saying_where(api, body):
+    response = api.post("/v1/blocks/", body, content_type="application/json")
+    assert response.status_code == 422
+    assert "cannot be stored" in response.json()["detail"]
+    assert api.get("/v1/blocks/", {"label": "notes"}).json() == []
+
+
+def test_a_send_with_unstorable_text_is_refused_and_stores_nothing(api, make_agent):
+    agent = make_agent()
+    before = api.get(f"/v1/agents/{agent.id}/messages").json()
+    response = api.post(f"/v1/agents/{agent.id}/messages", '{"input": "hi\\u0000"}',
+                        content_type="application/json")
+    assert response.status_code == 422 and "`input` contains a NUL character" in response.json()["detail"]
+    assert api.get(f"/v1/agents/{agent.id}/messages").json() == before
+
+
+def test_a_query_parameter_with_a_nul_is_refused(api):
+    response = api.get("/v1/tools/", {"name": "ping\x00"})
+    assert response.status_code == 422 and "'name'" in response.json()["detail"]
+
+
+def test_an_agent_file_with_unstorable_text_is_refused(api, db):
+    body = '{"agents": [], "blocks": [{"id": "block-0", "label": "human", "value": "x\\u0000"}]}'
+    response = api.post("/v1/agents/import", {"file": SimpleUploadedFile("agent.af", body.encode())})
+    assert response.status_code in (400, 422) and "cannot be stored" in response.json()["detail"]
+    assert api.get("/v1/agents/").json() == []
