@@ -10,6 +10,9 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 
+from asgiref.sync import sync_to_async
+from django.db import close_old_connections, connection
+
 from agents.models import Run
 from agents.runtime.emitter import EventSink
 from agents.runtime.loop import RunResult, run_agent
@@ -48,6 +51,10 @@ async def run_detached(*, on_event: EventSink | None = None, on_start: RunHook |
         await recorder.close()
         if on_finish is not None and recorder.run_id:
             await on_finish(recorder.run_id)
+        # No request ends for a detached run, so Django's request_finished never closes the connection its
+        # database work opened: close it here, or it idles until the process ends (and breaks if the database
+        # restarts meanwhile).
+        await sync_to_async(_close_idle_connection)()
 
 
 async def start_detached(**request) -> Run:
@@ -63,6 +70,12 @@ async def start_detached(**request) -> Run:
     if not accepted.done():
         task.result()  # raises why the run was refused
     return await Run.objects.aget(pk=accepted.result())
+
+
+def _close_idle_connection() -> None:
+    # Inside an atomic block (a test's transaction) the connection is still in use: leave it.
+    if not connection.in_atomic_block:
+        close_old_connections()
 
 
 def _log_failure(task: asyncio.Task) -> None:
