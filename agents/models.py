@@ -7,6 +7,9 @@ from django.utils import timezone
 from accounts.ids import id_factory
 from accounts.models import OwnedModel
 
+# Letta's LLMConfig default, so an agent created without one samples as it would there.
+DEFAULT_TEMPERATURE = 1.0
+
 
 class AgentType(models.TextChoices):
     LETTA_V1 = "letta_v1_agent"
@@ -26,7 +29,7 @@ class Agent(OwnedModel):
     system = models.TextField(blank=True, default="")
     model = models.CharField(max_length=200)
     embedding = models.CharField(max_length=200, blank=True, null=True)
-    temperature = models.FloatField(default=0.7)
+    temperature = models.FloatField(default=DEFAULT_TEMPERATURE)
     max_tokens = models.PositiveIntegerField(null=True, blank=True)
     parallel_tool_calls = models.BooleanField(default=False)
     context_window_limit = models.PositiveIntegerField(null=True, blank=True)

@@ -6,7 +6,7 @@ The API views, the ADE pages and the management commands all call these.
 from django.conf import settings
 from django.db import transaction
 
-from agents.models import Agent, AgentType, Message
+from agents.models import DEFAULT_TEMPERATURE, Agent, AgentType, Message
 from agents.runtime.errors import AgentBusyError
 from agents.runtime.runs import active_run_id
 from agents.runtime.system_message import (
@@ -74,7 +74,7 @@ def create_agent(
     agent = Agent.objects.create(
         organization_id=organization_id, name=name, model=model, system=system, agent_type=agent_type,
         description=description, tags=tags or [], metadata=metadata or {},
-        temperature=0.7 if temperature is None else temperature, max_tokens=max_tokens,
+        temperature=DEFAULT_TEMPERATURE if temperature is None else temperature, max_tokens=max_tokens,
         parallel_tool_calls=parallel_tool_calls, context_window_limit=context_window_limit,
         embedding=embedding, timezone=timezone, created_by_id=actor.person_id, last_updated_by_id=actor.person_id,
     )
