@@ -76,3 +76,14 @@ class LiveServer:
                 self.process.kill()
                 self.process.wait()
         self.log.close()
+
+
+def sdk(server: LiveServer, organization):
+    """The unmodified `letta-client` SDK against `server`, with a new key of `organization`; no retries, so a
+    test sees each answer as the server gave it."""
+    from letta_client import Letta
+
+    from accounts import services as accounts
+
+    _, key = accounts.create_api_key(organization_id=organization.id, name="sdk test")
+    return Letta(base_url=server.url, api_key=key, max_retries=0)

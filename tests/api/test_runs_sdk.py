@@ -12,8 +12,8 @@ from letta_client import (
     UnprocessableEntityError,
 )
 
-from accounts import services as accounts
 from accounts.models import Organization
+from tests.api.live_server import sdk
 from tests.fakes import Reply
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -24,8 +24,7 @@ WAIT = 20.0  # seconds: a bound on how long a broken run can hang a test, never 
 
 @pytest.fixture
 def client(letta_server, fake_openai):
-    _, key = accounts.create_api_key(organization_id=Organization.default().id, name="runs test")
-    return Letta(base_url=letta_server.url, api_key=key, max_retries=0)
+    return sdk(letta_server, Organization.default())
 
 
 def create_agent(client: Letta, name: str = "runner", **extra):

@@ -4,19 +4,14 @@ live server and the fake OpenAI provider."""
 import pytest
 from letta_client import BadRequestError, ConflictError, Letta, NotFoundError
 
-from accounts import services as accounts
 from accounts.models import Organization
-from tests.api.live_server import LiveServer
+from tests.api.live_server import sdk
 from tests.fakes import Reply
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 MODEL = "openai/gpt-4.1-mini"
 
-
-def sdk(server: LiveServer, organization: Organization) -> Letta:
-    _, key = accounts.create_api_key(organization_id=organization.id, name="sdk test")
-    return Letta(base_url=server.url, api_key=key, max_retries=0)
 
 
 @pytest.fixture
