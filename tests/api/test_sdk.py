@@ -3,6 +3,8 @@
 One user story per test; every SDK call here is one this server supports (see the README's API section).
 """
 
+import json
+
 import pytest
 from django.conf import settings
 from letta_client import AuthenticationError, Letta, NotFoundError
@@ -214,6 +216,27 @@ def test_per_agent_approval_then_approve_and_detach(client, fake_openai):
 
     client.agents.tools.detach(tool.id, agent_id=agent.id)
     assert "lookup_order" not in [t.name for t in client.agents.tools.list(agent.id)]
+
+
+def test_a_denied_tool_call_is_not_run_and_the_agent_hears_why(client, fake_openai):
+    agent = create_agent(client)
+    tool = client.tools.upsert(source_code=LOOKUP)
+    client.agents.tools.attach(tool.id, agent_id=agent.id)
+    client.agents.tools.update_approval("lookup_order", agent_id=agent.id, body_requires_approval=True)
+
+    fake_openai.script(Reply(tool_calls=[("lookup_order", {"order_id": "C-3"})]))
+    first = client.agents.messages.create(agent_id=agent.id, input="Where is C-3?")
+    call_id = first.messages[-1].tool_call.tool_call_id
+
+    fake_openai.script(Reply(text="Understood, I won't look it up."))
+    second = client.agents.messages.create(agent_id=agent.id, messages=[{"type": "approval", "approvals": [
+        {"type": "approval", "tool_call_id": call_id, "approve": False, "reason": "orders are private"}]}])
+    returned = next(m for m in second.messages if m.message_type == "tool_return_message")
+    assert returned.status == "error" and "denied" in returned.tool_return
+    assert "orders are private" in returned.tool_return and "shipped" not in returned.tool_return
+    assert second.messages[-1].content == "Understood, I won't look it up."
+    # The model was told: the denial is in the request it answered.
+    assert "orders are private" in json.dumps(fake_openai.last_request["messages"])
 
 
 def test_tool_source_with_a_mistake_is_refused_with_the_reason(client):
