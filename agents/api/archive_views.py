@@ -15,8 +15,8 @@ from rest_framework.views import APIView
 from accounts.api import organization_of
 from agents import services
 from agents.api.archival_views import _embedder, passage_data
-from agents.api.pagination import keyset_page
-from agents.api.views import BadRequest, Conflict, _cursor, get_agent, validated
+from agents.api.pagination import cursor_page
+from agents.api.views import BadRequest, Conflict, get_agent, validated
 from memory import archival, archives
 from memory.models import Archive, Passage
 from memory.services import MemoryEditError
@@ -104,9 +104,7 @@ class ArchiveListView(APIView):
         if query.get("agent_id"):
             rows = rows.filter(agents=get_agent(request, query["agent_id"]))
         fields = ("created_at", "id")
-        page = keyset_page(rows, fields=fields, after=_cursor(rows, query.get("after"), fields, "Archive"),
-                           before=_cursor(rows, query.get("before"), fields, "Archive"),
-                           order=query["order"], limit=query["limit"])
+        page = cursor_page(rows, query, what="Archive", fields=fields)
         return Response([archive_data(a) for a in page])
 
     def post(self, request):

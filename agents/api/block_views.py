@@ -13,8 +13,8 @@ from rest_framework.views import APIView
 from accounts.api import organization_of
 from agents import services
 from agents.api import serializers as s
-from agents.api.pagination import keyset_page
-from agents.api.views import BadRequest, Conflict, _actor, _cursor, agent_states, get_agent, validated
+from agents.api.pagination import cursor_page
+from agents.api.views import BadRequest, Conflict, _actor, agent_states, get_agent, validated
 from agents.models import Agent
 from memory.models import Block
 from memory.selectors import blocks_matching
@@ -82,12 +82,7 @@ class BlockListView(APIView):
     def get(self, request):
         query, blocks = _matching_blocks(request)
         fields = ("created_at", "id")
-        page = keyset_page(
-            blocks, fields=fields,
-            after=_cursor(blocks, query.get("after"), fields, "Block"),
-            before=_cursor(blocks, query.get("before"), fields, "Block"),
-            order=query["order"], limit=query.get("limit", 50),
-        )
+        page = cursor_page(blocks, query, what="Block", fields=fields)
         return Response([s.block_data(b) for b in page])
 
     def post(self, request):
@@ -133,12 +128,7 @@ class BlockAgentListView(APIView):
         query = validated(s.ListQuerySerializer, request.query_params)
         agents = Agent.objects.filter(organization_id=block.organization_id, blocks__id=block.id)
         fields = ("created_at", "id")
-        page = keyset_page(
-            agents.prefetch_related("blocks", "tools"), fields=fields,
-            after=_cursor(agents, query.get("after"), fields, "Agent"),
-            before=_cursor(agents, query.get("before"), fields, "Agent"),
-            order=query["order"], limit=query.get("limit", 50),
-        )
+        page = cursor_page(agents, query, what="Agent", fields=fields, prefetch=("blocks", "tools"))
         return Response(agent_states(request, page))
 
 

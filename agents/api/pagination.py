@@ -6,6 +6,7 @@ and stays stable while new rows arrive.
 """
 
 from django.db.models import Q, QuerySet
+from rest_framework.exceptions import NotFound
 
 
 def _beyond(fields: tuple[str, ...], values: tuple, greater: bool) -> Q:
@@ -38,6 +39,30 @@ def keyset_page(queryset: QuerySet, *, fields: tuple[str, ...], after: tuple | N
         rows.reverse()
         return rows
     return list(queryset.order_by(*forward)[:limit])
+
+
+def cursor_values(queryset: QuerySet, cursor_id: str | None, fields: tuple[str, ...], what: str) -> tuple | None:
+    """The key values of the cursor row, looked up inside the caller's (organization-scoped) queryset."""
+    if not cursor_id:
+        return None
+    values = queryset.filter(id=cursor_id).values_list(*fields).first()
+    if values is None:
+        raise NotFound(f"{what} {cursor_id} not found (used as a pagination cursor).")
+    return values
+
+
+def cursor_page(queryset: QuerySet, query: dict, *, what: str, fields: tuple[str, ...] = ("created_at", "id"),
+                default_limit: int = 50, prefetch: tuple[str, ...] = ()) -> list:
+    """The page a list request asks for: `query` is its validated `after`/`before` (object ids), `order` and
+    `limit`. Every list pages this way, since the SDK's auto-pager asks again with `after=<last id>` until a page
+    comes back empty; an unknown cursor id is a 404 naming it."""
+    rows = queryset.prefetch_related(*prefetch) if prefetch else queryset
+    return keyset_page(
+        rows, fields=fields,
+        after=cursor_values(queryset, query.get("after"), fields, what),
+        before=cursor_values(queryset, query.get("before"), fields, what),
+        order=query["order"], limit=query.get("limit") or default_limit,
+    )
 
 
 def value_page(values: list[str], *, after: str | None, before: str | None, order: str, limit: int) -> list[str]:

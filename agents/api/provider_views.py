@@ -17,10 +17,10 @@ from rest_framework.views import APIView
 from accounts.api import organization_of
 from accounts.models import Provider
 from agents.api import serializers as s
-from agents.api.pagination import keyset_page
+from agents.api.pagination import cursor_page
 from agents.api.run_views import _api_error, _authenticated_body, _error
 from agents.api.tool_run_views import _validated
-from agents.api.views import BadRequest, Conflict, _cursor, validated
+from agents.api.views import BadRequest, Conflict, validated
 from agents.llm import LLMError
 from agents.provider_services import ProviderError, ProviderNameTaken, create_provider, kind_of, update_provider
 from agents.providers import LIST_TIMEOUT_SECONDS, ModelConfigError, client_for, stored_config
@@ -87,9 +87,7 @@ class ProviderListView(APIView):
         if query.get("provider_type"):
             providers = providers.filter(provider_type=query["provider_type"])
         fields = ("created_at", "id")
-        page = keyset_page(providers, fields=fields, order=query["order"], limit=query.get("limit", 50),
-                           after=_cursor(providers, query.get("after"), fields, "Provider"),
-                           before=_cursor(providers, query.get("before"), fields, "Provider"))
+        page = cursor_page(providers, query, what="Provider", fields=fields)
         return Response([provider_data(p) for p in page])
 
     def post(self, request):

@@ -11,9 +11,9 @@ from rest_framework.views import APIView
 
 from accounts.api import organization_of
 from agents.api import run_serializers as rs
-from agents.api.pagination import keyset_page
+from agents.api.pagination import cursor_page
 from agents.api.serializers import ListQuerySerializer, run_data
-from agents.api.views import _cursor, message_page, validated
+from agents.api.views import message_page, validated
 from agents.models import Message, Run, Step
 
 CREATED = ("created_at", "id")
@@ -43,12 +43,7 @@ def get_step(request, step_id: str) -> Step:
 
 def page(queryset, query: dict, *, what: str, default_limit: int) -> list:
     """One keyset page of `queryset` by creation time, honouring before/after/limit/order."""
-    return keyset_page(
-        queryset, fields=CREATED,
-        after=_cursor(queryset, query.get("after"), CREATED, what),
-        before=_cursor(queryset, query.get("before"), CREATED, what),
-        order=query["order"], limit=query.get("limit") or default_limit,
-    )
+    return cursor_page(queryset, query, what=what, fields=CREATED, default_limit=default_limit)
 
 
 class RunListView(APIView):

@@ -11,8 +11,8 @@ from rest_framework.views import APIView
 from accounts.api import organization_of
 from agents import services
 from agents.api import serializers as s
-from agents.api.pagination import keyset_page
-from agents.api.views import BadRequest, _cursor, get_agent, validated
+from agents.api.pagination import cursor_page
+from agents.api.views import BadRequest, get_agent, validated
 from tools.models import Tool
 from tools.rules import merge_approval_rule
 from tools.schema import SchemaError, schema_from_source
@@ -178,9 +178,7 @@ class ToolDetailView(APIView):
 def _page(tools, query, default_limit: int) -> list[Tool]:
     # The SDK's auto-pager asks again with `after=<last id>` until a page comes back empty.
     fields = ("created_at", "id")
-    return keyset_page(tools, fields=fields, after=_cursor(tools, query.get("after"), fields, "Tool"),
-                       before=_cursor(tools, query.get("before"), fields, "Tool"),
-                       order=query["order"], limit=query.get("limit", default_limit))
+    return cursor_page(tools, query, what="Tool", fields=fields, default_limit=default_limit)
 
 
 class AgentToolListView(APIView):

@@ -12,7 +12,7 @@ from rest_framework.views import APIView
 from accounts.api import organization_of
 from agents import services
 from agents.api import serializers as s
-from agents.api.pagination import keyset_page
+from agents.api.pagination import cursor_page
 from agents.context_window import context_overview
 from agents.letta_messages import to_letta_messages
 from agents.models import Agent, Message, Run
@@ -56,15 +56,6 @@ def _actor(request) -> EditActor:
     return EditActor.api(getattr(request.user, "api_key_id", None))
 
 
-def _cursor(queryset, cursor_id: str | None, fields: tuple[str, ...], what: str):
-    """The key values of the cursor row, looked up inside the caller's (organization-scoped) queryset."""
-    if not cursor_id:
-        return None
-    values = queryset.filter(id=cursor_id).values_list(*fields).first()
-    if values is None:
-        raise NotFound(f"{what} {cursor_id} not found (used as a pagination cursor).")
-    return values
-
 
 def _includes(request) -> set[str]:
     return set(request.query_params.getlist("include")) | set(request.query_params.getlist("include_relationships"))
@@ -89,12 +80,7 @@ class AgentListView(APIView):
     def get(self, request):
         query = validated(s.AgentListQuerySerializer, request.query_params)
         agents, fields = sorted_by(_matching_agents(request, query), query["order_by"])
-        page = keyset_page(
-            agents.prefetch_related("blocks", "tools"), fields=fields,
-            after=_cursor(agents, query.get("after"), fields, "Agent"),
-            before=_cursor(agents, query.get("before"), fields, "Agent"),
-            order=query["order"], limit=query.get("limit", 50),
-        )
+        page = cursor_page(agents, query, what="Agent", fields=fields, prefetch=("blocks", "tools"))
         return Response(agent_states(request, page))
 
     def post(self, request):
@@ -158,12 +144,7 @@ class AgentBlockListView(APIView):
         blocks = agent.blocks.all()
         fields = ("created_at", "id")
         # Paged like every list: the SDK's auto-pager asks again with `after=<last id>` until a page is empty.
-        page = keyset_page(
-            blocks, fields=fields,
-            after=_cursor(blocks, query.get("after"), fields, "Block"),
-            before=_cursor(blocks, query.get("before"), fields, "Block"),
-            order=query["order"], limit=query.get("limit", 100),
-        )
+        page = cursor_page(blocks, query, what="Block", fields=fields, default_limit=100)
         return Response([s.block_data(b) for b in page])
 
 
@@ -204,12 +185,7 @@ def message_page(request, messages) -> list[dict]:
     fields = ("sequence_id",)
     # The limit counts stored messages; each fans out into all its parts, so a cursor (a stored message's
     # id, shared by its parts) never splits one message across pages.
-    rows = keyset_page(
-        messages, fields=fields,
-        after=_cursor(messages, query.get("after"), fields, "Message"),
-        before=_cursor(messages, query.get("before"), fields, "Message"),
-        order=query["order"], limit=query.get("limit", 100),
-    )
+    rows = cursor_page(messages, query, what="Message", fields=fields, default_limit=100)
     wanted = set(request.query_params.getlist("include_return_message_types"))
     out = []
     for row in rows:
