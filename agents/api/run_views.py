@@ -274,12 +274,17 @@ async def summarize(request, agent_id: str):
         return _refused(exc)
 
 
-async def models(request):
-    """`GET /v1/models/`: the models every configured provider lists, as handles agents can use."""
+async def provider_listing(request, lister) -> JsonResponse:
+    """A `GET` answered with `await lister(organization_id)`: the provider lists wait on every provider at once."""
     if request.method != "GET":
         return _error(405, f'Method "{request.method}" not allowed.')
     try:
         organization_id = await sync_to_async(_organization)(request)
     except APIException as exc:
         return _api_error(exc)
-    return JsonResponse(await list_models(organization_id), safe=False)
+    return JsonResponse(await lister(organization_id), safe=False)
+
+
+async def models(request):
+    """`GET /v1/models/`: the models every configured provider lists, as handles agents can use."""
+    return await provider_listing(request, list_models)
