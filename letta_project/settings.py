@@ -194,6 +194,9 @@ DEFAULT_CONTEXT_WINDOW = int(os.environ.get("LETTA_DEFAULT_CONTEXT_WINDOW", "128
 # A run whose heartbeat is older than this is taken to have died with its process; it no longer blocks
 # new runs of its agent. It must exceed the provider timeout.
 RUN_STALE_AFTER_SECONDS = int(os.environ.get("LETTA_RUN_STALE_AFTER", str(int(LLM_TIMEOUT_SECONDS) + 60)))
+# How long a background run's events stay resumable after it ended (the reference's 3 hours); older ones are
+# deleted when the organization starts its next background run, and resuming them answers 410.
+RUN_EVENTS_KEEP_SECONDS = int(os.environ.get("LETTA_RUN_EVENTS_KEEP_SECONDS", str(3 * 3600)))
 
 TIKTOKEN_CACHE_DIR = Path(os.environ.get("TIKTOKEN_CACHE_DIR", DATA_DIR / "tiktoken"))
 

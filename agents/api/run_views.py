@@ -11,6 +11,7 @@ import asyncio
 import json
 
 from asgiref.sync import sync_to_async
+from django.conf import settings
 from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework.exceptions import APIException, NotAuthenticated, NotFound, ParseError, ValidationError
@@ -196,6 +197,11 @@ async def agent_messages_async(request, agent_id: str):
     return JsonResponse(run_data(run))
 
 
+class StreamExpired(APIException):
+    status_code = 410
+    default_code = "expired"
+
+
 def _background_run(organization_id: str, run_id: str) -> Run:
     run = Run.objects.filter(organization_id=organization_id, pk=run_id).first()
     if run is None:
@@ -205,6 +211,11 @@ def _background_run(organization_id: str, run_id: str) -> Run:
             f"Run {run_id} was not started in background mode, so its stream was not kept. Read what it stored "
             f"with GET /v1/runs/{run_id}/messages, or start runs with streaming=true and background=true "
             "(or /messages/async) to be able to resume them."
+        )
+    if run_events.expired(run):
+        raise StreamExpired(
+            f"The stream of run {run_id} expired: events are kept for {settings.RUN_EVENTS_KEEP_SECONDS // 3600} h "
+            f"after a run ends. Read what it stored with GET /v1/runs/{run_id}/messages."
         )
     return run
 

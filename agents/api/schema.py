@@ -204,7 +204,9 @@ document("agents.api.run_record_views.RunMetricsView",
 document("agents.api.run_views.run_stream",
          post=op("retrieve_stream_for_run", "Resume a background run's stream", request=rs.RunStreamSerializer,
                  responses={(200, "text/event-stream"): STREAM_RESPONSES[(200, "text/event-stream")],
-                            400: OpenApiResponse(description="The run was not started in the background.")}))
+                            400: OpenApiResponse(description="The run was not started in the background."),
+                            410: OpenApiResponse(description="The run ended longer ago than its events are kept "
+                                                             "(3 h by default).")}))
 document("agents.api.run_record_views.StepListView",
          get=op("list_steps", "List steps", query=rs.StepListQuerySerializer, response=shape.Step(many=True),
                 parameters=[_list("tags", "Only steps with any of these tags.")]))

@@ -16,6 +16,7 @@ from django.db import close_old_connections, connection
 from agents.models import Run
 from agents.runtime.emitter import EventSink
 from agents.runtime.loop import RunResult, run_agent
+from agents.runtime import run_events
 from agents.runtime.run_events import EventRecorder
 
 log = logging.getLogger(__name__)
@@ -45,6 +46,9 @@ async def run_detached(*, on_event: EventSink | None = None, on_start: RunHook |
         if on_start is not None:
             await on_start(run_id)
 
+    if request.get("organization_id"):
+        # Expired streams are swept here, where background runs begin, rather than by a separate job.
+        await sync_to_async(run_events.prune_expired)(request["organization_id"])
     try:
         return await run_agent(**request, background=True, on_event=recorder, on_start=started)
     finally:

@@ -10,6 +10,7 @@ import asyncio
 from datetime import timedelta
 
 from asgiref.sync import sync_to_async
+from django.conf import settings
 from django.utils import timezone
 
 from agents.models import Run, RunEvent
@@ -81,6 +82,22 @@ def read_events(run_id: str, *, after: int, limit: int) -> tuple[list[dict], Run
         runs.reap_stale(run.agent_id)
         run.refresh_from_db()
     return events, run
+
+
+def _kept_since():
+    return timezone.now() - timedelta(seconds=settings.RUN_EVENTS_KEEP_SECONDS)
+
+
+def expired(run: Run) -> bool:
+    """Ended longer ago than events are kept: its stream can no longer be resumed."""
+    return run.completed_at is not None and run.completed_at < _kept_since()
+
+
+def prune_expired(organization_id: str) -> int:
+    """Delete the events of the organization's runs that ended longer ago than events are kept."""
+    deleted, _ = RunEvent.objects.filter(run__organization_id=organization_id,
+                                         run__completed_at__lt=_kept_since()).delete()
+    return deleted
 
 
 def abandoned(run: Run) -> bool:

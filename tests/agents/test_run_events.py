@@ -11,7 +11,9 @@ from django.utils import timezone
 from agents.api.run_views import _follow
 from agents.models import Run, RunEvent
 from agents.runtime import run_events
+from agents.runtime.background import run_detached
 from agents.runtime.run_events import EventRecorder
+from tests.fakes import Reply
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
 
@@ -66,3 +68,17 @@ async def test_following_a_run_whose_process_died_ends_it(make_agent, monkeypatc
     assert b"The server stopped during this run." in frames[0] and frames[-1] == b"data: [DONE]\n\n"
     run = await Run.objects.aget(pk=run.id)
     assert run.status == "failed" and run.stop_reason == "error"
+
+
+
+async def test_the_next_background_run_sweeps_expired_events(make_agent, fake_openai):
+    old = await background_run(make_agent, status="completed", stop_reason="end_turn",
+                               completed_at=timezone.now() - timedelta(hours=4))
+    await RunEvent.objects.acreate(run=old, seq_id=1, event={"message_type": "assistant_message", "seq_id": 1})
+    fake_openai.script(Reply(text="hello"))
+
+    result = await run_detached(agent_id=old.agent_id, input="hi", organization_id=old.organization_id)
+
+    assert not await RunEvent.objects.filter(run=old).aexists()
+    assert await Run.objects.filter(pk=old.id).aexists()  # the run itself stays readable
+    assert await RunEvent.objects.filter(run_id=result.run_id).aexists()

@@ -1,7 +1,10 @@
 """`/v1/runs` and `/v1/steps` through the API: filters, keyset pages, feedback, and bad requests that change
 nothing."""
 
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 
 from agents.models import Run, Step
 from tests.fakes import Reply
@@ -101,3 +104,12 @@ def test_stream_resume_validation(api, make_agent, send):
     Run.objects.filter(pk=run_id).update(background=True)
     response = api.post(f"/v1/runs/{run_id}/stream", {"starting_after": -1}, content_type="application/json")
     assert response.status_code == 422 and "starting_after" in response.json()["detail"]
+
+
+def test_resuming_an_expired_stream_is_a_410_pointing_at_the_runs_messages(api, make_agent):
+    agent = make_agent()
+    run = Run.objects.create(organization_id=agent.organization_id, agent=agent, background=True, status="completed",
+                             stop_reason="end_turn", completed_at=timezone.now() - timedelta(hours=4))
+    response = api.post(f"/v1/runs/{run.id}/stream", {}, content_type="application/json")
+    assert response.status_code == 410
+    assert "expired" in response.json()["detail"] and f"/v1/runs/{run.id}/messages" in response.json()["detail"]
