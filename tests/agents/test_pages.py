@@ -110,3 +110,12 @@ def test_another_organizations_agent_is_not_found(signed_in, foreign_agent):
     assert signed_in.get(f"/ade/agents/{foreign_agent.id}/").status_code == 404
     assert signed_in.get(f"/ade/agents/{foreign_agent.id}/context/", HTTP_HX_REQUEST="true").status_code == 404
     assert signed_in.get("/ade/agents/agent-unknown/").status_code == 404
+
+
+def test_the_agent_page_follows_its_agents_events_to_refresh_the_viewer(signed_in, make_agent):
+    # The page's script reads the socket address from the page; the websocket itself is tested in
+    # tests/agents/test_consumers.py (a session from this server's own pages is let in).
+    agent = make_agent()
+    html = signed_in.get(f"/ade/agents/{agent.id}/").content.decode()
+    assert f'data-agent-socket="/ws/agents/{agent.id}/"' in html and "agent_live.js" in html
+    assert 'hx-trigger="context-changed from:body' in html
