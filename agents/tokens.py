@@ -84,7 +84,7 @@ TOKENS_PER_NAME = 1
 REPLY_PRIMING = 3
 
 
-def _compact(value) -> str:
+def compact_json(value) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
@@ -98,7 +98,7 @@ def count_wire_message(message: dict, model: str) -> int:
     for key, value in message.items():
         if value is None:
             continue
-        tokens += _tokens(value if isinstance(value, str) else _compact(value), model)
+        tokens += _tokens(value if isinstance(value, str) else compact_json(value), model)
         if key == "name":
             tokens += TOKENS_PER_NAME
     return tokens
@@ -106,7 +106,7 @@ def count_wire_message(message: dict, model: str) -> int:
 
 def count_tools(tools: list[dict] | None, model: str) -> int:
     """Tokens of the tool schemas offered in an OpenAI-format request."""
-    return sum(_tokens(_compact(tool), model) for tool in tools or [])
+    return sum(_tokens(compact_json(tool), model) for tool in tools or [])
 
 
 def count_request(messages: list[dict], tools: list[dict] | None, model: str) -> Count:

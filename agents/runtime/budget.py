@@ -5,13 +5,13 @@ messages that are new since the last step. Most checks need no tokenizing at all
 byte, so the bytes of the request's values bound its count from above.
 """
 
-import json
-
 from agents.llm import LLMRequest, ToolSpec
 from agents.llm.preview import wire_request
 from agents.models import Message
 from agents.runtime.transcript import to_chat
-from agents.tokens import REPLY_PRIMING, TOKENS_PER_MESSAGE, TOKENS_PER_NAME, count_tools, count_wire_message
+from agents.tokens import (
+    REPLY_PRIMING, TOKENS_PER_MESSAGE, TOKENS_PER_NAME, compact_json, count_tools, count_wire_message,
+)
 
 
 class TokenLedger:
@@ -83,11 +83,7 @@ def _wire_byte_bound(message: dict) -> int:
     for key, value in message.items():
         if value is None:
             continue
-        total += _byte_length(value if isinstance(value, str) else _compact(value))
+        total += _byte_length(value if isinstance(value, str) else compact_json(value))
         if key == "name":
             total += TOKENS_PER_NAME
     return total
-
-
-def _compact(value) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
