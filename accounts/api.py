@@ -5,7 +5,7 @@ which call `accounts.services` directly, and a key that could mint or revoke key
 into permanent access. Add views here if the API ever needs them (the reference has none for keys).
 """
 
-from rest_framework.exceptions import NotAuthenticated
+from rest_framework.exceptions import NotAuthenticated, NotFound
 
 from accounts.authentication import MISSING_KEY_MESSAGE
 
@@ -18,3 +18,14 @@ def organization_of(request) -> str:
         # Only reachable from a view that allows anonymous access and then asks whose data to show.
         raise NotAuthenticated(MISSING_KEY_MESSAGE)
     return organization_id
+
+
+def owned_or_404(model, organization_id: str, pk: str, what: str, **scope):
+    """The organization's `model` row with primary key `pk` (narrowed by `scope`), else a 404 naming it.
+
+    Another organization's row answers exactly like a missing one, so ids never leak across organizations.
+    """
+    found = model.objects.filter(organization_id=organization_id, pk=pk, **scope).first()
+    if found is None:
+        raise NotFound(f"{what} {pk} not found.")
+    return found

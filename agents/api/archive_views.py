@@ -12,7 +12,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.api import organization_of
+from accounts.api import organization_of, owned_or_404
 from agents import services
 from agents.api.archival_views import _embedder, passage_data
 from agents.api.pagination import cursor_page
@@ -77,10 +77,7 @@ def archive_data(archive: Archive) -> dict:
 
 
 def get_archive(request, archive_id: str) -> Archive:
-    archive = Archive.objects.filter(organization_id=organization_of(request), pk=archive_id).first()
-    if archive is None:
-        raise NotFound(f"Archive {archive_id} not found.")
-    return archive
+    return owned_or_404(Archive, organization_of(request), archive_id, "Archive")
 
 
 def _key_id(request):

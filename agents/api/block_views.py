@@ -10,7 +10,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.api import organization_of
+from accounts.api import organization_of, owned_or_404
 from agents import services
 from agents.api import serializers as s
 from agents.api.pagination import cursor_page
@@ -50,10 +50,7 @@ class BlockListQuerySerializer(s.ListQuerySerializer):
 
 
 def _block(request, block_id: str) -> Block:
-    block = Block.objects.filter(organization_id=organization_of(request), pk=block_id).first()
-    if block is None:
-        raise NotFound(f"Block {block_id} not found.")
-    return block
+    return owned_or_404(Block, organization_of(request), block_id, "Block")
 
 
 def _matching_blocks(request):

@@ -10,11 +10,11 @@ from asgiref.sync import sync_to_async
 from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework import serializers
-from rest_framework.exceptions import APIException, NotFound
+from rest_framework.exceptions import APIException
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.api import organization_of
+from accounts.api import organization_of, owned_or_404
 from accounts.models import Provider
 from agents.api import serializers as s
 from agents.api.pagination import cursor_page
@@ -72,10 +72,7 @@ def _providers(organization_id: str):
 
 
 def _provider(organization_id: str, provider_id: str) -> Provider:
-    provider = _providers(organization_id).filter(pk=provider_id).first()
-    if provider is None:
-        raise NotFound(f"Provider {provider_id} not found.")
-    return provider
+    return owned_or_404(Provider, organization_id, provider_id, "Provider")
 
 
 class ProviderListView(APIView):

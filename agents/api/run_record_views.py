@@ -5,11 +5,10 @@ stored, their usage and timings, and feedback on a step. Starting and following 
 Every query is scoped to the key's organization; a foreign or unknown id answers 404.
 """
 
-from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.api import organization_of
+from accounts.api import organization_of, owned_or_404
 from agents.api import run_serializers as rs
 from agents.api.pagination import cursor_page
 from agents.api.serializers import ListQuerySerializer, run_data
@@ -28,17 +27,11 @@ def _steps(request):
 
 
 def get_run(request, run_id: str) -> Run:
-    run = _runs(request).filter(pk=run_id).first()
-    if run is None:
-        raise NotFound(f"Run {run_id} not found.")
-    return run
+    return owned_or_404(Run, organization_of(request), run_id, "Run")
 
 
 def get_step(request, step_id: str) -> Step:
-    step = _steps(request).filter(pk=step_id).first()
-    if step is None:
-        raise NotFound(f"Step {step_id} not found.")
-    return step
+    return owned_or_404(Step, organization_of(request), step_id, "Step")
 
 
 def page(queryset, query: dict, *, what: str, default_limit: int) -> list:

@@ -14,8 +14,9 @@ from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
-from rest_framework.exceptions import APIException, NotAuthenticated, NotFound, ParseError, ValidationError
+from rest_framework.exceptions import APIException, NotAuthenticated, ParseError, ValidationError
 
+from accounts.api import owned_or_404
 from accounts.api_errors import describe_errors
 from accounts.authentication import MISSING_KEY_MESSAGE, APIKeyAuthentication
 from agents.api import callbacks, streaming
@@ -203,9 +204,7 @@ class StreamExpired(APIException):
 
 
 def _background_run(organization_id: str, run_id: str) -> Run:
-    run = Run.objects.filter(organization_id=organization_id, pk=run_id).first()
-    if run is None:
-        raise NotFound(f"Run {run_id} not found.")
+    run = owned_or_404(Run, organization_id, run_id, "Run")
     if not run.background:
         raise ParseError(
             f"Run {run_id} was not started in background mode, so its stream was not kept. Read what it stored "

@@ -8,7 +8,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.api import organization_of
+from accounts.api import organization_of, owned_or_404
 from agents import services
 from agents.api import serializers as s
 from agents.api.pagination import cursor_page
@@ -74,10 +74,7 @@ def _tools(request):
 
 
 def _tool(request, tool_id: str) -> Tool:
-    tool = _tools(request).filter(pk=tool_id).first()
-    if tool is None:
-        raise NotFound(f"Tool {tool_id} not found.")
-    return tool
+    return owned_or_404(Tool, organization_of(request), tool_id, "Tool")
 
 
 def _upsert(request, data: dict) -> Tool:

@@ -9,7 +9,7 @@ from rest_framework.exceptions import APIException, NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.api import organization_of
+from accounts.api import organization_of, owned_or_404
 from agents import services
 from agents.api import serializers as s
 from agents.api.pagination import cursor_page
@@ -217,7 +217,5 @@ class ContextView(APIView):
 
 class RunDetailView(APIView):
     def get(self, request, run_id):
-        run = Run.objects.filter(organization_id=organization_of(request), pk=run_id).first()
-        if run is None:
-            raise NotFound(f"Run {run_id} not found.")
+        run = owned_or_404(Run, organization_of(request), run_id, "Run")
         return Response(s.run_data(run))
