@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test bench migrate clean
+.PHONY: install run test lint bench migrate clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,11 +23,15 @@ migrate: install
 run: migrate
 	$(BIN)/daphne -b 127.0.0.1 -p $(PORT) letta_project.asgi:application
 
-# The suite twice: on the embedded SQLite, then on a throwaway PostgreSQL with pgvector (pgserver, unix socket,
+# Lint and format check first, then the suite twice: on the embedded SQLite, then on a throwaway PostgreSQL with pgvector (pgserver, unix socket,
 # deleted afterwards), so both databases the server supports are tested without any service installed.
-test: install
+test: install lint
 	$(BIN)/pytest
 	$(BIN)/pytest --postgres
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 bench: migrate
 	$(BIN)/python -m bench

@@ -59,9 +59,14 @@ def context_view(overview: dict) -> ContextView:
     window = overview["context_window_size_max"] or 0
     total = overview["context_window_size_current"]
     sections = [
-        Section(key=key, title=title, tokens=overview[f"num_tokens_{key}"], text=_text(key, overview),
-                percent_of_window=_percent(overview[f"num_tokens_{key}"], window),
-                percent_of_total=_percent(overview[f"num_tokens_{key}"], total))
+        Section(
+            key=key,
+            title=title,
+            tokens=overview[f"num_tokens_{key}"],
+            text=_text(key, overview),
+            percent_of_window=_percent(overview[f"num_tokens_{key}"], window),
+            percent_of_total=_percent(overview[f"num_tokens_{key}"], total),
+        )
         for key, title in SECTIONS
     ]
     compaction_tokens = int(window * TRIGGER_FRACTION)

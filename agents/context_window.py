@@ -145,8 +145,14 @@ def _use_recompiled_system(agent: Agent, state: RunState, blocks: list[BlockView
     overview shows a dry run of that recompile (unsaved) in its place."""
     stored = state.buffer[0]
     text, _ = render_system(agent, blocks)
-    state.buffer[0] = Message(id=stored.id, agent_id=agent.id, role=Message.Role.SYSTEM,
-                              content=system_content(text), text=text, created_at=stored.created_at)
+    state.buffer[0] = Message(
+        id=stored.id,
+        agent_id=agent.id,
+        role=Message.Role.SYSTEM,
+        content=system_content(text),
+        text=text,
+        created_at=stored.created_at,
+    )
 
 
 def _provider(handle: str) -> tuple[str, str | None, str]:

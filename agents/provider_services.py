@@ -11,10 +11,25 @@ from agents.llm.factory import DEFAULT_BASE_URLS
 KINDS = {
     "openai": Provider.Kind.OPENAI,
     "anthropic": Provider.Kind.ANTHROPIC,
-    **{t: Provider.Kind.OPENAI_COMPATIBLE for t in (
-        "openai_compatible", "ollama", "vllm", "sglang", "lmstudio_openai", "openrouter", "together", "groq",
-        "google_ai", "deepseek", "mistral", "xai", "cerebras", "fireworks",
-    )},
+    **{
+        t: Provider.Kind.OPENAI_COMPATIBLE
+        for t in (
+            "openai_compatible",
+            "ollama",
+            "vllm",
+            "sglang",
+            "lmstudio_openai",
+            "openrouter",
+            "together",
+            "groq",
+            "google_ai",
+            "deepseek",
+            "mistral",
+            "xai",
+            "cerebras",
+            "fireworks",
+        )
+    },
 }
 # Where the well-known OpenAI-compatible services live when no base_url is given.
 _DEFAULT_URL_KEYS = {"lmstudio_openai": "lmstudio"}
@@ -68,22 +83,37 @@ def _check_name(name: str) -> str:
     return name
 
 
-def create_provider(*, organization_id: str, name: str, provider_type: str, api_key: str | None = None,
-                    base_url: str | None = None, api_version: str | None = None,
-                    region: str | None = None) -> Provider:
+def create_provider(
+    *,
+    organization_id: str,
+    name: str,
+    provider_type: str,
+    api_key: str | None = None,
+    base_url: str | None = None,
+    api_version: str | None = None,
+    region: str | None = None,
+) -> Provider:
     name = _check_name(name)
     kind = kind_of(provider_type)
     base_url = _base_url(provider_type, kind, base_url)
     try:
         with transaction.atomic():
             return Provider.objects.create(
-                organization_id=organization_id, name=name, provider_type=provider_type, kind=kind,
-                api_key=api_key or "", base_url=base_url, api_version=api_version or "", region=region or "",
+                organization_id=organization_id,
+                name=name,
+                provider_type=provider_type,
+                kind=kind,
+                api_key=api_key or "",
+                base_url=base_url,
+                api_version=api_version or "",
+                region=region or "",
             )
     except IntegrityError:
         # The unique constraint decides, so two concurrent creates cannot both win.
-        raise ProviderNameTaken(f"A provider named '{name}' already exists; choose another name or modify that "
-                                "one with PATCH /v1/providers/{id}.") from None
+        raise ProviderNameTaken(
+            f"A provider named '{name}' already exists; choose another name or modify that "
+            "one with PATCH /v1/providers/{id}."
+        ) from None
 
 
 def update_provider(provider: Provider, changes: dict) -> Provider:

@@ -45,8 +45,12 @@ def _stored_config(name: str, organization_id: str) -> dict | None:
 
 def stored_config(record: Provider) -> dict:
     """A provider record as the same config dict the environment gives (settings.LLM_PROVIDERS)."""
-    return {"provider_type": record.kind, "api_key": record.api_key or None, "base_url": record.base_url or None,
-            "letta_type": record.provider_type}
+    return {
+        "provider_type": record.kind,
+        "api_key": record.api_key or None,
+        "base_url": record.base_url or None,
+        "letta_type": record.provider_type,
+    }
 
 
 def resolve(handle: str, organization_id: str | None = None) -> ResolvedModel:
@@ -166,18 +170,31 @@ async def list_models(organization_id: str | None = None) -> list[dict]:
         handle = f"{name}/{info.name}"
         window = info.context_window or context_window_for(handle, None)
         kind = config.get("letta_type") or config["provider_type"]
-        models.append({
-            "handle": handle, "name": info.name, "model": info.name, "display_name": info.display_name or info.name,
-            "provider_name": name, "provider_type": letta_provider_type(name, config),
-            "model_endpoint_type": ENDPOINT_TYPES.get(name, ENDPOINT_TYPES.get(kind, kind)),
-            "model_endpoint": client.base_url, "context_window": window, "max_context_window": window,
-        })
+        models.append(
+            {
+                "handle": handle,
+                "name": info.name,
+                "model": info.name,
+                "display_name": info.display_name or info.name,
+                "provider_name": name,
+                "provider_type": letta_provider_type(name, config),
+                "model_endpoint_type": ENDPOINT_TYPES.get(name, ENDPOINT_TYPES.get(kind, kind)),
+                "model_endpoint": client.base_url,
+                "context_window": window,
+                "max_context_window": window,
+            }
+        )
     return models
 
 
 # Dimensions of well-known embedding models; others are reported as 1536 (OpenAI's small model), a shape hint only.
-EMBEDDING_DIMS = {"text-embedding-3-large": 3072, "text-embedding-3-small": 1536, "text-embedding-ada-002": 1536,
-                  "nomic-embed-text": 768, "mxbai-embed-large": 1024}
+EMBEDDING_DIMS = {
+    "text-embedding-3-large": 3072,
+    "text-embedding-3-small": 1536,
+    "text-embedding-ada-002": 1536,
+    "nomic-embed-text": 768,
+    "mxbai-embed-large": 1024,
+}
 DEFAULT_EMBEDDING_DIM = 1536
 EMBEDDING_CHUNK_SIZE = 300
 
@@ -194,12 +211,19 @@ async def list_embedding_models(organization_id: str | None = None) -> list[dict
         if config["provider_type"] == "anthropic" or not is_embedding_model(info.name):
             continue
         kind = config.get("letta_type") or config["provider_type"]
-        models.append({
-            "handle": f"{name}/{info.name}", "name": info.name, "embedding_model": info.name,
-            "display_name": info.display_name or info.name, "provider_name": name,
-            "provider_type": letta_provider_type(name, config),
-            "embedding_endpoint_type": EMBEDDING_ENDPOINT_TYPES.get(kind, "openai"),
-            "embedding_endpoint": client.base_url, "embedding_dim": embedding_dim_for(info.name),
-            "embedding_chunk_size": EMBEDDING_CHUNK_SIZE, "model_type": "embedding",
-        })
+        models.append(
+            {
+                "handle": f"{name}/{info.name}",
+                "name": info.name,
+                "embedding_model": info.name,
+                "display_name": info.display_name or info.name,
+                "provider_name": name,
+                "provider_type": letta_provider_type(name, config),
+                "embedding_endpoint_type": EMBEDDING_ENDPOINT_TYPES.get(kind, "openai"),
+                "embedding_endpoint": client.base_url,
+                "embedding_dim": embedding_dim_for(info.name),
+                "embedding_chunk_size": EMBEDDING_CHUNK_SIZE,
+                "model_type": "embedding",
+            }
+        )
     return models

@@ -37,16 +37,29 @@ def _time_ago(moment: datetime) -> str:
     return f"{delta.days} days ago"
 
 
-def search_messages(agent_id: str, query: str | None = None, roles: list[str] | None = None, limit: int = 5,
-                    start_date: str | datetime | None = None, end_date: str | datetime | None = None,
-                    tz: str = "UTC") -> list[dict]:
+def search_messages(
+    agent_id: str,
+    query: str | None = None,
+    roles: list[str] | None = None,
+    limit: int = 5,
+    start_date: str | datetime | None = None,
+    end_date: str | datetime | None = None,
+    tz: str = "UTC",
+) -> list[dict]:
     """Messages of one agent matching `query`, best first; with no words in `query`, the most recent ones.
 
     Results are `{timestamp, time_ago, role, relevance, content}` (no relevance without a query). Dates are ISO;
     a date alone covers its whole day, and a time without an offset is in `tz`.
     """
-    hits = matching_messages(Message.objects.filter(agent_id=agent_id), query, roles=roles, limit=limit,
-                             start_date=start_date, end_date=end_date, tz=tz)
+    hits = matching_messages(
+        Message.objects.filter(agent_id=agent_id),
+        query,
+        roles=roles,
+        limit=limit,
+        start_date=start_date,
+        end_date=end_date,
+        tz=tz,
+    )
     return [
         {
             "timestamp": m.created_at.isoformat(),
@@ -59,9 +72,16 @@ def search_messages(agent_id: str, query: str | None = None, roles: list[str] | 
     ]
 
 
-def matching_messages(messages: QuerySet[Message], query: str | None = None, *, roles: list[str] | None = None,
-                      limit: int = 5, start_date: str | datetime | None = None,
-                      end_date: str | datetime | None = None, tz: str = "UTC") -> list[tuple[Message, float | None]]:
+def matching_messages(
+    messages: QuerySet[Message],
+    query: str | None = None,
+    *,
+    roles: list[str] | None = None,
+    limit: int = 5,
+    start_date: str | datetime | None = None,
+    end_date: str | datetime | None = None,
+    tz: str = "UTC",
+) -> list[tuple[Message, float | None]]:
     """The searchable messages of `messages` (an agent's, an organization's) matching `query`, best first, each
     with its relevance; with no words in `query`, the most recent ones, with relevance None."""
     roles = [r for r in (roles or SEARCHABLE_ROLES) if r in SEARCHABLE_ROLES] or list(SEARCHABLE_ROLES)

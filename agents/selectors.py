@@ -61,8 +61,11 @@ def sorted_by(agents: QuerySet[Agent], order_by: str) -> tuple[QuerySet[Agent], 
 
 def list_agents(organization_id: str) -> QuerySet[Agent]:
     """The organization's agents by name, each with `num_blocks` (one query, however many agents)."""
-    return (Agent.objects.filter(organization_id=organization_id)
-            .annotate(num_blocks=Count("blocks")).order_by("name", "id"))
+    return (
+        Agent.objects.filter(organization_id=organization_id)
+        .annotate(num_blocks=Count("blocks"))
+        .order_by("name", "id")
+    )
 
 
 def agent_of(organization_id: str, agent_id: str) -> Agent:
@@ -77,8 +80,10 @@ def organization_tags(organization_id: str, *, search: str | None = None) -> lis
     Tags are JSON lists, which SQLite cannot unnest; reading only the tag columns and merging them in Python is the
     same on every database.
     """
-    rows = [*Agent.objects.filter(organization_id=organization_id).values_list("tags", flat=True),
-            *Block.objects.filter(organization_id=organization_id).values_list("tags", flat=True)]
+    rows = [
+        *Agent.objects.filter(organization_id=organization_id).values_list("tags", flat=True),
+        *Block.objects.filter(organization_id=organization_id).values_list("tags", flat=True),
+    ]
     tags = {tag for row in rows for tag in (row or []) if isinstance(tag, str)}
     if search:
         tags = {tag for tag in tags if search.lower() in tag.lower()}

@@ -72,11 +72,22 @@ def create_agent(
         raise AgentConfigError(f"Unknown agent_type '{agent_type}'. Valid: {', '.join(AgentType.values)}.")
     actor = actor or EditActor.api()
     agent = Agent.objects.create(
-        organization_id=organization_id, name=name, model=model, system=system, agent_type=agent_type,
-        description=description, tags=tags or [], metadata=metadata or {},
-        temperature=DEFAULT_TEMPERATURE if temperature is None else temperature, max_tokens=max_tokens,
-        parallel_tool_calls=parallel_tool_calls, context_window_limit=context_window_limit,
-        embedding=embedding, timezone=timezone, created_by_id=actor.person_id, last_updated_by_id=actor.person_id,
+        organization_id=organization_id,
+        name=name,
+        model=model,
+        system=system,
+        agent_type=agent_type,
+        description=description,
+        tags=tags or [],
+        metadata=metadata or {},
+        temperature=DEFAULT_TEMPERATURE if temperature is None else temperature,
+        max_tokens=max_tokens,
+        parallel_tool_calls=parallel_tool_calls,
+        context_window_limit=context_window_limit,
+        embedding=embedding,
+        timezone=timezone,
+        created_by_id=actor.person_id,
+        last_updated_by_id=actor.person_id,
     )
     labels: set[str] = set()
     for spec in memory_blocks or []:
@@ -245,17 +256,27 @@ def detach_archive(agent: Agent, archive: Archive) -> None:
 
 
 def attach_new_block(agent: Agent, label: str, value: str, actor: EditActor) -> str:
-    block = memory_services.create_block(
-        organization_id=agent.organization_id, label=label, value=value, actor=actor
-    )
+    block = memory_services.create_block(organization_id=agent.organization_id, label=label, value=value, actor=actor)
     attach_block(agent, block)
     return block.id
 
 
 # Fields of an agent that `update_agent` changes as given; the others below need checks first.
-_PLAIN_UPDATE_FIELDS = ("name", "description", "system", "tags", "metadata", "temperature", "max_tokens",
-                        "parallel_tool_calls", "context_window_limit", "embedding", "timezone",
-                        "message_buffer_autoclear", "secrets")
+_PLAIN_UPDATE_FIELDS = (
+    "name",
+    "description",
+    "system",
+    "tags",
+    "metadata",
+    "temperature",
+    "max_tokens",
+    "parallel_tool_calls",
+    "context_window_limit",
+    "embedding",
+    "timezone",
+    "message_buffer_autoclear",
+    "secrets",
+)
 
 
 def check_model_handle(model: str) -> None:

@@ -18,13 +18,23 @@ def seed(agent, stored: int, in_context: int = 20) -> None:
     rows = []
     for i in range(stored):
         text = f"stored message {i}: a line about tea, chess, travel plans and the weather."
-        rows.append(Message(organization_id=agent.organization_id, agent=agent,
-                            role="user" if i % 2 == 0 else "assistant",
-                            content=[{"type": "text", "text": text}], text=text))
+        rows.append(
+            Message(
+                organization_id=agent.organization_id,
+                agent=agent,
+                role="user" if i % 2 == 0 else "assistant",
+                content=[{"type": "text", "text": text}],
+                text=text,
+            )
+        )
     with transaction.atomic():
         Message.objects.bulk_create(rows, batch_size=2000)
-    ids = list(Message.objects.filter(agent=agent).exclude(role="system").order_by("-sequence_id")
-               .values_list("id", flat=True)[:in_context])
+    ids = list(
+        Message.objects.filter(agent=agent)
+        .exclude(role="system")
+        .order_by("-sequence_id")
+        .values_list("id", flat=True)[:in_context]
+    )
     agent.message_ids = agent.message_ids[:1] + ids[::-1]
     Agent.objects.filter(pk=agent.pk).update(message_ids=agent.message_ids, message_count=len(rows) + 1)
 
@@ -68,12 +78,17 @@ def main(small: bool = False) -> None:
     print(f"context compile / overview, 20 messages in context (ms, median of {repeat})")
     for blocks in (2, 50):
         for stored in histories:
-            specs = [{"label": f"block_{i}", "value": f"Fact number {i}: the user likes item {i}.", "limit": 5000}
-                     for i in range(blocks)]
-            agent = services.create_agent(organization_id=org.id, name=f"ctx-{blocks}-{stored}",
-                                          model="openai/gpt-4.1-mini", memory_blocks=specs)
+            specs = [
+                {"label": f"block_{i}", "value": f"Fact number {i}: the user likes item {i}.", "limit": 5000}
+                for i in range(blocks)
+            ]
+            agent = services.create_agent(
+                organization_id=org.id, name=f"ctx-{blocks}-{stored}", model="openai/gpt-4.1-mini", memory_blocks=specs
+            )
             seed(agent, stored)
-            compile_ms = time_ms(lambda: compile_once(agent.id), repeat)
-            overview_ms = time_ms(lambda: overview_once(agent.id), repeat)
-            print(f"  {blocks:>3} blocks, {stored:>7} stored messages: compile {compile_ms:6.2f}   "
-                  f"overview {overview_ms:6.2f}")
+            compile_ms = time_ms(lambda agent_id=agent.id: compile_once(agent_id), repeat)
+            overview_ms = time_ms(lambda agent_id=agent.id: overview_once(agent_id), repeat)
+            print(
+                f"  {blocks:>3} blocks, {stored:>7} stored messages: compile {compile_ms:6.2f}   "
+                f"overview {overview_ms:6.2f}"
+            )

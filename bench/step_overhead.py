@@ -27,12 +27,20 @@ def seed_history(agent, count: int, in_context: int):
     for i in range(count):
         role = "user" if i % 2 == 0 else "assistant"
         text = f"prior message {i}: some ordinary conversation text about tea, chess and travel plans."
-        rows.append(Message(organization_id=agent.organization_id, agent=agent, role=role,
-                            content=[{"type": "text", "text": text}], text=text))
+        rows.append(
+            Message(
+                organization_id=agent.organization_id,
+                agent=agent,
+                role=role,
+                content=[{"type": "text", "text": text}],
+                text=text,
+            )
+        )
     with transaction.atomic():
         Message.objects.bulk_create(rows, batch_size=500)
-    ids = list(Message.objects.filter(agent=agent).exclude(role="system").order_by("sequence_id")
-               .values_list("id", flat=True))
+    ids = list(
+        Message.objects.filter(agent=agent).exclude(role="system").order_by("sequence_id").values_list("id", flat=True)
+    )
     keep = ids[-in_context:] if in_context else []
     agent.message_ids = agent.message_ids[:1] + keep
     Agent.objects.filter(pk=agent.pk).update(message_ids=agent.message_ids, message_count=len(rows) + 1)
@@ -64,8 +72,11 @@ def respond(request: dict):
 
     last = request["messages"][-1]
     if last["role"] == "user" and "use a tool" in str(last["content"]):
-        return Reply(tool_calls=[("memory_insert", {"label": "human", "new_string": "x"})],
-                     prompt_tokens=100, completion_tokens=10)
+        return Reply(
+            tool_calls=[("memory_insert", {"label": "human", "new_string": "x"})],
+            prompt_tokens=100,
+            completion_tokens=10,
+        )
     return Reply(text="ok", prompt_tokens=100, completion_tokens=2)
 
 
@@ -86,16 +97,22 @@ def main(small: bool = False) -> None:
     print(f"step overhead, {turns} single-step turns each (ms: median / p90 overhead, median wall)")
     for history in sizes:
         for label, in_context in (("in context", history), ("recall", 10)):
-            agent = services.create_agent(organization_id=org.id, name=f"bench-{history}-{label}",
-                                          model="openai/gpt-4.1-mini",
-                                          memory_blocks=[{"label": "human", "value": "Name: Ada"},
-                                                         {"label": "persona", "value": "Helpful."}])
+            agent = services.create_agent(
+                organization_id=org.id,
+                name=f"bench-{history}-{label}",
+                model="openai/gpt-4.1-mini",
+                memory_blocks=[{"label": "human", "value": "Name: Ada"}, {"label": "persona", "value": "Helpful."}],
+            )
             seed_history(agent, history, in_context)
             asyncio.run(measure(agent.id, 3))  # warm caches and connections
             overheads, walls = asyncio.run(measure(agent.id, turns))
             report(f"{history:>6} prior messages, {label:<10}", overheads, walls)
-    agent = services.create_agent(organization_id=org.id, name="bench-tools", model="openai/gpt-4.1-mini",
-                                  memory_blocks=[{"label": "human", "value": "Name: Ada"}])
+    agent = services.create_agent(
+        organization_id=org.id,
+        name="bench-tools",
+        model="openai/gpt-4.1-mini",
+        memory_blocks=[{"label": "human", "value": "Name: Ada"}],
+    )
     seed_history(agent, sizes[-1], 10)
     asyncio.run(measure(agent.id, 3))
     overheads, walls = asyncio.run(measure(agent.id, turns, steps=2, text="please use a tool"))

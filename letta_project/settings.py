@@ -117,8 +117,11 @@ LOGOUT_REDIRECT_URL = "ade-login"
 REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     # JSON refusing text no database can store (agents/api/storable.py); form and multipart for agent-file uploads.
-    "DEFAULT_PARSER_CLASSES": ["agents.api.storable.StorableJSONParser", "rest_framework.parsers.FormParser",
-                               "rest_framework.parsers.MultiPartParser"],
+    "DEFAULT_PARSER_CLASSES": [
+        "agents.api.storable.StorableJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     # Every API view needs a key unless it says otherwise; no key answers 401 with a Bearer challenge.
     "DEFAULT_AUTHENTICATION_CLASSES": ["accounts.authentication.APIKeyAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -134,7 +137,7 @@ SPECTACULAR_SETTINGS = {
         "Stateful LLM agents with editable memory blocks, archival memory and tools. Wire-compatible with "
         "Letta's v1 REST API: the official `letta-client` SDK works with `base_url` set to this server. "
         "Authenticate with `Authorization: Bearer <API key>` (keys come from the ADE or "
-        "`manage.py create_api_key`). Errors answer `{\"detail\": \"...\"}`."
+        '`manage.py create_api_key`). Errors answer `{"detail": "..."}`.'
     ),
     "VERSION": "1.0.0",
     "DEFAULT_GENERATOR_CLASS": "agents.api.schema_generator.SchemaGenerator",

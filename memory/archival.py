@@ -28,9 +28,17 @@ class PassageNotFoundError(MemoryEditError):
     pass
 
 
-def insert_passage(*, archive_id: str, organization_id: str, text: str, tags: list[str] | None = None,
-                   metadata: dict | None = None, embed_fn: EmbedFn | None = None,
-                   embedding_model: str | None = None, created_at: datetime | None = None) -> Passage:
+def insert_passage(
+    *,
+    archive_id: str,
+    organization_id: str,
+    text: str,
+    tags: list[str] | None = None,
+    metadata: dict | None = None,
+    embed_fn: EmbedFn | None = None,
+    embedding_model: str | None = None,
+    created_at: datetime | None = None,
+) -> Passage:
     """Store a passage; with `embed_fn`, also its embedding, labelled `embedding_model` for later comparisons.
     `created_at` back-dates it (an import of older notes), which date-bounded searches then honour."""
     if not isinstance(text, str) or not text.strip():
@@ -39,8 +47,13 @@ def insert_passage(*, archive_id: str, organization_id: str, text: str, tags: li
     tags = _clean_tags(tags)
     embedding = vector_index.embed_one(embed_fn, text) if embed_fn else None
     passage = Passage.objects.create(
-        archive_id=archive_id, organization_id=organization_id, text=text, tags=tags, metadata=metadata or {},
-        embedding=embedding, embedding_model=embedding_model if embed_fn else None,
+        archive_id=archive_id,
+        organization_id=organization_id,
+        text=text,
+        tags=tags,
+        metadata=metadata or {},
+        embedding=embedding,
+        embedding_model=embedding_model if embed_fn else None,
     )
     if created_at is not None:  # auto_now_add ignores a value given to create()
         Passage.objects.filter(pk=passage.pk).update(created_at=created_at)
@@ -58,8 +71,15 @@ def delete_passage(passage_id: str, *, archive_id: str | None = None) -> None:
         raise PassageNotFoundError(f"Archival memory passage '{passage_id}' does not exist.")
 
 
-def list_passages(archive_id: str, *, search: str | None = None, ascending: bool = True, after: str | None = None,
-                  before: str | None = None, limit: int | None = 100) -> list[Passage]:
+def list_passages(
+    archive_id: str,
+    *,
+    search: str | None = None,
+    ascending: bool = True,
+    after: str | None = None,
+    before: str | None = None,
+    limit: int | None = 100,
+) -> list[Passage]:
     """Passages of one archive in creation order; `after`/`before` are passage ids used as cursors."""
     rows = Passage.objects.filter(archive_id=archive_id)
     if search:
@@ -76,10 +96,19 @@ def count_passages(archive_ids: list[str]) -> int:
     return Passage.objects.filter(archive_id__in=archive_ids).count()
 
 
-def search_passages(*, archive_ids: list[str], query: str, tags: list[str] | None = None,
-                    tag_match_mode: str = "any", top_k: int | None = 5, start_datetime: datetime | None = None,
-                    end_datetime: datetime | None = None, embed_fn: EmbedFn | None = None,
-                    embedding_model: str | None = None, newest_without_query: bool = False) -> list[dict]:
+def search_passages(
+    *,
+    archive_ids: list[str],
+    query: str,
+    tags: list[str] | None = None,
+    tag_match_mode: str = "any",
+    top_k: int | None = 5,
+    start_datetime: datetime | None = None,
+    end_datetime: datetime | None = None,
+    embed_fn: EmbedFn | None = None,
+    embedding_model: str | None = None,
+    newest_without_query: bool = False,
+) -> list[dict]:
     """The best `top_k` passages for `query`: `{id, timestamp, content, tags, relevance}`, best first.
 
     A query without words finds nothing, unless `newest_without_query`: then the newest passages that pass the
@@ -119,8 +148,11 @@ def search_passages(*, archive_ids: list[str], query: str, tags: list[str] | Non
 
     text_side = list(islice(text_hits, _FUSION_DEPTH))
     # Vectors of two models are not comparable, so only passages embedded by the same model take part.
-    nearest = vector_index.nearest(rows.filter(embedding_model=embedding_model),
-                                   vector_index.embed_one(embed_fn, query), newest_first=_NEWEST_FIRST)
+    nearest = vector_index.nearest(
+        rows.filter(embedding_model=embedding_model),
+        vector_index.embed_one(embed_fn, query),
+        newest_first=_NEWEST_FIRST,
+    )
     vector_side = list(islice(kept(nearest), _FUSION_DEPTH))
     passages = {p.id: p for p, _ in text_side + vector_side}
     fused = search_index.reciprocal_rank_fusion([p.id for p, _ in text_side], [p.id for p, _ in vector_side])

@@ -18,10 +18,16 @@ def _clean_name(name) -> str:
     return name.strip()
 
 
-def create_archive(*, organization_id: str, name: str, description: str | None = None,
-                   created_by_id: str | None = None) -> Archive:
-    return Archive.objects.create(organization_id=organization_id, name=_clean_name(name), description=description,
-                                  created_by_id=created_by_id, last_updated_by_id=created_by_id)
+def create_archive(
+    *, organization_id: str, name: str, description: str | None = None, created_by_id: str | None = None
+) -> Archive:
+    return Archive.objects.create(
+        organization_id=organization_id,
+        name=_clean_name(name),
+        description=description,
+        created_by_id=created_by_id,
+        last_updated_by_id=created_by_id,
+    )
 
 
 def update_archive(archive: Archive, *, updated_by_id: str | None = None, **fields) -> Archive:

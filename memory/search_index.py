@@ -52,8 +52,9 @@ def fts5_match(terms: list[str]) -> str:
     return " OR ".join('"{}"'.format(term.replace('"', '""')) for term in terms)
 
 
-def ranked(rows: QuerySet, terms: list[str], *,
-           newest_first: tuple[str, ...] = ("-pk",)) -> Iterator[tuple[Model, float]]:
+def ranked(
+    rows: QuerySet, terms: list[str], *, newest_first: tuple[str, ...] = ("-pk",)
+) -> Iterator[tuple[Model, float]]:
     """The rows of `rows` that contain any of `terms`, best first, each with its relevance (higher is better).
 
     `rows` carries every filter (owner, roles, dates); only the ranking differs by database. Equal relevance
@@ -111,9 +112,10 @@ def _postgres_ranked(rows: QuerySet, terms: list[str], newest_first) -> Iterator
     weighted = [(_idf(total, found), query) for query in queries if (found := scope.filter(_document=query).count())]
     if not weighted:
         return iter(())
-    relevance = reduce(operator.add, (
-        Value(idf) * SearchRank(document, query, cover_density=True, normalization=1) for idf, query in weighted
-    ))
+    relevance = reduce(
+        operator.add,
+        (Value(idf) * SearchRank(document, query, cover_density=True, normalization=1) for idf, query in weighted),
+    )
     matches = scope.filter(_document=reduce(operator.or_, (query for _, query in weighted)))
     matches = matches.annotate(_relevance=relevance).order_by("-_relevance", *newest_first)
     return ((row, row._relevance) for row in matches.iterator(chunk_size=_FETCH_BATCH))

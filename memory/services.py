@@ -21,8 +21,7 @@ LINE_NUMBER_WARNING = (
 )
 _LINE_NUMBER_PREFIX = re.compile(r"^\s*\d+→\s*", re.MULTILINE)
 _LABEL_MAX_LENGTH = Block._meta.get_field("label").max_length
-UPDATABLE_FIELDS = ("value", "label", "description", "limit", "read_only", "metadata", "tags", "hidden",
-                    "is_template")
+UPDATABLE_FIELDS = ("value", "label", "description", "limit", "read_only", "metadata", "tags", "hidden", "is_template")
 
 
 @dataclass(frozen=True)
@@ -59,10 +58,17 @@ class EditActor:
         return cls("system")
 
     @classmethod
-    def agent(cls, agent_id: str, step_id: str | None = None, tool_call_id: str | None = None,
-              tool_name: str | None = None) -> "EditActor":
-        return cls("agent", actor_id=agent_id, agent_id=agent_id, step_id=step_id, tool_call_id=tool_call_id,
-                   tool_name=tool_name)
+    def agent(
+        cls, agent_id: str, step_id: str | None = None, tool_call_id: str | None = None, tool_name: str | None = None
+    ) -> "EditActor":
+        return cls(
+            "agent",
+            actor_id=agent_id,
+            agent_id=agent_id,
+            step_id=step_id,
+            tool_call_id=tool_call_id,
+            tool_name=tool_name,
+        )
 
 
 class MemoryEditError(Exception):
@@ -115,10 +121,21 @@ def check_no_line_numbers(name: str, text: str) -> None:
 # ------------------------------------------------------------------------------------------- creating, updating
 
 
-def create_block(*, organization_id: str, label: str, value: str = "", description: str | None = None,
-                 limit: int | None = None, read_only: bool = False, metadata: dict | None = None,
-                 tags: list | None = None, hidden: bool = False, is_template: bool = False,
-                 allow_over_limit: bool = False, actor: EditActor) -> Block:
+def create_block(
+    *,
+    organization_id: str,
+    label: str,
+    value: str = "",
+    description: str | None = None,
+    limit: int | None = None,
+    read_only: bool = False,
+    metadata: dict | None = None,
+    tags: list | None = None,
+    hidden: bool = False,
+    is_template: bool = False,
+    allow_over_limit: bool = False,
+    actor: EditActor,
+) -> Block:
     """A new block, with revision 1 recording its first value.
 
     `allow_over_limit` is for importing agent files: Letta never enforced limits, so its blocks may be longer than
@@ -134,14 +151,28 @@ def create_block(*, organization_id: str, label: str, value: str = "", descripti
         )
     if description is None:
         description = DEFAULT_DESCRIPTIONS.get(label)
-    fields = {"label": label, "description": description, "limit": limit, "read_only": bool(read_only),
-              "metadata": metadata or {}, "tags": tags or [], "hidden": bool(hidden),
-              "is_template": bool(is_template)}
+    fields = {
+        "label": label,
+        "description": description,
+        "limit": limit,
+        "read_only": bool(read_only),
+        "metadata": metadata or {},
+        "tags": tags or [],
+        "hidden": bool(hidden),
+        "is_template": bool(is_template),
+    }
     with transaction.atomic():
-        block = Block.objects.create(organization_id=organization_id, value=value, version=1,
-                                     created_by_id=_person(actor), last_updated_by_id=_person(actor), **fields)
-        block.revision = _record(block, actor, value_before="",
-                                 field_changes={k: {"before": None, "after": v} for k, v in fields.items()})
+        block = Block.objects.create(
+            organization_id=organization_id,
+            value=value,
+            version=1,
+            created_by_id=_person(actor),
+            last_updated_by_id=_person(actor),
+            **fields,
+        )
+        block.revision = _record(
+            block, actor, value_before="", field_changes={k: {"before": None, "after": v} for k, v in fields.items()}
+        )
     return block
 
 
@@ -326,8 +357,11 @@ def _check_limit(block: Block, value: str, limit: int) -> None:
 def _save(block: Block, actor: EditActor, fields: dict, extra: dict | None = None) -> Block:
     """Apply the changed fields, bump the version and write the revision; a no-op change writes nothing."""
     value_before = block.value
-    changes = {name: {"before": getattr(block, name), "after": new}
-               for name, new in fields.items() if getattr(block, name) != new}
+    changes = {
+        name: {"before": getattr(block, name), "after": new}
+        for name, new in fields.items()
+        if getattr(block, name) != new
+    }
     if not changes:
         block.revision = None
         return block
@@ -346,9 +380,17 @@ def _save(block: Block, actor: EditActor, fields: dict, extra: dict | None = Non
 
 def _record(block: Block, actor: EditActor, *, value_before: str, field_changes: dict) -> BlockRevision:
     return BlockRevision.objects.create(
-        block=block, version=block.version, actor_type=actor.actor_type, actor_id=actor.actor_id,
-        agent_id=actor.agent_id, step_id=actor.step_id, tool_call_id=actor.tool_call_id, tool_name=actor.tool_name,
-        field_changes=field_changes, value_before=value_before, value_after=block.value,
+        block=block,
+        version=block.version,
+        actor_type=actor.actor_type,
+        actor_id=actor.actor_id,
+        agent_id=actor.agent_id,
+        step_id=actor.step_id,
+        tool_call_id=actor.tool_call_id,
+        tool_name=actor.tool_name,
+        field_changes=field_changes,
+        value_before=value_before,
+        value_after=block.value,
     )
 
 

@@ -42,8 +42,9 @@ def cosine_similarity(a: list[float], b: list[float]) -> float:
     return math.sumprod(a, b) / norms if norms else 0.0
 
 
-def nearest(rows: QuerySet, vector: list[float], *,
-            newest_first: tuple[str, ...] = ("-pk",)) -> Iterator[tuple[Model, float]]:
+def nearest(
+    rows: QuerySet, vector: list[float], *, newest_first: tuple[str, ...] = ("-pk",)
+) -> Iterator[tuple[Model, float]]:
     """Embedded rows of `rows` by cosine similarity to `vector`, best first, each with its similarity; rows of
     another dimension and unrelated ones (similarity <= 0) are left out. Equal similarity lists the newest first.
 
@@ -63,7 +64,8 @@ def _postgres_nearest(rows: QuerySet, vector: list[float], newest_first) -> Iter
     # the distance is computed in the select list, which only rows that passed WHERE reach.
     matches = matches.alias(_dims=RawSQL(f"vector_dims({column})", (), output_field=IntegerField()))
     matches = matches.filter(_dims=len(vector)).annotate(
-        _distance=RawSQL(f"{column} <=> %s::vector", (literal,), output_field=FloatField()))
+        _distance=RawSQL(f"{column} <=> %s::vector", (literal,), output_field=FloatField())
+    )
     for row in matches.order_by("_distance", *newest_first).iterator(chunk_size=_FETCH_BATCH):
         similarity = 1.0 - row._distance
         if similarity <= 0:

@@ -7,9 +7,10 @@ _throwaway_server = pytest.StashKey()
 
 def pytest_addoption(parser):
     parser.addoption(
-        "--postgres", action="store_true",
+        "--postgres",
+        action="store_true",
         help="Run the suite on a throwaway PostgreSQL with pgvector (started with pgserver, deleted at exit) "
-             "instead of the embedded SQLite. To use a server of your own, set DATABASE_URL instead.",
+        "instead of the embedded SQLite. To use a server of your own, set DATABASE_URL instead.",
     )
 
 

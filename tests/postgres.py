@@ -38,8 +38,10 @@ def terminate_other_sessions(connection) -> None:
     """End every other session on this connection's database, so that it can be dropped at once. The async ORM's
     shared thread keeps its connection open after the last async test; DROP DATABASE would wait for it, then fail."""
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                       "WHERE datname = current_database() AND pid <> pg_backend_pid()")
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
 
 
 def database_env(settings_dict: dict) -> dict[str, str]:

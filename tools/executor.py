@@ -25,20 +25,22 @@ MAX_ERROR_CHARS = 1000
 def execute_builtin(name: str, arguments: dict, ctx: ToolContext, *, return_char_limit: int) -> ToolResult:
     func = BUILTIN_TOOLS.get(name)
     if func is None:
-        return ToolResult(status="error", func_return=(
-            f"Error: '{name}' is not a built-in tool. Built-in tools: {', '.join(BUILTIN_TOOLS)}."
-        ))
+        return ToolResult(
+            status="error",
+            func_return=(f"Error: '{name}' is not a built-in tool. Built-in tools: {', '.join(BUILTIN_TOOLS)}."),
+        )
     arguments = {} if arguments is None else arguments
     schema = builtin_schema(name)
     if not isinstance(arguments, dict):
-        return ToolResult(status="error", func_return=(
-            f"Error: {name}() takes its arguments as a JSON object. It takes: {_expected(schema)}."
-        ))
+        return ToolResult(
+            status="error",
+            func_return=(f"Error: {name}() takes its arguments as a JSON object. It takes: {_expected(schema)}."),
+        )
     arguments = _prepare(schema, arguments)
     if problems := check_arguments(schema, arguments):
-        return ToolResult(status="error", func_return=(
-            f"Error: {name}() {'; '.join(problems)}. It takes: {_expected(schema)}."
-        ))
+        return ToolResult(
+            status="error", func_return=(f"Error: {name}() {'; '.join(problems)}. It takes: {_expected(schema)}.")
+        )
     if ctx.tool_name is None:
         ctx.tool_name = name
     try:
@@ -46,8 +48,11 @@ def execute_builtin(name: str, arguments: dict, ctx: ToolContext, *, return_char
             value = func(ctx, **arguments)
     except (MemoryEditError, ToolInputError) as exc:
         message = str(exc)
-        return ToolResult(status="error", func_return=message if message.startswith("Error") else f"Error: {message}",
-                          stderr=[_friendly(name, exc)])
+        return ToolResult(
+            status="error",
+            func_return=message if message.startswith("Error") else f"Error: {message}",
+            stderr=[_friendly(name, exc)],
+        )
     except Exception as exc:  # noqa: BLE001 - any failure becomes a tool error the model sees, never a crash
         logger.exception("Built-in tool %s failed", name)
         return ToolResult(status="error", func_return=_friendly(name, exc), stderr=[_friendly(name, exc)])

@@ -11,8 +11,15 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 RULE_TYPES = (
-    "run_first", "exit_loop", "continue_loop", "constrain_child_tools", "conditional",
-    "parent_last_tool", "max_count_per_step", "required_before_exit", "requires_approval",
+    "run_first",
+    "exit_loop",
+    "continue_loop",
+    "constrain_child_tools",
+    "conditional",
+    "parent_last_tool",
+    "max_count_per_step",
+    "required_before_exit",
+    "requires_approval",
 )
 
 
@@ -81,10 +88,20 @@ class RequiresApprovalToolRule(ToolRule):
     type: ClassVar[str] = "requires_approval"
 
 
-_CLASSES = {cls.type: cls for cls in (
-    InitToolRule, TerminalToolRule, ContinueToolRule, ChildToolRule, ConditionalToolRule, ParentToolRule,
-    MaxCountPerStepToolRule, RequiredBeforeExitToolRule, RequiresApprovalToolRule,
-)}
+_CLASSES = {
+    cls.type: cls
+    for cls in (
+        InitToolRule,
+        TerminalToolRule,
+        ContinueToolRule,
+        ChildToolRule,
+        ConditionalToolRule,
+        ParentToolRule,
+        MaxCountPerStepToolRule,
+        RequiredBeforeExitToolRule,
+        RequiresApprovalToolRule,
+    )
+}
 
 
 # ------------------------------------------------------------------------------------------------- parsing
@@ -114,9 +131,10 @@ def _parse_rule(index: int, item) -> ToolRule:
         fields["args"] = _optional_dict(item, "args", where)
     elif kind == "constrain_child_tools":
         nodes = item.get("child_arg_nodes") or []
-        if not isinstance(nodes, list) or not all(isinstance(n, dict) and isinstance(n.get("name"), str)
-                                                  for n in nodes):
-            raise ToolRuleError(f"{where}: 'child_arg_nodes' must be a list of {{\"name\", \"args\"}} objects.")
+        if not isinstance(nodes, list) or not all(
+            isinstance(n, dict) and isinstance(n.get("name"), str) for n in nodes
+        ):
+            raise ToolRuleError(f'{where}: \'child_arg_nodes\' must be a list of {{"name", "args"}} objects.')
         children = _names(item, "children", where, required=not nodes)
         extra = tuple(n["name"] for n in nodes if n["name"] not in children)
         fields["children"] = children + extra
@@ -126,13 +144,17 @@ def _parse_rule(index: int, item) -> ToolRule:
     elif kind == "conditional":
         mapping = item.get("child_output_mapping")
         if not isinstance(mapping, dict) or not mapping or not all(isinstance(v, str) for v in mapping.values()):
-            raise ToolRuleError(f"{where}: 'child_output_mapping' must map output values to tool names "
-                                "(at least one entry).")
+            raise ToolRuleError(
+                f"{where}: 'child_output_mapping' must map output values to tool names (at least one entry)."
+            )
         default = item.get("default_child")
         if default is not None and not isinstance(default, str):
             raise ToolRuleError(f"{where}: 'default_child' must be a tool name.")
-        fields.update(child_output_mapping=dict(mapping), default_child=default,
-                      require_output_mapping=bool(item.get("require_output_mapping", False)))
+        fields.update(
+            child_output_mapping=dict(mapping),
+            default_child=default,
+            require_output_mapping=bool(item.get("require_output_mapping", False)),
+        )
     elif kind == "max_count_per_step":
         limit = item.get("max_count_limit")
         if not isinstance(limit, int) or isinstance(limit, bool) or limit < 1:
@@ -166,6 +188,7 @@ def _names(item: dict, key: str, where: str, *, required: bool) -> tuple[str, ..
 
 def merge_approval_rule(rules: list[dict], tool_name: str, requires_approval: bool) -> list[dict]:
     """A copy of `rules` with the tool's requires_approval rule added or removed (Letta keeps approval as a rule)."""
+
     def is_approval(rule) -> bool:
         return isinstance(rule, dict) and rule.get("type") == "requires_approval" and rule.get("tool_name") == tool_name
 

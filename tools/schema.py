@@ -19,9 +19,19 @@ SUPPORTED_TYPES = "str, int, float, bool, list[...], dict, Optional[...] / X | N
 SKIPPED_FIRST_PARAMETERS = {"ctx", "self", "agent_state"}
 # Names an annotation in tool source may use, bare or as `typing.X`.
 _KNOWN_NAMES: dict[str, Any] = {
-    "str": str, "int": int, "float": float, "bool": bool, "list": list, "dict": dict, "None": None,
-    "List": typing.List, "Dict": typing.Dict, "Optional": typing.Optional, "Union": typing.Union,  # noqa: UP006
-    "Literal": typing.Literal, "Any": typing.Any,
+    "str": str,
+    "int": int,
+    "float": float,
+    "bool": bool,
+    "list": list,
+    "dict": dict,
+    "None": None,
+    "List": list,
+    "Dict": dict,
+    "Optional": typing.Optional,
+    "Union": typing.Union,  # noqa: UP006
+    "Literal": typing.Literal,
+    "Any": typing.Any,
 }
 _SCALARS = {str: "string", int: "integer", float: "number", bool: "boolean"}
 
@@ -272,8 +282,15 @@ def _build(name: str, docstring: str | None, params: list[tuple[str, dict, bool]
 
 # ------------------------------------------------------------------------------------------ argument checks
 
-_JSON_TYPE_NAMES = {str: "string", bool: "boolean", int: "integer", float: "number", list: "array",
-                    dict: "object", type(None): "null"}
+_JSON_TYPE_NAMES = {
+    str: "string",
+    bool: "boolean",
+    int: "integer",
+    float: "number",
+    list: "array",
+    dict: "object",
+    type(None): "null",
+}
 _ARTICLE = {"integer": "an integer", "array": "an array", "object": "an object"}
 
 

@@ -32,8 +32,14 @@ def _score(tool: Tool, wanted: set[str]) -> float:
     return sum(3.0 * (w in name) + 2.0 * (w in tags) + 1.0 * (w in description) for w in wanted)
 
 
-def search_tools(organization_id: str, *, query: str | None, tags: list[str] | None = None,
-                 tool_types: list[str] | None = None, limit: int = 50) -> list[ToolMatch]:
+def search_tools(
+    organization_id: str,
+    *,
+    query: str | None,
+    tags: list[str] | None = None,
+    tool_types: list[str] | None = None,
+    limit: int = 50,
+) -> list[ToolMatch]:
     tools = Tool.objects.filter(organization_id=organization_id).order_by("created_at", "id")
     if tool_types:
         tools = tools.filter(tool_type__in=tool_types)

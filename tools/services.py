@@ -27,8 +27,12 @@ def ensure_base_tools(organization_id: str, names: list[str] | None = None) -> l
         tool = existing.get(name)
         if tool is None:
             # The limit is only a default: a user may change it (PATCH /v1/tools/{id}), and a refresh keeps that.
-            tool = Tool.objects.create(organization_id=organization_id, name=name, **fields,
-                                       return_char_limit=1_000_000 if name in NO_TRUNCATION else 50_000)
+            tool = Tool.objects.create(
+                organization_id=organization_id,
+                name=name,
+                **fields,
+                return_char_limit=1_000_000 if name in NO_TRUNCATION else 50_000,
+            )
         elif any(getattr(tool, key) != value for key, value in fields.items()):
             for key, value in fields.items():
                 setattr(tool, key, value)
@@ -42,10 +46,18 @@ class ToolDefinitionError(ValueError):
 
 
 @transaction.atomic
-def upsert_tool_from_source(*, organization_id: str, source_code: str, name: str | None = None,
-                            description: str | None = None, json_schema: dict | None = None,
-                            tags: list[str] | None = None, return_char_limit: int | None = None,
-                            default_requires_approval: bool = False, pip_requirements: list | None = None) -> Tool:
+def upsert_tool_from_source(
+    *,
+    organization_id: str,
+    source_code: str,
+    name: str | None = None,
+    description: str | None = None,
+    json_schema: dict | None = None,
+    tags: list[str] | None = None,
+    return_char_limit: int | None = None,
+    default_requires_approval: bool = False,
+    pip_requirements: list | None = None,
+) -> Tool:
     """Create a custom tool from Python source, or update the organization's tool of the same name. The JSON
     schema comes from the function's signature and docstring unless one is given."""
     try:
@@ -60,9 +72,14 @@ def upsert_tool_from_source(*, organization_id: str, source_code: str, name: str
     if description:
         schema = {**schema, "description": description}
     fields = {
-        "tool_type": Tool.Type.CUSTOM, "source_type": "python", "source_code": source_code, "json_schema": schema,
-        "description": schema.get("description", ""), "tags": tags or [],
-        "default_requires_approval": default_requires_approval, "pip_requirements": pip_requirements,
+        "tool_type": Tool.Type.CUSTOM,
+        "source_type": "python",
+        "source_code": source_code,
+        "json_schema": schema,
+        "description": schema.get("description", ""),
+        "tags": tags or [],
+        "default_requires_approval": default_requires_approval,
+        "pip_requirements": pip_requirements,
     }
     if return_char_limit is not None:
         fields["return_char_limit"] = return_char_limit
@@ -73,8 +90,15 @@ def upsert_tool_from_source(*, organization_id: str, source_code: str, name: str
 # What PATCH /v1/tools/{id} may change on a built-in tool: how it is used, never what it is (its code and schema
 # come from the server, and ensure_base_tools would put them back).
 BUILTIN_EDITABLE = {"tags", "return_char_limit", "default_requires_approval", "enable_parallel_execution", "metadata"}
-UPDATABLE = BUILTIN_EDITABLE | {"description", "source_code", "source_type", "json_schema", "args_json_schema",
-                                "pip_requirements", "npm_requirements"}
+UPDATABLE = BUILTIN_EDITABLE | {
+    "description",
+    "source_code",
+    "source_type",
+    "json_schema",
+    "args_json_schema",
+    "pip_requirements",
+    "npm_requirements",
+}
 
 
 @transaction.atomic
@@ -114,8 +138,14 @@ def update_tool(tool: Tool, changes: dict) -> Tool:
     if changes.get("description"):
         tool.json_schema = {**tool.json_schema, "description": changes["description"]}
         tool.description = changes["description"]
-    for key in ("source_code", "source_type", "args_json_schema", "pip_requirements", "npm_requirements",
-                *BUILTIN_EDITABLE):
+    for key in (
+        "source_code",
+        "source_type",
+        "args_json_schema",
+        "pip_requirements",
+        "npm_requirements",
+        *BUILTIN_EDITABLE,
+    ):
         if key in changes and changes[key] is not None:
             setattr(tool, key, changes[key])
     tool.save()

@@ -45,14 +45,18 @@ def agent_settings(raw: dict, model_override: str | None, embedding_override: st
     temperature = _first(llm.get("temperature"), tuning.get("temperature"))
     return {
         "model": model,
-        "embedding": embedding_override or _handle(raw.get("embedding"), _section(raw, "embedding_config", where),
-                                                   "embedding_model", "embedding_endpoint_type"),
+        "embedding": embedding_override
+        or _handle(
+            raw.get("embedding"), _section(raw, "embedding_config", where), "embedding_model", "embedding_endpoint_type"
+        ),
         "temperature": _number(temperature, f"{where} temperature"),
-        "max_tokens": _count(_first(raw.get("max_tokens"), llm.get("max_tokens"), tuning.get("max_output_tokens")),
-                             f"{where} max_tokens"),
+        "max_tokens": _count(
+            _first(raw.get("max_tokens"), llm.get("max_tokens"), tuning.get("max_output_tokens")), f"{where} max_tokens"
+        ),
         "context_window_limit": _count(window, f"{where} context_window"),
-        "parallel_tool_calls": bool(_first(raw.get("parallel_tool_calls"), llm.get("parallel_tool_calls"),
-                                           tuning.get("parallel_tool_calls"))),
+        "parallel_tool_calls": bool(
+            _first(raw.get("parallel_tool_calls"), llm.get("parallel_tool_calls"), tuning.get("parallel_tool_calls"))
+        ),
     }
 
 
@@ -60,14 +64,27 @@ def llm_config(agent) -> dict:
     provider, _, model = agent.model.partition("/")
     provider_type = (settings.LLM_PROVIDERS.get(provider) or {}).get("provider_type") or provider
     return {
-        "model": model, "display_name": None, "model_endpoint_type": provider_type,
+        "model": model,
+        "display_name": None,
+        "model_endpoint_type": provider_type,
         # Our endpoint URLs are this server's configuration, not the agent's; Letta fills in its own.
-        "model_endpoint": None, "provider_name": provider, "provider_category": "base", "model_wrapper": None,
+        "model_endpoint": None,
+        "provider_name": provider,
+        "provider_category": "base",
+        "model_wrapper": None,
         "context_window": context_window_for(agent.model, agent.context_window_limit),
-        "put_inner_thoughts_in_kwargs": False, "handle": agent.model, "temperature": agent.temperature,
-        "max_tokens": agent.max_tokens, "enable_reasoner": False, "reasoning_effort": None,
-        "max_reasoning_tokens": 0, "frequency_penalty": None, "compatibility_type": None, "verbosity": None,
-        "tier": None, "parallel_tool_calls": agent.parallel_tool_calls,
+        "put_inner_thoughts_in_kwargs": False,
+        "handle": agent.model,
+        "temperature": agent.temperature,
+        "max_tokens": agent.max_tokens,
+        "enable_reasoner": False,
+        "reasoning_effort": None,
+        "max_reasoning_tokens": 0,
+        "frequency_penalty": None,
+        "compatibility_type": None,
+        "verbosity": None,
+        "tier": None,
+        "parallel_tool_calls": agent.parallel_tool_calls,
     }
 
 
@@ -76,9 +93,15 @@ def embedding_config(agent) -> dict | None:
         return None
     provider, _, model = agent.embedding.partition("/")
     return {
-        "embedding_endpoint_type": provider, "embedding_endpoint": None, "embedding_model": model,
-        "embedding_dim": EMBEDDING_DIMS.get(model, DEFAULT_EMBEDDING_DIM), "embedding_chunk_size": DEFAULT_CHUNK_SIZE,
-        "handle": agent.embedding, "batch_size": 32, "azure_endpoint": None, "azure_version": None,
+        "embedding_endpoint_type": provider,
+        "embedding_endpoint": None,
+        "embedding_model": model,
+        "embedding_dim": EMBEDDING_DIMS.get(model, DEFAULT_EMBEDDING_DIM),
+        "embedding_chunk_size": DEFAULT_CHUNK_SIZE,
+        "handle": agent.embedding,
+        "batch_size": 32,
+        "azure_endpoint": None,
+        "azure_version": None,
         "azure_deployment": None,
     }
 

@@ -40,9 +40,18 @@ class ImportResult:
         return asdict(self)
 
 
-def import_agent(data, *, organization_id: str, name: str | None = None, model: str | None = None,
-                 embedding: str | None = None, strip_messages: bool = False, override_existing_tools: bool = True,
-                 secrets: dict | None = None, append_copy_suffix: bool = True) -> ImportResult:
+def import_agent(
+    data,
+    *,
+    organization_id: str,
+    name: str | None = None,
+    model: str | None = None,
+    embedding: str | None = None,
+    strip_messages: bool = False,
+    override_existing_tools: bool = True,
+    secrets: dict | None = None,
+    append_copy_suffix: bool = True,
+) -> ImportResult:
     """Create the file's agents in the organization. Raises AgentFileError, storing nothing, on a bad file.
 
     `name` renames the file's first agent (the one that was exported; others are its group companions); the
@@ -60,8 +69,9 @@ def import_agent(data, *, organization_id: str, name: str | None = None, model: 
             blocks = _import_blocks(parsed, organization_id, result)
             for index, (agent, settings_) in enumerate(zip(parsed.agents, plans, strict=True)):
                 agent_name = name if (name and index == 0) else f"{agent.raw.get('name') or 'agent'}{suffix}"
-                created = _import_agent(agent, agent_name, settings_, organization_id, tools, blocks,
-                                        strip_messages, secrets or {}, result)
+                created = _import_agent(
+                    agent, agent_name, settings_, organization_id, tools, blocks, strip_messages, secrets or {}, result
+                )
                 result.agent_ids.append(created.id)
     except (services.AgentConfigError, MemoryEditError, ToolRuleError, SchemaError) as exc:
         raise AgentFileError(f"The agent file could not be imported: {exc}") from exc
@@ -86,9 +96,17 @@ def _import_blocks(parsed: AgentFile, organization_id: str, result: ImportResult
     for file_id in order:
         spec = parsed.blocks[file_id]
         block = memory_services.create_block(
-            organization_id=organization_id, label=spec.label, value=spec.value, limit=spec.limit,
-            description=spec.description, read_only=spec.read_only, metadata=spec.metadata, tags=spec.tags,
-            hidden=spec.hidden, allow_over_limit=True, actor=EditActor.system(),
+            organization_id=organization_id,
+            label=spec.label,
+            value=spec.value,
+            limit=spec.limit,
+            description=spec.description,
+            read_only=spec.read_only,
+            metadata=spec.metadata,
+            tags=spec.tags,
+            hidden=spec.hidden,
+            allow_over_limit=True,
+            actor=EditActor.system(),
         )
         if block.value != spec.value:  # only NUL, which the database cannot hold, is ever taken out
             result.warnings.append(f"Block {file_id} ({spec.label}): NUL characters were removed from its value.")
@@ -108,8 +126,17 @@ def _import_blocks(parsed: AgentFile, organization_id: str, result: ImportResult
 # ------------------------------------------------------------------------------------------------------ agents
 
 
-def _import_agent(agent: FileAgent, name: str, settings_: dict, organization_id: str, tools: dict,
-                  blocks: dict, strip_messages: bool, secrets: dict, result: ImportResult) -> Agent:
+def _import_agent(
+    agent: FileAgent,
+    name: str,
+    settings_: dict,
+    organization_id: str,
+    tools: dict,
+    blocks: dict,
+    strip_messages: bool,
+    secrets: dict,
+    result: ImportResult,
+) -> Agent:
     raw = agent.raw
     if len(name) > MAX_AGENT_NAME:
         raise AgentFileError(
@@ -118,15 +145,27 @@ def _import_agent(agent: FileAgent, name: str, settings_: dict, organization_id:
         )
     agent_type = raw.get("agent_type") or AgentType.LETTA_V1
     if agent_type not in AgentType.values:
-        result.warnings.append(f"Agent {agent.file_id}: agent type '{agent_type}' is not supported here; it was "
-                               f"imported as '{AgentType.LETTA_V1}'.")
+        result.warnings.append(
+            f"Agent {agent.file_id}: agent type '{agent_type}' is not supported here; it was "
+            f"imported as '{AgentType.LETTA_V1}'."
+        )
         agent_type = AgentType.LETTA_V1
     created = services.create_agent(
-        organization_id=organization_id, name=name, system=raw.get("system") or "", agent_type=agent_type,
-        description=raw.get("description"), memory_blocks=[], block_ids=[blocks[b].id for b in agent.block_ids],
-        tool_ids=list(dict.fromkeys(tools[t].id for t in agent.tool_ids)), include_base_tools=False,
-        tool_rules=agent.tool_rules, tags=list(raw.get("tags") or []), metadata=raw.get("metadata") or {},
-        timezone=raw.get("timezone") or "UTC", actor=EditActor.system(), **settings_,
+        organization_id=organization_id,
+        name=name,
+        system=raw.get("system") or "",
+        agent_type=agent_type,
+        description=raw.get("description"),
+        memory_blocks=[],
+        block_ids=[blocks[b].id for b in agent.block_ids],
+        tool_ids=list(dict.fromkeys(tools[t].id for t in agent.tool_ids)),
+        include_base_tools=False,
+        tool_rules=agent.tool_rules,
+        tags=list(raw.get("tags") or []),
+        metadata=raw.get("metadata") or {},
+        timezone=raw.get("timezone") or "UTC",
+        actor=EditActor.system(),
+        **settings_,
     )
     # Exported files list secret keys with blank values; the importer supplies the values it has.
     keys = raw.get("secrets") or raw.get("tool_exec_environment_variables") or {}
@@ -164,9 +203,9 @@ def _import_messages(agent: FileAgent, created: Agent, result: ImportResult) -> 
         if message is not file_system:
             new.append(message)
         new.extend(context.added_after.get(id(message), []))
-    saved = Message.objects.bulk_create([
-        _fill(Message(organization_id=created.organization_id, agent=created), m) for m in new
-    ])
+    saved = Message.objects.bulk_create(
+        [_fill(Message(organization_id=created.organization_id, agent=created), m) for m in new]
+    )
     for message, row in zip(new, saved, strict=True):
         rows[id(message)] = row
         if message.file_id:
@@ -183,8 +222,20 @@ def _fill(row: Message, message: FileMessage) -> Message:
     row.role = message.role
     row.content = message.content
     row.text = message.text
-    for key in ("name", "tool_calls", "tool_call_id", "tool_returns", "approvals", "approve", "approval_request_id",
-                "denial_reason", "otid", "sender_id", "model", "is_err"):
+    for key in (
+        "name",
+        "tool_calls",
+        "tool_call_id",
+        "tool_returns",
+        "approvals",
+        "approve",
+        "approval_request_id",
+        "denial_reason",
+        "otid",
+        "sender_id",
+        "model",
+        "is_err",
+    ):
         setattr(row, key, getattr(message, key))
     if message.created_at is not None:
         row.created_at = message.created_at

@@ -20,8 +20,7 @@ from agents.runtime.transcript import text_of
 ROLES = ("system", "user", "assistant", "tool", "approval", "summary")
 ROLE_ALIASES = {"function": "tool"}  # MemGPT-era files call tool results "function" messages
 # Column bounds of agents.Message; longer strings are refused rather than cut.
-MAX_LENGTHS = {"name": 200, "tool_call_id": 128, "otid": 64, "sender_id": 64, "model": 200,
-               "approval_request_id": 64}
+MAX_LENGTHS = {"name": 200, "tool_call_id": 128, "otid": 64, "sender_id": 64, "model": 200, "approval_request_id": 64}
 NO_RESULT = "Error: this tool call has no recorded result (the agent file was saved before the tool returned)."
 
 
@@ -78,10 +77,17 @@ def parse_message(raw: dict, where: str) -> FileMessage:
     if raw.get("approve") is not None and not isinstance(raw["approve"], bool):
         raise AgentFileError(f"{where}: 'approve' must be true, false or null.")
     return FileMessage(
-        file_id=raw["id"], role=role, content=content, tool_calls=tool_calls,
+        file_id=raw["id"],
+        role=role,
+        content=content,
+        tool_calls=tool_calls,
         tool_returns=_tool_returns(raw, content, where) if role == "tool" else (raw.get("tool_returns") or None),
-        approvals=approvals, approve=raw.get("approve"), denial_reason=_optional_str(raw, "denial_reason", where),
-        is_err=bool(raw.get("is_err")), created_at=parse_time(raw.get("created_at"), where), **strings,
+        approvals=approvals,
+        approve=raw.get("approve"),
+        denial_reason=_optional_str(raw, "denial_reason", where),
+        is_err=bool(raw.get("is_err")),
+        created_at=parse_time(raw.get("created_at"), where),
+        **strings,
     )
 
 
@@ -97,8 +103,9 @@ def _content(raw: dict, where: str) -> list[dict]:
         raise AgentFileError(f"{where}: 'content' must be a string or a list of content parts.")
     for index, part in enumerate(content):
         if not isinstance(part, dict) or not isinstance(part.get("type"), str):
-            raise AgentFileError(f"{where}: content[{index}] must be an object with a 'type', like "
-                                 "{'type': 'text', 'text': ...}.")
+            raise AgentFileError(
+                f"{where}: content[{index}] must be an object with a 'type', like {{'type': 'text', 'text': ...}}."
+            )
         if part["type"] == "text" and not isinstance(part.get("text"), str):
             raise AgentFileError(f"{where}: content[{index}] is a text part without a 'text' string.")
     return content
@@ -112,8 +119,12 @@ def _tool_calls(calls, where: str) -> list[dict] | None:
     out = []
     for index, call in enumerate(calls):
         function = call.get("function") if isinstance(call, dict) else None
-        if not isinstance(function, dict) or not isinstance(call.get("id"), str) or not call["id"] \
-                or not isinstance(function.get("name"), str):
+        if (
+            not isinstance(function, dict)
+            or not isinstance(call.get("id"), str)
+            or not call["id"]
+            or not isinstance(function.get("name"), str)
+        ):
             raise AgentFileError(f"{where}: tool_calls[{index}] needs an 'id' and a 'function' with a 'name'.")
         arguments = function.get("arguments")
         if arguments is None:
@@ -144,11 +155,18 @@ def _tool_returns(raw: dict, content: list[dict], where: str) -> list[dict]:
             response = entry["func_response"]
         if not isinstance(response, str):
             response = json.dumps(response, ensure_ascii=False)
-        out.append({
-            **entry, "tool_call_id": call_id, "tool_name": entry.get("tool_name") or raw.get("name"),
-            "status": status, "func_response": response, "stdout": entry.get("stdout"),
-            "stderr": entry.get("stderr"), "time": entry.get("time") or time,
-        })
+        out.append(
+            {
+                **entry,
+                "tool_call_id": call_id,
+                "tool_name": entry.get("tool_name") or raw.get("name"),
+                "status": status,
+                "func_response": response,
+                "stdout": entry.get("stdout"),
+                "stderr": entry.get("stderr"),
+                "time": entry.get("time") or time,
+            }
+        )
     return out
 
 
@@ -258,8 +276,9 @@ def _answer_dangling(context: Context, answered: set[str], agent_file_id: str) -
         at = index + 1  # after the results and approval answers that already follow the call
         while at < len(out) and (out[at].role == "tool" or (out[at].role == "approval" and not out[at].tool_calls)):
             at += 1
-        decisions = {a.get("tool_call_id"): a for m in out[index + 1:at] for a in m.approvals or []
-                     if isinstance(a, dict)}
+        decisions = {
+            a.get("tool_call_id"): a for m in out[index + 1 : at] for a in m.approvals or [] if isinstance(a, dict)
+        }
         returns = [_result_for(call, decisions.get(call["id"])) for call in missing]
         added = FileMessage(file_id=None, role="tool", tool_returns=returns, created_at=out[at - 1].created_at)
         out.insert(at, added)
@@ -279,5 +298,12 @@ def _result_for(call: dict, decision: dict | None) -> dict:
         response = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
     elif decision and decision.get("approve") is False:
         response = f"Error: request to call tool denied. User reason: {decision.get('reason') or 'none given'}"
-    return {"tool_call_id": call["id"], "tool_name": call["function"]["name"], "status": status,
-            "func_response": response, "stdout": None, "stderr": None, "time": None}
+    return {
+        "tool_call_id": call["id"],
+        "tool_name": call["function"]["name"],
+        "status": status,
+        "func_response": response,
+        "stdout": None,
+        "stderr": None,
+        "time": None,
+    }

@@ -18,8 +18,14 @@ from tools.rules import ToolRuleError, parse_rules
 
 # The entity lists of the format and the prefix of their file-local ids (`block-0`, `tool-3`, ...).
 PREFIXES = {
-    "agents": "agent", "groups": "group", "blocks": "block", "files": "file", "sources": "source",
-    "tools": "tool", "mcp_servers": "mcp_server", "skills": "skill",
+    "agents": "agent",
+    "groups": "group",
+    "blocks": "block",
+    "files": "file",
+    "sources": "source",
+    "tools": "tool",
+    "mcp_servers": "mcp_server",
+    "skills": "skill",
 }
 # Bounds of our columns: a longer value would be cut (losing characters) or refused by the database.
 MAX_AGENT_NAME, MAX_LABEL, MAX_TOOL_NAME, MAX_TOOL_TYPE = 200, 200, 48, 32
@@ -168,9 +174,15 @@ def _block(raw: dict) -> FileBlock:
     if description is not None and not isinstance(description, str):
         raise AgentFileError(f"{where} ({label}): 'description' must be a string.")
     return FileBlock(
-        file_id=raw["id"], label=label, value=value, limit=limit, description=description,
-        read_only=bool(raw.get("read_only")), metadata=_dict(raw.get("metadata"), f"{where} metadata"),
-        tags=list(raw.get("tags") or []), hidden=bool(raw.get("hidden")),
+        file_id=raw["id"],
+        label=label,
+        value=value,
+        limit=limit,
+        description=description,
+        read_only=bool(raw.get("read_only")),
+        metadata=_dict(raw.get("metadata"), f"{where} metadata"),
+        tags=list(raw.get("tags") or []),
+        hidden=bool(raw.get("hidden")),
     )
 
 
@@ -209,8 +221,10 @@ def _agent(raw: dict, blocks: dict, tools: dict) -> FileAgent:
     for block_id in block_ids:
         label = blocks[block_id].label
         if label in labels:
-            raise AgentFileError(f"{where}: blocks {labels[label]} and {block_id} are both labelled '{label}'; an "
-                                 "agent's block labels must be unique.")
+            raise AgentFileError(
+                f"{where}: blocks {labels[label]} and {block_id} are both labelled '{label}'; an "
+                "agent's block labels must be unique."
+            )
         labels[label] = block_id
     tool_ids = _references(raw, "tool_ids", tools, where)
     rules = raw.get("tool_rules") or []
@@ -240,8 +254,15 @@ def _agent(raw: dict, blocks: dict, tools: dict) -> FileAgent:
                 )
         if len(set(in_context)) != len(in_context):
             raise AgentFileError(f"{where}: in_context_message_ids lists a message twice.")
-    return FileAgent(file_id=raw["id"], raw=raw, block_ids=block_ids, tool_ids=tool_ids, tool_rules=list(rules),
-                     messages=messages, in_context_message_ids=in_context)
+    return FileAgent(
+        file_id=raw["id"],
+        raw=raw,
+        block_ids=block_ids,
+        tool_ids=tool_ids,
+        tool_rules=list(rules),
+        messages=messages,
+        in_context_message_ids=in_context,
+    )
 
 
 def _references(raw: dict, key: str, known: dict, where: str) -> list[str]:
@@ -271,11 +292,16 @@ def _notes(lists: dict[str, list[dict]], agents: list[FileAgent]) -> list[str]:
             f"Group {group['id']} ({manager}) was not imported: this server has no multi-agent groups yet; "
             "its agents were imported as separate agents."
         )
-    for key, what in (("sources", "data sources"), ("files", "files"), ("mcp_servers", "MCP servers"),
-                      ("skills", "skills")):
+    for key, what in (
+        ("sources", "data sources"),
+        ("files", "files"),
+        ("mcp_servers", "MCP servers"),
+        ("skills", "skills"),
+    ):
         if lists[key]:
-            notes.append(f"The file's {len(lists[key])} {what} were not imported: this server does not support "
-                         f"{what} yet.")
+            notes.append(
+                f"The file's {len(lists[key])} {what} were not imported: this server does not support {what} yet."
+            )
     for agent in agents:
         if agent.raw.get("files_agents") or agent.raw.get("source_ids"):
             notes.append(f"Agent {agent.file_id}: its attached files and sources were not imported.")

@@ -31,8 +31,10 @@ def import_tool(tool: FileTool, organization_id: str, *, override: bool, warning
         )
         return Tool.objects.create(organization_id=organization_id, name=tool.name, **_fields(tool, where))
     if existing is not None and existing.tool_type != CUSTOM:
-        warnings.append(f"{where}: this server has a built-in tool of that name, which an import never replaces; "
-                        "the agent uses the built-in.")
+        warnings.append(
+            f"{where}: this server has a built-in tool of that name, which an import never replaces; "
+            "the agent uses the built-in."
+        )
         return existing
     if existing is not None and not override:
         return existing

@@ -37,9 +37,16 @@ class PassageSearchSerializer(serializers.Serializer):
 
 def passage_data(passage) -> dict:
     return {
-        "id": passage.id, "text": passage.text, "tags": passage.tags, "metadata": passage.metadata,
-        "archive_id": passage.archive_id, "created_at": passage.created_at, "updated_at": passage.updated_at,
-        "embedding": None, "embedding_config": None, "is_deleted": False,
+        "id": passage.id,
+        "text": passage.text,
+        "tags": passage.tags,
+        "metadata": passage.metadata,
+        "archive_id": passage.archive_id,
+        "created_at": passage.created_at,
+        "updated_at": passage.updated_at,
+        "embedding": None,
+        "embedding_config": None,
+        "is_deleted": False,
     }
 
 
@@ -56,8 +63,14 @@ class ArchivalListView(APIView):
         if agent.archive_id is None:
             return Response([])
         try:
-            rows = archival.list_passages(agent.archive_id, search=query.get("search"), ascending=query["ascending"],
-                                          after=query.get("after"), before=query.get("before"), limit=query["limit"])
+            rows = archival.list_passages(
+                agent.archive_id,
+                search=query.get("search"),
+                ascending=query["ascending"],
+                after=query.get("after"),
+                before=query.get("before"),
+                limit=query["limit"],
+            )
         except archival.PassageNotFoundError as exc:  # an unknown cursor, as in every other list
             raise NotFound(str(exc)) from exc
         return Response([passage_data(p) for p in rows])
@@ -67,9 +80,14 @@ class ArchivalListView(APIView):
         data = validated(PassageCreateSerializer, request.data)
         embed_fn, model = _embedder(agent, data["text"])
         try:
-            passage = archival.insert_passage(archive_id=services.ensure_archive(agent),
-                                              organization_id=agent.organization_id, text=data["text"],
-                                              tags=data.get("tags"), embed_fn=embed_fn, embedding_model=model)
+            passage = archival.insert_passage(
+                archive_id=services.ensure_archive(agent),
+                organization_id=agent.organization_id,
+                text=data["text"],
+                tags=data.get("tags"),
+                embed_fn=embed_fn,
+                embedding_model=model,
+            )
         except MemoryEditError as exc:
             raise BadRequest(str(exc)) from exc
         return Response([passage_data(passage)])
@@ -79,16 +97,22 @@ class ArchivalSearchView(APIView):
     def get(self, request, agent_id: str):
         agent = get_agent(request, agent_id)
         raw = request.query_params.copy()
-        query = validated(PassageSearchSerializer, {**raw.dict(), "tags": raw.getlist("tags")} if "tags" in raw
-                          else raw.dict())
+        query = validated(
+            PassageSearchSerializer, {**raw.dict(), "tags": raw.getlist("tags")} if "tags" in raw else raw.dict()
+        )
         if agent.archive_id is None:
             return Response({"results": [], "count": 0})
         embed_fn, model = _embedder(agent, query["query"])
         results = archival.search_passages(
-            archive_ids=[agent.archive_id], query=query["query"], tags=query.get("tags"),
-            tag_match_mode=query["tag_match_mode"], top_k=query.get("top_k"),
-            start_datetime=query.get("start_datetime"), end_datetime=query.get("end_datetime"),
-            embed_fn=embed_fn, embedding_model=model,
+            archive_ids=[agent.archive_id],
+            query=query["query"],
+            tags=query.get("tags"),
+            tag_match_mode=query["tag_match_mode"],
+            top_k=query.get("top_k"),
+            start_datetime=query.get("start_datetime"),
+            end_datetime=query.get("end_datetime"),
+            embed_fn=embed_fn,
+            embedding_model=model,
         )
         return Response({"results": results, "count": len(results)})
 

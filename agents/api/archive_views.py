@@ -69,10 +69,16 @@ class OrganizationPassageSearchSerializer(serializers.Serializer):
 
 def archive_data(archive: Archive) -> dict:
     return {
-        "id": archive.id, "name": archive.name, "description": archive.description,
-        "created_at": archive.created_at, "updated_at": archive.updated_at,
-        "created_by_id": archive.created_by_id, "last_updated_by_id": archive.last_updated_by_id,
-        "metadata": {}, "embedding_config": None, "vector_db_provider": "native",
+        "id": archive.id,
+        "name": archive.name,
+        "description": archive.description,
+        "created_at": archive.created_at,
+        "updated_at": archive.updated_at,
+        "created_by_id": archive.created_by_id,
+        "last_updated_by_id": archive.last_updated_by_id,
+        "metadata": {},
+        "embedding_config": None,
+        "vector_db_provider": "native",
     }
 
 
@@ -107,8 +113,12 @@ class ArchiveListView(APIView):
     def post(self, request):
         data = validated(ArchiveCreateSerializer, request.data)
         try:
-            archive = archives.create_archive(organization_id=organization_of(request), name=data["name"],
-                                              description=data.get("description"), created_by_id=_key_id(request))
+            archive = archives.create_archive(
+                organization_id=organization_of(request),
+                name=data["name"],
+                description=data.get("description"),
+                created_by_id=_key_id(request),
+            )
         except MemoryEditError as exc:
             raise BadRequest(str(exc)) from exc
         return Response(archive_data(archive))
@@ -139,9 +149,16 @@ def _insert(archive: Archive, items: list[dict]) -> list[Passage]:
     try:
         with transaction.atomic():
             return [
-                archival.insert_passage(archive_id=archive.id, organization_id=archive.organization_id,
-                                        text=item["text"], tags=item.get("tags"), metadata=item.get("metadata"),
-                                        created_at=item.get("created_at"), embed_fn=embed_fn, embedding_model=model)
+                archival.insert_passage(
+                    archive_id=archive.id,
+                    organization_id=archive.organization_id,
+                    text=item["text"],
+                    tags=item.get("tags"),
+                    metadata=item.get("metadata"),
+                    created_at=item.get("created_at"),
+                    embed_fn=embed_fn,
+                    embedding_model=model,
+                )
                 for item in items
             ]
     except MemoryEditError as exc:
@@ -213,10 +230,18 @@ class PassageSearchView(APIView):
         else:
             archive_ids = Archive.objects.filter(organization_id=organization_id).values("id")
         results = archival.search_passages(
-            archive_ids=archive_ids, query=data.get("query") or "", tags=data.get("tags"),
-            tag_match_mode=data["tag_match_mode"], top_k=data["limit"], start_datetime=data.get("start_date"),
-            end_datetime=data.get("end_date"), embed_fn=embed_fn, embedding_model=model, newest_without_query=True,
+            archive_ids=archive_ids,
+            query=data.get("query") or "",
+            tags=data.get("tags"),
+            tag_match_mode=data["tag_match_mode"],
+            top_k=data["limit"],
+            start_datetime=data.get("start_date"),
+            end_datetime=data.get("end_date"),
+            embed_fn=embed_fn,
+            embedding_model=model,
+            newest_without_query=True,
         )
         passages = Passage.objects.in_bulk([r["id"] for r in results])
-        return Response([{"passage": passage_data(passages[r["id"]]), "score": r["relevance"], "metadata": {}}
-                         for r in results])
+        return Response(
+            [{"passage": passage_data(passages[r["id"]]), "score": r["relevance"], "metadata": {}} for r in results]
+        )

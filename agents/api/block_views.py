@@ -16,9 +16,9 @@ from agents.api import serializers as s
 from agents.api.pagination import cursor_page
 from agents.api.views import BadRequest, Conflict, _actor, agent_states, get_agent, validated
 from agents.models import Agent
+from memory import services as memory_services
 from memory.models import Block
 from memory.selectors import blocks_matching
-from memory import services as memory_services
 from memory.services import MemoryEditError
 
 
@@ -64,11 +64,23 @@ def _matching_blocks(request):
     except ValueError:
         raise serializers.ValidationError({"connected_to_agents_count_eq": "Must be whole numbers."}) from None
     blocks = blocks_matching(
-        organization_of(request), tags=params.getlist("tags"), connected_to_agents_count_eq=counts_eq or None,
+        organization_of(request),
+        tags=params.getlist("tags"),
+        connected_to_agents_count_eq=counts_eq or None,
         include_hidden=query["show_hidden_blocks"],
-        **{key: query.get(key) for key in ("label", "label_search", "value_search", "description_search",
-                                           "templates_only", "match_all_tags", "connected_to_agents_count_gt",
-                                           "connected_to_agents_count_lt")},
+        **{
+            key: query.get(key)
+            for key in (
+                "label",
+                "label_search",
+                "value_search",
+                "description_search",
+                "templates_only",
+                "match_all_tags",
+                "connected_to_agents_count_gt",
+                "connected_to_agents_count_lt",
+            )
+        },
     )
     return query, blocks
 
@@ -85,8 +97,9 @@ class BlockListView(APIView):
     def post(self, request):
         data = validated(BlockCreateSerializer, request.data)
         try:
-            block = memory_services.create_block(organization_id=organization_of(request), actor=_actor(request),
-                                                 **data)
+            block = memory_services.create_block(
+                organization_id=organization_of(request), actor=_actor(request), **data
+            )
         except MemoryEditError as exc:
             raise BadRequest(str(exc)) from exc
         return Response(s.block_data(block))

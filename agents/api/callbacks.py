@@ -17,8 +17,9 @@ async def post_run(run_id: str, url: str) -> None:
     fields = {"callback_sent_at": timezone.now(), "callback_status_code": None, "callback_error": None}
     try:
         async with httpx.AsyncClient(timeout=TIMEOUT) as client:
-            response = await client.post(url, content=DjangoJSONEncoder().encode(run_data(run)),
-                                         headers={"Content-Type": "application/json"})
+            response = await client.post(
+                url, content=DjangoJSONEncoder().encode(run_data(run)), headers={"Content-Type": "application/json"}
+            )
         fields["callback_status_code"] = response.status_code
         if response.status_code >= 400:
             fields["callback_error"] = f"The callback URL answered HTTP {response.status_code}."

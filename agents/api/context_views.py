@@ -54,9 +54,11 @@ class MessageDetailView(APIView):
     def patch(self, request, agent_id, message_id):
         get_agent(request, agent_id)
         return Response(
-            {"detail": "Messages are immutable: a stored message cannot be modified. To change what the agent "
-                       "sees, edit its memory blocks, or reset its messages with PATCH "
-                       f"/v1/agents/{agent_id}/reset-messages."},
+            {
+                "detail": "Messages are immutable: a stored message cannot be modified. To change what the agent "
+                "sees, edit its memory blocks, or reset its messages with PATCH "
+                f"/v1/agents/{agent_id}/reset-messages."
+            },
             status=status.HTTP_405_METHOD_NOT_ALLOWED,
         )
 

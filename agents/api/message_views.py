@@ -14,8 +14,12 @@ from agents.models import Message
 from tools.builtin.core_tools import ToolInputError
 
 # A stored message's role -> the search result's message_type (recall searches only these roles).
-_RESULT_TYPES = {"user": "user_message", "summary": "user_message", "assistant": "assistant_message",
-                 "system": "system_message"}
+_RESULT_TYPES = {
+    "user": "user_message",
+    "summary": "user_message",
+    "assistant": "assistant_message",
+    "system": "system_message",
+}
 
 
 class MessageSearchSerializer(serializers.Serializer):
@@ -64,16 +68,23 @@ class MessageSearchView(APIView):
     def post(self, request):
         data = validated(MessageSearchSerializer, request.data)
         if data["search_mode"] == "vector":
-            raise BadRequest("Vector search over messages is not available on this server: messages are not "
-                             "embedded. Use search_mode 'fts' or 'hybrid' (full-text ranking).")
+            raise BadRequest(
+                "Vector search over messages is not available on this server: messages are not "
+                "embedded. Use search_mode 'fts' or 'hybrid' (full-text ranking)."
+            )
         messages = Message.objects.filter(organization_id=organization_of(request))
         if data.get("agent_id"):
             messages = messages.filter(agent=get_agent(request, data["agent_id"]))
         if data.get("conversation_id"):
             messages = messages.none()
         try:
-            hits = recall.matching_messages(messages, data["query"], limit=data["limit"],
-                                            start_date=data.get("start_date"), end_date=data.get("end_date"))
+            hits = recall.matching_messages(
+                messages,
+                data["query"],
+                limit=data["limit"],
+                start_date=data.get("start_date"),
+                end_date=data.get("end_date"),
+            )
         except ToolInputError as exc:
             raise serializers.ValidationError({"date": str(exc)}) from exc
         return Response([_search_result(message) for message, _ in hits])
@@ -88,4 +99,3 @@ def _search_result(message: Message) -> dict:
         "created_at": message.created_at,
         "content": message.text,
     }
-

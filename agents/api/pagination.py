@@ -21,8 +21,9 @@ def _beyond(fields: tuple[str, ...], values: tuple, greater: bool) -> Q:
     return condition
 
 
-def keyset_page(queryset: QuerySet, *, fields: tuple[str, ...], after: tuple | None, before: tuple | None,
-                order: str, limit: int) -> list:
+def keyset_page(
+    queryset: QuerySet, *, fields: tuple[str, ...], after: tuple | None, before: tuple | None, order: str, limit: int
+) -> list:
     """One page of `queryset` in `order`, strictly between the cursor rows' keys (given as value tuples).
 
     With only `before`, the page is the `limit` rows nearest to it, still returned in `order`.
@@ -51,17 +52,26 @@ def cursor_values(queryset: QuerySet, cursor_id: str | None, fields: tuple[str, 
     return values
 
 
-def cursor_page(queryset: QuerySet, query: dict, *, what: str, fields: tuple[str, ...] = ("created_at", "id"),
-                default_limit: int = 50, prefetch: tuple[str, ...] = ()) -> list:
+def cursor_page(
+    queryset: QuerySet,
+    query: dict,
+    *,
+    what: str,
+    fields: tuple[str, ...] = ("created_at", "id"),
+    default_limit: int = 50,
+    prefetch: tuple[str, ...] = (),
+) -> list:
     """The page a list request asks for: `query` is its validated `after`/`before` (object ids), `order` and
     `limit`. Every list pages this way, since the SDK's auto-pager asks again with `after=<last id>` until a page
     comes back empty; an unknown cursor id is a 404 naming it."""
     rows = queryset.prefetch_related(*prefetch) if prefetch else queryset
     return keyset_page(
-        rows, fields=fields,
+        rows,
+        fields=fields,
         after=cursor_values(queryset, query.get("after"), fields, what),
         before=cursor_values(queryset, query.get("before"), fields, what),
-        order=query["order"], limit=query.get("limit") or default_limit,
+        order=query["order"],
+        limit=query.get("limit") or default_limit,
     )
 
 

@@ -58,11 +58,19 @@ class ProviderListQuerySerializer(s.ListQuerySerializer):
 def provider_data(provider: Provider) -> dict:
     """Letta's Provider, without the credential."""
     return {
-        "id": provider.id, "name": provider.name, "provider_type": provider.provider_type,
-        "provider_category": "byok", "api_key": None, "has_api_key": bool(provider.api_key), "access_key": None,
-        "base_url": provider.base_url or None, "api_version": provider.api_version or None,
-        "region": provider.region or None, "organization_id": provider.organization_id,
-        "created_at": provider.created_at.isoformat(), "updated_at": provider.updated_at.isoformat(),
+        "id": provider.id,
+        "name": provider.name,
+        "provider_type": provider.provider_type,
+        "provider_category": "byok",
+        "api_key": None,
+        "has_api_key": bool(provider.api_key),
+        "access_key": None,
+        "base_url": provider.base_url or None,
+        "api_version": provider.api_version or None,
+        "region": provider.region or None,
+        "organization_id": provider.organization_id,
+        "created_at": provider.created_at.isoformat(),
+        "updated_at": provider.updated_at.isoformat(),
         "last_synced": provider.last_synced.isoformat() if provider.last_synced else None,
     }
 
@@ -91,8 +99,12 @@ class ProviderListView(APIView):
         data = validated(ProviderCreateSerializer, request.data)
         try:
             provider = create_provider(
-                organization_id=organization_of(request), name=data["name"], provider_type=data["provider_type"],
-                api_key=data.get("api_key"), base_url=data.get("base_url"), api_version=data.get("api_version"),
+                organization_id=organization_of(request),
+                name=data["name"],
+                provider_type=data["provider_type"],
+                api_key=data.get("api_key"),
+                base_url=data.get("base_url"),
+                api_version=data.get("api_version"),
                 region=data.get("region"),
             )
         except ProviderNameTaken as exc:

@@ -57,10 +57,8 @@ class RunStreamSerializer(serializers.Serializer):
 
     starting_after = serializers.IntegerField(required=False, min_value=0, default=0)
     include_pings = serializers.BooleanField(required=False, allow_null=True, default=True)
-    poll_interval = serializers.FloatField(required=False, allow_null=True, min_value=0.01, max_value=10,
-                                           default=0.1)
-    batch_size = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=1000,
-                                          default=100)
+    poll_interval = serializers.FloatField(required=False, allow_null=True, min_value=0.01, max_value=10, default=0.1)
+    batch_size = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=1000, default=100)
 
 
 def step_data(step: Step) -> dict:

@@ -25,10 +25,10 @@ from agents.api.serializers import LettaRequestSerializer, run_data
 from agents.api.views import AgentMessageListView
 from agents.llm.errors import status_for
 from agents.models import Run
+from agents.providers import list_models
 from agents.runtime import background, run_events
 from agents.runtime.errors import RunRefused
 from agents.runtime.loop import RunResult, run_agent
-from agents.providers import list_models
 from agents.runtime.summarize import summarize_agent
 from agents.storable import unstorable
 
@@ -116,9 +116,13 @@ async def _send(request, agent_id: str, *, stream_route: bool):
 def _run_request(agent_id: str, organization_id: str, data: dict) -> dict:
     """The arguments of `run_agent` a validated LettaRequest asks for."""
     return {
-        "agent_id": agent_id, "messages": data.get("messages"), "input": data.get("input"),
-        "organization_id": organization_id, "max_steps": data["max_steps"],
-        "client_tools": data.get("client_tools"), "stream_tokens": data.get("stream_tokens", False),
+        "agent_id": agent_id,
+        "messages": data.get("messages"),
+        "input": data.get("input"),
+        "organization_id": organization_id,
+        "max_steps": data["max_steps"],
+        "client_tools": data.get("client_tools"),
+        "stream_tokens": data.get("stream_tokens", False),
     }
 
 
@@ -128,7 +132,10 @@ def _provider_failed(result: RunResult) -> JsonResponse:
     to them. A retry would send the input again once steps were stored, so the SDK is told not to retry then."""
     error = result.error
     response = _error(
-        status_for(error["error_type"]), error["message"], run_id=result.run_id, stop_reason=result.stop_reason,
+        status_for(error["error_type"]),
+        error["message"],
+        run_id=result.run_id,
+        stop_reason=result.stop_reason,
         error={"type": error["error_type"], "message": error["message"], "detail": error.get("detail")},
     )
     if result.usage.get("step_count"):
@@ -188,7 +195,8 @@ async def agent_messages_async(request, agent_id: str):
     url = data.get("callback_url") or None
     try:
         run = await background.start_detached(
-            **_run_request(agent_id, organization_id, data), callback_url=url,
+            **_run_request(agent_id, organization_id, data),
+            callback_url=url,
             on_finish=(lambda run_id: callbacks.post_run(run_id, url)) if url else None,
         )
     except RunRefused as exc:
@@ -233,10 +241,15 @@ async def run_stream(request, run_id: str):
     except APIException as exc:
         return _api_error(exc)
     options = serializer.validated_data
-    return streaming.sse_response(_follow(
-        run.id, after=options["starting_after"], include_pings=options["include_pings"] is not False,
-        poll_interval=options["poll_interval"] or 0.1, batch_size=options["batch_size"] or 100,
-    ))
+    return streaming.sse_response(
+        _follow(
+            run.id,
+            after=options["starting_after"],
+            include_pings=options["include_pings"] is not False,
+            poll_interval=options["poll_interval"] or 0.1,
+            batch_size=options["batch_size"] or 100,
+        )
+    )
 
 
 async def _follow(run_id: str, *, after: int, include_pings: bool, poll_interval: float, batch_size: int):
@@ -246,8 +259,15 @@ async def _follow(run_id: str, *, after: int, include_pings: bool, poll_interval
     while True:
         events, run = await sync_to_async(run_events.read_events)(run_id, after=after, limit=batch_size)
         if run is None:  # deleted with its agent meanwhile
-            yield streaming.frame({"message_type": "error_message", "run_id": run_id, "error_type": "not_found",
-                                   "message": f"Run {run_id} was deleted.", "detail": None})
+            yield streaming.frame(
+                {
+                    "message_type": "error_message",
+                    "run_id": run_id,
+                    "error_type": "not_found",
+                    "message": f"Run {run_id} was deleted.",
+                    "detail": None,
+                }
+            )
             yield streaming.DONE_FRAME
             return
         if not events and run_events.abandoned(run):

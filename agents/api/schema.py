@@ -9,25 +9,36 @@ operation id (stable: clients generate method names from it), summary, request b
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 
+from agents.api import run_serializers as rs
 from agents.api import schema_shapes as shape
 from agents.api import serializers as s
-from agents.api import run_serializers as rs
-from agents.api.archive_views import (
-    ArchiveCreateSerializer, ArchiveListQuerySerializer, ArchivePassageBatchSerializer, ArchivePassageSerializer,
-    ArchiveUpdateSerializer, OrganizationPassageSearchSerializer,
-)
 from agents.api.archival_views import PassageCreateSerializer, PassageListSerializer, PassageSearchSerializer
+from agents.api.archive_views import (
+    ArchiveCreateSerializer,
+    ArchiveListQuerySerializer,
+    ArchivePassageBatchSerializer,
+    ArchivePassageSerializer,
+    ArchiveUpdateSerializer,
+    OrganizationPassageSearchSerializer,
+)
 from agents.api.block_views import BlockCreateSerializer, BlockListQuerySerializer, BlockModifySerializer
 from agents.api.context_views import RecompileQuerySerializer, ResetMessagesSerializer
 from agents.api.message_views import MessageSearchSerializer
 from agents.api.provider_views import (
-    ProviderCheckSerializer, ProviderCreateSerializer, ProviderListQuerySerializer, ProviderUpdateSerializer,
+    ProviderCheckSerializer,
+    ProviderCreateSerializer,
+    ProviderListQuerySerializer,
+    ProviderUpdateSerializer,
 )
 from agents.api.schema_generator import document, op
 from agents.api.tag_views import TagListQuerySerializer
 from agents.api.tool_run_views import AgentToolRunSerializer, ToolRunFromSourceSerializer
 from agents.api.tool_views import (
-    ApprovalSerializer, ToolCreateSerializer, ToolListQuerySerializer, ToolSearchSerializer, ToolUpdateSerializer,
+    ApprovalSerializer,
+    ToolCreateSerializer,
+    ToolListQuerySerializer,
+    ToolSearchSerializer,
+    ToolUpdateSerializer,
 )
 
 
@@ -38,29 +49,50 @@ def _list(name: str, description: str, enum=None) -> OpenApiParameter:
 DELETED = OpenApiResponse(description="Deleted (the body is `null`).")
 SEND_RESPONSES = {
     (200, "application/json"): shape.LettaResponse,
-    (200, "text/event-stream"): OpenApiResponse(OpenApiTypes.STR, description=(
-        "With `streaming=true`: server-sent events, one LettaMessage (or stop_reason, usage_statistics, ping) "
-        "per `data:` line, ending with `data: [DONE]`.")),
-    (409, "application/json"): OpenApiResponse(description=(
-        "The agent is busy with another run (its id in `run_id`) or waits for a tool approval.")),
+    (200, "text/event-stream"): OpenApiResponse(
+        OpenApiTypes.STR,
+        description=(
+            "With `streaming=true`: server-sent events, one LettaMessage (or stop_reason, usage_statistics, ping) "
+            "per `data:` line, ending with `data: [DONE]`."
+        ),
+    ),
+    (409, "application/json"): OpenApiResponse(
+        description=("The agent is busy with another run (its id in `run_id`) or waits for a tool approval.")
+    ),
 }
 SEND_EXAMPLES = {
     "Input text": {"input": "Hi, I'm Ada and I like tea."},
     "User message": {"messages": [{"role": "user", "content": "What do you remember about me?"}]},
 }
-TOOL_EXAMPLES = {"A Python function": {"source_code": (
-    'def roll_die(sides: int) -> str:\n    """Roll a die.\n\n    Args:\n        sides: How many sides.\n    """\n'
-    '    import random\n    return str(random.randint(1, sides))\n')}}
+TOOL_EXAMPLES = {
+    "A Python function": {
+        "source_code": (
+            'def roll_die(sides: int) -> str:\n    """Roll a die.\n\n    Args:\n'
+            '        sides: How many sides.\n    """\n'
+            "    import random\n    return str(random.randint(1, sides))\n"
+        )
+    }
+}
 STREAM_RESPONSES = {key: value for key, value in SEND_RESPONSES.items() if key != (200, "application/json")}
 COUNT = OpenApiResponse(OpenApiTypes.INT, description="How many there are, as a bare integer.")
-BLOCK_FILTERS = [_list("tags", "Only blocks with these tags (any of them, or all with match_all_tags)."),
-                 OpenApiParameter("connected_to_agents_count_eq", int, many=True,
-                                  description="Only blocks held by exactly one of these numbers of agents.")]
-TOOL_FILTERS = [_list(name, description) for name, description in (
-    ("names", "Only tools with these names (repeated, or comma-separated)."),
-    ("tool_ids", "Only these tools."),
-    ("tool_types", "Only tools of these types (`custom`, `letta_core`, ...)."),
-    ("exclude_tool_types", "Not tools of these types."))]
+BLOCK_FILTERS = [
+    _list("tags", "Only blocks with these tags (any of them, or all with match_all_tags)."),
+    OpenApiParameter(
+        "connected_to_agents_count_eq",
+        int,
+        many=True,
+        description="Only blocks held by exactly one of these numbers of agents.",
+    ),
+]
+TOOL_FILTERS = [
+    _list(name, description)
+    for name, description in (
+        ("names", "Only tools with these names (repeated, or comma-separated)."),
+        ("tool_ids", "Only these tools."),
+        ("tool_types", "Only tools of these types (`custom`, `letta_core`, ...)."),
+        ("exclude_tool_types", "Not tools of these types."),
+    )
+]
 PROVIDER_ERRORS = {
     502: OpenApiResponse(description="The provider could not be reached."),
     504: OpenApiResponse(description="The provider did not list its models in time."),
@@ -69,180 +101,404 @@ PROVIDER_ERRORS = {
 # --- agents ---------------------------------------------------------------------------------------------------
 document(
     "agents.api.views.AgentListView",
-    get=op("list_agents", "List agents", query=s.AgentListQuerySerializer, response=shape.AgentState(many=True),
-           parameters=[_list("tags", "Only agents with these tags (any of them, or all with match_all_tags)."),
-                       _list("include", "`agent.secrets` adds the agent's secrets.")]),
-    post=op("create_agent", "Create an agent", request=s.CreateAgentSerializer, response=shape.AgentState,
-            examples={"With memory blocks": {
-                "name": "tea-helper", "model": "openai/gpt-4.1-mini",
-                "memory_blocks": [{"label": "human", "value": "Name: unknown", "limit": 2000},
-                                  {"label": "persona", "value": "I am a helpful assistant.", "limit": 2000}]}}),
+    get=op(
+        "list_agents",
+        "List agents",
+        query=s.AgentListQuerySerializer,
+        response=shape.AgentState(many=True),
+        parameters=[
+            _list("tags", "Only agents with these tags (any of them, or all with match_all_tags)."),
+            _list("include", "`agent.secrets` adds the agent's secrets."),
+        ],
+    ),
+    post=op(
+        "create_agent",
+        "Create an agent",
+        request=s.CreateAgentSerializer,
+        response=shape.AgentState,
+        examples={
+            "With memory blocks": {
+                "name": "tea-helper",
+                "model": "openai/gpt-4.1-mini",
+                "memory_blocks": [
+                    {"label": "human", "value": "Name: unknown", "limit": 2000},
+                    {"label": "persona", "value": "I am a helpful assistant.", "limit": 2000},
+                ],
+            }
+        },
+    ),
 )
 document(
     "agents.api.views.AgentDetailView",
-    get=op("retrieve_agent", "Retrieve an agent", response=shape.AgentState,
-           parameters=[_list("include", "`agent.secrets` adds the agent's secrets.")]),
+    get=op(
+        "retrieve_agent",
+        "Retrieve an agent",
+        response=shape.AgentState,
+        parameters=[_list("include", "`agent.secrets` adds the agent's secrets.")],
+    ),
     patch=op("modify_agent", "Update an agent", request=s.UpdateAgentSerializer, response=shape.AgentState),
     delete=op("delete_agent", "Delete an agent", responses={200: DELETED}),
 )
 document(
     "agents.api.agent_file_views.AgentExportView",
-    get=op("export_agent", "Export an agent as an agent file (.af)", response=OpenApiTypes.OBJECT,
-           parameters=[OpenApiParameter("scrub_messages", bool, description="Leave the message history out.")]),
+    get=op(
+        "export_agent",
+        "Export an agent as an agent file (.af)",
+        response=OpenApiTypes.OBJECT,
+        parameters=[OpenApiParameter("scrub_messages", bool, description="Leave the message history out.")],
+    ),
 )
 document(
     "agents.api.agent_file_views.AgentImportView",
-    post=op("import_agent", "Import agents from an agent file (.af)",
-            request={"multipart/form-data": shape.ImportAgent}, response=shape.AgentImportFileResponse),
+    post=op(
+        "import_agent",
+        "Import agents from an agent file (.af)",
+        request={"multipart/form-data": shape.ImportAgent},
+        response=shape.AgentImportFileResponse,
+    ),
 )
-document("agents.api.views.AgentCountView",
-         get=op("count_agents", "Count agents", query=s.AgentListQuerySerializer, response=COUNT,
-                parameters=[_list("tags", "Only agents with these tags (any of them, or all with match_all_tags).")]))
-document("agents.api.context_views.ResetMessagesView",
-         patch=op("reset_messages", "Reset the agent's messages to the system message alone",
-                  request=ResetMessagesSerializer, response=shape.AgentState,
-                  responses={200: shape.AgentState,
-                             409: OpenApiResponse(description="The agent is busy with a run (its id in `run_id`).")}))
-document("agents.api.context_views.RecompileView",
-         post=op("recompile_agent", "Recompile the agent's system prompt from its memory",
-                 query=RecompileQuerySerializer,
-                 response=OpenApiResponse(OpenApiTypes.STR, description="The system prompt, as a JSON string.")))
-document("agents.api.views.ContextView",
-         get=op("retrieve_agent_context_window", "The agent's context window, section by section",
-                response=shape.ContextWindowOverview))
+document(
+    "agents.api.views.AgentCountView",
+    get=op(
+        "count_agents",
+        "Count agents",
+        query=s.AgentListQuerySerializer,
+        response=COUNT,
+        parameters=[_list("tags", "Only agents with these tags (any of them, or all with match_all_tags).")],
+    ),
+)
+document(
+    "agents.api.context_views.ResetMessagesView",
+    patch=op(
+        "reset_messages",
+        "Reset the agent's messages to the system message alone",
+        request=ResetMessagesSerializer,
+        response=shape.AgentState,
+        responses={
+            200: shape.AgentState,
+            409: OpenApiResponse(description="The agent is busy with a run (its id in `run_id`)."),
+        },
+    ),
+)
+document(
+    "agents.api.context_views.RecompileView",
+    post=op(
+        "recompile_agent",
+        "Recompile the agent's system prompt from its memory",
+        query=RecompileQuerySerializer,
+        response=OpenApiResponse(OpenApiTypes.STR, description="The system prompt, as a JSON string."),
+    ),
+)
+document(
+    "agents.api.views.ContextView",
+    get=op(
+        "retrieve_agent_context_window",
+        "The agent's context window, section by section",
+        response=shape.ContextWindowOverview,
+    ),
+)
 
 # --- core memory ------------------------------------------------------------------------------------------------
-document("agents.api.views.AgentBlockListView",
-         get=op("list_core_memory_blocks", "List the agent's memory blocks", query=s.ListQuerySerializer,
-                response=shape.Block(many=True)))
+document(
+    "agents.api.views.AgentBlockListView",
+    get=op(
+        "list_core_memory_blocks",
+        "List the agent's memory blocks",
+        query=s.ListQuerySerializer,
+        response=shape.Block(many=True),
+    ),
+)
 document(
     "agents.api.views.AgentBlockDetailView",
     get=op("retrieve_core_memory_block", "Retrieve a memory block by label", response=shape.Block),
-    patch=op("modify_core_memory_block", "Update a memory block by label", request=s.BlockUpdateSerializer,
-             response=shape.Block),
+    patch=op(
+        "modify_core_memory_block",
+        "Update a memory block by label",
+        request=s.BlockUpdateSerializer,
+        response=shape.Block,
+    ),
 )
 
-document("agents.api.block_views.AgentBlockAttachView",
-         patch=op("{action}_core_memory_block", "{action} a memory block", request=None, response=shape.AgentState,
-                  responses={200: shape.AgentState,
-                             409: OpenApiResponse(description="The agent already has a block with that label.")}))
+document(
+    "agents.api.block_views.AgentBlockAttachView",
+    patch=op(
+        "{action}_core_memory_block",
+        "{action} a memory block",
+        request=None,
+        response=shape.AgentState,
+        responses={
+            200: shape.AgentState,
+            409: OpenApiResponse(description="The agent already has a block with that label."),
+        },
+    ),
+)
 
 # --- blocks -----------------------------------------------------------------------------------------------------
 document(
     "agents.api.block_views.BlockListView",
-    get=op("list_blocks", "List memory blocks", query=BlockListQuerySerializer, response=shape.Block(many=True),
-           parameters=BLOCK_FILTERS),
-    post=op("create_block", "Create a memory block", request=BlockCreateSerializer, response=shape.Block,
-            examples={"A shared block": {"label": "project", "value": "Deadline: Friday.", "limit": 2000}}),
+    get=op(
+        "list_blocks",
+        "List memory blocks",
+        query=BlockListQuerySerializer,
+        response=shape.Block(many=True),
+        parameters=BLOCK_FILTERS,
+    ),
+    post=op(
+        "create_block",
+        "Create a memory block",
+        request=BlockCreateSerializer,
+        response=shape.Block,
+        examples={"A shared block": {"label": "project", "value": "Deadline: Friday.", "limit": 2000}},
+    ),
 )
-document("agents.api.block_views.BlockCountView",
-         get=op("count_blocks", "Count memory blocks", query=BlockListQuerySerializer, response=COUNT,
-                parameters=BLOCK_FILTERS))
+document(
+    "agents.api.block_views.BlockCountView",
+    get=op(
+        "count_blocks", "Count memory blocks", query=BlockListQuerySerializer, response=COUNT, parameters=BLOCK_FILTERS
+    ),
+)
 document(
     "agents.api.block_views.BlockDetailView",
     get=op("retrieve_block", "Retrieve a memory block", response=shape.Block),
-    patch=op("modify_block", "Update a memory block", request=BlockModifySerializer, response=shape.Block,
-             responses={200: shape.Block,
-                        409: OpenApiResponse(description="An agent holding it already has a block with that label.")}),
+    patch=op(
+        "modify_block",
+        "Update a memory block",
+        request=BlockModifySerializer,
+        response=shape.Block,
+        responses={
+            200: shape.Block,
+            409: OpenApiResponse(description="An agent holding it already has a block with that label."),
+        },
+    ),
     delete=op("delete_block", "Delete a memory block", responses={200: DELETED}),
 )
-document("agents.api.block_views.BlockAgentListView",
-         get=op("list_agents_for_block", "List the agents holding a memory block", query=s.ListQuerySerializer,
-                response=shape.AgentState(many=True)))
+document(
+    "agents.api.block_views.BlockAgentListView",
+    get=op(
+        "list_agents_for_block",
+        "List the agents holding a memory block",
+        query=s.ListQuerySerializer,
+        response=shape.AgentState(many=True),
+    ),
+)
 
 # --- messages and runs ------------------------------------------------------------------------------------------
 document(
     "agents.api.run_views.agent_messages",
-    get=op("list_messages", "List the agent's messages", query=s.MessageListQuerySerializer,
-           response=shape.LettaMessage(many=True),
-           parameters=[_list("include_return_message_types", "Only these message types.", shape.MESSAGE_TYPES)]),
-    post=op("send_message", "Send a message and run the agent", request=s.LettaRequestSerializer,
-            responses=SEND_RESPONSES, examples={**SEND_EXAMPLES, "Streamed": {"input": "Hi", "streaming": True}}),
+    get=op(
+        "list_messages",
+        "List the agent's messages",
+        query=s.MessageListQuerySerializer,
+        response=shape.LettaMessage(many=True),
+        parameters=[_list("include_return_message_types", "Only these message types.", shape.MESSAGE_TYPES)],
+    ),
+    post=op(
+        "send_message",
+        "Send a message and run the agent",
+        request=s.LettaRequestSerializer,
+        responses=SEND_RESPONSES,
+        examples={**SEND_EXAMPLES, "Streamed": {"input": "Hi", "streaming": True}},
+    ),
 )
-document("agents.api.run_views.agent_messages_stream",
-         post=op("create_agent_message_stream", "Send a message and stream the run as server-sent events",
-                 request=s.LettaRequestSerializer, responses=STREAM_RESPONSES, examples=SEND_EXAMPLES))
-document("agents.api.views.CancelView",
-         post=op("cancel_agent_run", "Cancel the agent's active runs", request=shape.CancelRun,
-                 responses={200: OpenApiResponse(OpenApiTypes.OBJECT, description="`{run_id: \"cancelled\"}`"),
-                            409: OpenApiResponse(description="The agent has no active run.")}))
-document("agents.api.run_views.summarize",
-         post=op("summarize_messages", "Compact the agent's context now", request=shape.Compaction,
-                 response=shape.CompactionResponse,
-                 responses={200: shape.CompactionResponse,
-                            400: OpenApiResponse(description="Nothing to compact: the context would not shrink.")}))
-document("agents.api.run_views.agent_messages_async",
-         post=op("create_agent_message_async", "Start a run in the background and answer its Run at once",
-                 request=rs.LettaAsyncRequestSerializer,
-                 responses={200: shape.Run, 409: SEND_RESPONSES[(409, "application/json")]},
-                 examples={**SEND_EXAMPLES,
-                           "With a callback": {"input": "Hi", "callback_url": "https://example.com/done"}}))
+document(
+    "agents.api.run_views.agent_messages_stream",
+    post=op(
+        "create_agent_message_stream",
+        "Send a message and stream the run as server-sent events",
+        request=s.LettaRequestSerializer,
+        responses=STREAM_RESPONSES,
+        examples=SEND_EXAMPLES,
+    ),
+)
+document(
+    "agents.api.views.CancelView",
+    post=op(
+        "cancel_agent_run",
+        "Cancel the agent's active runs",
+        request=shape.CancelRun,
+        responses={
+            200: OpenApiResponse(OpenApiTypes.OBJECT, description='`{run_id: "cancelled"}`'),
+            409: OpenApiResponse(description="The agent has no active run."),
+        },
+    ),
+)
+document(
+    "agents.api.run_views.summarize",
+    post=op(
+        "summarize_messages",
+        "Compact the agent's context now",
+        request=shape.Compaction,
+        response=shape.CompactionResponse,
+        responses={
+            200: shape.CompactionResponse,
+            400: OpenApiResponse(description="Nothing to compact: the context would not shrink."),
+        },
+    ),
+)
+document(
+    "agents.api.run_views.agent_messages_async",
+    post=op(
+        "create_agent_message_async",
+        "Start a run in the background and answer its Run at once",
+        request=rs.LettaAsyncRequestSerializer,
+        responses={200: shape.Run, 409: SEND_RESPONSES[(409, "application/json")]},
+        examples={**SEND_EXAMPLES, "With a callback": {"input": "Hi", "callback_url": "https://example.com/done"}},
+    ),
+)
 document(
     "agents.api.context_views.MessageDetailView",
-    get=op("retrieve_agent_message", "Retrieve one stored message of the agent, as the LettaMessages it makes",
-           response=shape.LettaMessage(many=True)),
-    patch=op("modify_message", "Modify a stored message (refused: history is immutable)", request=OpenApiTypes.OBJECT,
-             responses={405: OpenApiResponse(description="Stored messages are immutable; `detail` names the "
-                                                         "alternatives (edit memory blocks, reset messages).")}),
+    get=op(
+        "retrieve_agent_message",
+        "Retrieve one stored message of the agent, as the LettaMessages it makes",
+        response=shape.LettaMessage(many=True),
+    ),
+    patch=op(
+        "modify_message",
+        "Modify a stored message (refused: history is immutable)",
+        request=OpenApiTypes.OBJECT,
+        responses={
+            405: OpenApiResponse(
+                description="Stored messages are immutable; `detail` names the "
+                "alternatives (edit memory blocks, reset messages)."
+            )
+        },
+    ),
 )
-document("agents.api.run_record_views.RunListView",
-         get=op("list_runs", "List runs", query=rs.RunListQuerySerializer, response=shape.Run(many=True),
-                parameters=[_list("agent_ids", "Only runs of these agents."),
-                            _list("statuses", "Only runs with these statuses.", shape.RUN_STATUSES)]))
+document(
+    "agents.api.run_record_views.RunListView",
+    get=op(
+        "list_runs",
+        "List runs",
+        query=rs.RunListQuerySerializer,
+        response=shape.Run(many=True),
+        parameters=[
+            _list("agent_ids", "Only runs of these agents."),
+            _list("statuses", "Only runs with these statuses.", shape.RUN_STATUSES),
+        ],
+    ),
+)
 document("agents.api.views.RunDetailView", get=op("retrieve_run", "Retrieve a run", response=shape.Run))
-document("agents.api.run_record_views.RunMessagesView",
-         get=op("list_messages_for_run", "List the messages a run stored", query=s.MessageListQuerySerializer,
-                response=shape.LettaMessage(many=True),
-                parameters=[_list("include_return_message_types", "Only these message types.", shape.MESSAGE_TYPES)]))
-document("agents.api.run_record_views.RunStepsView",
-         get=op("list_steps_for_run", "List a run's steps", query=s.ListQuerySerializer,
-                response=shape.Step(many=True)))
-document("agents.api.run_record_views.RunUsageView",
-         get=op("retrieve_usage_for_run", "A run's token usage", response=shape.RunUsage))
-document("agents.api.run_record_views.RunMetricsView",
-         get=op("retrieve_metrics_for_run", "A run's timings", response=shape.RunMetrics))
-document("agents.api.run_views.run_stream",
-         post=op("retrieve_stream_for_run", "Resume a background run's stream", request=rs.RunStreamSerializer,
-                 responses={(200, "text/event-stream"): STREAM_RESPONSES[(200, "text/event-stream")],
-                            400: OpenApiResponse(description="The run was not started in the background."),
-                            410: OpenApiResponse(description="The run ended longer ago than its events are kept "
-                                                             "(3 h by default).")}))
-document("agents.api.run_record_views.StepListView",
-         get=op("list_steps", "List steps", query=rs.StepListQuerySerializer, response=shape.Step(many=True),
-                parameters=[_list("tags", "Only steps with any of these tags.")]))
+document(
+    "agents.api.run_record_views.RunMessagesView",
+    get=op(
+        "list_messages_for_run",
+        "List the messages a run stored",
+        query=s.MessageListQuerySerializer,
+        response=shape.LettaMessage(many=True),
+        parameters=[_list("include_return_message_types", "Only these message types.", shape.MESSAGE_TYPES)],
+    ),
+)
+document(
+    "agents.api.run_record_views.RunStepsView",
+    get=op("list_steps_for_run", "List a run's steps", query=s.ListQuerySerializer, response=shape.Step(many=True)),
+)
+document(
+    "agents.api.run_record_views.RunUsageView",
+    get=op("retrieve_usage_for_run", "A run's token usage", response=shape.RunUsage),
+)
+document(
+    "agents.api.run_record_views.RunMetricsView",
+    get=op("retrieve_metrics_for_run", "A run's timings", response=shape.RunMetrics),
+)
+document(
+    "agents.api.run_views.run_stream",
+    post=op(
+        "retrieve_stream_for_run",
+        "Resume a background run's stream",
+        request=rs.RunStreamSerializer,
+        responses={
+            (200, "text/event-stream"): STREAM_RESPONSES[(200, "text/event-stream")],
+            400: OpenApiResponse(description="The run was not started in the background."),
+            410: OpenApiResponse(description="The run ended longer ago than its events are kept (3 h by default)."),
+        },
+    ),
+)
+document(
+    "agents.api.run_record_views.StepListView",
+    get=op(
+        "list_steps",
+        "List steps",
+        query=rs.StepListQuerySerializer,
+        response=shape.Step(many=True),
+        parameters=[_list("tags", "Only steps with any of these tags.")],
+    ),
+)
 document("agents.api.run_record_views.StepDetailView", get=op("retrieve_step", "Retrieve a step", response=shape.Step))
-document("agents.api.run_record_views.StepMessagesView",
-         get=op("list_messages_for_step", "List the messages a step stored", query=s.MessageListQuerySerializer,
-                response=shape.LettaMessage(many=True),
-                parameters=[_list("include_return_message_types", "Only these message types.", shape.MESSAGE_TYPES)]))
-document("agents.api.run_record_views.StepMetricsView",
-         get=op("retrieve_metrics_for_step", "A step's timings", response=shape.StepMetrics))
-document("agents.api.run_record_views.StepFeedbackView",
-         patch=op("modify_feedback_for_step", "Give feedback on a step", request=rs.FeedbackSerializer,
-                  response=shape.Step, examples={"Thumbs up": {"feedback": "positive", "tags": ["helpful"]}}))
+document(
+    "agents.api.run_record_views.StepMessagesView",
+    get=op(
+        "list_messages_for_step",
+        "List the messages a step stored",
+        query=s.MessageListQuerySerializer,
+        response=shape.LettaMessage(many=True),
+        parameters=[_list("include_return_message_types", "Only these message types.", shape.MESSAGE_TYPES)],
+    ),
+)
+document(
+    "agents.api.run_record_views.StepMetricsView",
+    get=op("retrieve_metrics_for_step", "A step's timings", response=shape.StepMetrics),
+)
+document(
+    "agents.api.run_record_views.StepFeedbackView",
+    patch=op(
+        "modify_feedback_for_step",
+        "Give feedback on a step",
+        request=rs.FeedbackSerializer,
+        response=shape.Step,
+        examples={"Thumbs up": {"feedback": "positive", "tags": ["helpful"]}},
+    ),
+)
 
 # --- archival memory --------------------------------------------------------------------------------------------
 document(
     "agents.api.archival_views.ArchivalListView",
     get=op("list_passages", "List archival memory", query=PassageListSerializer, response=shape.Passage(many=True)),
-    post=op("create_passage", "Insert into archival memory", request=PassageCreateSerializer,
-            response=shape.Passage(many=True), examples={"A fact": {"text": "Ada likes tea.", "tags": ["food"]}}),
+    post=op(
+        "create_passage",
+        "Insert into archival memory",
+        request=PassageCreateSerializer,
+        response=shape.Passage(many=True),
+        examples={"A fact": {"text": "Ada likes tea.", "tags": ["food"]}},
+    ),
 )
-document("agents.api.archival_views.ArchivalSearchView",
-         get=op("search_archival_memory", "Search archival memory", query=PassageSearchSerializer,
-                response=shape.PassageSearchResponse))
-document("agents.api.archival_views.ArchivalDetailView",
-         delete=op("delete_passage", "Delete an archival memory passage", responses={200: DELETED}))
+document(
+    "agents.api.archival_views.ArchivalSearchView",
+    get=op(
+        "search_archival_memory",
+        "Search archival memory",
+        query=PassageSearchSerializer,
+        response=shape.PassageSearchResponse,
+    ),
+)
+document(
+    "agents.api.archival_views.ArchivalDetailView",
+    delete=op("delete_passage", "Delete an archival memory passage", responses={200: DELETED}),
+)
 
 # --- tools and models -------------------------------------------------------------------------------------------
 document(
     "agents.api.tool_views.ToolListView",
-    get=op("list_tools", "List tools", query=ToolListQuerySerializer, response=shape.Tool(many=True),
-           parameters=TOOL_FILTERS),
-    post=op("create_tool", "Create a tool from Python source", request=ToolCreateSerializer, response=shape.Tool,
-            examples=TOOL_EXAMPLES),
-    put=op("upsert_tool", "Create or update a tool by name", request=ToolCreateSerializer, response=shape.Tool,
-           examples=TOOL_EXAMPLES),
+    get=op(
+        "list_tools",
+        "List tools",
+        query=ToolListQuerySerializer,
+        response=shape.Tool(many=True),
+        parameters=TOOL_FILTERS,
+    ),
+    post=op(
+        "create_tool",
+        "Create a tool from Python source",
+        request=ToolCreateSerializer,
+        response=shape.Tool,
+        examples=TOOL_EXAMPLES,
+    ),
+    put=op(
+        "upsert_tool",
+        "Create or update a tool by name",
+        request=ToolCreateSerializer,
+        response=shape.Tool,
+        examples=TOOL_EXAMPLES,
+    ),
 )
 document(
     "agents.api.tool_views.ToolDetailView",
@@ -250,79 +506,176 @@ document(
     patch=op("modify_tool", "Update a tool", request=ToolUpdateSerializer, response=shape.Tool),
     delete=op("delete_tool", "Delete a tool", responses={200: DELETED}),
 )
-document("agents.api.tool_views.ToolCountView",
-         get=op("count_tools", "Count tools", query=ToolListQuerySerializer, response=COUNT, parameters=TOOL_FILTERS))
-document("agents.api.tool_views.ToolSearchView",
-         post=op("search_tools", "Search tools by words", request=ToolSearchSerializer,
-                 response=shape.ToolSearchResult(many=True), examples={"Memory tools": {"query": "memory"}}))
-document("agents.api.tool_views.BaseToolsView",
-         post=op("add_base_tools", "Create the built-in tools", request=None, response=shape.Tool(many=True)))
-document("agents.api.tool_run_views.run_from_source",
-         post=op("run_tool_from_source", "Run Python source as a tool, without storing it",
-                 request=ToolRunFromSourceSerializer, response=shape.ToolReturnMessage,
-                 examples={"Roll a die": {**TOOL_EXAMPLES["A Python function"], "args": {"sides": 6}}}))
-document("agents.api.tool_run_views.run_agent_tool_view",
-         post=op("run_tool_for_agent", "Run one of the agent's tools on the agent", request=AgentToolRunSerializer,
-                 response=shape.ToolExecutionResult,
-                 examples={"Insert into memory": {"args": {"label": "human", "new_str": "Likes tea."}}}))
-document("agents.api.tool_views.AgentToolListView",
-         get=op("list_agent_tools", "List the agent's tools", query=s.ListQuerySerializer,
-                response=shape.Tool(many=True)))
-document("agents.api.tool_views.AgentToolAttachView",
-         patch=op("{action}_tool", "{action} a tool", request=None, response=shape.AgentState))
-document("agents.api.tool_views.AgentToolApprovalView",
-         patch=op("modify_approval", "Set whether a tool needs approval on this agent", request=ApprovalSerializer,
-                  response=shape.AgentState,
-                  parameters=[OpenApiParameter("requires_approval", bool, description="Instead of the body.")]))
-document("agents.api.run_views.models",
-         get=op("list_models", "List the models of the configured providers", response=shape.Model(many=True)))
-document("agents.api.model_views.embedding_models",
-         get=op("list_embedding_models", "List the embedding models of the configured providers",
-                response=shape.EmbeddingModel(many=True)))
+document(
+    "agents.api.tool_views.ToolCountView",
+    get=op("count_tools", "Count tools", query=ToolListQuerySerializer, response=COUNT, parameters=TOOL_FILTERS),
+)
+document(
+    "agents.api.tool_views.ToolSearchView",
+    post=op(
+        "search_tools",
+        "Search tools by words",
+        request=ToolSearchSerializer,
+        response=shape.ToolSearchResult(many=True),
+        examples={"Memory tools": {"query": "memory"}},
+    ),
+)
+document(
+    "agents.api.tool_views.BaseToolsView",
+    post=op("add_base_tools", "Create the built-in tools", request=None, response=shape.Tool(many=True)),
+)
+document(
+    "agents.api.tool_run_views.run_from_source",
+    post=op(
+        "run_tool_from_source",
+        "Run Python source as a tool, without storing it",
+        request=ToolRunFromSourceSerializer,
+        response=shape.ToolReturnMessage,
+        examples={"Roll a die": {**TOOL_EXAMPLES["A Python function"], "args": {"sides": 6}}},
+    ),
+)
+document(
+    "agents.api.tool_run_views.run_agent_tool_view",
+    post=op(
+        "run_tool_for_agent",
+        "Run one of the agent's tools on the agent",
+        request=AgentToolRunSerializer,
+        response=shape.ToolExecutionResult,
+        examples={"Insert into memory": {"args": {"label": "human", "new_str": "Likes tea."}}},
+    ),
+)
+document(
+    "agents.api.tool_views.AgentToolListView",
+    get=op("list_agent_tools", "List the agent's tools", query=s.ListQuerySerializer, response=shape.Tool(many=True)),
+)
+document(
+    "agents.api.tool_views.AgentToolAttachView",
+    patch=op("{action}_tool", "{action} a tool", request=None, response=shape.AgentState),
+)
+document(
+    "agents.api.tool_views.AgentToolApprovalView",
+    patch=op(
+        "modify_approval",
+        "Set whether a tool needs approval on this agent",
+        request=ApprovalSerializer,
+        response=shape.AgentState,
+        parameters=[OpenApiParameter("requires_approval", bool, description="Instead of the body.")],
+    ),
+)
+document(
+    "agents.api.run_views.models",
+    get=op("list_models", "List the models of the configured providers", response=shape.Model(many=True)),
+)
+document(
+    "agents.api.model_views.embedding_models",
+    get=op(
+        "list_embedding_models",
+        "List the embedding models of the configured providers",
+        response=shape.EmbeddingModel(many=True),
+    ),
+)
 
 # --- providers --------------------------------------------------------------------------------------------------
 document(
     "agents.api.provider_views.ProviderListView",
-    get=op("list_providers", "List the providers added through the API", query=ProviderListQuerySerializer,
-           response=shape.Provider(many=True)),
-    post=op("create_provider", "Add an LLM provider", request=ProviderCreateSerializer, response=shape.Provider,
-            responses={200: shape.Provider, 409: OpenApiResponse(description="A provider has that name already.")},
-            examples={"A local server": {"name": "local", "provider_type": "openai_compatible",
-                                         "base_url": "http://127.0.0.1:8000/v1"}}),
+    get=op(
+        "list_providers",
+        "List the providers added through the API",
+        query=ProviderListQuerySerializer,
+        response=shape.Provider(many=True),
+    ),
+    post=op(
+        "create_provider",
+        "Add an LLM provider",
+        request=ProviderCreateSerializer,
+        response=shape.Provider,
+        responses={200: shape.Provider, 409: OpenApiResponse(description="A provider has that name already.")},
+        examples={
+            "A local server": {
+                "name": "local",
+                "provider_type": "openai_compatible",
+                "base_url": "http://127.0.0.1:8000/v1",
+            }
+        },
+    ),
 )
 document(
     "agents.api.provider_views.ProviderDetailView",
     get=op("retrieve_provider", "Retrieve a provider", response=shape.Provider),
-    patch=op("modify_provider", "Update a provider's credentials or address", request=ProviderUpdateSerializer,
-             response=shape.Provider),
+    patch=op(
+        "modify_provider",
+        "Update a provider's credentials or address",
+        request=ProviderUpdateSerializer,
+        response=shape.Provider,
+    ),
     delete=op("delete_provider", "Delete a provider", response=shape.MessageResponse),
 )
-document("agents.api.provider_views.check_new",
-         post=op("check_provider", "Check credentials before adding a provider", request=ProviderCheckSerializer,
-                 responses={200: shape.MessageResponse, **PROVIDER_ERRORS}))
-document("agents.api.provider_views.check_existing",
-         post=op("check_existing_provider", "Check a stored provider's credentials", request=None,
-                 responses={200: shape.MessageResponse, **PROVIDER_ERRORS}))
+document(
+    "agents.api.provider_views.check_new",
+    post=op(
+        "check_provider",
+        "Check credentials before adding a provider",
+        request=ProviderCheckSerializer,
+        responses={200: shape.MessageResponse, **PROVIDER_ERRORS},
+    ),
+)
+document(
+    "agents.api.provider_views.check_existing",
+    post=op(
+        "check_existing_provider",
+        "Check a stored provider's credentials",
+        request=None,
+        responses={200: shape.MessageResponse, **PROVIDER_ERRORS},
+    ),
+)
 
 # --- messages across agents, tags ------------------------------------------------------------------------------
-document("agents.api.message_views.MessageListView",
-         get=op("list_all_messages", "List the messages of every agent in the organization",
-                query=s.MessageListQuerySerializer, response=shape.LettaMessage(many=True)))
-document("agents.api.message_views.MessageDetailView",
-         get=op("retrieve_message", "Retrieve one stored message, as the LettaMessages it makes",
-                response=shape.LettaMessage(many=True)))
-document("agents.api.message_views.MessageSearchView",
-         post=op("search_all_messages", "Full-text search of every agent's messages, best first",
-                 request=MessageSearchSerializer, response=shape.MessageSearchResult(many=True)))
-document("agents.api.tag_views.TagListView",
-         get=op("list_tags", "List the distinct tags of agents and blocks", query=TagListQuerySerializer,
-                response=OpenApiResponse(OpenApiTypes.STR, description="A JSON array of tag names.")))
+document(
+    "agents.api.message_views.MessageListView",
+    get=op(
+        "list_all_messages",
+        "List the messages of every agent in the organization",
+        query=s.MessageListQuerySerializer,
+        response=shape.LettaMessage(many=True),
+    ),
+)
+document(
+    "agents.api.message_views.MessageDetailView",
+    get=op(
+        "retrieve_message",
+        "Retrieve one stored message, as the LettaMessages it makes",
+        response=shape.LettaMessage(many=True),
+    ),
+)
+document(
+    "agents.api.message_views.MessageSearchView",
+    post=op(
+        "search_all_messages",
+        "Full-text search of every agent's messages, best first",
+        request=MessageSearchSerializer,
+        response=shape.MessageSearchResult(many=True),
+    ),
+)
+document(
+    "agents.api.tag_views.TagListView",
+    get=op(
+        "list_tags",
+        "List the distinct tags of agents and blocks",
+        query=TagListQuerySerializer,
+        response=OpenApiResponse(OpenApiTypes.STR, description="A JSON array of tag names."),
+    ),
+)
 
 # --- archives ---------------------------------------------------------------------------------------------------
-document("agents.api.archive_views.PassageSearchView",
-         post=op("search_passages", "Search archival passages of an agent, an archive or the organization",
-                 request=OrganizationPassageSearchSerializer,
-                 response=shape.OrganizationPassageSearchResult(many=True)))
+document(
+    "agents.api.archive_views.PassageSearchView",
+    post=op(
+        "search_passages",
+        "Search archival passages of an agent, an archive or the organization",
+        request=OrganizationPassageSearchSerializer,
+        response=shape.OrganizationPassageSearchResult(many=True),
+    ),
+)
 document(
     "agents.api.archive_views.ArchiveListView",
     get=op("list_archives", "List archives", query=ArchiveListQuerySerializer, response=shape.Archive(many=True)),
@@ -334,18 +687,40 @@ document(
     patch=op("modify_archive", "Update an archive", request=ArchiveUpdateSerializer, response=shape.Archive),
     delete=op("delete_archive", "Delete an archive and its passages", responses={200: DELETED}),
 )
-document("agents.api.archive_views.ArchivePassageListView",
-         post=op("create_passage_in_archive", "Add a passage to an archive", request=ArchivePassageSerializer,
-                 response=shape.Passage))
-document("agents.api.archive_views.ArchivePassageBatchView",
-         post=op("create_passages_in_archive", "Add several passages to an archive (all or none)",
-                 request=ArchivePassageBatchSerializer, response=shape.Passage(many=True)))
-document("agents.api.archive_views.ArchivePassageDetailView",
-         delete=op("delete_passage_from_archive", "Delete a passage from an archive", responses={200: DELETED}))
-document("agents.api.archive_views.AgentArchiveAttachView",
-         patch=op("{action}_archive", "{action} an archive", request=None, responses={
-             200: OpenApiResponse(description="Done (the body is `null`)."),
-             409: OpenApiResponse(description="The agent already has another archive: detach it first.")}))
+document(
+    "agents.api.archive_views.ArchivePassageListView",
+    post=op(
+        "create_passage_in_archive",
+        "Add a passage to an archive",
+        request=ArchivePassageSerializer,
+        response=shape.Passage,
+    ),
+)
+document(
+    "agents.api.archive_views.ArchivePassageBatchView",
+    post=op(
+        "create_passages_in_archive",
+        "Add several passages to an archive (all or none)",
+        request=ArchivePassageBatchSerializer,
+        response=shape.Passage(many=True),
+    ),
+)
+document(
+    "agents.api.archive_views.ArchivePassageDetailView",
+    delete=op("delete_passage_from_archive", "Delete a passage from an archive", responses={200: DELETED}),
+)
+document(
+    "agents.api.archive_views.AgentArchiveAttachView",
+    patch=op(
+        "{action}_archive",
+        "{action} an archive",
+        request=None,
+        responses={
+            200: OpenApiResponse(description="Done (the body is `null`)."),
+            409: OpenApiResponse(description="The agent already has another archive: detach it first."),
+        },
+    ),
+)
 
 # --- filled in for every operation ------------------------------------------------------------------------------
 
@@ -382,7 +757,11 @@ PATH_PARAMETERS = {
 ERROR_RESPONSES = {
     "401": (lambda path, operation: bool(operation.get("security")), "No or invalid API key."),
     "404": (lambda path, operation: "{" in path, "No such object in the key's organization."),
-    "422": (lambda path, operation: "requestBody" in operation
-            or any(parameter["in"] == "query" for parameter in operation.get("parameters", [])),
-            "The request does not validate; `detail` names each field."),
+    "422": (
+        lambda path, operation: (
+            "requestBody" in operation
+            or any(parameter["in"] == "query" for parameter in operation.get("parameters", []))
+        ),
+        "The request does not validate; `detail` names each field.",
+    ),
 }

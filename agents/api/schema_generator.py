@@ -35,18 +35,32 @@ def dotted_path(view) -> str:
     return f"{target.__module__}.{target.__qualname__}"
 
 
-def op(operation_id: str, summary: str, *, request=None, response=None, query=None, parameters=(),
-       description: str | None = None, responses: dict | None = None, examples: dict | None = None,
-       deprecated: bool = False):
+def op(
+    operation_id: str,
+    summary: str,
+    *,
+    request=None,
+    response=None,
+    query=None,
+    parameters=(),
+    description: str | None = None,
+    responses: dict | None = None,
+    examples: dict | None = None,
+    deprecated: bool = False,
+):
     """The annotation of one operation. `query` is a serializer whose fields are the query parameters;
     `response` the 200 body (a serializer class or instance, or an OpenApiTypes); `responses` replaces it
     when an operation answers several statuses or media types. `examples` are request bodies by name: the docs
     page offers them, and the schemathesis test sends them besides its generated ones."""
     return extend_schema(
-        operation_id=operation_id, summary=summary, description=description, request=request,
+        operation_id=operation_id,
+        summary=summary,
+        description=description,
+        request=request,
         examples=[OpenApiExample(name, value=value, request_only=True) for name, value in (examples or {}).items()],
         responses=responses if responses is not None else {200: response},
-        parameters=[query, *parameters] if query is not None else list(parameters), deprecated=deprecated,
+        parameters=[query, *parameters] if query is not None else list(parameters),
+        deprecated=deprecated,
     )
 
 
@@ -56,11 +70,16 @@ def document(view_path: str, **operations) -> None:
     DOCUMENTED[view_path] = set(operations)
     target = getattr(__import__(module, fromlist=[name]), name)
     if isinstance(target, type) and issubclass(target, APIView):
-        type(f"Document{name}", (OpenApiViewExtension,), {
-            "target_class": view_path,
-            "view_replacement": lambda self: extend_schema_view(**operations)(
-                type(name, (self.target_class,), {"__module__": self.target_class.__module__})),
-        })
+        type(
+            f"Document{name}",
+            (OpenApiViewExtension,),
+            {
+                "target_class": view_path,
+                "view_replacement": lambda self: extend_schema_view(**operations)(
+                    type(name, (self.target_class,), {"__module__": self.target_class.__module__})
+                ),
+            },
+        )
         return
     # A plain view: its methods only exist for the generator to read the annotations from.
     methods = {method: _unused() for method in operations}
@@ -97,7 +116,9 @@ class EndpointEnumerator(generators.EndpointEnumerator):
                 if not self.should_include_endpoint(path, callback):
                     continue
                 self.variants[path] = values
-                endpoints.extend((path, variant_regex, method, callback) for method in self.get_allowed_methods(callback))
+                endpoints.extend(
+                    (path, variant_regex, method, callback) for method in self.get_allowed_methods(callback)
+                )
         return endpoints
 
     def get_path_from_regex(self, path_regex):
@@ -113,7 +134,7 @@ def _expand(regex: str):
         yield regex, {}
         return
     for choice in match["choices"].split("|"):
-        narrowed = regex[:match.start()] + f"(?P<{match['name']}>{choice})" + regex[match.end():]
+        narrowed = regex[: match.start()] + f"(?P<{match['name']}>{choice})" + regex[match.end() :]
         for variant, values in _expand(narrowed):
             yield variant, {match["name"]: choice, **values}
 

@@ -8,12 +8,32 @@ from rest_framework import serializers as f
 
 from agents.models import AgentType
 
-STOP_REASONS = ["end_turn", "error", "llm_api_error", "invalid_llm_response", "invalid_tool_call", "max_steps",
-                "max_tokens_exceeded", "no_tool_call", "tool_rule", "cancelled", "insufficient_credits",
-                "requires_approval", "context_window_overflow_in_system_prompt"]
-MESSAGE_TYPES = ["system_message", "user_message", "assistant_message", "reasoning_message",
-                 "hidden_reasoning_message", "tool_call_message", "tool_return_message", "approval_request_message",
-                 "approval_response_message"]
+STOP_REASONS = [
+    "end_turn",
+    "error",
+    "llm_api_error",
+    "invalid_llm_response",
+    "invalid_tool_call",
+    "max_steps",
+    "max_tokens_exceeded",
+    "no_tool_call",
+    "tool_rule",
+    "cancelled",
+    "insufficient_credits",
+    "requires_approval",
+    "context_window_overflow_in_system_prompt",
+]
+MESSAGE_TYPES = [
+    "system_message",
+    "user_message",
+    "assistant_message",
+    "reasoning_message",
+    "hidden_reasoning_message",
+    "tool_call_message",
+    "tool_return_message",
+    "approval_request_message",
+    "approval_response_message",
+]
 
 # Named in SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]: several shapes have a `status` field.
 RUN_STATUSES = ["created", "running", "completed", "failed", "cancelled"]
@@ -277,8 +297,10 @@ class CompactionResponse(f.Serializer):
 class AgentImportFileResponse(f.Serializer):
     agent_ids = f.ListField(child=f.CharField())
     warnings = f.ListField(child=f.CharField())
-    over_limit_blocks = f.ListField(child=f.DictField(), help_text=(
-        "Blocks kept over their limit, exactly as the file had them: `{label, chars, limit, block_id}`."))
+    over_limit_blocks = f.ListField(
+        child=f.DictField(),
+        help_text=("Blocks kept over their limit, exactly as the file had them: `{label, chars, limit, block_id}`."),
+    )
     id_mappings = f.DictField(child=f.CharField(), help_text="The file's ids -> the ids of the rows they became.")
 
 

@@ -79,8 +79,11 @@ class CreateAgentSerializer(serializers.Serializer):
             attrs["model"] = llm_config.get("handle") or (
                 f"{llm_config.get('model_endpoint_type', 'openai')}/{llm_config['model']}"
             )
-            for ours, theirs in (("context_window_limit", "context_window"), ("temperature", "temperature"),
-                                 ("max_tokens", "max_tokens")):
+            for ours, theirs in (
+                ("context_window_limit", "context_window"),
+                ("temperature", "temperature"),
+                ("max_tokens", "max_tokens"),
+            ):
                 if attrs.get(ours) is None and llm_config.get(theirs) is not None:
                     attrs[ours] = llm_config[theirs]
         if attrs.get("system") is None:
@@ -165,9 +168,7 @@ class LettaRequestSerializer(serializers.Serializer):
     input = serializers.JSONField(required=False, allow_null=True)
     max_steps = serializers.IntegerField(required=False, min_value=1, max_value=1000, default=50)
     client_tools = serializers.ListField(child=serializers.DictField(), required=False, allow_null=True)
-    include_return_message_types = serializers.ListField(
-        child=serializers.CharField(), required=False, allow_null=True
-    )
+    include_return_message_types = serializers.ListField(child=serializers.CharField(), required=False, allow_null=True)
     streaming = serializers.BooleanField(required=False, default=False)
     stream_tokens = serializers.BooleanField(required=False, default=False)
     background = serializers.BooleanField(required=False, default=False)
@@ -191,8 +192,20 @@ class LettaRequestSerializer(serializers.Serializer):
 
 # `llm_config.model_endpoint_type` is a closed list in the SDK; OpenAI-compatible servers we know by name keep
 # theirs, any other one is described as "openai" (which is the protocol it speaks).
-_ENDPOINT_TYPES = {"openai", "anthropic", "google_ai", "ollama", "vllm", "lmstudio", "groq", "together",
-                   "openrouter", "deepseek", "xai", "mistral"}
+_ENDPOINT_TYPES = {
+    "openai",
+    "anthropic",
+    "google_ai",
+    "ollama",
+    "vllm",
+    "lmstudio",
+    "groq",
+    "together",
+    "openrouter",
+    "deepseek",
+    "xai",
+    "mistral",
+}
 
 
 def _iso(value):

@@ -1,6 +1,6 @@
 """The API's doors for text the database cannot store (`agents/storable.py`): the DRF JSON parser and the query
-string refuse it with a clear 422 (as any request that does not validate), and the async views' body reader uses the same check, so every route refuses
-the same input the same way.
+string refuse it with a clear 422 (as any request that does not validate), and the async views' body reader uses
+the same check, so every route refuses the same input the same way.
 """
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction
@@ -38,8 +38,10 @@ class StorableQueryMiddleware:
         for key, values in request.GET.lists():
             for text in (key, *values):
                 if problem := problem_in(text):
-                    return JsonResponse({"detail": f"The query parameter {key!r} {problem}, which cannot be "
-                                                   "stored or searched."}, status=422)
+                    return JsonResponse(
+                        {"detail": f"The query parameter {key!r} {problem}, which cannot be stored or searched."},
+                        status=422,
+                    )
         return None
 
     def __call__(self, request):

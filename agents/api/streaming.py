@@ -81,8 +81,9 @@ class StreamedRun:
             return None  # finished without a single event (should not happen)
         return item
 
-    async def events(self, first: dict | None, *, include_pings: bool,
-                     wanted: list[str] | None) -> AsyncIterator[bytes]:
+    async def events(
+        self, first: dict | None, *, include_pings: bool, wanted: list[str] | None
+    ) -> AsyncIterator[bytes]:
         if include_pings:
             yield frame(ping(first.get("run_id") if first else None))
         pending = [first] if first is not None else []
@@ -111,8 +112,14 @@ class StreamedRun:
                 # wait, or a bug): say so in the stream's own terms.
                 exc = self.task.exception() if not self.task.cancelled() else None
                 message = getattr(exc, "message", None) or (f"{type(exc).__name__}: {exc}" if exc else "cancelled")
-                yield frame({"message_type": "error_message", "error_type": "internal_error", "message": message,
-                             "detail": message})
+                yield frame(
+                    {
+                        "message_type": "error_message",
+                        "error_type": "internal_error",
+                        "message": message,
+                        "detail": message,
+                    }
+                )
                 yield frame({"message_type": "stop_reason", "stop_reason": "error"})
             yield DONE_FRAME
         finally:

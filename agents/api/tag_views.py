@@ -24,5 +24,8 @@ class TagListView(APIView):
     def get(self, request):
         query = validated(TagListQuerySerializer, request.query_params)
         tags = organization_tags(organization_of(request), search=query.get("name") or query.get("query_text"))
-        return Response(value_page(tags, after=query.get("after"), before=query.get("before"), order=query["order"],
-                                   limit=query["limit"]))
+        return Response(
+            value_page(
+                tags, after=query.get("after"), before=query.get("before"), order=query["order"], limit=query["limit"]
+            )
+        )

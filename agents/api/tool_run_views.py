@@ -47,17 +47,31 @@ def _validated(serializer_class, body: dict) -> dict:
 
 def _execution_result(result: ToolResult) -> dict:
     """The SDK's ToolExecutionResult."""
-    return {"status": result.status, "func_return": result.func_return, "stdout": result.stdout,
-            "stderr": result.stderr, "agent_state": None, "sandbox_config_fingerprint": None}
+    return {
+        "status": result.status,
+        "func_return": result.func_return,
+        "stdout": result.stdout,
+        "stderr": result.stderr,
+        "agent_state": None,
+        "sandbox_config_fingerprint": None,
+    }
 
 
 def _tool_return_message(result: ToolResult, name: str) -> dict:
     """Letta's answer to /v1/tools/run is a ToolReturnMessage; `func_return` rides along so that clients reading
     a ToolExecutionResult (as for an agent's tool) find what they expect too."""
-    return {"id": f"message-{uuid.uuid4()}", "date": timezone.now().isoformat(), "name": name,
-            "message_type": "tool_return_message", "tool_call_id": f"call-{uuid.uuid4().hex[:24]}",
-            "tool_return": result.func_return, "status": result.status, "stdout": result.stdout,
-            "stderr": result.stderr, **_execution_result(result)}
+    return {
+        "id": f"message-{uuid.uuid4()}",
+        "date": timezone.now().isoformat(),
+        "name": name,
+        "message_type": "tool_return_message",
+        "tool_call_id": f"call-{uuid.uuid4().hex[:24]}",
+        "tool_return": result.func_return,
+        "status": result.status,
+        "stdout": result.stdout,
+        "stderr": result.stderr,
+        **_execution_result(result),
+    }
 
 
 @csrf_exempt
@@ -76,9 +90,15 @@ async def run_from_source(request):
     name = schema.get("name") or data.get("name")
     if not name:
         return _error(400, "json_schema has no 'name'; give the function's name in json_schema or in 'name'.")
-    result = await run_custom_tool(data["source_code"], name, data.get("args") or {}, schema=schema,
-                                   return_char_limit=1_000_000, env=data.get("env_vars") or {},
-                                   timeout_seconds=settings.TOOL_TIMEOUT_SECONDS)
+    result = await run_custom_tool(
+        data["source_code"],
+        name,
+        data.get("args") or {},
+        schema=schema,
+        return_char_limit=1_000_000,
+        env=data.get("env_vars") or {},
+        timeout_seconds=settings.TOOL_TIMEOUT_SECONDS,
+    )
     return JsonResponse(_tool_return_message(result, name))
 
 
@@ -96,4 +116,3 @@ async def run_agent_tool_view(request, agent_id: str, tool_name: str):
     except RunRefused as exc:
         return _refused(exc)
     return JsonResponse(_execution_result(result))
-

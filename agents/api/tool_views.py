@@ -80,8 +80,11 @@ def _tool(request, tool_id: str) -> Tool:
 def _upsert(request, data: dict) -> Tool:
     try:
         return upsert_tool_from_source(
-            organization_id=organization_of(request), source_code=data["source_code"],
-            description=data.get("description"), json_schema=data.get("json_schema"), tags=data.get("tags"),
+            organization_id=organization_of(request),
+            source_code=data["source_code"],
+            description=data.get("description"),
+            json_schema=data.get("json_schema"),
+            tags=data.get("tags"),
             return_char_limit=data.get("return_char_limit"),
             default_requires_approval=bool(data.get("default_requires_approval")),
             pip_requirements=data.get("pip_requirements"),
@@ -93,8 +96,10 @@ def _upsert(request, data: dict) -> Tool:
 def _listed(request, query: dict):
     """The organization's tools matching the list filters (shared by the list and the count)."""
     tools = _tools(request)
-    values = {key: [v for raw in request.query_params.getlist(key) for v in raw.split(",") if v.strip()]
-              for key in LIST_FILTERS}
+    values = {
+        key: [v for raw in request.query_params.getlist(key) for v in raw.split(",") if v.strip()]
+        for key in LIST_FILTERS
+    }
     if query.get("name"):
         tools = tools.filter(name=query["name"])
     if values["names"]:
@@ -142,12 +147,29 @@ class ToolSearchView(APIView):
     def post(self, request):
         data = validated(ToolSearchSerializer, request.data)
         if data["search_mode"] == "vector":
-            raise BadRequest("This server does not embed tools, so it cannot search them by vector; use "
-                             "search_mode 'fts' or 'hybrid' (which then ranks by words alone).")
-        matches = search_tools(organization_of(request), query=data.get("query"), tags=data.get("tags"),
-                               tool_types=data.get("tool_types"), limit=data["limit"])
-        return Response([{"tool": s.tool_data(m.tool), "combined_score": m.score, "fts_rank": m.rank,
-                          "vector_rank": None, "embedded_text": None} for m in matches])
+            raise BadRequest(
+                "This server does not embed tools, so it cannot search them by vector; use "
+                "search_mode 'fts' or 'hybrid' (which then ranks by words alone)."
+            )
+        matches = search_tools(
+            organization_of(request),
+            query=data.get("query"),
+            tags=data.get("tags"),
+            tool_types=data.get("tool_types"),
+            limit=data["limit"],
+        )
+        return Response(
+            [
+                {
+                    "tool": s.tool_data(m.tool),
+                    "combined_score": m.score,
+                    "fts_rank": m.rank,
+                    "vector_rank": None,
+                    "embedded_text": None,
+                }
+                for m in matches
+            ]
+        )
 
 
 class BaseToolsView(APIView):

@@ -10,8 +10,20 @@ from django.urls import re_path
 from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerView
 
 from agents.api import (
-    agent_file_views, archival_views, archive_views, block_views, context_views, message_views, model_views,
-    provider_views, run_record_views, run_views, tag_views, tool_run_views, tool_views, views,
+    agent_file_views,
+    archival_views,
+    archive_views,
+    block_views,
+    context_views,
+    message_views,
+    model_views,
+    provider_views,
+    run_record_views,
+    run_views,
+    tag_views,
+    tool_run_views,
+    tool_views,
+    views,
 )
 
 AGENT = r"^agents/(?P<agent_id>[^/]+)"
@@ -25,8 +37,17 @@ NOT_IMPLEMENTED = [
     (r"^blocks/[^/]+/", "Block sub-resources (/v1/blocks/{id}/history, identities, proposals)"),
     (r"^tools/", "That tool route"),
 ]
-for family in ("mcp-servers", "folders", "sources", "identities", "groups", "conversations", "templates",
-               "access-tokens", "environments"):
+for family in (
+    "mcp-servers",
+    "folders",
+    "sources",
+    "identities",
+    "groups",
+    "conversations",
+    "templates",
+    "access-tokens",
+    "environments",
+):
     NOT_IMPLEMENTED.append((rf"^{family}(/|$)", f"/v1/{family}"))
 
 
@@ -38,8 +59,9 @@ def _not_implemented(what: str):
 
 
 def not_found(request, path=""):
-    return JsonResponse({"detail": f"Not found: {request.method} {request.path} is not a route of this API."},
-                        status=404)
+    return JsonResponse(
+        {"detail": f"Not found: {request.method} {request.path} is not a route of this API."}, status=404
+    )
 
 
 urlpatterns = [
@@ -49,14 +71,23 @@ urlpatterns = [
     re_path(r"^agents/count[/]?$", views.AgentCountView.as_view(), name="api-agent-count"),
     re_path(AGENT + r"[/]?$", views.AgentDetailView.as_view(), name="api-agent"),
     re_path(AGENT + r"/core-memory/blocks[/]?$", views.AgentBlockListView.as_view(), name="api-agent-blocks"),
-    re_path(AGENT + r"/core-memory/blocks/(?P<label>(?!attach/|detach/)[^/]+)[/]?$",
-            views.AgentBlockDetailView.as_view(), name="api-agent-block"),
-    re_path(AGENT + r"/core-memory/blocks/(?P<action>attach|detach)/(?P<block_id>[^/]+)[/]?$",
-            block_views.AgentBlockAttachView.as_view(), name="api-agent-block-attach"),
+    re_path(
+        AGENT + r"/core-memory/blocks/(?P<label>(?!attach/|detach/)[^/]+)[/]?$",
+        views.AgentBlockDetailView.as_view(),
+        name="api-agent-block",
+    ),
+    re_path(
+        AGENT + r"/core-memory/blocks/(?P<action>attach|detach)/(?P<block_id>[^/]+)[/]?$",
+        block_views.AgentBlockAttachView.as_view(),
+        name="api-agent-block-attach",
+    ),
     re_path(AGENT + r"/reset-messages[/]?$", context_views.ResetMessagesView.as_view(), name="api-agent-reset"),
     re_path(AGENT + r"/recompile[/]?$", context_views.RecompileView.as_view(), name="api-agent-recompile"),
-    re_path(AGENT + r"/messages/(?P<message_id>message-[^/]+)[/]?$", context_views.MessageDetailView.as_view(),
-            name="api-agent-message"),
+    re_path(
+        AGENT + r"/messages/(?P<message_id>message-[^/]+)[/]?$",
+        context_views.MessageDetailView.as_view(),
+        name="api-agent-message",
+    ),
     re_path(AGENT + r"/messages[/]?$", run_views.agent_messages, name="api-agent-messages"),
     re_path(AGENT + r"/messages/stream[/]?$", run_views.agent_messages_stream, name="api-agent-stream"),
     re_path(AGENT + r"/messages/cancel[/]?$", views.CancelView.as_view(), name="api-agent-cancel"),
@@ -65,52 +96,77 @@ urlpatterns = [
     re_path(AGENT + r"/messages/async[/]?$", run_views.agent_messages_async, name="api-agent-async"),
     re_path(r"^runs[/]?$", run_record_views.RunListView.as_view(), name="api-runs"),
     re_path(r"^runs/(?P<run_id>[^/]+)[/]?$", views.RunDetailView.as_view(), name="api-run"),
-    re_path(r"^runs/(?P<run_id>[^/]+)/messages[/]?$", run_record_views.RunMessagesView.as_view(),
-            name="api-run-messages"),
+    re_path(
+        r"^runs/(?P<run_id>[^/]+)/messages[/]?$", run_record_views.RunMessagesView.as_view(), name="api-run-messages"
+    ),
     re_path(r"^runs/(?P<run_id>[^/]+)/steps[/]?$", run_record_views.RunStepsView.as_view(), name="api-run-steps"),
     re_path(r"^runs/(?P<run_id>[^/]+)/usage[/]?$", run_record_views.RunUsageView.as_view(), name="api-run-usage"),
-    re_path(r"^runs/(?P<run_id>[^/]+)/metrics[/]?$", run_record_views.RunMetricsView.as_view(),
-            name="api-run-metrics"),
+    re_path(r"^runs/(?P<run_id>[^/]+)/metrics[/]?$", run_record_views.RunMetricsView.as_view(), name="api-run-metrics"),
     re_path(r"^runs/(?P<run_id>[^/]+)/stream[/]?$", run_views.run_stream, name="api-run-stream"),
     re_path(r"^steps[/]?$", run_record_views.StepListView.as_view(), name="api-steps"),
     re_path(r"^steps/(?P<step_id>[^/]+)[/]?$", run_record_views.StepDetailView.as_view(), name="api-step"),
-    re_path(r"^steps/(?P<step_id>[^/]+)/messages[/]?$", run_record_views.StepMessagesView.as_view(),
-            name="api-step-messages"),
-    re_path(r"^steps/(?P<step_id>[^/]+)/metrics[/]?$", run_record_views.StepMetricsView.as_view(),
-            name="api-step-metrics"),
-    re_path(r"^steps/(?P<step_id>[^/]+)/feedback[/]?$", run_record_views.StepFeedbackView.as_view(),
-            name="api-step-feedback"),
+    re_path(
+        r"^steps/(?P<step_id>[^/]+)/messages[/]?$",
+        run_record_views.StepMessagesView.as_view(),
+        name="api-step-messages",
+    ),
+    re_path(
+        r"^steps/(?P<step_id>[^/]+)/metrics[/]?$", run_record_views.StepMetricsView.as_view(), name="api-step-metrics"
+    ),
+    re_path(
+        r"^steps/(?P<step_id>[^/]+)/feedback[/]?$",
+        run_record_views.StepFeedbackView.as_view(),
+        name="api-step-feedback",
+    ),
     re_path(AGENT + r"/archival-memory[/]?$", archival_views.ArchivalListView.as_view(), name="api-archival"),
-    re_path(AGENT + r"/archival-memory/search[/]?$", archival_views.ArchivalSearchView.as_view(),
-            name="api-archival-search"),
-    re_path(AGENT + r"/archival-memory/(?P<passage_id>[^/]+)[/]?$", archival_views.ArchivalDetailView.as_view(),
-            name="api-archival-passage"),
+    re_path(
+        AGENT + r"/archival-memory/search[/]?$", archival_views.ArchivalSearchView.as_view(), name="api-archival-search"
+    ),
+    re_path(
+        AGENT + r"/archival-memory/(?P<passage_id>[^/]+)[/]?$",
+        archival_views.ArchivalDetailView.as_view(),
+        name="api-archival-passage",
+    ),
     re_path(r"^models[/]?$", run_views.models, name="api-models"),
     re_path(r"^models/embedding[/]?$", model_views.embedding_models, name="api-embedding-models"),
     re_path(r"^providers[/]?$", provider_views.ProviderListView.as_view(), name="api-providers"),
     re_path(r"^providers/check[/]?$", provider_views.check_new, name="api-provider-check"),
-    re_path(r"^providers/(?P<provider_id>provider-[^/]+)[/]?$", provider_views.ProviderDetailView.as_view(),
-            name="api-provider"),
-    re_path(r"^providers/(?P<provider_id>provider-[^/]+)/check[/]?$", provider_views.check_existing,
-            name="api-provider-check-existing"),
+    re_path(
+        r"^providers/(?P<provider_id>provider-[^/]+)[/]?$",
+        provider_views.ProviderDetailView.as_view(),
+        name="api-provider",
+    ),
+    re_path(
+        r"^providers/(?P<provider_id>provider-[^/]+)/check[/]?$",
+        provider_views.check_existing,
+        name="api-provider-check-existing",
+    ),
     re_path(r"^tools[/]?$", tool_views.ToolListView.as_view(), name="api-tools"),
     re_path(r"^tools/(?P<tool_id>tool-[^/]+)[/]?$", tool_views.ToolDetailView.as_view(), name="api-tool"),
     re_path(r"^tools/count[/]?$", tool_views.ToolCountView.as_view(), name="api-tool-count"),
     re_path(r"^tools/add-base-tools[/]?$", tool_views.BaseToolsView.as_view(), name="api-tool-base"),
     re_path(r"^tools/run[/]?$", tool_run_views.run_from_source, name="api-tool-run"),
     re_path(r"^tools/search[/]?$", tool_views.ToolSearchView.as_view(), name="api-tool-search"),
-    re_path(AGENT + r"/tools/(?P<tool_name>[^/]+)/run[/]?$", tool_run_views.run_agent_tool_view,
-            name="api-agent-tool-run"),
+    re_path(
+        AGENT + r"/tools/(?P<tool_name>[^/]+)/run[/]?$", tool_run_views.run_agent_tool_view, name="api-agent-tool-run"
+    ),
     re_path(AGENT + r"/tools[/]?$", tool_views.AgentToolListView.as_view(), name="api-agent-tools"),
-    re_path(AGENT + r"/tools/(?P<action>attach|detach)/(?P<tool_id>[^/]+)[/]?$",
-            tool_views.AgentToolAttachView.as_view(), name="api-agent-tool-attach"),
-    re_path(AGENT + r"/tools/approval/(?P<tool_name>[^/]+)[/]?$", tool_views.AgentToolApprovalView.as_view(),
-            name="api-agent-tool-approval"),
+    re_path(
+        AGENT + r"/tools/(?P<action>attach|detach)/(?P<tool_id>[^/]+)[/]?$",
+        tool_views.AgentToolAttachView.as_view(),
+        name="api-agent-tool-attach",
+    ),
+    re_path(
+        AGENT + r"/tools/approval/(?P<tool_name>[^/]+)[/]?$",
+        tool_views.AgentToolApprovalView.as_view(),
+        name="api-agent-tool-approval",
+    ),
     re_path(r"^blocks[/]?$", block_views.BlockListView.as_view(), name="api-blocks"),
     re_path(r"^blocks/count[/]?$", block_views.BlockCountView.as_view(), name="api-block-count"),
     re_path(r"^blocks/(?P<block_id>[^/]+)[/]?$", block_views.BlockDetailView.as_view(), name="api-block"),
-    re_path(r"^blocks/(?P<block_id>[^/]+)/agents[/]?$", block_views.BlockAgentListView.as_view(),
-            name="api-block-agents"),
+    re_path(
+        r"^blocks/(?P<block_id>[^/]+)/agents[/]?$", block_views.BlockAgentListView.as_view(), name="api-block-agents"
+    ),
     re_path(r"^tags[/]?$", tag_views.TagListView.as_view(), name="api-tags"),
     re_path(r"^messages[/]?$", message_views.MessageListView.as_view(), name="api-messages"),
     re_path(r"^messages/search[/]?$", message_views.MessageSearchView.as_view(), name="api-message-search"),
@@ -118,14 +174,26 @@ urlpatterns = [
     re_path(r"^passages/search[/]?$", archive_views.PassageSearchView.as_view(), name="api-passage-search"),
     re_path(r"^archives[/]?$", archive_views.ArchiveListView.as_view(), name="api-archives"),
     re_path(r"^archives/(?P<archive_id>[^/]+)[/]?$", archive_views.ArchiveDetailView.as_view(), name="api-archive"),
-    re_path(r"^archives/(?P<archive_id>[^/]+)/passages[/]?$", archive_views.ArchivePassageListView.as_view(),
-            name="api-archive-passages"),
-    re_path(r"^archives/(?P<archive_id>[^/]+)/passages/batch[/]?$", archive_views.ArchivePassageBatchView.as_view(),
-            name="api-archive-passages-batch"),
-    re_path(r"^archives/(?P<archive_id>[^/]+)/passages/(?P<passage_id>[^/]+)[/]?$",
-            archive_views.ArchivePassageDetailView.as_view(), name="api-archive-passage"),
-    re_path(AGENT + r"/archives/(?P<action>attach|detach)/(?P<archive_id>[^/]+)[/]?$",
-            archive_views.AgentArchiveAttachView.as_view(), name="api-agent-archive-attach"),
+    re_path(
+        r"^archives/(?P<archive_id>[^/]+)/passages[/]?$",
+        archive_views.ArchivePassageListView.as_view(),
+        name="api-archive-passages",
+    ),
+    re_path(
+        r"^archives/(?P<archive_id>[^/]+)/passages/batch[/]?$",
+        archive_views.ArchivePassageBatchView.as_view(),
+        name="api-archive-passages-batch",
+    ),
+    re_path(
+        r"^archives/(?P<archive_id>[^/]+)/passages/(?P<passage_id>[^/]+)[/]?$",
+        archive_views.ArchivePassageDetailView.as_view(),
+        name="api-archive-passage",
+    ),
+    re_path(
+        AGENT + r"/archives/(?P<action>attach|detach)/(?P<archive_id>[^/]+)[/]?$",
+        archive_views.AgentArchiveAttachView.as_view(),
+        name="api-agent-archive-attach",
+    ),
     # The OpenAPI schema and its Swagger UI page, readable without a key (routes described in agents/api/schema.py).
     re_path(r"^openapi\.json$", SpectacularJSONAPIView.as_view(), name="api-schema"),
     re_path(r"^docs[/]?$", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

@@ -56,7 +56,6 @@ def _actor(request) -> EditActor:
     return EditActor.api(getattr(request.user, "api_key_id", None))
 
 
-
 def _includes(request) -> set[str]:
     return set(request.query_params.getlist("include")) | set(request.query_params.getlist("include_relationships"))
 
@@ -68,9 +67,11 @@ def agent_states(request, agents) -> list[dict]:
     if "agent.pending_approval" in includes:
         for agent, state in zip(agents, states):
             pending = pending_approval(agent)
-            state["pending_approval"] = next(
-                (m for m in to_letta_messages(pending) if m["message_type"] == "approval_request_message"), None
-            ) if pending else None
+            state["pending_approval"] = (
+                next((m for m in to_letta_messages(pending) if m["message_type"] == "approval_request_message"), None)
+                if pending
+                else None
+            )
     return states
 
 
@@ -97,9 +98,22 @@ class AgentListView(APIView):
 def _matching_agents(request, query: dict):
     params = request.query_params
     return agents_matching(
-        organization_of(request), tags=params.getlist("tags"), identifier_keys=params.getlist("identifier_keys"),
-        **{key: query.get(key) for key in ("name", "query_text", "match_all_tags", "created_by_id",
-                                           "last_stop_reason", "identity_id", "template_id", "base_template_id")},
+        organization_of(request),
+        tags=params.getlist("tags"),
+        identifier_keys=params.getlist("identifier_keys"),
+        **{
+            key: query.get(key)
+            for key in (
+                "name",
+                "query_text",
+                "match_all_tags",
+                "created_by_id",
+                "last_stop_reason",
+                "identity_id",
+                "template_id",
+                "base_template_id",
+            )
+        },
     )
 
 

@@ -16,8 +16,14 @@ PLACEHOLDER_KEY = "not-needed"
 
 # Anthropic names the kind of error in the body; a stream that fails midway has no HTTP status to go by.
 _STATUS_OF_TYPE = {
-    "invalid_request_error": 400, "authentication_error": 401, "permission_error": 403, "not_found_error": 404,
-    "request_too_large": 413, "rate_limit_error": 429, "api_error": 500, "overloaded_error": 529,
+    "invalid_request_error": 400,
+    "authentication_error": 401,
+    "permission_error": 403,
+    "not_found_error": 404,
+    "request_too_large": 413,
+    "rate_limit_error": 429,
+    "api_error": 500,
+    "overloaded_error": 529,
     "timeout_error": 504,
 }
 
@@ -25,8 +31,15 @@ _STATUS_OF_TYPE = {
 class AnthropicClient(LLMClient):
     provider_type = "anthropic"
 
-    def __init__(self, api_key: str | None, base_url: str | None = None, *, max_retries: int = 3,
-                 timeout: float = 600.0, provider_name: str = "anthropic") -> None:
+    def __init__(
+        self,
+        api_key: str | None,
+        base_url: str | None = None,
+        *,
+        max_retries: int = 3,
+        timeout: float = 600.0,
+        provider_name: str = "anthropic",
+    ) -> None:
         super().__init__()
         if api_key is None and provider_name == "anthropic":
             api_key = os.environ.get("ANTHROPIC_API_KEY")
@@ -38,8 +51,9 @@ class AnthropicClient(LLMClient):
         )
         self.provider_name = provider_name
         self.base_url = str(self._client.base_url).rstrip("/")
-        self.errors = ErrorContext(provider_name, self.base_url, max_retries=max_retries, timeout=timeout,
-                                   protocol="Anthropic")
+        self.errors = ErrorContext(
+            provider_name, self.base_url, max_retries=max_retries, timeout=timeout, protocol="Anthropic"
+        )
 
     # Plain dicts through the SDK's low-level post (its retries, errors and SSE parsing): the typed
     # `messages.create` transforms every block and builds a pydantic model per event, milliseconds per step.
@@ -50,7 +64,10 @@ class AnthropicClient(LLMClient):
     async def _stream(self, request: LLMRequest, on_delta: OnDelta) -> LLMResponse:
         assembler = fmt.StreamAssembler(request.model)
         stream = await self._client.post(
-            "/v1/messages", body={**fmt.build_params(request), **fmt.STREAM_FLAGS}, cast_to=object, stream=True,
+            "/v1/messages",
+            body={**fmt.build_params(request), **fmt.STREAM_FLAGS},
+            cast_to=object,
+            stream=True,
             stream_cls=anthropic.AsyncStream[object],
         )
         async with stream:
@@ -63,8 +80,11 @@ class AnthropicClient(LLMClient):
         models = []
         async for model in self._client.models.list():
             data = _as_dict(model)
-            models.append(ModelInfo(name=data["id"], context_window=data.get("max_input_tokens"),
-                                    display_name=data.get("display_name")))
+            models.append(
+                ModelInfo(
+                    name=data["id"], context_window=data.get("max_input_tokens"), display_name=data.get("display_name")
+                )
+            )
         return models
 
     async def _aclose(self) -> None:

@@ -52,13 +52,13 @@ def _blocks(message: ChatMessage) -> tuple[str, list[dict]]:
     blocks: list[dict] = []
     if message.role == "assistant":
         if message.reasoning and message.reasoning_signature:
-            blocks.append({"type": "thinking", "thinking": message.reasoning,
-                           "signature": message.reasoning_signature})
+            blocks.append({"type": "thinking", "thinking": message.reasoning, "signature": message.reasoning_signature})
         if message.content:
             blocks.append({"type": "text", "text": message.content})
         for call in message.tool_calls:
-            blocks.append({"type": "tool_use", "id": _tool_id(call.id), "name": call.name,
-                           "input": tool_input(call.arguments)})
+            blocks.append(
+                {"type": "tool_use", "id": _tool_id(call.id), "name": call.name, "input": tool_input(call.arguments)}
+            )
         return "assistant", blocks
     # Empty text blocks are rejected, so an empty user message simply disappears.
     return "user", [{"type": "text", "text": message.content}] if message.content else []
@@ -172,8 +172,9 @@ def parse_message(data: dict, *, requested_model: str) -> LLMResponse:
             thinking.append(block.get("thinking") or "")
             signature = block.get("signature") or signature
         elif kind == "tool_use":
-            calls.append(ToolCall(id=block["id"], name=block.get("name") or "",
-                                  arguments=json.dumps(block.get("input") or {})))
+            calls.append(
+                ToolCall(id=block["id"], name=block.get("name") or "", arguments=json.dumps(block.get("input") or {}))
+            )
     return LLMResponse(
         content="".join(text) or None,
         tool_calls=calls,
@@ -236,8 +237,7 @@ class StreamAssembler:
             call = _PendingCall(id=block.get("id") or "", name=block.get("name") or "")
             self._calls_by_block[index] = call
             self.calls.append(call)
-            return [Delta("tool_call", tool_call_index=len(self.calls) - 1, tool_call_id=call.id,
-                          tool_name=call.name)]
+            return [Delta("tool_call", tool_call_index=len(self.calls) - 1, tool_call_id=call.id, tool_name=call.name)]
         if kind == "text" and block.get("text"):
             return self._text(block["text"])
         if kind == "thinking":

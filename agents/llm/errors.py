@@ -85,15 +85,25 @@ def is_context_overflow(*texts: str | None) -> bool:
 # ------------------------------------------------------------------------------------------ wording
 
 _LABELS = {
-    "openai": "OpenAI", "anthropic": "Anthropic", "ollama": "Ollama", "vllm": "vLLM", "lmstudio": "LM Studio",
-    "llamacpp": "llama.cpp", "openrouter": "OpenRouter", "together": "Together AI", "groq": "Groq",
-    "google_ai": "Google AI", "deepseek": "DeepSeek", "mistral": "Mistral", "xai": "xAI",
+    "openai": "OpenAI",
+    "anthropic": "Anthropic",
+    "ollama": "Ollama",
+    "vllm": "vLLM",
+    "lmstudio": "LM Studio",
+    "llamacpp": "llama.cpp",
+    "openrouter": "OpenRouter",
+    "together": "Together AI",
+    "groq": "Groq",
+    "google_ai": "Google AI",
+    "deepseek": "DeepSeek",
+    "mistral": "Mistral",
+    "xai": "xAI",
 }
 _OFFICIAL_HOSTS = {"openai": "api.openai.com", "anthropic": "api.anthropic.com"}
 
 
 def provider_label(provider_name: str, base_url: str, protocol: str = "OpenAI") -> str:
-    """"OpenAI" for api.openai.com, but "the OpenAI-compatible server" when OPENAI_BASE_URL points elsewhere."""
+    """ "OpenAI" for api.openai.com, but "the OpenAI-compatible server" when OPENAI_BASE_URL points elsewhere."""
     official = _OFFICIAL_HOSTS.get(provider_name)
     if official and urlsplit(base_url).hostname != official:
         return f"the {protocol}-compatible server"
@@ -128,8 +138,9 @@ def connection_reason(exc: BaseException) -> str:
 class ErrorContext:
     """Who we were talking to, so every message names the provider, the URL and the fix."""
 
-    def __init__(self, provider_name: str, base_url: str, *, max_retries: int, timeout: float,
-                 protocol: str = "OpenAI") -> None:
+    def __init__(
+        self, provider_name: str, base_url: str, *, max_retries: int, timeout: float, protocol: str = "OpenAI"
+    ) -> None:
         self.provider_name = provider_name
         self.base_url = base_url
         self.label = provider_label(provider_name, base_url, protocol)

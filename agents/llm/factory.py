@@ -27,7 +27,7 @@ _SDK_DEFAULT_URL = {"openai", "anthropic"}
 
 
 def parse_handle(handle: str) -> tuple[str, str]:
-    """"openrouter/meta-llama/llama-3" -> ("openrouter", "meta-llama/llama-3")."""
+    """ "openrouter/meta-llama/llama-3" -> ("openrouter", "meta-llama/llama-3")."""
     provider, slash, model = (handle or "").strip().partition("/")
     if not slash or not provider or not model:
         raise ValueError(
@@ -42,8 +42,15 @@ def parse_handle(handle: str) -> tuple[str, str]:
 _cache: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[tuple, LLMClient]] = weakref.WeakKeyDictionary()
 
 
-def make_client(provider_type: str, *, api_key: str | None, base_url: str | None, max_retries: int = 3,
-                timeout: float = 600.0, provider_name: str | None = None) -> LLMClient:
+def make_client(
+    provider_type: str,
+    *,
+    api_key: str | None,
+    base_url: str | None,
+    max_retries: int = 3,
+    timeout: float = 600.0,
+    provider_name: str | None = None,
+) -> LLMClient:
     provider_type = (provider_type or "").strip().lower()
     provider_name = provider_name or provider_type
     base_url = base_url or DEFAULT_BASE_URLS.get(provider_type) or DEFAULT_BASE_URLS.get(provider_name)

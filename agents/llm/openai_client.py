@@ -22,8 +22,15 @@ _CONTEXT_KEYS = ("context_window", "context_length", "max_model_len", "max_conte
 class OpenAIClient(LLMClient):
     provider_type = "openai"
 
-    def __init__(self, api_key: str | None, base_url: str | None = None, *, max_retries: int = 3,
-                 timeout: float = 600.0, provider_name: str = "openai") -> None:
+    def __init__(
+        self,
+        api_key: str | None,
+        base_url: str | None = None,
+        *,
+        max_retries: int = 3,
+        timeout: float = 600.0,
+        provider_name: str = "openai",
+    ) -> None:
         super().__init__()
         if api_key is None and provider_name == "openai":
             api_key = os.environ.get("OPENAI_API_KEY")
@@ -69,8 +76,11 @@ class OpenAIClient(LLMClient):
             extra = _as_dict(model)
             window = next((extra[k] for k in _CONTEXT_KEYS if isinstance(extra.get(k), int)), None)
             display = extra.get("display_name") or extra.get("name")
-            models.append(ModelInfo(name=extra["id"], context_window=window,
-                                    display_name=display if isinstance(display, str) else None))
+            models.append(
+                ModelInfo(
+                    name=extra["id"], context_window=window, display_name=display if isinstance(display, str) else None
+                )
+            )
         return models
 
     async def _aclose(self) -> None:

@@ -27,8 +27,7 @@ def _is_official_openai(provider_type: str, base_url: str | None) -> bool:
     return urlsplit(base_url).hostname == openai_format.OPENAI_HOST
 
 
-def wire_request(provider_type: str, request: LLMRequest, *, base_url: str | None = None,
-                 stream: bool = True) -> dict:
+def wire_request(provider_type: str, request: LLMRequest, *, base_url: str | None = None, stream: bool = True) -> dict:
     """The JSON body the client for `provider_type` (at `base_url`) would POST for `request`."""
     provider_type = (provider_type or "").strip().lower()
     if provider_type in _ANTHROPIC_TYPES:

@@ -14,9 +14,9 @@ from asgiref.sync import sync_to_async
 from django.db import close_old_connections, connection
 
 from agents.models import Run
+from agents.runtime import run_events
 from agents.runtime.emitter import EventSink
 from agents.runtime.loop import RunResult, run_agent
-from agents.runtime import run_events
 from agents.runtime.run_events import EventRecorder
 
 log = logging.getLogger(__name__)
@@ -33,8 +33,9 @@ def keep(task: asyncio.Task) -> asyncio.Task:
     return task
 
 
-async def run_detached(*, on_event: EventSink | None = None, on_start: RunHook | None = None,
-                       on_finish: RunHook | None = None, **request) -> RunResult:
+async def run_detached(
+    *, on_event: EventSink | None = None, on_start: RunHook | None = None, on_finish: RunHook | None = None, **request
+) -> RunResult:
     """`run_agent(**request)` as a background run, its events numbered and kept.
 
     `on_event` also receives each numbered event (the live reader of a background stream); `on_finish(run_id)`

@@ -10,7 +10,12 @@ from agents.llm.preview import wire_request
 from agents.models import Message
 from agents.runtime.transcript import to_chat
 from agents.tokens import (
-    REPLY_PRIMING, TOKENS_PER_MESSAGE, TOKENS_PER_NAME, compact_json, count_tools, count_wire_message,
+    REPLY_PRIMING,
+    TOKENS_PER_MESSAGE,
+    TOKENS_PER_NAME,
+    compact_json,
+    count_tools,
+    count_wire_message,
 )
 
 
@@ -36,7 +41,7 @@ class TokenLedger:
         wire = wire_request("openai", LLMRequest(model=self.model, messages=flat), stream=False)["messages"]
         start = 0
         for message, chat in zip(new, chats):
-            self._wire[self._key(message)] = wire[start:start + len(chat)]
+            self._wire[self._key(message)] = wire[start : start + len(chat)]
             start += len(chat)
 
     def message(self, message: Message) -> int:

@@ -90,7 +90,9 @@ def transcript_lines(messages: list[Message]) -> list[str]:
         for call in message.tool_calls or []:
             lines.append(f"assistant called {call['function']['name']}({_clip(call['function']['arguments'])})")
         for ret in message.tool_returns or []:
-            lines.append(f"tool {ret.get('tool_name') or ''} returned [{ret['status']}]: {_clip(str(ret['func_response']))}")
+            lines.append(
+                f"tool {ret.get('tool_name') or ''} returned [{ret['status']}]: {_clip(str(ret['func_response']))}"
+            )
     return lines
 
 
@@ -121,7 +123,10 @@ def summarizer_request(model: str, previous: str | None, lines: list[str]) -> LL
     parts.append("Messages leaving the context window:\n" + "\n".join(lines))
     return LLMRequest(
         model=model,
-        messages=[ChatMessage(role="system", content=SUMMARIZER_PROMPT), ChatMessage(role="user", content="\n".join(parts))],
+        messages=[
+            ChatMessage(role="system", content=SUMMARIZER_PROMPT),
+            ChatMessage(role="user", content="\n".join(parts)),
+        ],
         max_tokens=1024,
     )
 
@@ -140,15 +145,21 @@ async def summarize(client, model: str, messages: list[Message], window: int) ->
     return summary or ""
 
 
-SUMMARY_NOTE = ("Note: {hidden} prior messages with the user have been hidden from view due to conversation "
-                "memory constraints. They are still in recall memory (conversation_search finds them). "
-                "The following is a summary of the previous messages:\n")
+SUMMARY_NOTE = (
+    "Note: {hidden} prior messages with the user have been hidden from view due to conversation "
+    "memory constraints. They are still in recall memory (conversation_search finds them). "
+    "The following is a summary of the previous messages:\n"
+)
 
 
 def summary_text(summary: str, hidden: int, stats: dict) -> str:
     return json.dumps(
-        {"type": "system_alert", "message": SUMMARY_NOTE.format(hidden=hidden) + summary,
-         "time": format_time(timezone.now()), "compaction_stats": stats},
+        {
+            "type": "system_alert",
+            "message": SUMMARY_NOTE.format(hidden=hidden) + summary,
+            "time": format_time(timezone.now()),
+            "compaction_stats": stats,
+        },
         ensure_ascii=False,
     )
 
@@ -165,6 +176,7 @@ def summary_body(text: str) -> str:
 
 # ------------------------------------------------------------------------------------------ in a run
 
+
 async def compact(state: RunState, model, emit: Emitter, *, trigger: str = "budget") -> Stop | None:
     """Summarize the oldest part of the buffer into the summary message. Nothing to evict is not an error:
     the caller finds out whether what remains fits. Asked for by a person ("manual"), at least half of the
@@ -176,20 +188,35 @@ async def compact(state: RunState, model, emit: Emitter, *, trigger: str = "budg
         return None
     summarizer = _summarizer(model)
     try:
-        summary = await summarize(summarizer.client, summarizer.model, state.buffer[chosen.start:chosen.cut],
-                                             state.context_window)
+        summary = await summarize(
+            summarizer.client, summarizer.model, state.buffer[chosen.start : chosen.cut], state.context_window
+        )
     except LLMError as exc:
-        return Stop("llm_api_error", {"error_type": exc.error_type, "message": f"Compaction failed: {exc.message}",
-                                       "detail": exc.detail})
+        return Stop(
+            "llm_api_error",
+            {"error_type": exc.error_type, "message": f"Compaction failed: {exc.message}", "detail": exc.detail},
+        )
     before = sum(counts)
-    stats = {"trigger": trigger, "messages_before": len(state.buffer),
-             "evicted_messages": chosen.evicted, "context_tokens_before": before,
-             "context_window": state.context_window}
+    stats = {
+        "trigger": trigger,
+        "messages_before": len(state.buffer),
+        "evicted_messages": chosen.evicted,
+        "context_tokens_before": before,
+        "context_window": state.context_window,
+    }
     summary_row = await sync_to_async(persist.persist_compaction)(state, cut=chosen.cut, summary=summary, stats=stats)
     stats["messages_after"] = len(state.buffer)
     stats["context_tokens_after"] = sum(state.ledger.message(m) for m in state.buffer)
-    await emit({"id": summary_row.id, "message_type": "event_message", "event_type": "compaction",
-                "event_data": stats, "run_id": state.run_id, "date": summary_row.created_at.isoformat()})
+    await emit(
+        {
+            "id": summary_row.id,
+            "message_type": "event_message",
+            "event_type": "compaction",
+            "event_data": stats,
+            "run_id": state.run_id,
+            "date": summary_row.created_at.isoformat(),
+        }
+    )
     return None
 
 
@@ -205,18 +232,25 @@ async def check_floor(state: RunState, request: LLMRequest, pending_rows: list[M
     if floor <= state.context_window * TRIGGER_FRACTION:
         return None
     largest = await sync_to_async(_largest_blocks)(list(state.blocks.values()))
-    return Stop("context_window_overflow_in_system_prompt", {
-        "error_type": "context_window_overflow_in_system_prompt",
-        "message": (f"The system prompt, memory blocks and tool schemas take {floor:,} tokens, over 90% of this "
-                    f"agent's context window of {state.context_window:,}. Largest blocks: {largest}. Shorten "
-                    "them, detach tools, or raise context_window_limit."),
-        "detail": None,
-    })
+    return Stop(
+        "context_window_overflow_in_system_prompt",
+        {
+            "error_type": "context_window_overflow_in_system_prompt",
+            "message": (
+                f"The system prompt, memory blocks and tool schemas take {floor:,} tokens, over 90% of this "
+                f"agent's context window of {state.context_window:,}. Largest blocks: {largest}. Shorten "
+                "them, detach tools, or raise context_window_limit."
+            ),
+            "detail": None,
+        },
+    )
 
 
 def _largest_blocks(block_ids: list[str]) -> str:
     from memory.models import Block
 
-    sized = sorted(((len(v), label) for label, v in Block.objects.filter(id__in=block_ids).values_list("label", "value")),
-                   reverse=True)
+    sized = sorted(
+        ((len(v), label) for label, v in Block.objects.filter(id__in=block_ids).values_list("label", "value")),
+        reverse=True,
+    )
     return ", ".join(f"'{label}' ({size:,} characters)" for size, label in sized[:3]) or "none"

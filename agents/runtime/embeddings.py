@@ -35,14 +35,19 @@ async def embed_texts(agent, texts: list[str]) -> dict[str, list[float]]:
         embedder = await aresolve(agent.embedding, agent.organization_id)
         vectors = await embedder.client.embed(texts, embedder.model)
     except (ModelConfigError, LLMError) as exc:
-        log.warning("agent %s: embedding with %s failed, archival memory uses full text only: %s",
-                    agent.id, agent.embedding, exc)
+        log.warning(
+            "agent %s: embedding with %s failed, archival memory uses full text only: %s",
+            agent.id,
+            agent.embedding,
+            exc,
+        )
         return {}
     return dict(zip(texts, vectors, strict=True))
 
 
 def lookup(embeddings: dict[str, list[float]]):
     """An `embed_fn` for memory.archival that serves vectors computed beforehand."""
+
     def embed_fn(texts: list[str]) -> list[list[float]]:
         missing = [t for t in texts if t not in embeddings]
         if missing:

@@ -32,7 +32,9 @@ class Emitter:
             for item in to_letta_messages(row, pending_approval_calls=pending):
                 self.state.messages_out.append(item)
                 if skip_assistant_parts and item["message_type"] in (
-                    "reasoning_message", "assistant_message", "tool_call_message"
+                    "reasoning_message",
+                    "assistant_message",
+                    "tool_call_message",
                 ):
                     continue
                 await self(item)

@@ -32,7 +32,9 @@ def normalize(messages: list[dict] | None, input_text: str | None = None) -> lis
             out.append({**raw, "type": "approval"})
         elif kind in ("message", "tool_return"):
             if kind == "tool_return":
-                out.append({"type": "approval", "approvals": [{"type": "tool", **r} for r in raw.get("tool_returns", [])]})
+                out.append(
+                    {"type": "approval", "approvals": [{"type": "tool", **r} for r in raw.get("tool_returns", [])]}
+                )
                 continue
             role = raw.get("role", "user")
             if role not in INPUT_ROLES:
@@ -53,7 +55,10 @@ def to_rows(inputs: list[dict]) -> list[Message]:
             continue
         rows.append(
             Message(
-                role=item["role"], content=item["content"], name=item.get("name"), otid=item.get("otid"),
+                role=item["role"],
+                content=item["content"],
+                name=item.get("name"),
+                otid=item.get("otid"),
                 sender_id=item.get("sender_id"),
                 text="\n".join(p.get("text", "") for p in item["content"] if p.get("type") == "text"),
             )
@@ -67,6 +72,7 @@ def approvals_of(inputs: list[dict]) -> list[dict] | None:
         if item["type"] == "approval":
             if "approvals" in item and item["approvals"] is not None:
                 return item["approvals"]
-            return [{"type": "approval", "approve": item.get("approve"), "reason": item.get("reason"),
-                     "tool_call_id": None}]
+            return [
+                {"type": "approval", "approve": item.get("approve"), "reason": item.get("reason"), "tool_call_id": None}
+            ]
     return None

@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from asgiref.sync import sync_to_async
 
 from accounts.ids import new_id
-
 from agents.llm import Delta, LLMContextWindowExceededError, LLMError, LLMRequest, LLMResponse, ToolCall
 from agents.models import Message, Step
 from agents.providers import ModelConfigError, aresolve
@@ -23,8 +22,8 @@ from agents.runtime.embeddings import prepare_embeddings
 from agents.runtime.emitter import Emitter, EventSink, Stop
 from agents.runtime.errors import InvalidApprovalError, NoPendingApprovalError, PendingApprovalError, RunRefused
 from agents.runtime.inputs import approvals_of, normalize, to_rows
-from agents.runtime.sandboxed import run_custom_tools
 from agents.runtime.persist import denied_return
+from agents.runtime.sandboxed import run_custom_tools
 from agents.runtime.state import RunState, load_run_state
 from agents.runtime.system_message import refresh_system_message
 from agents.runtime.tool_calls import PlannedCall, plan_calls, tool_return
@@ -58,8 +57,16 @@ class RunResult:
 # ----------------------------------------------------------------------------------------------- begin
 
 
-def _begin(agent_id: str, organization_id: str | None, inputs: list[dict], run_id: str, *, max_steps: int,
-           stream_tokens: bool, client_tools: list[dict] | None) -> RunState:
+def _begin(
+    agent_id: str,
+    organization_id: str | None,
+    inputs: list[dict],
+    run_id: str,
+    *,
+    max_steps: int,
+    stream_tokens: bool,
+    client_tools: list[dict] | None,
+) -> RunState:
     """Validate the request against the agent's state, refresh its system message and load the run state."""
     agent = runs.get_agent(agent_id, organization_id)
     pending = runs.pending_approval(agent)
@@ -100,11 +107,23 @@ async def run_agent(
         model = await aresolve(agent.model, agent.organization_id)
     except ModelConfigError as exc:
         raise RunRefused(str(exc)) from exc
-    run = await runs.start_run(agent, {"max_steps": max_steps, "stream_tokens": stream_tokens}, wait=wait,
-                               background=background, callback_url=callback_url)
+    run = await runs.start_run(
+        agent,
+        {"max_steps": max_steps, "stream_tokens": stream_tokens},
+        wait=wait,
+        background=background,
+        callback_url=callback_url,
+    )
     try:
-        state = await sync_to_async(_begin)(agent_id, organization_id, inputs, run.id, max_steps=max_steps,
-                                            stream_tokens=stream_tokens, client_tools=client_tools)
+        state = await sync_to_async(_begin)(
+            agent_id,
+            organization_id,
+            inputs,
+            run.id,
+            max_steps=max_steps,
+            stream_tokens=stream_tokens,
+            client_tools=client_tools,
+        )
         approvals = approvals_of(inputs)
         decisions = _decide(state, state.buffer[-1], approvals) if approvals is not None else None
     except BaseException:
@@ -121,15 +140,15 @@ async def run_agent(
         stop = Stop("error", {"error_type": "internal_error", "message": f"{type(exc).__name__}: {exc}"})
     ended = time.monotonic_ns()
     ttft = state.first_token_ns - started if state.first_token_ns else None
-    await sync_to_async(runs.finish_run)(run.id, state.agent.id, stop.reason, started_ns=started, ended_ns=ended,
-                                         ttft_ns=ttft, error=stop.error)
+    await sync_to_async(runs.finish_run)(
+        run.id, state.agent.id, stop.reason, started_ns=started, ended_ns=ended, ttft_ns=ttft, error=stop.error
+    )
     usage = {**state.usage, "step_count": state.step_count, "run_ids": [run.id]}
     if stop.error:
         await emit({"message_type": "error_message", "run_id": run.id, **stop.error})
     await emit({"message_type": "stop_reason", "stop_reason": stop.reason})
     await emit({"message_type": "usage_statistics", **usage})
-    return RunResult(run_id=run.id, stop_reason=stop.reason, messages=state.messages_out, usage=usage,
-                     error=stop.error)
+    return RunResult(run_id=run.id, stop_reason=stop.reason, messages=state.messages_out, usage=usage, error=stop.error)
 
 
 async def _drive(state: RunState, model, pending_rows: list[Message], decisions, emit: Emitter) -> Stop:
@@ -169,16 +188,28 @@ def build_request(state: RunState, model_name: str, pending_rows: list[Message])
 def _assistant_row(response: LLMResponse, message_id: str) -> Message:
     content = []
     if response.reasoning:
-        content.append({"type": "reasoning", "is_native": True, "reasoning": response.reasoning,
-                        "signature": response.reasoning_signature})
+        content.append(
+            {
+                "type": "reasoning",
+                "is_native": True,
+                "reasoning": response.reasoning,
+                "signature": response.reasoning_signature,
+            }
+        )
     if response.content:
         content.append({"type": "text", "text": response.content})
     calls = [
         {"id": c.id, "type": "function", "function": {"name": c.name, "arguments": c.arguments}}
         for c in response.tool_calls
     ]
-    return Message(id=message_id, role=Message.Role.ASSISTANT, content=content, tool_calls=calls or None,
-                   text=response.content or "", model=response.model)
+    return Message(
+        id=message_id,
+        role=Message.Role.ASSISTANT,
+        content=content,
+        tool_calls=calls or None,
+        text=response.content or "",
+        model=response.model,
+    )
 
 
 def _delta_forwarder(state: RunState, emit: Emitter, message_id: str, step_id: str):
@@ -193,13 +224,17 @@ def _delta_forwarder(state: RunState, emit: Emitter, message_id: str, step_id: s
         if delta.kind == "content":
             await emit({**base, "message_type": "assistant_message", "content": delta.text})
         elif delta.kind == "reasoning":
-            await emit({**base, "message_type": "reasoning_message", "reasoning": delta.text,
-                        "source": "reasoner_model"})
+            await emit(
+                {**base, "message_type": "reasoning_message", "reasoning": delta.text, "source": "reasoner_model"}
+            )
         elif delta.kind == "tool_call":
             if delta.tool_call_id:
                 call_ids[delta.tool_call_index] = delta.tool_call_id
-            piece = {"name": delta.tool_name, "arguments": delta.text or None,
-                     "tool_call_id": call_ids.get(delta.tool_call_index)}
+            piece = {
+                "name": delta.tool_name,
+                "arguments": delta.text or None,
+                "tool_call_id": call_ids.get(delta.tool_call_index),
+            }
             await emit({**base, "message_type": "tool_call_message", "tool_call": piece, "tool_calls": piece})
 
     return on_delta
@@ -208,8 +243,9 @@ def _delta_forwarder(state: RunState, emit: Emitter, message_id: str, step_id: s
 async def _step(state: RunState, model, pending_rows: list[Message], emit: Emitter) -> Stop | None:
     step_id, message_id = new_id("step"), new_id("message")
     request = build_request(state, model.model, pending_rows)
-    if not state.ledger.fits([*state.buffer, *pending_rows], request.tools,
-                             compaction.TRIGGER_FRACTION * state.context_window):
+    if not state.ledger.fits(
+        [*state.buffer, *pending_rows], request.tools, compaction.TRIGGER_FRACTION * state.context_window
+    ):
         if stop := await compaction.compact(state, model, emit):
             return stop
         request = build_request(state, model.model, pending_rows)
@@ -223,7 +259,11 @@ async def _step(state: RunState, model, pending_rows: list[Message], emit: Emitt
             break
         except _Cancelled:
             await sync_to_async(persist.record_failed_step)(
-                state, step_id=step_id, error=None, estimated_prompt_tokens=None, status=Step.Status.CANCELLED,
+                state,
+                step_id=step_id,
+                error=None,
+                estimated_prompt_tokens=None,
+                status=Step.Status.CANCELLED,
                 timings={"llm_duration_ns": time.monotonic_ns() - started},
             )
             return Stop("cancelled")
@@ -259,20 +299,30 @@ async def _step(state: RunState, model, pending_rows: list[Message], emit: Emitt
         if response.finish_reason == "length":
             stop = Stop("max_tokens_exceeded")
         elif unmet:
-            extra.append(Message(role=Message.Role.USER, content=[{"type": "text", "text": _reminder(unmet)}],
-                                 text=_reminder(unmet)))
+            extra.append(
+                Message(
+                    role=Message.Role.USER, content=[{"type": "text", "text": _reminder(unmet)}], text=_reminder(unmet)
+                )
+            )
         else:
             stop = Stop("end_turn")
     outcome = await sync_to_async(persist.persist_step)(
-        state, step_id=step_id, inputs=pending_rows, assistant=assistant, planned=planned,
-        execute=not needs_approval, response=response, estimated_prompt_tokens=estimated,
+        state,
+        step_id=step_id,
+        inputs=pending_rows,
+        assistant=assistant,
+        planned=planned,
+        execute=not needs_approval,
+        response=response,
+        estimated_prompt_tokens=estimated,
         timings={"llm_duration_ns": llm_ns, "total_duration_ns": time.monotonic_ns() - started},
         extra=extra,
     )
     state.step_count += 1
     pending = {p.call.id for p in planned if p.needs_approval} if needs_approval else None
-    await emit.messages(outcome.new_messages[len(pending_rows):], skip_assistant_parts=state.stream_tokens,
-                        pending=pending)
+    await emit.messages(
+        outcome.new_messages[len(pending_rows) :], skip_assistant_parts=state.stream_tokens, pending=pending
+    )
     if stop:
         return stop
     if any(state.rules.is_terminal(name) for name in outcome.executed):
@@ -305,13 +355,17 @@ async def _unless_cancelled(run_id: str, call):
 async def _fail_step(state: RunState, step_id: str, exc: LLMError, started: int) -> Stop:
     error = {"error_type": exc.error_type, "message": exc.message, "detail": exc.detail}
     await sync_to_async(persist.record_failed_step)(
-        state, step_id=step_id, error=error, estimated_prompt_tokens=None,
+        state,
+        step_id=step_id,
+        error=error,
+        estimated_prompt_tokens=None,
         timings={"llm_duration_ns": time.monotonic_ns() - started},
     )
     return Stop("llm_api_error", error)
 
 
 # ----------------------------------------------------------------------------------------------- compaction
+
 
 def _reminder(tools: list[str]) -> str:
     return f"[System reminder] Before ending your turn you must call: {', '.join(tools)}."
@@ -362,17 +416,29 @@ def _decide(state: RunState, request: Message, approvals: list[dict]):
 
 
 def _as_tool_calls(message: Message) -> list[ToolCall]:
-    return [ToolCall(id=c["id"], name=c["function"]["name"], arguments=c["function"]["arguments"])
-            for c in message.tool_calls or []]
+    return [
+        ToolCall(id=c["id"], name=c["function"]["name"], arguments=c["function"]["arguments"])
+        for c in message.tool_calls or []
+    ]
 
 
-async def _answer_approval(state: RunState, request: Message, approvals: list[dict], planned: list[PlannedCall],
-                           decided: dict[str, dict], emit: Emitter) -> Stop | None:
+async def _answer_approval(
+    state: RunState,
+    request: Message,
+    approvals: list[dict],
+    planned: list[PlannedCall],
+    decided: dict[str, dict],
+    emit: Emitter,
+) -> Stop | None:
     undecided = [p for p in planned if p.call.id not in decided]
     await prepare_embeddings(state, undecided)
     await run_custom_tools(state, undecided)
-    response = Message(role=Message.Role.APPROVAL, approvals=approvals, approval_request_id=request.id,
-                       approve=all(a.get("approve", True) is not False for a in approvals))
+    response = Message(
+        role=Message.Role.APPROVAL,
+        approvals=approvals,
+        approval_request_id=request.id,
+        approve=all(a.get("approve", True) is not False for a in approvals),
+    )
     outcome = await sync_to_async(persist.persist_approval_response)(
         state, response=response, planned=planned, decided=decided
     )

@@ -80,8 +80,13 @@ def _save_buffer(state: RunState, messages: list[Message]) -> None:
     )
 
 
-def _execute(state: RunState, planned: list[PlannedCall], step_id: str | None, outcome: StepOutcome,
-             decided: dict[str, dict] | None = None) -> None:
+def _execute(
+    state: RunState,
+    planned: list[PlannedCall],
+    step_id: str | None,
+    outcome: StepOutcome,
+    decided: dict[str, dict] | None = None,
+) -> None:
     """Run each call (or take the person's decision for it) and collect the returns, in call order."""
     build = context_factory(state)
     changed = False
@@ -109,17 +114,33 @@ def _execute(state: RunState, planned: list[PlannedCall], step_id: str | None, o
 
 
 def _tool_message(state: RunState, step_id: str | None, returns: list[dict]) -> Message:
-    return _stamp(Message(role=Message.Role.TOOL, tool_returns=returns,
-                          text="\n".join(str(r["func_response"]) for r in returns)), state, step_id)
+    return _stamp(
+        Message(role=Message.Role.TOOL, tool_returns=returns, text="\n".join(str(r["func_response"]) for r in returns)),
+        state,
+        step_id,
+    )
 
 
-def _record_step(state: RunState, step_id: str, response: LLMResponse | None, *, status: str,
-                 estimated_prompt_tokens: int | None, timings: dict, error: dict | None = None) -> None:
+def _record_step(
+    state: RunState,
+    step_id: str,
+    response: LLMResponse | None,
+    *,
+    status: str,
+    estimated_prompt_tokens: int | None,
+    timings: dict,
+    error: dict | None = None,
+) -> None:
     usage = response.usage if response else None
     Step.objects.create(
-        id=step_id, organization_id=state.organization_id, run_id=state.run_id, agent_id=state.agent.id,
+        id=step_id,
+        organization_id=state.organization_id,
+        run_id=state.run_id,
+        agent_id=state.agent.id,
         model=response.model if response else state.agent.model.split("/", 1)[-1],
-        model_handle=state.agent.model, context_window_limit=state.context_window, status=status,
+        model_handle=state.agent.model,
+        context_window_limit=state.context_window,
+        status=status,
         prompt_tokens=usage.prompt_tokens if usage else 0,
         completion_tokens=usage.completion_tokens if usage else 0,
         total_tokens=usage.total_tokens if usage else 0,
@@ -127,11 +148,13 @@ def _record_step(state: RunState, step_id: str, response: LLMResponse | None, *,
         reasoning_tokens=usage.reasoning_tokens if usage else 0,
         usage_reported=usage.reported if usage else False,
         estimated_prompt_tokens=estimated_prompt_tokens,
-        error_type=error and error.get("error_type"), error_data=error,
+        error_type=error and error.get("error_type"),
+        error_data=error,
         **timings,
     )
     Run.objects.filter(pk=state.run_id).update(
-        heartbeat_at=timezone.now(), step_count=F("step_count") + 1,
+        heartbeat_at=timezone.now(),
+        step_count=F("step_count") + 1,
         prompt_tokens=F("prompt_tokens") + (usage.prompt_tokens if usage else 0),
         completion_tokens=F("completion_tokens") + (usage.completion_tokens if usage else 0),
         total_tokens=F("total_tokens") + (usage.total_tokens if usage else 0),
@@ -139,9 +162,19 @@ def _record_step(state: RunState, step_id: str, response: LLMResponse | None, *,
 
 
 @transaction.atomic
-def persist_step(state: RunState, *, step_id: str, inputs: list[Message], assistant: Message,
-                 planned: list[PlannedCall], execute: bool, response: LLMResponse,
-                 estimated_prompt_tokens: int | None, timings: dict, extra: list[Message] = ()) -> StepOutcome:
+def persist_step(
+    state: RunState,
+    *,
+    step_id: str,
+    inputs: list[Message],
+    assistant: Message,
+    planned: list[PlannedCall],
+    execute: bool,
+    response: LLMResponse,
+    estimated_prompt_tokens: int | None,
+    timings: dict,
+    extra: list[Message] = (),
+) -> StepOutcome:
     outcome = StepOutcome()
     new = [_stamp(m, state, step_id) for m in inputs] + [_stamp(assistant, state, step_id)]
     for message in new:
@@ -154,16 +187,23 @@ def persist_step(state: RunState, *, step_id: str, inputs: list[Message], assist
     for message in extra:
         _stamp(message, state, step_id).save()
         new.append(message)
-    _record_step(state, step_id, response, status=Step.Status.SUCCESS,
-                 estimated_prompt_tokens=estimated_prompt_tokens, timings=timings)
+    _record_step(
+        state,
+        step_id,
+        response,
+        status=Step.Status.SUCCESS,
+        estimated_prompt_tokens=estimated_prompt_tokens,
+        timings=timings,
+    )
     _save_buffer(state, new)
     outcome.new_messages = new
     return outcome
 
 
 @transaction.atomic
-def persist_approval_response(state: RunState, *, response: Message, planned: list[PlannedCall],
-                              decided: dict[str, dict]) -> StepOutcome:
+def persist_approval_response(
+    state: RunState, *, response: Message, planned: list[PlannedCall], decided: dict[str, dict]
+) -> StepOutcome:
     """The person's answer to an approval request: run what was approved, record what was denied."""
     outcome = StepOutcome()
     _stamp(response, state, None).save()
@@ -176,15 +216,31 @@ def persist_approval_response(state: RunState, *, response: Message, planned: li
     return outcome
 
 
-def record_failed_step(state: RunState, *, step_id: str, error: dict | None, timings: dict,
-                       estimated_prompt_tokens: int | None, status: str = Step.Status.FAILED) -> None:
+def record_failed_step(
+    state: RunState,
+    *,
+    step_id: str,
+    error: dict | None,
+    timings: dict,
+    estimated_prompt_tokens: int | None,
+    status: str = Step.Status.FAILED,
+) -> None:
     """A step that stored no messages: its provider call failed, or the run was cancelled during it."""
-    _record_step(state, step_id, None, status=status, error=error,
-                 estimated_prompt_tokens=estimated_prompt_tokens, timings=timings)
+    _record_step(
+        state,
+        step_id,
+        None,
+        status=status,
+        error=error,
+        estimated_prompt_tokens=estimated_prompt_tokens,
+        timings=timings,
+    )
 
 
 def denied_return(call_id: str, name: str, reason: str | None) -> dict:
-    return tool_return(call_id, name, "error", f"Error: request to call tool denied. User reason: {reason or 'none given'}")
+    return tool_return(
+        call_id, name, "error", f"Error: request to call tool denied. User reason: {reason or 'none given'}"
+    )
 
 
 @transaction.atomic
@@ -195,8 +251,9 @@ def persist_compaction(state: RunState, *, cut: int, summary: str, stats: dict) 
     kept = state.buffer[cut:]
     hidden = state.agent.message_count - len(kept) - 1
     text = summary_text(summary, hidden=hidden, stats=stats)
-    message = _stamp(Message(role=Message.Role.SUMMARY, content=[{"type": "text", "text": text}], text=text),
-                     state, None)
+    message = _stamp(
+        Message(role=Message.Role.SUMMARY, content=[{"type": "text", "text": text}], text=text), state, None
+    )
     message.save()
     state.buffer = [state.buffer[0], message, *kept]
     state.agent.message_ids = [m.id for m in state.buffer]

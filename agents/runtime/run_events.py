@@ -72,9 +72,9 @@ class EventRecorder:
 def read_events(run_id: str, *, after: int, limit: int) -> tuple[list[dict], Run | None]:
     """Up to `limit` events after seq_id `after`, and the run as it is now (one crossing into sync code)."""
     events = list(
-        RunEvent.objects.filter(run_id=run_id, seq_id__gt=after).order_by("seq_id").values_list("event", flat=True)[
-            :limit
-        ]
+        RunEvent.objects.filter(run_id=run_id, seq_id__gt=after)
+        .order_by("seq_id")
+        .values_list("event", flat=True)[:limit]
     )
     run = Run.objects.filter(pk=run_id).first()
     if not events and run is not None and runs.is_stale(run):
@@ -95,8 +95,9 @@ def expired(run: Run) -> bool:
 
 def prune_expired(organization_id: str) -> int:
     """Delete the events of the organization's runs that ended longer ago than events are kept."""
-    deleted, _ = RunEvent.objects.filter(run__organization_id=organization_id,
-                                         run__completed_at__lt=_kept_since()).delete()
+    deleted, _ = RunEvent.objects.filter(
+        run__organization_id=organization_id, run__completed_at__lt=_kept_since()
+    ).delete()
     return deleted
 
 
@@ -110,10 +111,18 @@ def ending_of(run: Run, seq_id: int) -> list[dict]:
     events = []
     error = run.metadata.get("error") if isinstance(run.metadata, dict) else None
     if error:
-        events.append({"message_type": "error_message", "run_id": run.id, "error_type": "internal_error",
-                       "message": "", **error})
+        events.append(
+            {"message_type": "error_message", "run_id": run.id, "error_type": "internal_error", "message": "", **error}
+        )
     events.append({"message_type": "stop_reason", "stop_reason": run.stop_reason or "error"})
-    events.append({"message_type": "usage_statistics", "prompt_tokens": run.prompt_tokens,
-                   "completion_tokens": run.completion_tokens, "total_tokens": run.total_tokens,
-                   "step_count": run.step_count, "run_ids": [run.id]})
+    events.append(
+        {
+            "message_type": "usage_statistics",
+            "prompt_tokens": run.prompt_tokens,
+            "completion_tokens": run.completion_tokens,
+            "total_tokens": run.total_tokens,
+            "step_count": run.step_count,
+            "run_ids": [run.id],
+        }
+    )
     return [{**event, "seq_id": seq_id + index} for index, event in enumerate(events, start=1)]

@@ -45,7 +45,9 @@ def is_stale(run: Run) -> bool:
 def reap_stale(agent_id: str) -> None:
     """Fail an active run whose process died: its heartbeat stopped long ago."""
     Run.objects.filter(agent_id=agent_id, status__in=Run.ACTIVE, heartbeat_at__lt=_stale_cutoff()).update(
-        status=Run.Status.FAILED, stop_reason="error", completed_at=timezone.now(),
+        status=Run.Status.FAILED,
+        stop_reason="error",
+        completed_at=timezone.now(),
         metadata={"error": {"error_type": "internal_error", "message": "The server stopped during this run."}},
     )
 
@@ -54,8 +56,7 @@ def active_run_id(agent_id: str) -> str | None:
     return Run.objects.filter(agent_id=agent_id, status__in=Run.ACTIVE).values_list("id", flat=True).first()
 
 
-def try_start_run(agent: Agent, request_config: dict, background: bool = False,
-                  callback_url: str | None = None) -> Run:
+def try_start_run(agent: Agent, request_config: dict, background: bool = False, callback_url: str | None = None) -> Run:
     for attempt in range(2):
         try:
             with transaction.atomic():
@@ -63,8 +64,12 @@ def try_start_run(agent: Agent, request_config: dict, background: bool = False,
                 # on PostgreSQL; SQLite's IMMEDIATE transactions already serialize every write.
                 Agent.objects.select_for_update().filter(pk=agent.pk).exists()
                 return Run.objects.create(
-                    organization_id=agent.organization_id, agent=agent, status=Run.Status.RUNNING,
-                    heartbeat_at=timezone.now(), request_config=request_config, background=background,
+                    organization_id=agent.organization_id,
+                    agent=agent,
+                    status=Run.Status.RUNNING,
+                    heartbeat_at=timezone.now(),
+                    request_config=request_config,
+                    background=background,
                     callback_url=callback_url,
                 )
         except IntegrityError:
@@ -73,8 +78,15 @@ def try_start_run(agent: Agent, request_config: dict, background: bool = False,
     raise AgentBusyError(agent.id, active_run_id(agent.id) or "unknown")
 
 
-async def start_run(agent: Agent, request_config: dict, *, wait: bool, background: bool = False,
-                    callback_url: str | None = None, wait_timeout: float = 600.0) -> Run:
+async def start_run(
+    agent: Agent,
+    request_config: dict,
+    *,
+    wait: bool,
+    background: bool = False,
+    callback_url: str | None = None,
+    wait_timeout: float = 600.0,
+) -> Run:
     """Take the agent's run slot; with wait=True queue until the running run ends instead of refusing."""
     deadline = asyncio.get_running_loop().time() + wait_timeout
     while True:
@@ -91,8 +103,16 @@ def discard_run(run_id: str) -> None:
     Run.objects.filter(pk=run_id).delete()
 
 
-def finish_run(run_id: str, agent_id: str, stop_reason: str, *, started_ns: int, ended_ns: int,
-               ttft_ns: int | None, error: dict | None = None) -> Run:
+def finish_run(
+    run_id: str,
+    agent_id: str,
+    stop_reason: str,
+    *,
+    started_ns: int,
+    ended_ns: int,
+    ttft_ns: int | None,
+    error: dict | None = None,
+) -> Run:
     status = STATUS_FOR_STOP.get(stop_reason, Run.Status.FAILED)
     now = timezone.now()
     run = Run.objects.get(pk=run_id)
@@ -105,7 +125,8 @@ def finish_run(run_id: str, agent_id: str, stop_reason: str, *, started_ns: int,
         run.metadata = {**run.metadata, "error": error}
     run.save()
     Agent.objects.filter(pk=agent_id).update(
-        last_stop_reason=stop_reason, last_run_completion=now,
+        last_stop_reason=stop_reason,
+        last_run_completion=now,
         last_run_duration_ms=(ended_ns - started_ns) // 1_000_000,
     )
     return run

@@ -21,9 +21,15 @@ def agent_secrets(agent) -> dict[str, str]:
 
 async def _run_one(state: RunState, item: PlannedCall) -> dict:
     tool = state.tools[item.name]
-    result = await run_custom_tool(tool.source_code, item.name, item.arguments or {}, schema=tool.schema,
-                                   return_char_limit=tool.return_char_limit, env=agent_secrets(state.agent),
-                                   timeout_seconds=settings.TOOL_TIMEOUT_SECONDS)
+    result = await run_custom_tool(
+        tool.source_code,
+        item.name,
+        item.arguments or {},
+        schema=tool.schema,
+        return_char_limit=tool.return_char_limit,
+        env=agent_secrets(state.agent),
+        timeout_seconds=settings.TOOL_TIMEOUT_SECONDS,
+    )
     return tool_return(item.call.id, item.name, result.status, result.func_return, result.stdout, result.stderr)
 
 

@@ -43,8 +43,15 @@ class RunState:
     context_window: int
     max_steps: int
     stream_tokens: bool = False
-    usage: dict = field(default_factory=lambda: {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0,
-                                                  "cached_input_tokens": 0, "reasoning_tokens": 0})
+    usage: dict = field(
+        default_factory=lambda: {
+            "prompt_tokens": 0,
+            "completion_tokens": 0,
+            "total_tokens": 0,
+            "cached_input_tokens": 0,
+            "reasoning_tokens": 0,
+        }
+    )
     step_count: int = 0
     messages_out: list[dict] = field(default_factory=list)
     first_token_ns: int | None = None
@@ -96,8 +103,9 @@ def load_buffer(agent: Agent) -> list[Message]:
     return [by_id[mid] for mid in agent.message_ids if mid in by_id]
 
 
-def load_run_state(agent: Agent, run_id: str, *, max_steps: int, stream_tokens: bool,
-                   client_tools: list[dict] | None) -> RunState:
+def load_run_state(
+    agent: Agent, run_id: str, *, max_steps: int, stream_tokens: bool, client_tools: list[dict] | None
+) -> RunState:
     return RunState(
         agent=agent,
         run_id=run_id,

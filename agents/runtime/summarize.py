@@ -37,9 +37,15 @@ async def summarize_agent(agent_id: str, organization_id: str | None = None) -> 
     if stop is None and after >= before:
         await sync_to_async(runs.discard_run)(run.id)
         raise RunRefused(f"Nothing to summarize: agent {agent_id} has only {before} messages in context.")
-    await sync_to_async(runs.finish_run)(run.id, agent_id, stop.reason if stop else "end_turn",
-                                         started_ns=started, ended_ns=time.monotonic_ns(), ttft_ns=None,
-                                         error=stop.error if stop else None)
+    await sync_to_async(runs.finish_run)(
+        run.id,
+        agent_id,
+        stop.reason if stop else "end_turn",
+        started_ns=started,
+        ended_ns=time.monotonic_ns(),
+        ttft_ns=None,
+        error=stop.error if stop else None,
+    )
     if stop is not None:
         raise RunRefused(stop.error["message"] if stop.error else f"Summarizing stopped: {stop.reason}.")
     summary = state.buffer[1]

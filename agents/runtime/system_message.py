@@ -34,8 +34,12 @@ def render_system(agent: Agent, blocks: list[BlockView] | None = None) -> tuple[
     blocks = block_views(agent) if blocks is None else blocks
     rules = rules_text(agent)
     text = compile_system(
-        template=agent.system, agent_id=agent.id, blocks=blocks, rules_text=rules,
-        stats=memory_stats(agent), now=timezone.now(),
+        template=agent.system,
+        agent_id=agent.id,
+        blocks=blocks,
+        rules_text=rules,
+        stats=memory_stats(agent),
+        now=timezone.now(),
     )
     return text, fingerprint(template=agent.system, blocks=blocks, rules_text=rules)
 

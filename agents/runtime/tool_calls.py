@@ -66,7 +66,9 @@ def tool_return(call_id: str, name: str, status: str, response: str, stdout=None
     }
 
 
-def run_call(state: RunState, planned: PlannedCall, step_id: str | None, context_factory) -> tuple[dict, ToolResult | None]:
+def run_call(
+    state: RunState, planned: PlannedCall, step_id: str | None, context_factory
+) -> tuple[dict, ToolResult | None]:
     """Run one call server-side; returns its tool-return entry and the executor's result (None if it never ran)."""
     if planned.error:
         return tool_return(planned.call.id, planned.name, "error", planned.error), None
@@ -82,5 +84,6 @@ def run_call(state: RunState, planned: PlannedCall, step_id: str | None, context
                 "tool yet. Detach it from the agent or supply it as a client tool."
             ),
         )
-    return tool_return(planned.call.id, planned.name, result.status, result.func_return,
-                       result.stdout, result.stderr), result
+    return tool_return(
+        planned.call.id, planned.name, result.status, result.func_return, result.stdout, result.stderr
+    ), result

@@ -31,8 +31,10 @@ def _load(agent_id: str, organization_id: str, tool_name: str) -> tuple[Agent, T
     tool = agent.tools.filter(name=tool_name).first()
     if tool is None:
         attached = ", ".join(agent.tools.order_by("name").values_list("name", flat=True)) or "none"
-        raise ToolNotAttached(f"Tool '{tool_name}' not found on agent {agent_id} (attached tools: {attached}). "
-                              "Attach it first with PATCH /v1/agents/{id}/tools/attach/{tool_id}.")
+        raise ToolNotAttached(
+            f"Tool '{tool_name}' not found on agent {agent_id} (attached tools: {attached}). "
+            "Attach it first with PATCH /v1/agents/{id}/tools/attach/{tool_id}."
+        )
     return agent, tool
 
 
@@ -46,12 +48,22 @@ async def run_agent_tool(agent_id: str, organization_id: str, tool_name: str, ar
     """Raises AgentNotFound or ToolNotAttached; anything the tool itself does wrong is an error result."""
     agent, tool = await sync_to_async(_load)(agent_id, organization_id, tool_name)
     if tool.tool_type == Tool.Type.CUSTOM and tool.source_code:
-        return await run_custom_tool(tool.source_code, tool.name, args, schema=tool.json_schema,
-                                     return_char_limit=tool.return_char_limit, env=agent_secrets(agent),
-                                     timeout_seconds=settings.TOOL_TIMEOUT_SECONDS)
+        return await run_custom_tool(
+            tool.source_code,
+            tool.name,
+            args,
+            schema=tool.json_schema,
+            return_char_limit=tool.return_char_limit,
+            env=agent_secrets(agent),
+            timeout_seconds=settings.TOOL_TIMEOUT_SECONDS,
+        )
     if tool.name in BUILTIN_TOOLS and tool.tool_type != Tool.Type.CUSTOM:
         text = args.get(EMBEDDED_ARGUMENTS.get(tool.name, ""))
         embeddings = await embed_texts(agent, [text]) if isinstance(text, str) and text.strip() else {}
         return await sync_to_async(_run_builtin)(agent, tool, args, embeddings)
-    return ToolResult(status="error", func_return=(
-        f"Error: tool '{tool.name}' is a {tool.tool_type} tool, and this server cannot run that kind of tool."))
+    return ToolResult(
+        status="error",
+        func_return=(
+            f"Error: tool '{tool.name}' is a {tool.tool_type} tool, and this server cannot run that kind of tool."
+        ),
+    )

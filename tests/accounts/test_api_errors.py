@@ -80,7 +80,8 @@ def test_a_validation_error_is_422_naming_the_fields(api):
         "Invalid request: name: This field is required. limit: Ensure this value is greater than or equal to 1."
     )
     assert body["errors"] == {
-        "name": ["This field is required."], "limit": ["Ensure this value is greater than or equal to 1."],
+        "name": ["This field is required."],
+        "limit": ["Ensure this value is greater than or equal to 1."],
     }
 
 

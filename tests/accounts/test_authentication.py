@@ -15,11 +15,13 @@ from accounts.authentication import INVALID_KEY_MESSAGE, MISSING_KEY_MESSAGE, AP
 
 class WhoAmI(APIView):
     def get(self, request):
-        return Response({
-            "organization_id": organization_of(request),
-            "api_key_id": request.user.api_key_id,
-            "auth": request.auth.id,
-        })
+        return Response(
+            {
+                "organization_id": organization_of(request),
+                "api_key_id": request.user.api_key_id,
+                "auth": request.auth.id,
+            }
+        )
 
 
 class OpenWhoAmI(WhoAmI):
@@ -45,12 +47,15 @@ def test_no_key_is_401_with_a_bearer_challenge_and_says_what_to_send(client, db)
 
 
 @urls
-@pytest.mark.parametrize("headers", [
-    {"Authorization": "Bearer sk-let-not-a-real-key"},
-    {"Authorization": "Bearer "},
-    {"Authorization": "bearer sk-let-not-a-real-key"},
-    {"X-API-Key": "sk-let-not-a-real-key"},
-])
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Authorization": "Bearer sk-let-not-a-real-key"},
+        {"Authorization": "Bearer "},
+        {"Authorization": "bearer sk-let-not-a-real-key"},
+        {"X-API-Key": "sk-let-not-a-real-key"},
+    ],
+)
 def test_a_wrong_key_is_401_and_says_how_to_get_one(client, make_key, headers):
     make_key()
 
@@ -126,7 +131,9 @@ def sdk():
         signal.disconnect(close_old_connections)
     try:
         yield lambda api_key: Letta(
-            base_url="http://testserver", api_key=api_key, max_retries=0,
+            base_url="http://testserver",
+            api_key=api_key,
+            max_retries=0,
             http_client=httpx.Client(transport=httpx.WSGITransport(app=WSGIHandler())),
         )
     finally:

@@ -96,10 +96,13 @@ def test_creating_a_key_with_htmx_answers_the_keys_section_only(signed_in):
     assert response.context["raw_key"] in html
 
 
-@pytest.mark.parametrize("name, message", [
-    ("   ", "An API key needs a name"),
-    ("x" * 201, "at most 200 characters"),
-])
+@pytest.mark.parametrize(
+    "name, message",
+    [
+        ("   ", "An API key needs a name"),
+        ("x" * 201, "at most 200 characters"),
+    ],
+)
 def test_a_bad_name_is_explained_and_stores_nothing(signed_in, make_key, name, message):
     make_key("existing")
     response = signed_in.post("/ade/keys/create/", {"name": name}, HTTP_HX_REQUEST="true")

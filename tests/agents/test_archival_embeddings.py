@@ -32,8 +32,9 @@ async def test_archival_insert_and_search_work_without_an_embedding_model(make_a
 
 
 async def test_agents_embedding_model_is_used_for_archival_memory(make_agent, fake_openai):
-    agent = await sync_to_async(make_agent)(tools=["archival_memory_insert", "archival_memory_search"],
-                                            embedding="openai/text-embedding-3-small")
+    agent = await sync_to_async(make_agent)(
+        tools=["archival_memory_insert", "archival_memory_search"], embedding="openai/text-embedding-3-small"
+    )
     fake_openai.script(
         Reply(tool_calls=[("archival_memory_insert", {"content": "Quarterly revenue grew twelve percent"})]),
         Reply(text="Stored."),
@@ -50,10 +51,10 @@ async def test_agents_embedding_model_is_used_for_archival_memory(make_agent, fa
 
 
 async def test_a_failing_embedding_provider_falls_back_to_full_text(make_agent, fake_openai, fake_anthropic):
-    agent = await sync_to_async(make_agent)(tools=["archival_memory_insert"],
-                                            embedding="anthropic/claude-haiku-4-5")
-    fake_openai.script(Reply(tool_calls=[("archival_memory_insert", {"content": "A fact worth keeping"})]),
-                       Reply(text="Stored."))
+    agent = await sync_to_async(make_agent)(tools=["archival_memory_insert"], embedding="anthropic/claude-haiku-4-5")
+    fake_openai.script(
+        Reply(tool_calls=[("archival_memory_insert", {"content": "A fact worth keeping"})]), Reply(text="Stored.")
+    )
 
     result = await run_agent(agent.id, input="keep this")
 

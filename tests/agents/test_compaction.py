@@ -29,7 +29,7 @@ def scripted_model(request: dict) -> Reply:
         return Reply(text="Done.")
     said = last["content"]
     if said.startswith("Remember:"):
-        return Reply(tool_calls=[("memory_insert", {"label": "human", "new_string": said[len("Remember: "):]})])
+        return Reply(tool_calls=[("memory_insert", {"label": "human", "new_string": said[len("Remember: ") :]})])
     return Reply(text=f"Interesting point about topic {said.split()[-1]}. Tell me more, I am listening carefully.")
 
 

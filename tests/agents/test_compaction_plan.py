@@ -3,7 +3,7 @@
 import json
 
 from agents.models import Message
-from agents.runtime.compaction import Plan, summary_body, chunks, plan, summary_text, transcript_lines
+from agents.runtime.compaction import Plan, chunks, plan, summary_body, summary_text, transcript_lines
 
 
 def msg(role, text="", calls=None, returns=None):
@@ -22,8 +22,12 @@ def ret(call_id="c1"):
 def conversation(turns):
     buffer = [msg("system", "sys")]
     for i in range(turns):
-        buffer += [msg("user", f"u{i}"), msg("assistant", calls=call(call_id=f"c{i}")), msg("tool", returns=ret(f"c{i}")),
-                   msg("assistant", f"a{i}")]
+        buffer += [
+            msg("user", f"u{i}"),
+            msg("assistant", calls=call(call_id=f"c{i}")),
+            msg("tool", returns=ret(f"c{i}")),
+            msg("assistant", f"a{i}"),
+        ]
     return buffer
 
 
@@ -32,8 +36,8 @@ def test_eviction_never_splits_a_tool_call_from_its_return():
     counts = [10] * len(buffer)
     chosen = plan(buffer, counts, window=300)
     assert chosen.start == 1
-    kept = buffer[chosen.cut:]
-    assert sum(counts[chosen.cut:]) <= 90  # 30% of the window
+    kept = buffer[chosen.cut :]
+    assert sum(counts[chosen.cut :]) <= 90  # 30% of the window
     called = {c["id"] for m in kept for c in m.tool_calls or []}
     answered = {r["tool_call_id"] for m in kept for r in m.tool_returns or []}
     assert answered <= called and called <= answered
@@ -58,14 +62,18 @@ def test_previous_summary_is_part_of_the_evicted_range():
     buffer.insert(1, msg("summary", summary_text("Ada likes tea.", hidden=12, stats={})))
     chosen = plan(buffer, [10] * len(buffer), window=100)
     assert chosen == Plan(start=1, cut=chosen.cut) and chosen.cut > 2
-    lines = transcript_lines(buffer[chosen.start:chosen.cut])
+    lines = transcript_lines(buffer[chosen.start : chosen.cut])
     assert lines[0] == "previous summary: Ada likes tea."
 
 
 def test_transcript_keeps_tool_calls_and_returns():
     lines = transcript_lines(conversation(1)[1:])
-    assert lines == ["user: u0", "assistant called memory_insert({})", "tool memory_insert returned [success]: ok",
-                     "assistant: a0"]
+    assert lines == [
+        "user: u0",
+        "assistant called memory_insert({})",
+        "tool memory_insert returned [success]: ok",
+        "assistant: a0",
+    ]
 
 
 def test_chunks_respect_the_budget():
@@ -94,6 +102,6 @@ def test_the_byte_bound_never_undercounts():
 def test_a_pending_approval_is_never_evicted():
     buffer = conversation(6) + [msg("user", "please delete the file"), msg("approval", calls=call("rm", "c-last"))]
     chosen = plan(buffer, [10] * len(buffer), window=40)
-    kept = buffer[chosen.cut:]
+    kept = buffer[chosen.cut :]
     assert kept[-1].role == "approval" and kept[-1].tool_calls[0]["id"] == "c-last"
     assert kept[0].text == "please delete the file"

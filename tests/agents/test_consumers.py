@@ -29,7 +29,9 @@ async def _close_code(path: str, headers) -> int:
 
 async def test_websocket_receives_the_steps_of_a_run(make_agent, fake_openai):
     agent = await sync_to_async(make_agent)()
-    watcher = WebsocketCommunicator(application, f"/ws/agents/{agent.id}/", headers=await _bearer(agent.organization_id))
+    watcher = WebsocketCommunicator(
+        application, f"/ws/agents/{agent.id}/", headers=await _bearer(agent.organization_id)
+    )
     connected, _ = await watcher.connect()
     assert connected
     fake_openai.script(
@@ -43,8 +45,7 @@ async def test_websocket_receives_the_steps_of_a_run(make_agent, fake_openai):
     while not await watcher.receive_nothing(timeout=0.1):
         seen.append(await watcher.receive_json_from())
     kinds = [event["message_type"] for event in seen]
-    assert kinds == ["tool_call_message", "tool_return_message", "assistant_message", "stop_reason",
-                     "usage_statistics"]
+    assert kinds == ["tool_call_message", "tool_return_message", "assistant_message", "stop_reason", "usage_statistics"]
     assert seen[2]["content"] == "Jazz it is."
     await watcher.disconnect()
 

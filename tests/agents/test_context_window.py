@@ -13,8 +13,17 @@ from agents.tokens import count_request
 from memory.models import Block
 from tests.fakes import Reply
 
-SECTIONS = ("system", "core_memory", "memory_filesystem", "tool_usage_rules", "directories",
-            "external_memory_summary", "summary_memory", "functions_definitions", "messages")
+SECTIONS = (
+    "system",
+    "core_memory",
+    "memory_filesystem",
+    "tool_usage_rules",
+    "directories",
+    "external_memory_summary",
+    "summary_memory",
+    "functions_definitions",
+    "messages",
+)
 MAX_RULE = {"type": "max_count_per_step", "tool_name": "memory_insert", "max_count_limit": 2}
 
 
@@ -43,8 +52,9 @@ async def test_overview_is_the_request_the_next_message_sends(make_agent, fake_o
 
     # the overview rebuilt, byte for byte, the body the provider then received, and counts it as sent
     assert overview["raw_request"] == sent
-    assert overview["context_window_size_current"] == count_request(sent["messages"], sent["tools"],
-                                                                    "gpt-4.1-mini").tokens
+    assert (
+        overview["context_window_size_current"] == count_request(sent["messages"], sent["tools"], "gpt-4.1-mini").tokens
+    )
     assert section_sum(overview) == overview["context_window_size_current"]
     assert overview["token_counts_are_estimates"] is False and overview["tokenizer"] == "o200k_base"
 
@@ -56,9 +66,17 @@ async def test_overview_is_the_request_the_next_message_sends(make_agent, fake_o
     assert f"AGENT_ID: {agent.id}" in overview["external_memory_summary"]
     assert overview["system_prompt"].startswith("You are a helpful, stateful agent.")
     assert "<memory_blocks>" not in overview["system_prompt"]
-    assert all(overview[f"num_tokens_{name}"] > 0 for name in
-               ("system", "core_memory", "tool_usage_rules", "external_memory_summary", "functions_definitions",
-                "messages"))
+    assert all(
+        overview[f"num_tokens_{name}"] > 0
+        for name in (
+            "system",
+            "core_memory",
+            "tool_usage_rules",
+            "external_memory_summary",
+            "functions_definitions",
+            "messages",
+        )
+    )
     assert overview["summary_memory"] is None and overview["num_tokens_summary_memory"] == 0
     assert overview["memory_filesystem"] is None and overview["directories"] is None
 
@@ -129,10 +147,20 @@ async def test_last_reported_prompt_tokens_comes_from_the_provider(make_agent, f
 def test_a_compaction_summary_is_its_own_section(make_agent):
     agent = make_agent()
     summary_text = "Note: prior messages have been hidden. The following is a summary: Ada likes tea."
-    summary = Message.objects.create(organization_id=agent.organization_id, agent=agent, role="summary",
-                                     content=[{"type": "text", "text": summary_text}], text=summary_text)
-    later = Message.objects.create(organization_id=agent.organization_id, agent=agent, role="user",
-                                   content=[{"type": "text", "text": "And now?"}], text="And now?")
+    summary = Message.objects.create(
+        organization_id=agent.organization_id,
+        agent=agent,
+        role="summary",
+        content=[{"type": "text", "text": summary_text}],
+        text=summary_text,
+    )
+    later = Message.objects.create(
+        organization_id=agent.organization_id,
+        agent=agent,
+        role="user",
+        content=[{"type": "text", "text": "And now?"}],
+        text="And now?",
+    )
     agent.message_ids = [agent.message_ids[0], summary.id, later.id]
     agent.save(update_fields=["message_ids"])
 
@@ -166,8 +194,13 @@ def test_overview_reads_a_bounded_number_of_queries_whatever_the_history(make_ag
         context_overview(agent)
 
     Message.objects.bulk_create(
-        Message(organization_id=agent.organization_id, agent=agent, role="user",
-                content=[{"type": "text", "text": f"old message {i}"}], text=f"old message {i}")
+        Message(
+            organization_id=agent.organization_id,
+            agent=agent,
+            role="user",
+            content=[{"type": "text", "text": f"old message {i}"}],
+            text=f"old message {i}",
+        )
         for i in range(500)
     )
     Agent.objects.filter(pk=agent.pk).update(message_count=F("message_count") + 500)

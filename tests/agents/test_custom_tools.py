@@ -26,8 +26,9 @@ def get_weather(city: str, days: int = 1) -> str:
 
 
 async def attach(agent, source, **kwargs):
-    tool = await sync_to_async(upsert_tool_from_source)(organization_id=agent.organization_id, source_code=source,
-                                                         **kwargs)
+    tool = await sync_to_async(upsert_tool_from_source)(
+        organization_id=agent.organization_id, source_code=source, **kwargs
+    )
     await sync_to_async(services.attach_tool)(agent, tool)
     return tool
 
@@ -71,8 +72,9 @@ async def test_a_tool_that_requires_approval_runs_once_approved(make_agent, fake
 
     fake_openai.script(Reply(text="Rome is sunny."))
     call_id = first.messages[-1]["tool_call"]["tool_call_id"]
-    result = await run_agent(agent.id, [{"type": "approval", "approvals": [
-        {"type": "approval", "tool_call_id": call_id, "approve": True}]}])
+    result = await run_agent(
+        agent.id, [{"type": "approval", "approvals": [{"type": "approval", "tool_call_id": call_id, "approve": True}]}]
+    )
 
     tool_return = next(m for m in result.messages if m["message_type"] == "tool_return_message")
     assert tool_return["tool_return"].startswith("Rome: sunny for 1 days")
@@ -85,5 +87,7 @@ def test_source_without_a_docstring_is_refused_with_a_clear_message(org):
 
 def test_a_custom_tool_cannot_take_a_builtin_name(org):
     with pytest.raises(ToolDefinitionError, match="built-in"):
-        upsert_tool_from_source(organization_id=org.id,
-                                source_code='def send_message(message: str) -> str:\n    """Send."""\n    return message\n')
+        upsert_tool_from_source(
+            organization_id=org.id,
+            source_code='def send_message(message: str) -> str:\n    """Send."""\n    return message\n',
+        )

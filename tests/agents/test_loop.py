@@ -66,9 +66,12 @@ async def test_agent_stores_a_fact_and_sees_it_in_the_next_turn(make_agent, fake
 async def test_memory_replace_with_anthropic_streaming(make_agent, fake_anthropic):
     agent = await sync_to_async(make_agent)(model="anthropic/claude-sonnet-4-5")
     fake_anthropic.script(
-        Reply(reasoning="The user gave their name.",
-              tool_calls=[("memory_replace", {"label": "human", "old_string": "Name: unknown",
-                                               "new_string": "Name: Grace"})]),
+        Reply(
+            reasoning="The user gave their name.",
+            tool_calls=[
+                ("memory_replace", {"label": "human", "old_string": "Name: unknown", "new_string": "Name: Grace"})
+            ],
+        ),
         Reply(text="Hello Grace, good to meet you."),
     )
     events = []
@@ -100,10 +103,12 @@ async def test_memory_replace_with_anthropic_streaming(make_agent, fake_anthropi
     ids=["unknown-label", "text-missing", "over-limit", "missing-argument", "read-only"],
 )
 async def test_bad_memory_calls_return_an_error_and_change_nothing(make_agent, fake_openai, call, expected):
-    agent = await sync_to_async(make_agent)(blocks=[
-        {"label": "human", "value": "Name: unknown", "limit": 2000},
-        {"label": "policy", "value": "Be kind.", "read_only": True},
-    ])
+    agent = await sync_to_async(make_agent)(
+        blocks=[
+            {"label": "human", "value": "Name: unknown", "limit": 2000},
+            {"label": "policy", "value": "Be kind.", "read_only": True},
+        ]
+    )
     before = [(b.label, b.value, b.version) async for b in Block.objects.filter(agents=agent).order_by("label")]
     fake_openai.script(Reply(tool_calls=[call]), Reply(text="Sorry, that did not work."))
 
@@ -120,9 +125,7 @@ async def test_bad_memory_calls_return_an_error_and_change_nothing(make_agent, f
 
 
 async def test_tool_needing_approval_stops_then_runs_once_approved(make_agent, fake_openai):
-    agent = await sync_to_async(make_agent)(
-        tool_rules=[{"type": "requires_approval", "tool_name": "memory_insert"}]
-    )
+    agent = await sync_to_async(make_agent)(tool_rules=[{"type": "requires_approval", "tool_name": "memory_insert"}])
     fake_openai.script(Reply(tool_calls=[("memory_insert", {"label": "human", "new_string": "Likes chess"})]))
     result = await run_agent(agent.id, input="I like chess")
 
@@ -135,8 +138,9 @@ async def test_tool_needing_approval_stops_then_runs_once_approved(make_agent, f
 
     fake_openai.script(Reply(text="Noted that you like chess."))
     call_id = request["tool_call"]["tool_call_id"]
-    result = await run_agent(agent.id, [{"type": "approval", "approvals": [
-        {"type": "approval", "tool_call_id": call_id, "approve": True}]}])
+    result = await run_agent(
+        agent.id, [{"type": "approval", "approvals": [{"type": "approval", "tool_call_id": call_id, "approve": True}]}]
+    )
 
     assert result.stop_reason == "end_turn"
     assert "Likes chess" in (await block(agent, "human")).value
@@ -145,16 +149,21 @@ async def test_tool_needing_approval_stops_then_runs_once_approved(make_agent, f
 
 
 async def test_denied_tool_call_reaches_the_model_as_an_error(make_agent, fake_openai):
-    agent = await sync_to_async(make_agent)(
-        tool_rules=[{"type": "requires_approval", "tool_name": "memory_insert"}]
-    )
+    agent = await sync_to_async(make_agent)(tool_rules=[{"type": "requires_approval", "tool_name": "memory_insert"}])
     fake_openai.script(Reply(tool_calls=[("memory_insert", {"label": "human", "new_string": "Secret"})]))
     first = await run_agent(agent.id, input="remember my secret")
     call_id = first.messages[-1]["tool_call"]["tool_call_id"]
 
     fake_openai.script(Reply(text="Understood, I won't store it."))
-    result = await run_agent(agent.id, [{"type": "approval", "approvals": [
-        {"type": "approval", "tool_call_id": call_id, "approve": False, "reason": "private"}]}])
+    result = await run_agent(
+        agent.id,
+        [
+            {
+                "type": "approval",
+                "approvals": [{"type": "approval", "tool_call_id": call_id, "approve": False, "reason": "private"}],
+            }
+        ],
+    )
 
     assert result.stop_reason == "end_turn"
     assert "Secret" not in (await block(agent, "human")).value
@@ -165,8 +174,10 @@ async def test_denied_tool_call_reaches_the_model_as_an_error(make_agent, fake_o
 async def test_approval_reply_without_pending_request_is_refused(make_agent):
     agent = await sync_to_async(make_agent)()
     with pytest.raises(NoPendingApprovalError):
-        await run_agent(agent.id, [{"type": "approval", "approvals": [
-            {"type": "approval", "tool_call_id": "call_x", "approve": True}]}])
+        await run_agent(
+            agent.id,
+            [{"type": "approval", "approvals": [{"type": "approval", "tool_call_id": "call_x", "approve": True}]}],
+        )
     assert not await Run.objects.filter(agent=agent).aexists()
 
 
@@ -215,7 +226,7 @@ async def test_provider_failure_mid_run_leaves_history_and_memory_untouched(make
     # the first step of this run (the memory edit) landed; the failed second step left nothing behind
     message_ids, rows, blocks = await snapshot(agent)
     assert message_ids[: len(before[0])] == before[0]
-    assert [r[1] for r in rows[len(before[1]):]] == ["user", "assistant", "tool"]
+    assert [r[1] for r in rows[len(before[1]) :]] == ["user", "assistant", "tool"]
 
 
 async def test_provider_failure_on_first_step_stores_nothing(make_agent, fake_openai):
@@ -234,7 +245,8 @@ async def test_concurrent_edits_to_a_shared_block_both_land(make_agent, fake_ope
     from memory.services import EditActor
 
     shared = await sync_to_async(memory_services.create_block)(
-        organization_id=org.id, label="team", value="Team notes:", limit=5000, actor=EditActor.api())
+        organization_id=org.id, label="team", value="Team notes:", limit=5000, actor=EditActor.api()
+    )
     first = await sync_to_async(make_agent)(name="a", blocks=[], block_ids=[shared.id])
     second = await sync_to_async(make_agent)(name="b", blocks=[], block_ids=[shared.id])
 
@@ -274,7 +286,10 @@ async def test_legacy_agent_replies_through_send_message(org, providers, fake_op
     from agents import services
 
     agent = await sync_to_async(services.create_agent)(
-        organization_id=org.id, name="legacy", model="openai/gpt-4o", agent_type="memgpt_agent",
+        organization_id=org.id,
+        name="legacy",
+        model="openai/gpt-4o",
+        agent_type="memgpt_agent",
         memory_blocks=[{"label": "human", "value": ""}],
     )
     fake_openai.script(Reply(tool_calls=[("send_message", {"message": "Hello from the old days."})]))
@@ -289,8 +304,12 @@ async def test_legacy_agent_replies_through_send_message(org, providers, fake_op
 async def test_parallel_tool_calls_run_in_order_when_enabled(make_agent, fake_openai):
     agent = await sync_to_async(make_agent)(parallel_tool_calls=True)
     fake_openai.script(
-        Reply(tool_calls=[("memory_insert", {"label": "human", "new_string": "one"}),
-                          ("memory_insert", {"label": "human", "new_string": "two"})]),
+        Reply(
+            tool_calls=[
+                ("memory_insert", {"label": "human", "new_string": "one"}),
+                ("memory_insert", {"label": "human", "new_string": "two"}),
+            ]
+        ),
         Reply(text="done"),
     )
     result = await run_agent(agent.id, input="store two facts")

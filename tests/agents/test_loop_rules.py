@@ -41,8 +41,9 @@ async def test_exit_loop_rule_ends_the_turn_after_that_tool(make_agent, fake_ope
 
 async def test_continue_loop_rule_keeps_going_after_the_tool(make_agent, fake_openai):
     agent = await sync_to_async(make_agent)(tool_rules=[{"type": "continue_loop", "tool_name": "memory_insert"}])
-    fake_openai.script(Reply(tool_calls=[("memory_insert", {"label": "human", "new_string": "x"})]),
-                       Reply(text="and now I answer"))
+    fake_openai.script(
+        Reply(tool_calls=[("memory_insert", {"label": "human", "new_string": "x"})]), Reply(text="and now I answer")
+    )
 
     result = await run_agent(agent.id, input="go")
 
@@ -55,8 +56,12 @@ async def test_max_count_per_step_refuses_the_extra_call(make_agent, fake_openai
         tool_rules=[{"type": "max_count_per_step", "tool_name": "memory_insert", "max_count_limit": 1}],
     )
     fake_openai.script(
-        Reply(tool_calls=[("memory_insert", {"label": "human", "new_string": "first"}),
-                          ("memory_insert", {"label": "human", "new_string": "second"})]),
+        Reply(
+            tool_calls=[
+                ("memory_insert", {"label": "human", "new_string": "first"}),
+                ("memory_insert", {"label": "human", "new_string": "second"}),
+            ]
+        ),
         Reply(text="ok"),
     )
 
@@ -99,8 +104,9 @@ async def test_cancel_stops_the_run_before_its_next_step(make_agent, fake_openai
     assert len(fake_openai.requests) == 1
 
 
-async def test_a_crash_while_persisting_a_step_leaves_history_and_memory_as_before(make_agent, fake_openai,
-                                                                                   monkeypatch):
+async def test_a_crash_while_persisting_a_step_leaves_history_and_memory_as_before(
+    make_agent, fake_openai, monkeypatch
+):
     agent = await sync_to_async(make_agent)()
     before_ids = (await Agent.objects.aget(pk=agent.pk)).message_ids
     before_count = await Message.objects.filter(agent=agent).acount()

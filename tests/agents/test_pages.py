@@ -54,10 +54,12 @@ def test_an_empty_list_says_how_to_create_an_agent(signed_in):
 
 
 def test_the_agent_page_shows_its_memory_blocks(signed_in, make_agent):
-    agent = make_agent(blocks=[
-        {"label": "human", "value": "Name: Ada", "limit": 500},
-        {"label": "policy", "value": "Be kind.", "limit": 100, "read_only": True},
-    ])
+    agent = make_agent(
+        blocks=[
+            {"label": "human", "value": "Name: Ada", "limit": 500},
+            {"label": "policy", "value": "Be kind.", "limit": 100, "read_only": True},
+        ]
+    )
     html = signed_in.get(f"/ade/agents/{agent.id}/").content.decode()
 
     assert "Name: Ada" in html and "9 / 500 chars" in html
@@ -66,8 +68,7 @@ def test_the_agent_page_shows_its_memory_blocks(signed_in, make_agent):
 
 
 def test_the_context_viewer_shows_every_section_with_the_overviews_numbers(signed_in, make_agent):
-    agent = make_agent(tool_rules=[{"type": "max_count_per_step", "tool_name": "memory_insert",
-                                     "max_count_limit": 2}])
+    agent = make_agent(tool_rules=[{"type": "max_count_per_step", "tool_name": "memory_insert", "max_count_limit": 2}])
     html = signed_in.get(f"/ade/agents/{agent.id}/").content.decode()
     overview = context_overview(Agent.objects.get(pk=agent.id))
 
@@ -96,8 +97,9 @@ def test_refreshing_answers_the_viewer_alone_with_a_previewed_message(signed_in,
     agent = make_agent()
     before = data_tokens(signed_in.get(f"/ade/agents/{agent.id}/").content.decode(), "context-total")
 
-    response = signed_in.get(f"/ade/agents/{agent.id}/context/", {"preview": "What is my name?"},
-                             HTTP_HX_REQUEST="true")
+    response = signed_in.get(
+        f"/ade/agents/{agent.id}/context/", {"preview": "What is my name?"}, HTTP_HX_REQUEST="true"
+    )
 
     html = response.content.decode()
     assert html.lstrip().startswith('<section id="context"') and "<html" not in html

@@ -18,8 +18,11 @@ async def test_models_of_every_provider_are_listed_as_handles(providers):
 
 async def test_a_provider_that_is_down_is_left_out(settings, fake_anthropic):
     settings.LLM_PROVIDERS = {
-        "ollama": {"provider_type": "openai_compatible", "api_key": None,
-                   "base_url": f"http://127.0.0.1:{closed_port()}/v1"},
+        "ollama": {
+            "provider_type": "openai_compatible",
+            "api_key": None,
+            "base_url": f"http://127.0.0.1:{closed_port()}/v1",
+        },
         "anthropic": {"provider_type": "anthropic", "api_key": "x", "base_url": fake_anthropic.base_url},
     }
     settings.LLM_MAX_RETRIES = 0
@@ -39,8 +42,9 @@ def test_an_api_provider_is_read_fresh_on_every_resolve(org, settings):
     from agents.providers import ModelConfigError, resolve
 
     settings.LLM_PROVIDERS = {}
-    provider = create_provider(organization_id=org.id, name="mine", provider_type="vllm",
-                               base_url="http://127.0.0.1:9/v1")
+    provider = create_provider(
+        organization_id=org.id, name="mine", provider_type="vllm", base_url="http://127.0.0.1:9/v1"
+    )
     assert resolve("mine/qwen", org.id).client.base_url.startswith("http://127.0.0.1:9/v1")
     update_provider(provider, {"base_url": "http://127.0.0.1:10/v1"})
     assert resolve("mine/qwen", org.id).client.base_url.startswith("http://127.0.0.1:10/v1")

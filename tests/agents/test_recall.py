@@ -22,8 +22,14 @@ def say(org, agent):
     def say(text, role="user", at=None, to=None, **fields):
         if at:
             fields["created_at"] = at
-        return Message.objects.create(organization=org, agent=to or agent, role=role, text=text,
-                                      content=[{"type": "text", "text": text}] if text else [], **fields)
+        return Message.objects.create(
+            organization=org,
+            agent=to or agent,
+            role=role,
+            text=text,
+            content=[{"type": "text", "text": text}] if text else [],
+            **fields,
+        )
 
     return say
 
@@ -40,7 +46,8 @@ def test_best_match_first_with_relevance(agent, say):
 
     results = search_messages(agent.id, "bicycle")
     assert [r["content"] for r in results] == [
-        "The bicycle shop fixed the bicycle, a fine bicycle.", "I bought a new bicycle.",
+        "The bicycle shop fixed the bicycle, a fine bicycle.",
+        "I bought a new bicycle.",
     ]
     assert list(results[0]) == ["timestamp", "time_ago", "role", "relevance", "content"]
     assert results[0]["role"] == "assistant" and results[0]["relevance"] > results[1]["relevance"] > 0
@@ -100,8 +107,17 @@ def test_roles_filter(agent, say):
 
 
 def test_tool_messages_and_the_agents_own_calls_are_excluded(agent, say):
-    say("", role="assistant", tool_calls=[{"id": "call-1", "type": "function", "function": {
-        "name": "archival_memory_search", "arguments": '{"query": "weather report"}'}}])
+    say(
+        "",
+        role="assistant",
+        tool_calls=[
+            {
+                "id": "call-1",
+                "type": "function",
+                "function": {"name": "archival_memory_search", "arguments": '{"query": "weather report"}'},
+            }
+        ],
+    )
     say("weather report: sunny", role="tool", tool_call_id="call-1")
     say("You are a weather bot.", role="system")
     say("What is the weather report?")

@@ -24,8 +24,9 @@ async def background_run(make_agent, **fields) -> Run:
 
 
 async def replay(run_id: str, after: int = 0) -> list[bytes]:
-    return [chunk async for chunk in _follow(run_id, after=after, include_pings=False, poll_interval=0.01,
-                                             batch_size=2)]
+    return [
+        chunk async for chunk in _follow(run_id, after=after, include_pings=False, poll_interval=0.01, batch_size=2)
+    ]
 
 
 async def test_recorder_numbers_forwards_and_writes_in_batches(make_agent, monkeypatch):
@@ -48,7 +49,10 @@ async def test_recorder_numbers_forwards_and_writes_in_batches(make_agent, monke
 
 async def test_a_run_that_died_before_its_ending_is_closed_from_its_record(make_agent):
     run = await background_run(
-        make_agent, status="failed", stop_reason="error", completed_at=timezone.now() - timedelta(minutes=1),
+        make_agent,
+        status="failed",
+        stop_reason="error",
+        completed_at=timezone.now() - timedelta(minutes=1),
         metadata={"error": {"error_type": "internal_error", "message": "The server stopped during this run."}},
     )
     await RunEvent.objects.acreate(run=run, seq_id=1, event={"message_type": "assistant_message", "seq_id": 1})
@@ -70,10 +74,10 @@ async def test_following_a_run_whose_process_died_ends_it(make_agent, monkeypatc
     assert run.status == "failed" and run.stop_reason == "error"
 
 
-
 async def test_the_next_background_run_sweeps_expired_events(make_agent, fake_openai):
-    old = await background_run(make_agent, status="completed", stop_reason="end_turn",
-                               completed_at=timezone.now() - timedelta(hours=4))
+    old = await background_run(
+        make_agent, status="completed", stop_reason="end_turn", completed_at=timezone.now() - timedelta(hours=4)
+    )
     await RunEvent.objects.acreate(run=old, seq_id=1, event={"message_type": "assistant_message", "seq_id": 1})
     fake_openai.script(Reply(text="hello"))
 

@@ -4,9 +4,9 @@ from django.test import Client
 
 from accounts import services as accounts
 from accounts.models import Organization
+from tests.agents.conftest import make_agent, org, providers  # noqa: F401  (shared fixtures)
 from tests.api.live_server import LiveServer
 from tests.postgres import database_env
-from tests.agents.conftest import make_agent, org, providers  # noqa: F401  (shared fixtures)
 
 
 @pytest.fixture
@@ -20,7 +20,7 @@ def _client(organization_id: str) -> Client:
 
 
 @pytest.fixture
-def api(org):
+def api(org):  # noqa: F811  (the imported fixture, requested by name)
     """A Django test client authenticated with a key of the default organization."""
     return _client(org.id)
 
@@ -35,8 +35,12 @@ def other_api(other_org):
 def letta_server(django_db_setup, fake_openai_server):
     """The real ASGI server (daphne) on the test database, its OpenAI provider pointed at the fake server."""
     server = LiveServer(
-        {**database_env(settings.DATABASES["default"]), "OPENAI_BASE_URL": fake_openai_server.base_url,
-         "OPENAI_API_KEY": "sk-test", "LETTA_LLM_MAX_RETRIES": "0"},
+        {
+            **database_env(settings.DATABASES["default"]),
+            "OPENAI_BASE_URL": fake_openai_server.base_url,
+            "OPENAI_API_KEY": "sk-test",
+            "LETTA_LLM_MAX_RETRIES": "0",
+        },
     )
     yield server
     server.close()

@@ -37,13 +37,20 @@ class LiveServer:
     def __init__(self, env: dict[str, str]):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        environment = {**os.environ, "DJANGO_SETTINGS_MODULE": "letta_project.settings",
-                       "LETTA_LOG_LEVEL": "WARNING", **env}
+        environment = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "letta_project.settings",
+            "LETTA_LOG_LEVEL": "WARNING",
+            **env,
+        }
         # A file, not a pipe: nobody reads a pipe while tests run, and a full one would block the server's logging.
         self.log = tempfile.TemporaryFile()
         self.process = subprocess.Popen(
             [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.port), "letta_project.asgi:application"],
-            cwd=ROOT, env=environment, stdout=self.log, stderr=subprocess.STDOUT,
+            cwd=ROOT,
+            env=environment,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
             preexec_fn=_die_with_parent,
         )
         self._wait_until_up()

@@ -17,8 +17,13 @@ def patch(api, path, body=None):
 
 def add_exchange(agent: Agent, user_text: str, reply: str) -> list[Message]:
     rows = [
-        Message.objects.create(organization_id=agent.organization_id, agent=agent, role=role,
-                               content=[{"type": "text", "text": text}], text=text)
+        Message.objects.create(
+            organization_id=agent.organization_id,
+            agent=agent,
+            role=role,
+            content=[{"type": "text", "text": text}],
+            text=text,
+        )
         for role, text in (("user", user_text), ("assistant", reply))
     ]
     agent.message_ids = [*agent.message_ids, *(m.id for m in rows)]
@@ -36,8 +41,10 @@ def test_reset_keeps_only_the_system_message_and_recall_still_finds_the_rest(api
     assert response.status_code == 200, response.json()
     assert response.json()["message_ids"] == [system_id]
     assert Message.objects.filter(agent=agent).count() == 3  # nothing deleted
-    assert [hit["content"] for hit in search_messages(agent.id, "teal")] == ["Noted: teal.",
-                                                                            "My favourite colour is teal."]
+    assert [hit["content"] for hit in search_messages(agent.id, "teal")] == [
+        "Noted: teal.",
+        "My favourite colour is teal.",
+    ]
     system = Message.objects.get(id=system_id).text
     assert "2 previous messages between you and the user are stored in recall memory" in system
     # History still lists every stored message.
@@ -48,8 +55,9 @@ def test_reset_keeps_only_the_system_message_and_recall_still_finds_the_rest(api
 def test_reset_is_refused_while_a_run_is_active(api, make_agent):
     agent = make_agent()
     add_exchange(agent, "hello", "hi")
-    run = Run.objects.create(organization_id=agent.organization_id, agent=agent, status=Run.Status.RUNNING,
-                             heartbeat_at=timezone.now())
+    run = Run.objects.create(
+        organization_id=agent.organization_id, agent=agent, status=Run.Status.RUNNING, heartbeat_at=timezone.now()
+    )
     response = patch(api, f"/v1/agents/{agent.id}/reset-messages")
     assert response.status_code == 409
     assert run.id in response.json()["detail"] and response.json()["run_id"] == run.id
@@ -103,8 +111,9 @@ def test_list_orders_by_last_run_and_filters_by_stop_reason_and_creator(api, mak
 
     never, early, late = make_agent(name="never"), make_agent(name="early"), make_agent(name="late")
     now = timezone.now()
-    Agent.objects.filter(pk=early.pk).update(last_run_completion=now - timezone.timedelta(hours=1),
-                                             last_stop_reason="end_turn")
+    Agent.objects.filter(pk=early.pk).update(
+        last_run_completion=now - timezone.timedelta(hours=1), last_stop_reason="end_turn"
+    )
     Agent.objects.filter(pk=late.pk).update(last_run_completion=now, last_stop_reason="max_steps")
 
     def names(query):
@@ -124,18 +133,24 @@ def test_list_orders_by_last_run_and_filters_by_stop_reason_and_creator(api, mak
 
     # created_by_id names the API key that created the agent.
     key, secret = accounts.create_api_key(organization_id=org.id, name="creator")
-    response = api.post("/v1/agents/", {"name": "made by key", "model": "openai/gpt-4.1-mini"},
-                        content_type="application/json", headers={"Authorization": f"Bearer {secret}"})
+    response = api.post(
+        "/v1/agents/",
+        {"name": "made by key", "model": "openai/gpt-4.1-mini"},
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {secret}"},
+    )
     assert response.json()["created_by_id"] == key.id
     assert names(f"?created_by_id={key.id}") == ["made by key"]
     assert never.id not in [a["id"] for a in api.get(f"/v1/agents/?created_by_id={key.id}").json()]
 
 
 def test_include_pending_approval(api, make_agent):
-    waiting, idle = make_agent(name="waiting"), make_agent(name="idle")
+    waiting = make_agent(name="waiting")
+    make_agent(name="idle")
     call = {"id": "call-1", "type": "function", "function": {"name": "delete_files", "arguments": "{}"}}
-    request = Message.objects.create(organization_id=waiting.organization_id, agent=waiting, role="approval",
-                                     tool_calls=[call])
+    request = Message.objects.create(
+        organization_id=waiting.organization_id, agent=waiting, role="approval", tool_calls=[call]
+    )
     waiting.message_ids = [*waiting.message_ids, request.id]
     waiting.save(update_fields=["message_ids"])
 

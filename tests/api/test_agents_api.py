@@ -86,12 +86,16 @@ def test_list_filters_by_tags(api, make_agent):
 
 def test_patch_and_delete_agent(api, make_agent):
     agent = make_agent()
-    response = api.patch(f"/v1/agents/{agent.id}", {"name": "renamed", "tags": ["t"], "system": "Be brief."},
-                         content_type="application/json")
+    response = api.patch(
+        f"/v1/agents/{agent.id}",
+        {"name": "renamed", "tags": ["t"], "system": "Be brief."},
+        content_type="application/json",
+    )
     assert response.status_code == 200, response.json()
     assert response.json()["name"] == "renamed" and response.json()["system"] == "Be brief."
-    response = api.patch(f"/v1/agents/{agent.id}", {"tool_rules": [{"type": "nonsense"}]},
-                         content_type="application/json")
+    response = api.patch(
+        f"/v1/agents/{agent.id}", {"tool_rules": [{"type": "nonsense"}]}, content_type="application/json"
+    )
     assert response.status_code == 400 and "nonsense" in response.json()["detail"]
     assert api.delete(f"/v1/agents/{agent.id}").status_code == 200
     assert api.get(f"/v1/agents/{agent.id}").status_code == 404
@@ -135,8 +139,11 @@ def test_foreign_and_unknown_ids_are_404(api, other_api, make_agent):
 def test_send_message_validation(api, make_agent):
     agent = make_agent()
     url = f"/v1/agents/{agent.id}/messages"
-    for body, words in (({}, "exactly one"), ({"input": "hi", "messages": [{"role": "user", "content": "x"}]},
-                        "exactly one"), ({"input": "hi", "max_steps": 0}, "max_steps")):
+    for body, words in (
+        ({}, "exactly one"),
+        ({"input": "hi", "messages": [{"role": "user", "content": "x"}]}, "exactly one"),
+        ({"input": "hi", "max_steps": 0}, "max_steps"),
+    ):
         response = api.post(url, body, content_type="application/json")
         assert response.status_code == 422 and words in response.json()["detail"], response.json()
     response = api.post(url, "not json", content_type="application/json")
@@ -154,8 +161,16 @@ def test_cancel_without_active_run_is_409(api, make_agent):
 def test_unknown_and_unimplemented_routes_answer_json(api, db):
     response = api.get("/v1/no-such-thing")
     assert response.status_code == 404 and "not a route" in response.json()["detail"]
-    for path in ("/v1/mcp-servers/", "/v1/folders", "/v1/identities/x", "/v1/groups/", "/v1/sources/",
-                 "/v1/conversations", "/v1/agents/agent-x/passages", "/v1/runs/run-x/trace"):
+    for path in (
+        "/v1/mcp-servers/",
+        "/v1/folders",
+        "/v1/identities/x",
+        "/v1/groups/",
+        "/v1/sources/",
+        "/v1/conversations",
+        "/v1/agents/agent-x/passages",
+        "/v1/runs/run-x/trace",
+    ):
         response = api.get(path)
         assert response.status_code == 501, path
         assert "is not implemented by this server yet" in response.json()["detail"]

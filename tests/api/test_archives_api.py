@@ -60,13 +60,23 @@ def test_an_archive_needs_a_name_and_a_bad_one_changes_nothing(api):
 
 def test_passages_are_created_in_batches_and_deleted(api):
     archive = create_archive(api)
-    passage = add_passage(api, archive["id"], "Budget is 10k", tags=["budget"], metadata={"source": "call"},
-                          created_at="2024-01-15T10:00:00Z")
+    passage = add_passage(
+        api,
+        archive["id"],
+        "Budget is 10k",
+        tags=["budget"],
+        metadata={"source": "call"},
+        created_at="2024-01-15T10:00:00Z",
+    )
     assert passage["archive_id"] == archive["id"] and passage["tags"] == ["budget"]
     assert passage["metadata"] == {"source": "call"} and passage["created_at"].startswith("2024-01-15T10:00:00")
 
-    batch = send(api, "post", f"/v1/archives/{archive['id']}/passages/batch",
-                 {"passages": [{"text": "First"}, {"text": "Second", "tags": ["b"]}]})
+    batch = send(
+        api,
+        "post",
+        f"/v1/archives/{archive['id']}/passages/batch",
+        {"passages": [{"text": "First"}, {"text": "Second", "tags": ["b"]}]},
+    )
     assert batch.status_code == 200 and [p["text"] for p in batch.json()] == ["First", "Second"]
 
     response = send(api, "delete", f"/v1/archives/{archive['id']}/passages/{passage['id']}")
@@ -78,8 +88,9 @@ def test_passages_are_created_in_batches_and_deleted(api):
 
 def test_an_invalid_passage_in_a_batch_stores_none(api):
     archive = create_archive(api)
-    response = send(api, "post", f"/v1/archives/{archive['id']}/passages/batch",
-                    {"passages": [{"text": "Fine"}, {"text": "   "}]})
+    response = send(
+        api, "post", f"/v1/archives/{archive['id']}/passages/batch", {"passages": [{"text": "Fine"}, {"text": "   "}]}
+    )
     assert response.status_code == 400 and "must not be empty" in response.json()["detail"]
     assert not Passage.objects.exists()
 
@@ -143,10 +154,12 @@ def test_passage_search_across_the_organization_an_archive_or_an_agent(api, make
     assert [r["passage"]["text"] for r in search(query="cat", archive_id=shared["id"])] == ["The dog chases the cat"]
     assert [r["passage"]["text"] for r in search(query="cat", agent_id=agent.id)] == ["The cat sleeps all day"]
     # agent_id wins over archive_id, as the reference documents.
-    assert [r["passage"]["id"] for r in search(query="cat", agent_id=agent.id, archive_id=shared["id"])] == \
-        [r["passage"]["id"] for r in search(query="cat", agent_id=agent.id)]
-    assert [r["passage"]["text"] for r in search(query="cat", tags=["pets", "dogs"], tag_match_mode="all")] == \
-        ["The dog chases the cat"]
+    assert [r["passage"]["id"] for r in search(query="cat", agent_id=agent.id, archive_id=shared["id"])] == [
+        r["passage"]["id"] for r in search(query="cat", agent_id=agent.id)
+    ]
+    assert [r["passage"]["text"] for r in search(query="cat", tags=["pets", "dogs"], tag_match_mode="all")] == [
+        "The dog chases the cat"
+    ]
     assert search(query="cat", end_date="2000-01-01T00:00:00Z") == []
     # No query: the newest passages that pass the filters.
     assert [r["passage"]["text"] for r in search(limit=1)] == ["The dog chases the cat"]
@@ -157,4 +170,3 @@ def test_passage_search_refuses_bad_input_clearly(api):
     assert response.status_code == 422 and "tag_match_mode" in response.json()["detail"]
     response = send(api, "post", "/v1/passages/search", {"query": "x", "archive_id": "archive-missing"})
     assert response.status_code == 404 and "archive-missing" in response.json()["detail"]
-

@@ -41,7 +41,8 @@ def test_create_retrieve_modify_and_delete_a_block(api):
     assert response.json()["value"] == "new facts" and response.json()["description"] == "Updated"
     # Every write through the API leaves a revision, as on every other path.
     assert list(BlockRevision.objects.filter(block_id=block["id"]).values_list("actor_type", flat=True)) == [
-        "api", "api"
+        "api",
+        "api",
     ]
 
     assert api.delete(f"/v1/blocks/{block['id']}").status_code == 200

@@ -13,8 +13,9 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def say(org):
     def say(agent, text, role="user", **fields):
-        return Message.objects.create(organization=org, agent=agent, role=role, text=text,
-                                      content=[{"type": "text", "text": text}], **fields)
+        return Message.objects.create(
+            organization=org, agent=agent, role=role, text=text, content=[{"type": "text", "text": text}], **fields
+        )
 
     return say
 
@@ -28,8 +29,9 @@ def test_retrieve_one_message_as_its_letta_messages(api, make_agent, say):
     message = say(agent, "Hello there")
     for path in (f"/v1/messages/{message.id}", f"/v1/agents/{agent.id}/messages/{message.id}"):
         parts = api.get(path).json()
-        assert [(p["message_type"], p["content"], p["id"]) for p in parts] == \
-            [("user_message", "Hello there", message.id)]
+        assert [(p["message_type"], p["content"], p["id"]) for p in parts] == [
+            ("user_message", "Hello there", message.id)
+        ]
 
 
 def test_an_unknown_message_or_one_of_another_agent_is_not_found(api, make_agent, say):
@@ -65,7 +67,9 @@ def test_search_ranks_messages_of_every_agent_and_filters_by_agent(api, make_age
 
     results = search(api, query="bicycle").json()
     assert [(r["message_type"], r["content"]) for r in results] == [
-        ("assistant_message", "The bicycle shop fixed the bicycle"), ("user_message", "I bought a new bicycle")]
+        ("assistant_message", "The bicycle shop fixed the bicycle"),
+        ("user_message", "I bought a new bicycle"),
+    ]
     assert {r["agent_id"] for r in results} == {first.id, second.id}
     assert all(r["message_id"].startswith("message-") and r["created_at"] for r in results)
 

@@ -25,28 +25,40 @@ def served_routes():
     for pattern in api_urls.urlpatterns:
         if str(pattern.pattern) in unserved or pattern.name in SCHEMA_ROUTES:
             continue
-        paths = [enumerator.get_path_from_regex("^/v1/" + regex.lstrip("^")) for regex, _ in _expand(str(pattern.pattern))]
+        paths = [
+            enumerator.get_path_from_regex("^/v1/" + regex.lstrip("^")) for regex, _ in _expand(str(pattern.pattern))
+        ]
         yield pattern.name, dotted_path(pattern.callback), hasattr(pattern.callback, "cls"), pattern.callback, paths
 
 
 def test_schema_validates_without_warnings(tmp_path):
     # What CI and `make` would run: warnings (an untyped parameter, a colliding operation id) fail it too.
-    call_command("spectacular", "--validate", "--fail-on-warn", "--format", "openapi-json",
-                 "--file", str(tmp_path / "openapi.json"))
+    call_command(
+        "spectacular",
+        "--validate",
+        "--fail-on-warn",
+        "--format",
+        "openapi-json",
+        "--file",
+        str(tmp_path / "openapi.json"),
+    )
 
 
 def test_every_served_route_is_described_with_its_methods(schema):
     missing = []
     for name, view, is_drf, callback, paths in served_routes():
-        methods = sorted({m.lower() for m in callback.cls().allowed_methods} - {"options", "head"}) if is_drf \
+        methods = (
+            sorted({m.lower() for m in callback.cls().allowed_methods} - {"options", "head"})
+            if is_drf
             else ["<method>"]
+        )
         operations = ", ".join(f'{m}=op("<operation_id>", "<summary>", request=..., response=...)' for m in methods)
         hint = f'add `document("{view}", {operations})` to agents/api/schema.py'
 
         if view not in DOCUMENTED:
             missing.append(f"route '{name}' ({view}) has no schema: {hint}")
             continue
-        methods = (callback.cls().allowed_methods if is_drf else DOCUMENTED[view])
+        methods = callback.cls().allowed_methods if is_drf else DOCUMENTED[view]
         for method in {m.lower() for m in methods} - {"options", "head"}:
             if method not in DOCUMENTED[view]:
                 missing.append(f"{method.upper()} of route '{name}' ({view}) is not described: {hint}")
@@ -65,8 +77,15 @@ def test_only_served_routes_are_in_the_schema(schema):
 def test_operation_ids_are_explicit_and_unique(schema):
     ids = [operation["operationId"] for item in schema["paths"].values() for operation in item.values()]
     assert len(ids) == len(set(ids))
-    assert {"list_agents", "create_agent", "send_message", "create_agent_message_stream", "attach_tool",
-            "detach_tool", "list_models"} <= set(ids)
+    assert {
+        "list_agents",
+        "create_agent",
+        "send_message",
+        "create_agent_message_stream",
+        "attach_tool",
+        "detach_tool",
+        "list_models",
+    } <= set(ids)
 
 
 def test_the_send_routes_describe_the_sdk_shapes(schema):

@@ -29,9 +29,17 @@ def owned(make_agent, org, fake_openai):
     run = Run.objects.create(organization_id=org.id, agent=agent, status="completed", background=True)
     step = Step.objects.create(organization_id=org.id, agent=agent, run=run, status="success")
     provider = create_provider(organization_id=org.id, name="mine", provider_type="ollama", api_key="sk-mine")
-    return {"agent": agent.id, "tool": tool.id, "passage": passage.id, "run": run.id, "step": step.id,
-            "block": agent.blocks.get(label="human").id, "message": agent.message_ids[0], "provider": provider.id,
-            "archive": agent.archive_id}
+    return {
+        "agent": agent.id,
+        "tool": tool.id,
+        "passage": passage.id,
+        "run": run.id,
+        "step": step.id,
+        "block": agent.blocks.get(label="human").id,
+        "message": agent.message_ids[0],
+        "provider": provider.id,
+        "archive": agent.archive_id,
+    }
 
 
 ROUTES = [

@@ -23,8 +23,16 @@ def closed_port() -> int:
 
 @pytest.fixture
 def byok(api, providers, fake_openai):
-    response = post(api, "/v1/providers/", {"name": "byok", "provider_type": "openai_compatible",
-                                            "api_key": "sk-secret", "base_url": fake_openai.base_url})
+    response = post(
+        api,
+        "/v1/providers/",
+        {
+            "name": "byok",
+            "provider_type": "openai_compatible",
+            "api_key": "sk-secret",
+            "base_url": fake_openai.base_url,
+        },
+    )
     assert response.status_code == 200, response.content
     return response.json()
 
@@ -62,8 +70,11 @@ def test_another_organization_cannot_use_the_provider(other_api, byok, fake_open
 
 
 def test_a_provider_that_is_down_leaves_the_others_listed(api, providers):
-    post(api, "/v1/providers/", {"name": "gone", "provider_type": "openai_compatible",
-                                 "base_url": f"http://127.0.0.1:{closed_port()}/v1"})
+    post(
+        api,
+        "/v1/providers/",
+        {"name": "gone", "provider_type": "openai_compatible", "base_url": f"http://127.0.0.1:{closed_port()}/v1"},
+    )
     response = api.get("/v1/models/")
     assert response.status_code == 200
     names = {m["provider_name"] for m in response.json()}
@@ -71,8 +82,11 @@ def test_a_provider_that_is_down_leaves_the_others_listed(api, providers):
 
 
 def test_modify_changes_the_key_and_address_but_not_the_name(api, byok, fake_anthropic):
-    response = api.patch(f"/v1/providers/{byok['id']}", data=json.dumps({"api_key": "", "base_url": "http://x/v1"}),
-                         content_type="application/json")
+    response = api.patch(
+        f"/v1/providers/{byok['id']}",
+        data=json.dumps({"api_key": "", "base_url": "http://x/v1"}),
+        content_type="application/json",
+    )
     assert response.status_code == 200
     assert response.json()["has_api_key"] is False and response.json()["base_url"] == "http://x/v1"
     assert response.json()["name"] == "byok"
@@ -113,18 +127,24 @@ def test_a_duplicate_name_is_refused_and_the_first_kept(api, byok):
 
 
 def test_the_same_name_in_another_organization_is_fine(other_api, byok, fake_openai):
-    response = post(other_api, "/v1/providers/", {"name": "byok", "provider_type": "openai_compatible",
-                                                  "base_url": fake_openai.base_url})
+    response = post(
+        other_api,
+        "/v1/providers/",
+        {"name": "byok", "provider_type": "openai_compatible", "base_url": fake_openai.base_url},
+    )
     assert response.status_code == 200
 
 
-@pytest.mark.parametrize("body, words", [
-    ({"name": "x", "provider_type": "carrier-pigeon"}, "not supported"),
-    ({"name": "x", "provider_type": "bedrock"}, "not supported"),
-    ({"name": "x", "provider_type": "openai_compatible"}, "needs a base_url"),
-    ({"name": "x", "provider_type": "vllm", "base_url": "localhost:8000"}, "must start with http"),
-    ({"name": "a/b", "provider_type": "ollama"}, "without '/'"),
-])
+@pytest.mark.parametrize(
+    "body, words",
+    [
+        ({"name": "x", "provider_type": "carrier-pigeon"}, "not supported"),
+        ({"name": "x", "provider_type": "bedrock"}, "not supported"),
+        ({"name": "x", "provider_type": "openai_compatible"}, "needs a base_url"),
+        ({"name": "x", "provider_type": "vllm", "base_url": "localhost:8000"}, "must start with http"),
+        ({"name": "a/b", "provider_type": "ollama"}, "without '/'"),
+    ],
+)
 def test_bad_providers_are_refused(api, providers, body, words):
     response = post(api, "/v1/providers/", body)
     assert response.status_code == 400 and words in response.json()["detail"], response.json()
@@ -145,16 +165,20 @@ def test_a_foreign_provider_is_not_found(other_api, byok):
 
 
 def test_check_lists_the_models_with_the_given_credentials(api, byok, fake_openai):
-    response = post(api, "/v1/providers/check", {"provider_type": "openai_compatible", "api_key": "k",
-                                                 "base_url": fake_openai.base_url})
+    response = post(
+        api,
+        "/v1/providers/check",
+        {"provider_type": "openai_compatible", "api_key": "k", "base_url": fake_openai.base_url},
+    )
     assert response.status_code == 200 and "Valid api key" in response.json()["message"]
     assert post(api, f"/v1/providers/{byok['id']}/check", {}).status_code == 200
 
 
 def test_check_of_an_unreachable_provider_says_so(api, providers, settings):
     settings.LLM_MAX_RETRIES = 0
-    response = post(api, "/v1/providers/check", {"provider_type": "ollama",
-                                                 "base_url": f"http://127.0.0.1:{closed_port()}/v1"})
+    response = post(
+        api, "/v1/providers/check", {"provider_type": "ollama", "base_url": f"http://127.0.0.1:{closed_port()}/v1"}
+    )
     assert response.status_code == 502 and response.json()["detail"]
 
 

@@ -53,7 +53,8 @@ def test_run_messages_are_only_that_runs(api, make_agent, send):
     first, second = send(agent, "first"), send(agent, "second")
     messages = api.get(f"/v1/runs/{second}/messages", {"order": "asc"}).json()
     assert [(m["message_type"], m["content"]) for m in messages] == [
-        ("user_message", "second"), ("assistant_message", "re: second"),
+        ("user_message", "second"),
+        ("assistant_message", "re: second"),
     ]
     assert {m["run_id"] for m in messages} == {second}
     page = api.get(f"/v1/runs/{first}/messages", {"order": "asc", "limit": 1}).json()
@@ -108,8 +109,14 @@ def test_stream_resume_validation(api, make_agent, send):
 
 def test_resuming_an_expired_stream_is_a_410_pointing_at_the_runs_messages(api, make_agent):
     agent = make_agent()
-    run = Run.objects.create(organization_id=agent.organization_id, agent=agent, background=True, status="completed",
-                             stop_reason="end_turn", completed_at=timezone.now() - timedelta(hours=4))
+    run = Run.objects.create(
+        organization_id=agent.organization_id,
+        agent=agent,
+        background=True,
+        status="completed",
+        stop_reason="end_turn",
+        completed_at=timezone.now() - timedelta(hours=4),
+    )
     response = api.post(f"/v1/runs/{run.id}/stream", {}, content_type="application/json")
     assert response.status_code == 410
     assert "expired" in response.json()["detail"] and f"/v1/runs/{run.id}/messages" in response.json()["detail"]

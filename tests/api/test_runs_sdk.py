@@ -8,7 +8,12 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
 from letta_client import (
-    BadRequestError, ConflictError, InternalServerError, Letta, NotFoundError, RateLimitError,
+    BadRequestError,
+    ConflictError,
+    InternalServerError,
+    Letta,
+    NotFoundError,
+    RateLimitError,
     UnprocessableEntityError,
 )
 
@@ -29,9 +34,12 @@ def client(letta_server, fake_openai):
 
 def create_agent(client: Letta, name: str = "runner", **extra):
     return client.agents.create(
-        name=name, model=MODEL,
-        memory_blocks=[{"label": "human", "value": "Name: unknown", "limit": 2000},
-                       {"label": "persona", "value": "I am a helpful assistant.", "limit": 2000}],
+        name=name,
+        model=MODEL,
+        memory_blocks=[
+            {"label": "human", "value": "Name: unknown", "limit": 2000},
+            {"label": "persona", "value": "I am a helpful assistant.", "limit": 2000},
+        ],
         **extra,
     )
 
@@ -131,15 +139,20 @@ def test_background_stream_survives_a_disconnect_and_resumes(client, fake_openai
         Reply(tool_calls=[("memory_insert", {"label": "human", "new_string": "Name: Cy"})]),
         Reply(text="You came back.", delay=1.0),
     )
-    stream = client.agents.messages.create(agent.id, input="I'm Cy", streaming=True, background=True,
-                                           include_pings=False)
+    stream = client.agents.messages.create(
+        agent.id, input="I'm Cy", streaming=True, background=True, include_pings=False
+    )
     first = next(iter(stream))
     stream.response.close()  # hang up while the model is still writing the second step
     assert first.message_type == "tool_call_message" and first.seq_id == 1 and first.run_id
 
     events = list(client.runs.messages.stream(first.run_id, include_pings=False))
     assert [e.message_type for e in events] == [
-        "tool_call_message", "tool_return_message", "assistant_message", "stop_reason", "usage_statistics",
+        "tool_call_message",
+        "tool_return_message",
+        "assistant_message",
+        "stop_reason",
+        "usage_statistics",
     ]
     assert [e.seq_id for e in events] == [1, 2, 3, 4, 5]
     assert events[2].content == "You came back." and events[3].stop_reason == "end_turn"
@@ -154,8 +167,11 @@ def test_token_stream_in_background_resumes_to_the_same_text(client, fake_openai
     agent = create_agent(client)
     text = "Every chunk is kept, in order, for whoever asks later."
     fake_openai.script(Reply(text=text))
-    live = list(client.agents.messages.create(agent.id, input="hi", streaming=True, background=True,
-                                              stream_tokens=True, include_pings=False))
+    live = list(
+        client.agents.messages.create(
+            agent.id, input="hi", streaming=True, background=True, stream_tokens=True, include_pings=False
+        )
+    )
     replay = list(client.runs.messages.stream(live[0].run_id, include_pings=False))
     assert [e.seq_id for e in replay] == list(range(1, len(replay) + 1))
     assert "".join(e.content for e in replay if e.message_type == "assistant_message") == text
@@ -234,7 +250,8 @@ def test_provider_failure_raises_with_its_status_and_keeps_the_run(client, fake_
 def test_provider_failure_after_a_stored_step_is_not_retried(client, fake_openai):
     agent = create_agent(client)
     fake_openai.script(
-        Reply(tool_calls=[("memory_insert", {"label": "human", "new_string": "Name: Di"})]), Reply.server_error(),
+        Reply(tool_calls=[("memory_insert", {"label": "human", "new_string": "Name: Di"})]),
+        Reply.server_error(),
     )
     retrying = client.with_options(max_retries=2)
     with pytest.raises(InternalServerError) as failed:

@@ -53,20 +53,36 @@ class World:
     def agent_id(self) -> str:
         if self.agent is None or not Agent.objects.filter(pk=self.agent.id).exists():
             self.agent = services.create_agent(
-                organization_id=self.organization_id, name="fuzzed", model="openai/gpt-4.1-mini",
-                memory_blocks=[{"label": "human", "value": "Name: Ada", "limit": 2000},
-                               {"label": "persona", "value": "Helpful.", "limit": 2000}],
+                organization_id=self.organization_id,
+                name="fuzzed",
+                model="openai/gpt-4.1-mini",
+                memory_blocks=[
+                    {"label": "human", "value": "Name: Ada", "limit": 2000},
+                    {"label": "persona", "value": "Helpful.", "limit": 2000},
+                ],
             )
             archive_id = services.ensure_archive(self.agent)
-            self.passage = archival.insert_passage(archive_id=archive_id, organization_id=self.organization_id,
-                                                   text="Ada likes tea.", tags=["food"])
+            self.passage = archival.insert_passage(
+                archive_id=archive_id, organization_id=self.organization_id, text="Ada likes tea.", tags=["food"]
+            )
             # A finished background run, so its stream can be resumed (and ends at once).
-            self.run = Run.objects.create(organization_id=self.organization_id, agent=self.agent, background=True,
-                                          status="completed", stop_reason="end_turn",
-                                          completed_at=timezone.now() - timedelta(hours=1))
-            self.step = Step.objects.create(organization_id=self.organization_id, agent=self.agent, run=self.run,
-                                            model="gpt-4.1-mini", model_handle="openai/gpt-4.1-mini",
-                                            status="success", stop_reason="end_turn")
+            self.run = Run.objects.create(
+                organization_id=self.organization_id,
+                agent=self.agent,
+                background=True,
+                status="completed",
+                stop_reason="end_turn",
+                completed_at=timezone.now() - timedelta(hours=1),
+            )
+            self.step = Step.objects.create(
+                organization_id=self.organization_id,
+                agent=self.agent,
+                run=self.run,
+                model="gpt-4.1-mini",
+                model_handle="openai/gpt-4.1-mini",
+                status="success",
+                stop_reason="end_turn",
+            )
         return self.agent.id
 
     def tool_id(self) -> str:
@@ -76,26 +92,42 @@ class World:
 
     def block_id(self) -> str:
         if self.block is None or not Block.objects.filter(pk=self.block.id).exists():
-            self.block = memory_services.create_block(organization_id=self.organization_id, label="project",
-                                                      value="Deadline: Friday.", limit=2000,
-                                                      actor=memory_services.EditActor.api())
+            self.block = memory_services.create_block(
+                organization_id=self.organization_id,
+                label="project",
+                value="Deadline: Friday.",
+                limit=2000,
+                actor=memory_services.EditActor.api(),
+            )
         return self.block.id
 
     def provider_id(self) -> str:
         # Pointed at the fake OpenAI server, so checking its credentials answers without leaving the machine.
         if self.provider is None or not Provider.objects.filter(pk=self.provider.id).exists():
-            self.provider = create_provider(organization_id=self.organization_id, name="fuzzed-local",
-                                            provider_type="openai_compatible", base_url=self.provider_url)
+            self.provider = create_provider(
+                organization_id=self.organization_id,
+                name="fuzzed-local",
+                provider_type="openai_compatible",
+                base_url=self.provider_url,
+            )
         return self.provider.id
 
     def path_parameters(self, wanted) -> dict[str, str]:
         agent_id = self.agent_id()
-        values = {"agent_id": agent_id, "label": "human", "run_id": self.run.id, "passage_id": self.passage.id,
-                  "tool_id": self.tool_id(), "tool_name": "memory_insert", "block_id": self.block_id(),
-                  "step_id": self.step.id, "provider_id": self.provider_id(),
-                  "message_id": Agent.objects.get(pk=agent_id).message_ids[0],
-                  # The agent's own archive, made again if a generated DELETE removed it.
-                  "archive_id": services.ensure_archive(Agent.objects.get(pk=agent_id))}
+        values = {
+            "agent_id": agent_id,
+            "label": "human",
+            "run_id": self.run.id,
+            "passage_id": self.passage.id,
+            "tool_id": self.tool_id(),
+            "tool_name": "memory_insert",
+            "block_id": self.block_id(),
+            "step_id": self.step.id,
+            "provider_id": self.provider_id(),
+            "message_id": Agent.objects.get(pk=agent_id).message_ids[0],
+            # The agent's own archive, made again if a generated DELETE removed it.
+            "archive_id": services.ensure_archive(Agent.objects.get(pk=agent_id)),
+        }
         return {name: values[name] for name in wanted if name in values}
 
 
@@ -124,23 +156,33 @@ def test_no_operation_answers_a_server_error(letta_server, fake_openai):
 
     def call(case):
         case.path_parameters = {**(case.path_parameters or {}), **world.path_parameters(case.path_parameters or {})}
-        case.call_and_validate(base_url=letta_server.url, session=session, checks=[no_undocumented_server_error],
-                               timeout=30)
+        case.call_and_validate(
+            base_url=letta_server.url, session=session, checks=[no_undocumented_server_error], timeout=30
+        )
 
     for result in schema.get_all_operations():
         operation = result.ok()
 
         @given(case=operation.as_strategy())
-        @settings(max_examples=EXAMPLES_PER_OPERATION, deadline=None, derandomize=True, database=None,
-                  phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
+        @settings(
+            max_examples=EXAMPLES_PER_OPERATION,
+            deadline=None,
+            derandomize=True,
+            database=None,
+            phases=[Phase.explicit, Phase.generate],
+            suppress_health_check=list(HealthCheck),
+        )
         def generated(case):
             call(case)
 
         try:
             for body in documented_examples(operation):
                 names = re.findall(r"{(\w+)}", operation.path)
-                call(operation.Case(body=body, media_type="application/json",
-                                    path_parameters=world.path_parameters(names)))
+                call(
+                    operation.Case(
+                        body=body, media_type="application/json", path_parameters=world.path_parameters(names)
+                    )
+                )
             generated()
         except (Exception, BaseExceptionGroup) as exc:  # every operation's failures, not just the first one's
             failures.append(f"{operation.label}: {exc}")

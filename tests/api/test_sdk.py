@@ -18,7 +18,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 MODEL = "openai/gpt-4.1-mini"
 
 
-
 @pytest.fixture
 def client(letta_server, fake_openai):
     return sdk(letta_server, Organization.default())
@@ -50,7 +49,9 @@ def test_agent_learns_a_fact_and_the_sdk_reads_it_back(client, fake_openai):
         agent.id, messages=[{"role": "user", "content": "Hi, I'm Ada and I like tea."}]
     )
     assert [m.message_type for m in response.messages] == [
-        "tool_call_message", "tool_return_message", "assistant_message"
+        "tool_call_message",
+        "tool_return_message",
+        "assistant_message",
     ]
     assert response.messages[-1].content == "Nice to meet you, Ada!"
     assert response.stop_reason.stop_reason == "end_turn" and response.usage.step_count == 2
@@ -79,9 +80,12 @@ def test_message_history_pages_in_both_orders(client, fake_openai):
     kinds = [(m.message_type, getattr(m, "content", None)) for m in ascending]
     assert kinds == [
         ("system_message", kinds[0][1]),
-        ("user_message", "one"), ("assistant_message", "echo one"),
-        ("user_message", "two"), ("assistant_message", "echo two"),
-        ("user_message", "three"), ("assistant_message", "echo three"),
+        ("user_message", "one"),
+        ("assistant_message", "echo one"),
+        ("user_message", "two"),
+        ("assistant_message", "echo two"),
+        ("user_message", "three"),
+        ("assistant_message", "echo three"),
     ]
     assert [m.id for m in descending] == [m.id for m in reversed(ascending)]
 
@@ -135,8 +139,9 @@ def test_keys_and_organizations(client, letta_server, fake_openai):
 
 def test_export_an_agent_and_import_it_back(client, fake_openai):
     agent = create_agent(client)
-    fake_openai.script(Reply(tool_calls=[("memory_insert", {"label": "human", "new_string": "Likes oolong"})]),
-                       Reply(text="Noted."))
+    fake_openai.script(
+        Reply(tool_calls=[("memory_insert", {"label": "human", "new_string": "Likes oolong"})]), Reply(text="Noted.")
+    )
     client.agents.messages.create(agent_id=agent.id, input="I like oolong tea")
 
     exported = client.agents.export_file(agent.id)
@@ -209,8 +214,10 @@ def test_per_agent_approval_then_approve_and_detach(client, fake_openai):
     call_id = first.messages[-1].tool_call.tool_call_id
 
     fake_openai.script(Reply(text="Shipped."))
-    second = client.agents.messages.create(agent_id=agent.id, messages=[
-        {"type": "approval", "approvals": [{"type": "approval", "tool_call_id": call_id, "approve": True}]}])
+    second = client.agents.messages.create(
+        agent_id=agent.id,
+        messages=[{"type": "approval", "approvals": [{"type": "approval", "tool_call_id": call_id, "approve": True}]}],
+    )
     returned = next(m for m in second.messages if m.message_type == "tool_return_message")
     assert returned.tool_return == "Order B-2 shipped yesterday."
 
@@ -229,8 +236,17 @@ def test_a_denied_tool_call_is_not_run_and_the_agent_hears_why(client, fake_open
     call_id = first.messages[-1].tool_call.tool_call_id
 
     fake_openai.script(Reply(text="Understood, I won't look it up."))
-    second = client.agents.messages.create(agent_id=agent.id, messages=[{"type": "approval", "approvals": [
-        {"type": "approval", "tool_call_id": call_id, "approve": False, "reason": "orders are private"}]}])
+    second = client.agents.messages.create(
+        agent_id=agent.id,
+        messages=[
+            {
+                "type": "approval",
+                "approvals": [
+                    {"type": "approval", "tool_call_id": call_id, "approve": False, "reason": "orders are private"}
+                ],
+            }
+        ],
+    )
     returned = next(m for m in second.messages if m.message_type == "tool_return_message")
     assert returned.status == "error" and "denied" in returned.tool_return
     assert "orders are private" in returned.tool_return and "shipped" not in returned.tool_return
@@ -256,11 +272,14 @@ def test_archival_memory_through_the_sdk(client, fake_openai):
     assert found.count >= 1 and found.results[0].content == "The launch moved to March 14"
     assert found.results[0].tags == ["plans"]
     assert [p.text for p in client.agents.passages.list(agent.id)] == [
-        "The launch moved to March 14", "Lunch is at noon on Fridays"]
+        "The launch moved to March 14",
+        "Lunch is at noon on Fridays",
+    ]
 
     # the agent's own tool finds what the API stored
-    agent_with_tool = client.agents.create(name="archivist", model=MODEL, tools=["archival_memory_search"],
-                                           memory_blocks=[{"label": "human", "value": ""}])
+    agent_with_tool = client.agents.create(
+        name="archivist", model=MODEL, tools=["archival_memory_search"], memory_blocks=[{"label": "human", "value": ""}]
+    )
     client.agents.passages.create(agent_with_tool.id, text="Budget approved: 40k")
     fake_openai.script(Reply(tool_calls=[("archival_memory_search", {"query": "budget"})]), Reply(text="40k."))
     reply = client.agents.messages.create(agent_id=agent_with_tool.id, input="What was the budget?")

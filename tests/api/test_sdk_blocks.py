@@ -15,7 +15,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 MODEL = "openai/gpt-4.1-mini"
 
 
-
 @pytest.fixture
 def client(letta_server, fake_openai):
     return sdk(letta_server, Organization.default())

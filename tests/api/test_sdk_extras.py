@@ -13,7 +13,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 MODEL = "openai/gpt-4.1-mini"
 
 
-
 @pytest.fixture
 def client(letta_server, fake_openai):
     return sdk(letta_server, Organization.default())
@@ -41,13 +40,17 @@ def test_messages_across_agents_retrieved_listed_and_searched(client, fake_opena
 
     listed = client.messages.list(order="desc", limit=1000)
     assert [m.content for m in listed if m.message_type == "user_message"][:2] == [
-        "Lunch is at noon", "Tell me about my bicycle"]
+        "Lunch is at noon",
+        "Tell me about my bicycle",
+    ]
     (part,) = client.messages.retrieve(listed[0].id)
     assert part.id == listed[0].id
 
     results = client.messages.search(query="bicycle")
-    assert {(r.message_type, r.agent_id) for r in results} == {("user_message", first.id),
-                                                              ("assistant_message", first.id)}
+    assert {(r.message_type, r.agent_id) for r in results} == {
+        ("user_message", first.id),
+        ("assistant_message", first.id),
+    }
     assert client.messages.search(query="bicycle", agent_id=second.id) == []
     with pytest.raises(BadRequestError, match="not embedded"):
         client.messages.search(query="bicycle", search_mode="vector")
@@ -76,8 +79,9 @@ def test_a_shared_archive_is_written_by_one_agent_and_searched_by_another(client
 
     found = client.passages.search(query="launch", archive_id=archive.id)
     assert [r.passage.text for r in found] == ["The launch moved to March 14"] and found[0].score > 0
-    assert [r.passage.text for r in client.passages.search(query="launch", agent_id=reader.id)] == \
-        ["The launch moved to March 14"]
+    assert [r.passage.text for r in client.passages.search(query="launch", agent_id=reader.id)] == [
+        "The launch moved to March 14"
+    ]
 
     client.agents.archives.detach(archive.id, agent_id=reader.id)
     assert client.passages.search(query="launch", agent_id=reader.id) == []

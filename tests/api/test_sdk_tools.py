@@ -56,13 +56,17 @@ def test_update_a_tools_source_and_see_the_new_schema(client):
 
 
 def test_run_a_tool_from_source(client):
-    result = client.post("/v1/tools/run", cast_to=object,
-                         body={"source_code": LOOKUP_V2, "args": {"city": "Oslo", "days": 2}})
+    result = client.post(
+        "/v1/tools/run", cast_to=object, body={"source_code": LOOKUP_V2, "args": {"city": "Oslo", "days": 2}}
+    )
     assert result["status"] == "success" and result["tool_return"] == "sunny in Oslo for 2 days"
     assert result["stdout"] == ["forecasting 2"]
 
-    crash = client.post("/v1/tools/run", cast_to=object,
-                        body={"source_code": "def crash() -> str:\n    '''Crash.'''\n    return 1 / 0\n", "args": {}})
+    crash = client.post(
+        "/v1/tools/run",
+        cast_to=object,
+        body={"source_code": "def crash() -> str:\n    '''Crash.'''\n    return 1 / 0\n", "args": {}},
+    )
     assert crash["status"] == "error" and "ZeroDivisionError" in crash["tool_return"]
 
 
@@ -82,13 +86,15 @@ def test_add_base_tools_then_filter_the_list(client):
 
 def test_run_an_agents_tools(client, outsider):
     agent = create_agent(client)
-    result = client.agents.tools.run("memory_insert", agent_id=agent.id,
-                                     args={"label": "human", "new_string": "Lives in Oslo"})
+    result = client.agents.tools.run(
+        "memory_insert", agent_id=agent.id, args={"label": "human", "new_string": "Lives in Oslo"}
+    )
     assert result.status == "success"
     assert "Lives in Oslo" in client.agents.blocks.retrieve("human", agent_id=agent.id).value
 
-    failed = client.agents.tools.run("memory_replace", agent_id=agent.id,
-                                     args={"label": "nope", "old_string": "a", "new_string": "b"})
+    failed = client.agents.tools.run(
+        "memory_replace", agent_id=agent.id, args={"label": "nope", "old_string": "a", "new_string": "b"}
+    )
     assert failed.status == "error" and "nope" in str(failed.func_return)
 
     tool = client.tools.create(source_code=LOOKUP)
@@ -111,8 +117,10 @@ def test_embedding_models_are_listed(client, fake_openai):
 
 def test_search_tools_by_words(client):
     client.tools.create(source_code=LOOKUP, tags=["weather"])
-    client.tools.create(source_code='def convert(amount: float) -> float:\n    """Convert euros to dollars."""\n'
-                                    '    return amount * 1.1\n')
+    client.tools.create(
+        source_code='def convert(amount: float) -> float:\n    """Convert euros to dollars."""\n'
+        "    return amount * 1.1\n"
+    )
     results = client.tools.search(query="weather forecast", search_mode="fts")
     assert [r.tool.name for r in results] == ["lookup"] and results[0].fts_rank == 1
     assert [r.tool.name for r in client.tools.search(query="euros")] == ["convert"]

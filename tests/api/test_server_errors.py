@@ -50,12 +50,15 @@ def test_an_unknown_archival_cursor_is_a_404_naming_it(api, make_agent):
     assert len(api.get(f"/v1/agents/{agent.id}/archival-memory").json()) == 1
 
 
-@pytest.mark.parametrize("method, path, body", [
-    ("post", "/v1/blocks/", {"label": "notes", "value": "facts"}),
-    ("patch", "/v1/blocks/{block}", {}),
-    ("patch", "/v1/agents/{agent}/core-memory/blocks/human", {}),
-    ("post", "/v1/agents/", {"model": "openai/gpt-4.1-mini", "memory_blocks": [{"label": "human", "value": ""}]}),
-])
+@pytest.mark.parametrize(
+    "method, path, body",
+    [
+        ("post", "/v1/blocks/", {"label": "notes", "value": "facts"}),
+        ("patch", "/v1/blocks/{block}", {}),
+        ("patch", "/v1/agents/{agent}/core-memory/blocks/human", {}),
+        ("post", "/v1/agents/", {"model": "openai/gpt-4.1-mini", "memory_blocks": [{"label": "human", "value": ""}]}),
+    ],
+)
 def test_a_block_limit_too_large_to_store_is_a_422(api, make_agent, method, path, body):
     # Found by the schemathesis test: a limit past the database's integer range answered 500.
     agent = make_agent()
@@ -65,8 +68,9 @@ def test_a_block_limit_too_large_to_store_is_a_422(api, make_agent, method, path
         body["memory_blocks"][0]["limit"] = huge
     else:
         body["limit"] = huge
-    response = getattr(api, method)(path.format(block=block["id"], agent=agent.id), body,
-                                    content_type="application/json")
+    response = getattr(api, method)(
+        path.format(block=block["id"], agent=agent.id), body, content_type="application/json"
+    )
     assert response.status_code == 422 and "limit" in response.json()["detail"]
 
 
@@ -79,9 +83,11 @@ def test_a_context_window_limit_too_large_to_store_is_a_422(api, make_agent, met
 
 
 # Found by the schemathesis test on PostgreSQL, which refuses NUL in text; no database stores a lone surrogate.
-UNSTORABLE = ['{"label": "notes", "value": "a\\u0000b", "limit": 100}',
-              '{"label": "notes", "value": "\\ud83f alone", "limit": 100}',
-              '{"label": "notes", "value": "fine", "metadata": {"k\\u0000": 1}}']
+UNSTORABLE = [
+    '{"label": "notes", "value": "a\\u0000b", "limit": 100}',
+    '{"label": "notes", "value": "\\ud83f alone", "limit": 100}',
+    '{"label": "notes", "value": "fine", "metadata": {"k\\u0000": 1}}',
+]
 
 
 @pytest.mark.parametrize("body", UNSTORABLE)
@@ -95,8 +101,7 @@ def test_text_no_database_can_store_is_refused_saying_where(api, body):
 def test_a_send_with_unstorable_text_is_refused_and_stores_nothing(api, make_agent):
     agent = make_agent()
     before = api.get(f"/v1/agents/{agent.id}/messages").json()
-    response = api.post(f"/v1/agents/{agent.id}/messages", '{"input": "hi\\u0000"}',
-                        content_type="application/json")
+    response = api.post(f"/v1/agents/{agent.id}/messages", '{"input": "hi\\u0000"}', content_type="application/json")
     assert response.status_code == 422 and "`input` contains a NUL character" in response.json()["detail"]
     assert api.get(f"/v1/agents/{agent.id}/messages").json() == before
 

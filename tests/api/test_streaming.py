@@ -11,7 +11,10 @@ from accounts.models import Organization
 from tests.fakes import Reply
 
 # `messages.stream` is marked deprecated by the SDK (in favour of `create(streaming=True)`), but users call it.
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.filterwarnings("ignore:deprecated:DeprecationWarning")]
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.filterwarnings("ignore:deprecated:DeprecationWarning"),
+]
 
 MODEL = "openai/gpt-4.1-mini"
 
@@ -28,9 +31,12 @@ def client(letta_server, key):
 
 def create_agent(client: Letta, **extra):
     return client.agents.create(
-        name="streamer", model=MODEL,
-        memory_blocks=[{"label": "human", "value": "Name: unknown", "limit": 2000},
-                       {"label": "persona", "value": "I am a helpful assistant.", "limit": 2000}],
+        name="streamer",
+        model=MODEL,
+        memory_blocks=[
+            {"label": "human", "value": "Name: unknown", "limit": 2000},
+            {"label": "persona", "value": "I am a helpful assistant.", "limit": 2000},
+        ],
         **extra,
     )
 
@@ -39,9 +45,13 @@ def test_stream_tokens_yields_chunks_that_join_to_the_reply(client, fake_openai)
     agent = create_agent(client)
     text = "Hello there, nice to meet you today!"
     fake_openai.script(Reply(text=text))
-    events = list(client.agents.messages.stream(
-        agent.id, messages=[{"role": "user", "content": "Hi"}], stream_tokens=True,
-    ))
+    events = list(
+        client.agents.messages.stream(
+            agent.id,
+            messages=[{"role": "user", "content": "Hi"}],
+            stream_tokens=True,
+        )
+    )
     kinds = [e.message_type for e in events]
     assert kinds[0] == "ping" and events[0].run_id
     assert kinds[-2:] == ["stop_reason", "usage_statistics"]
@@ -62,7 +72,11 @@ def test_step_mode_streams_full_messages(client, fake_openai):
     )
     events = list(client.agents.messages.stream(agent.id, input="I'm Ada", include_pings=False))
     assert [e.message_type for e in events] == [
-        "tool_call_message", "tool_return_message", "assistant_message", "stop_reason", "usage_statistics",
+        "tool_call_message",
+        "tool_return_message",
+        "assistant_message",
+        "stop_reason",
+        "usage_statistics",
     ]
     call = next(e for e in events if e.message_type == "tool_call_message")
     assert call.tool_call.name == "memory_insert"
@@ -83,11 +97,17 @@ def test_create_with_streaming_true_returns_a_stream(client, fake_openai):
 def test_include_return_message_types_filters_messages_not_the_ending(client, fake_openai):
     agent = create_agent(client)
     fake_openai.script(
-        Reply(tool_calls=[("memory_insert", {"label": "human", "new_string": "x"})]), Reply(text="done"),
+        Reply(tool_calls=[("memory_insert", {"label": "human", "new_string": "x"})]),
+        Reply(text="done"),
     )
-    events = list(client.agents.messages.stream(
-        agent.id, input="go", include_pings=False, include_return_message_types=["assistant_message"],
-    ))
+    events = list(
+        client.agents.messages.stream(
+            agent.id,
+            input="go",
+            include_pings=False,
+            include_return_message_types=["assistant_message"],
+        )
+    )
     assert [e.message_type for e in events] == ["assistant_message", "stop_reason", "usage_statistics"]
 
 
@@ -108,8 +128,11 @@ def test_raw_framing_and_flag_validation(letta_server, key, client, fake_openai)
     assert frames[-2] == "data: [DONE]" and frames[-1] == ""
     assert all(f.startswith("data: ") for f in frames[:-1])
 
-    for body in ({"input": "hi", "stream_tokens": True}, {"input": "hi", "include_pings": False},
-                 {"input": "hi", "background": True}):
+    for body in (
+        {"input": "hi", "stream_tokens": True},
+        {"input": "hi", "include_pings": False},
+        {"input": "hi", "background": True},
+    ):
         response = httpx.post(url, json=body, headers=headers, timeout=30)
         assert response.status_code == 422, body
 
@@ -117,9 +140,12 @@ def test_raw_framing_and_flag_validation(letta_server, key, client, fake_openai)
 def test_mid_run_error_is_an_error_event_then_the_ending(letta_server, key, client, fake_openai):
     agent = create_agent(client)
     fake_openai.script(Reply.server_error())
-    response = httpx.post(f"{letta_server.url}/v1/agents/{agent.id}/messages/stream",
-                          json={"input": "hi", "include_pings": False},
-                          headers={"Authorization": f"Bearer {key}"}, timeout=30)
+    response = httpx.post(
+        f"{letta_server.url}/v1/agents/{agent.id}/messages/stream",
+        json={"input": "hi", "include_pings": False},
+        headers={"Authorization": f"Bearer {key}"},
+        timeout=30,
+    )
     frames = [f for f in response.text.split("\n\n") if f]
     errors = [f for f in frames if f.startswith("event: error\ndata: ")]
     assert len(errors) == 1 and '"error_message"' in errors[0]
@@ -134,9 +160,13 @@ def test_run_finishes_when_the_client_disconnects(letta_server, key, client, fak
         Reply(tool_calls=[("memory_insert", {"label": "human", "new_string": "Name: Cy"})]),
         Reply(text="You left early.", delay=3.0),
     )
-    with httpx.stream("POST", f"{letta_server.url}/v1/agents/{agent.id}/messages/stream",
-                      json={"input": "hi", "include_pings": False},
-                      headers={"Authorization": f"Bearer {key}"}, timeout=30) as response:
+    with httpx.stream(
+        "POST",
+        f"{letta_server.url}/v1/agents/{agent.id}/messages/stream",
+        json={"input": "hi", "include_pings": False},
+        headers={"Authorization": f"Bearer {key}"},
+        timeout=30,
+    ) as response:
         for line in response.iter_lines():
             if line.startswith("data:"):
                 assert "tool_call_message" in line
@@ -149,8 +179,10 @@ def test_run_finishes_when_the_client_disconnects(letta_server, key, client, fak
         time.sleep(0.1)
         contents = [getattr(m, "content", None) for m in client.agents.messages.list(agent.id, order="asc")]
     assert "You left early." in contents
-    assert client.runs.retrieve(client.agents.messages.list(agent.id, order="desc", limit=1).items[0].run_id
-                                ).status == "completed"
+    assert (
+        client.runs.retrieve(client.agents.messages.list(agent.id, order="desc", limit=1).items[0].run_id).status
+        == "completed"
+    )
     # And the agent is free again for the next run.
     fake_openai.script(Reply(text="again"))
     assert client.agents.messages.create(agent.id, input="hi").messages[-1].content == "again"
@@ -170,10 +202,20 @@ def test_approval_through_the_stream(client, fake_openai):
     assert getattr(refused.value, "status_code", None) == 409
 
     fake_openai.script(Reply(text="Saved, Bo."))
-    events = list(client.agents.messages.stream(agent.id, include_pings=False, messages=[
-        {"type": "approval", "approvals": [
-            {"type": "approval", "tool_call_id": request.tool_call.tool_call_id, "approve": True}]},
-    ]))
+    events = list(
+        client.agents.messages.stream(
+            agent.id,
+            include_pings=False,
+            messages=[
+                {
+                    "type": "approval",
+                    "approvals": [
+                        {"type": "approval", "tool_call_id": request.tool_call.tool_call_id, "approve": True}
+                    ],
+                },
+            ],
+        )
+    )
     kinds = [e.message_type for e in events]
     assert "tool_return_message" in kinds and kinds[-2:] == ["stop_reason", "usage_statistics"]
     assert events[-2].stop_reason == "end_turn"

@@ -58,8 +58,11 @@ def test_new_source_regenerates_the_schema(api, greet):
 
 
 def test_patch_changes_only_what_it_names(api, greet):
-    tool = patch(api, f"/v1/tools/{greet['id']}", {"description": "Greets people.", "return_char_limit": 10,
-                                                    "default_requires_approval": True}).json()
+    tool = patch(
+        api,
+        f"/v1/tools/{greet['id']}",
+        {"description": "Greets people.", "return_char_limit": 10, "default_requires_approval": True},
+    ).json()
     assert tool["description"] == "Greets people." and tool["json_schema"]["description"] == "Greets people."
     assert tool["return_char_limit"] == 10 and tool["default_requires_approval"] is True
     assert tool["source_code"] == GREET and tool["name"] == "greet"
@@ -168,8 +171,9 @@ def test_unparseable_source_is_a_bad_request(api):
 
 def test_running_an_agents_memory_tool_edits_its_memory(api, make_agent):
     agent = make_agent()
-    response = post(api, f"/v1/agents/{agent.id}/tools/memory_insert/run",
-                    {"args": {"label": "human", "new_string": "Likes tea"}})
+    response = post(
+        api, f"/v1/agents/{agent.id}/tools/memory_insert/run", {"args": {"label": "human", "new_string": "Likes tea"}}
+    )
     assert response.status_code == 200, response.content
     assert response.json()["status"] == "success"
     assert "Likes tea" in Block.objects.get(agents=agent, label="human").value
@@ -177,8 +181,11 @@ def test_running_an_agents_memory_tool_edits_its_memory(api, make_agent):
 
 def test_a_memory_tool_error_is_an_error_result_and_memory_is_kept(api, make_agent):
     agent = make_agent()
-    result = post(api, f"/v1/agents/{agent.id}/tools/memory_replace/run",
-                  {"args": {"label": "human", "old_string": "absent", "new_string": "x"}}).json()
+    result = post(
+        api,
+        f"/v1/agents/{agent.id}/tools/memory_replace/run",
+        {"args": {"label": "human", "old_string": "absent", "new_string": "x"}},
+    ).json()
     assert result["status"] == "error" and "absent" in result["func_return"]
     assert Block.objects.get(agents=agent, label="human").value == "Name: unknown"
 
@@ -193,8 +200,14 @@ def test_running_an_agents_custom_tool_sees_its_secrets(api, make_agent):
     source = 'import os\ndef hail(name: str) -> str:\n    """Hail."""\n    return os.environ["GREETING"] + " " + name\n'
     services.attach_tool(agent, upsert_tool_from_source(organization_id=agent.organization_id, source_code=source))
     result = post(api, f"/v1/agents/{agent.id}/tools/hail/run", {"args": {"name": "Ada"}}).json()
-    assert result == {"status": "success", "func_return": "Ahoy Ada", "stdout": [], "stderr": [],
-                      "agent_state": None, "sandbox_config_fingerprint": None}
+    assert result == {
+        "status": "success",
+        "func_return": "Ahoy Ada",
+        "stdout": [],
+        "stderr": [],
+        "agent_state": None,
+        "sandbox_config_fingerprint": None,
+    }
 
 
 def test_a_tool_the_agent_does_not_have_is_not_found(api, make_agent):

@@ -21,8 +21,13 @@ sqlite_only = pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite F
 
 # Unrelated passages, so that bm25's document frequencies behave as in a real archive (a term found in most
 # passages of a tiny archive weighs next to nothing).
-FILLER = ["The meeting moved to Thursday.", "Ada prefers window seats.", "Backups run at midnight.",
-          "The garden needs water.", "Invoices are due monthly."]
+FILLER = [
+    "The meeting moved to Thursday.",
+    "Ada prefers window seats.",
+    "Backups run at midnight.",
+    "The garden needs water.",
+    "Invoices are due monthly.",
+]
 
 
 @pytest.fixture
@@ -33,8 +38,7 @@ def archive(org):
 @pytest.fixture
 def add(archive, org):
     def add(text, tags=None, at=None, **kwargs):
-        passage = archival.insert_passage(archive_id=archive.id, organization_id=org.id, text=text, tags=tags,
-                                          **kwargs)
+        passage = archival.insert_passage(archive_id=archive.id, organization_id=org.id, text=text, tags=tags, **kwargs)
         if at:
             Passage.objects.filter(pk=passage.pk).update(created_at=at)
         return passage
@@ -82,8 +86,21 @@ def test_diacritics_are_ignored(archive, add):
     assert contents(archive, "cafe") == ["Meet at the café on Main Street."]
 
 
-@pytest.mark.parametrize("query", ['C++ AND "x" NEAR( OR', '"', "*", "NOT", "text:tea", "tea^2 -milk", "a OR OR b",
-                                   "(((", "'; DROP TABLE memory_passage; --", "NEAR(tea milk, 2)"])
+@pytest.mark.parametrize(
+    "query",
+    [
+        'C++ AND "x" NEAR( OR',
+        '"',
+        "*",
+        "NOT",
+        "text:tea",
+        "tea^2 -milk",
+        "a OR OR b",
+        "(((",
+        "'; DROP TABLE memory_passage; --",
+        "NEAR(tea milk, 2)",
+    ],
+)
 def test_operators_and_punctuation_in_queries_never_fail(archive, add, query):
     add("I write C++ and some x86 assembly.")
     add("Tea, not milk.")
@@ -128,8 +145,12 @@ def test_date_range(archive, add):
     add("Tea on the fifteenth.", at=datetime(2025, 1, 15, 18, 0, tzinfo=UTC))
     add("Tea on the sixteenth.", at=datetime(2025, 1, 16, 9, 0, tzinfo=UTC))
 
-    assert contents(archive, "tea", start_datetime=datetime(2025, 1, 15, tzinfo=UTC),
-                    end_datetime=datetime(2025, 1, 15, 23, 59, tzinfo=UTC)) == ["Tea on the fifteenth."]
+    assert contents(
+        archive,
+        "tea",
+        start_datetime=datetime(2025, 1, 15, tzinfo=UTC),
+        end_datetime=datetime(2025, 1, 15, 23, 59, tzinfo=UTC),
+    ) == ["Tea on the fifteenth."]
 
 
 def test_a_date_only_end_covers_the_whole_day(org, archive, add):
@@ -178,8 +199,10 @@ def test_the_text_indexes_and_the_vector_column_exist_after_all_migrations():
     with connection.cursor() as cursor:
         cursor.execute("SELECT indexname FROM pg_indexes WHERE indexname LIKE '%_text_search'")
         indexes = {row[0] for row in cursor.fetchall()}
-        cursor.execute("SELECT atttypid::regtype::text FROM pg_attribute "
-                       "WHERE attrelid = 'memory_passage'::regclass AND attname = 'embedding_vector'")
+        cursor.execute(
+            "SELECT atttypid::regtype::text FROM pg_attribute "
+            "WHERE attrelid = 'memory_passage'::regclass AND attname = 'embedding_vector'"
+        )
         vector_column = cursor.fetchone()
     assert indexes >= {"memory_passage_text_search", "agents_message_text_search"}
     assert vector_column == ("vector",)
@@ -250,8 +273,9 @@ def test_fused_results_honour_filters_and_top_k(archive, add):
 
     garage = contents(archive, "automobile", tags=["garage"], **hybrid)
     assert garage == ["The car is fixed.", "The vehicle got a mend."]
-    recent = contents(archive, "automobile", tags=["garage"], start_datetime=timezone.now() - timedelta(days=1),
-                      **hybrid)
+    recent = contents(
+        archive, "automobile", tags=["garage"], start_datetime=timezone.now() - timedelta(days=1), **hybrid
+    )
     assert recent == ["The car is fixed."]
     assert len(contents(archive, "car", top_k=3, **hybrid)) == 3
 

@@ -229,7 +229,8 @@ def test_update_block_records_field_changes_and_skips_no_ops(make_block):
     block = services.update_block(block.id, limit=200, description="Scratch", actor=API)
     assert block.version == 2
     assert block.revision.field_changes == {
-        "limit": {"before": 100, "after": 200}, "description": {"before": None, "after": "Scratch"},
+        "limit": {"before": 100, "after": 200},
+        "description": {"before": None, "after": "Scratch"},
     }
     assert services.update_block(block.id, limit=200, actor=API).revision is None
     assert state(block)[1:] == (2, 2)

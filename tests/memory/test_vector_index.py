@@ -35,8 +35,9 @@ def archive(org):
 @pytest.fixture
 def add(archive, org, embed):
     def add(text, embed_fn=embed):
-        return archival.insert_passage(archive_id=archive.id, organization_id=org.id, text=text, embed_fn=embed_fn,
-                                       embedding_model=MODEL)
+        return archival.insert_passage(
+            archive_id=archive.id, organization_id=org.id, text=text, embed_fn=embed_fn, embedding_model=MODEL
+        )
 
     return add
 
@@ -74,8 +75,10 @@ def test_postgresql_ranks_in_the_database_with_pgvector(archive, add, embed):
 def test_the_vector_column_mirrors_the_stored_embedding(add):
     passage = add("The cat sat on the mat.")
     with connection.cursor() as cursor:
-        cursor.execute("SELECT vector_dims(embedding_vector), embedding_vector::text FROM memory_passage "
-                       "WHERE id = %s", [passage.id])
+        cursor.execute(
+            "SELECT vector_dims(embedding_vector), embedding_vector::text FROM memory_passage WHERE id = %s",
+            [passage.id],
+        )
         dims, text = cursor.fetchone()
     assert dims == len(passage.embedding) == 64
     mirrored = [float(x) for x in text.strip("[]").split(",")]
@@ -91,8 +94,9 @@ def test_vectors_of_another_dimension_are_left_out(archive, add, embed):
 
 
 def test_embeddings_that_are_not_vectors_are_ignored(archive, org, add, embed):
-    Passage.objects.create(archive=archive, organization=org, text="The cat, by hand.", embedding={"cat": 1},
-                           embedding_model=MODEL)
+    Passage.objects.create(
+        archive=archive, organization=org, text="The cat, by hand.", embedding={"cat": 1}, embedding_model=MODEL
+    )
     cat = add("The cat sat on the mat.")
 
     assert [p for p, _ in nearest(archive, embed(["cat"])[0])] == [cat]
@@ -104,7 +108,8 @@ def test_hybrid_search_puts_the_passage_both_sides_agree_on_first(archive, add, 
     add("Ada's cat is called Mittens.")
     add("Cat food is in the garage.")
 
-    results = archival.search_passages(archive_ids=[archive.id], query="what is the cat called", embed_fn=embed,
-                                       embedding_model=MODEL)
+    results = archival.search_passages(
+        archive_ids=[archive.id], query="what is the cat called", embed_fn=embed, embedding_model=MODEL
+    )
 
     assert results[0]["content"] == "Ada's cat is called Mittens."

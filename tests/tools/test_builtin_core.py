@@ -33,8 +33,14 @@ def test_send_message():
 
 
 def test_conversation_search_formats_results_and_is_never_truncated():
-    hits = [{"timestamp": "2025-01-01T10:00:00+00:00", "time_ago": "3 days ago", "role": "user",
-             "content": "I like tea " * 20}]
+    hits = [
+        {
+            "timestamp": "2025-01-01T10:00:00+00:00",
+            "time_ago": "3 days ago",
+            "role": "user",
+            "content": "I like tea " * 20,
+        }
+    ]
     ctx, calls = make_ctx(hits)
 
     result = run("conversation_search", ctx, query="tea", roles=["user"], limit=3, start_date="2025-01-01")
@@ -54,8 +60,10 @@ def test_conversation_search_defaults_and_no_results():
 @pytest.mark.parametrize(
     ("arguments", "message"),
     [
-        ({"start_date": "yesterday"},
-         "Error: Invalid start_date 'yesterday': use ISO 8601, e.g. 2024-01-15 or 2024-01-15T14:30."),
+        (
+            {"start_date": "yesterday"},
+            "Error: Invalid start_date 'yesterday': use ISO 8601, e.g. 2024-01-15 or 2024-01-15T14:30.",
+        ),
         ({"start_date": "2025-02-01", "end_date": "2025-01-01"}, "Error: start_date (2025-02-01) is after end_date"),
         ({"limit": 0}, "Error: limit must be at least 1, not 0."),
         ({"roles": ["system"]}, "Error: conversation_search() argument 'roles' item 0 must be one of"),
@@ -71,7 +79,8 @@ def test_parse_date_arg_covers_whole_days_in_the_agent_timezone():
     berlin = ZoneInfo("Europe/Berlin")
     assert parse_date_arg("d", "2025-01-15", "Europe/Berlin", end=False) == datetime(2025, 1, 15, tzinfo=berlin)
     assert parse_date_arg("d", "2025-01-15", "UTC", end=True) == datetime(
-        2025, 1, 15, 23, 59, 59, 999999, tzinfo=ZoneInfo("UTC"))
+        2025, 1, 15, 23, 59, 59, 999999, tzinfo=ZoneInfo("UTC")
+    )
     assert parse_date_arg("d", "2025-01-15T14:30+00:00", "Europe/Berlin", end=False).utcoffset().total_seconds() == 0
     assert parse_date_arg("d", None, "UTC", end=False) is None
     with pytest.raises(ToolInputError, match="Invalid d '15/01/2025'"):

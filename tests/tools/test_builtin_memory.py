@@ -32,8 +32,12 @@ def ctx(org, blocks):
     archives = []
 
     def attach_new_block(label, value):
-        block = services.create_block(organization_id=org.id, label=label, value=value,
-                                      actor=EditActor.agent("agent-1", "step-1", "call-1", "memory_rethink"))
+        block = services.create_block(
+            organization_id=org.id,
+            label=label,
+            value=value,
+            actor=EditActor.agent("agent-1", "step-1", "call-1", "memory_rethink"),
+        )
         return block.id
 
     def ensure_archive():
@@ -42,9 +46,13 @@ def ctx(org, blocks):
         return archives[0].id
 
     return ToolContext(
-        organization_id=org.id, agent_id="agent-1", step_id="step-1", tool_call_id="call-1",
+        organization_id=org.id,
+        agent_id="agent-1",
+        step_id="step-1",
+        tool_call_id="call-1",
         blocks={label: block.id for label, block in blocks.items()},
-        attach_new_block=attach_new_block, ensure_archive=ensure_archive,
+        attach_new_block=attach_new_block,
+        ensure_archive=ensure_archive,
     )
 
 
@@ -71,24 +79,44 @@ def test_memory_replace_edits_and_shows_the_new_content(ctx, blocks):
 @pytest.mark.parametrize(
     ("name", "arguments", "message"),
     [
-        ("memory_replace", {"label": "foo", "old_string": "a", "new_string": "b"},
-         "Error: Memory block 'foo' does not exist. Available blocks: human, persona, policy."),
-        ("memory_replace", {"label": "human", "old_string": "juice", "new_string": "b"},
-         "Error: No replacement was performed, old_string `juice` did not appear verbatim in memory block with "
-         "label `human`."),
-        ("memory_replace", {"label": "human", "old_string": "a", "new_string": "b"},
-         "Error: No replacement was performed. Multiple occurrences of old_string `a` in lines [1, 2]."),
+        (
+            "memory_replace",
+            {"label": "foo", "old_string": "a", "new_string": "b"},
+            "Error: Memory block 'foo' does not exist. Available blocks: human, persona, policy.",
+        ),
+        (
+            "memory_replace",
+            {"label": "human", "old_string": "juice", "new_string": "b"},
+            "Error: No replacement was performed, old_string `juice` did not appear verbatim in memory block with "
+            "label `human`.",
+        ),
+        (
+            "memory_replace",
+            {"label": "human", "old_string": "a", "new_string": "b"},
+            "Error: No replacement was performed. Multiple occurrences of old_string `a` in lines [1, 2].",
+        ),
         ("memory_replace", {"label": "human", "old_string": "", "new_string": "b"}, "old_string must not be empty"),
-        ("memory_replace", {"label": "human", "old_string": "2→ Likes: tea", "new_string": "b"},
-         "line number prefix"),
-        ("memory_insert", {"label": "human", "new_string": "x" * 300},
-         "Error: Edit failed: memory block 'human' would have 321 characters, over its limit of 200."),
-        ("memory_insert", {"label": "human", "new_string": "x", "insert_line": 7},
-         "Error: Invalid `insert_line` parameter: 7."),
-        ("memory_insert", {"label": "policy", "new_string": "Be rude."},
-         "Error: memory block 'policy' is read-only and cannot be edited."),
-        ("core_memory_replace", {"label": "human", "old_content": "juice", "new_content": "x"},
-         "Error: Old content 'juice' not found in memory block 'human'"),
+        ("memory_replace", {"label": "human", "old_string": "2→ Likes: tea", "new_string": "b"}, "line number prefix"),
+        (
+            "memory_insert",
+            {"label": "human", "new_string": "x" * 300},
+            "Error: Edit failed: memory block 'human' would have 321 characters, over its limit of 200.",
+        ),
+        (
+            "memory_insert",
+            {"label": "human", "new_string": "x", "insert_line": 7},
+            "Error: Invalid `insert_line` parameter: 7.",
+        ),
+        (
+            "memory_insert",
+            {"label": "policy", "new_string": "Be rude."},
+            "Error: memory block 'policy' is read-only and cannot be edited.",
+        ),
+        (
+            "core_memory_replace",
+            {"label": "human", "old_content": "juice", "new_content": "x"},
+            "Error: Old content 'juice' not found in memory block 'human'",
+        ),
         ("core_memory_append", {"label": "policy", "content": "x"}, "read-only"),
         ("memory_rethink", {"label": "policy", "new_memory": "x"}, "read-only"),
     ],
@@ -150,8 +178,16 @@ def test_archival_insert_and_search(ctx):
     found = run("archival_memory_search", ctx, query="tea", tags=["drinks"])
     assert found.ok and '"content": "Ada\'s favourite tea is Assam"' in found.func_return
     assert "Tea Cosy" not in found.func_return
-    assert run("archival_memory_search", ctx, query="tea", start_datetime="2000-01-01", end_datetime="2000-01-02",
-               ).func_return == "[]"
+    assert (
+        run(
+            "archival_memory_search",
+            ctx,
+            query="tea",
+            start_datetime="2000-01-01",
+            end_datetime="2000-01-02",
+        ).func_return
+        == "[]"
+    )
     assert run("archival_memory_search", ctx, query=" ").func_return == "[]"
 
 

@@ -32,10 +32,14 @@ def test_schemas_match_the_reference_parameters():
     assert params("memory_rethink") == (["label", "new_memory"], ["label", "new_memory"])
     assert params("core_memory_replace")[0] == ["label", "old_content", "new_content"]
     assert params("archival_memory_search") == (
-        ["query", "tags", "tag_match_mode", "top_k", "start_datetime", "end_datetime"], ["query"])
+        ["query", "tags", "tag_match_mode", "top_k", "start_datetime", "end_datetime"],
+        ["query"],
+    )
     assert params("conversation_search") == (["query", "roles", "limit", "start_date", "end_date"], [])
     assert builtin_schema("archival_memory_search")["parameters"]["properties"]["tag_match_mode"]["enum"] == [
-        "any", "all"]
+        "any",
+        "all",
+    ]
 
 
 def test_schema_copies_are_independent():

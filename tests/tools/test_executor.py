@@ -16,8 +16,12 @@ from tools.executor import execute_builtin
 def ctx(db):
     org = Organization.default()
     block = services.create_block(organization_id=org.id, label="human", value="Name: Ada", actor=EditActor.api())
-    return ToolContext(organization_id=org.id, agent_id="agent-1", blocks={"human": block.id},
-                       search_messages=lambda *args: [{"role": "user", "content": "x" * 500}])
+    return ToolContext(
+        organization_id=org.id,
+        agent_id="agent-1",
+        blocks={"human": block.id},
+        search_messages=lambda *args: [{"role": "user", "content": "x" * 500}],
+    )
 
 
 def run(name, arguments, ctx, limit=50_000):
@@ -32,11 +36,16 @@ def test_unknown_tool(ctx):
 @pytest.mark.parametrize(
     ("arguments", "message"),
     [
-        ({"label": "human"}, "Error: memory_insert() missing required argument 'new_string'. It takes: label (string), "
-                             "new_string (string), insert_line (integer, optional)."),
+        (
+            {"label": "human"},
+            "Error: memory_insert() missing required argument 'new_string'. It takes: label (string), "
+            "new_string (string), insert_line (integer, optional).",
+        ),
         ({"label": "human", "new_string": "x", "line": 2}, "unexpected argument 'line'"),
-        ({"label": "human", "new_string": "x", "insert_line": "two"},
-         "argument 'insert_line' must be an integer, got string"),
+        (
+            {"label": "human", "new_string": "x", "insert_line": "two"},
+            "argument 'insert_line' must be an integer, got string",
+        ),
         ({"label": None, "new_string": "x"}, "argument 'label' must be a string, got null"),
         ("not an object", "Error: memory_insert() takes its arguments as a JSON object."),
     ],
@@ -63,8 +72,11 @@ def test_tool_name_defaults_to_the_called_tool(ctx):
 def test_long_returns_are_truncated_except_for_search_tools(ctx):
     result = run("core_memory_append", {"label": "human", "content": "y" * 200}, ctx, limit=100)
     kept, note = result.func_return[:100], result.func_return[100:]
-    match = re.fullmatch(r"\.\.\. \[NOTE: function output was truncated since it exceeded the character limit "
-                         r"\((\d+) > 100\)\]", note)
+    match = re.fullmatch(
+        r"\.\.\. \[NOTE: function output was truncated since it exceeded the character limit "
+        r"\((\d+) > 100\)\]",
+        note,
+    )
     assert result.ok and kept.startswith("The core memory block") and match and int(match[1]) > 300
 
     search = run("conversation_search", {"query": "x"}, ctx, limit=100)

@@ -23,20 +23,29 @@ def solver(*rules: dict) -> ToolRulesSolver:
 
 
 def test_parse_every_type_and_ignore_extra_keys():
-    rules = parse_rules([
-        {"type": "run_first", "tool_name": "start", "args": {"q": "hi"}, "prompt_template": "x", "id": "r1"},
-        {"type": "exit_loop", "tool_name": "send_message"},
-        {"type": "continue_loop", "tool_name": "search"},
-        {"type": "constrain_child_tools", "tool_name": "start", "children": ["search"]},
-        {"type": "conditional", "tool_name": "fetch", "child_output_mapping": {"ok": "summarize"}},
-        {"type": "parent_last_tool", "tool_name": "search", "children": ["fetch"]},
-        {"type": "max_count_per_step", "tool_name": "search", "max_count_limit": 2},
-        {"type": "required_before_exit", "tool_name": "summarize"},
-        {"type": "requires_approval", "tool_name": "fetch"},
-    ])
+    rules = parse_rules(
+        [
+            {"type": "run_first", "tool_name": "start", "args": {"q": "hi"}, "prompt_template": "x", "id": "r1"},
+            {"type": "exit_loop", "tool_name": "send_message"},
+            {"type": "continue_loop", "tool_name": "search"},
+            {"type": "constrain_child_tools", "tool_name": "start", "children": ["search"]},
+            {"type": "conditional", "tool_name": "fetch", "child_output_mapping": {"ok": "summarize"}},
+            {"type": "parent_last_tool", "tool_name": "search", "children": ["fetch"]},
+            {"type": "max_count_per_step", "tool_name": "search", "max_count_limit": 2},
+            {"type": "required_before_exit", "tool_name": "summarize"},
+            {"type": "requires_approval", "tool_name": "fetch"},
+        ]
+    )
     assert [r.type for r in rules] == [
-        "run_first", "exit_loop", "continue_loop", "constrain_child_tools", "conditional", "parent_last_tool",
-        "max_count_per_step", "required_before_exit", "requires_approval",
+        "run_first",
+        "exit_loop",
+        "continue_loop",
+        "constrain_child_tools",
+        "conditional",
+        "parent_last_tool",
+        "max_count_per_step",
+        "required_before_exit",
+        "requires_approval",
     ]
     assert rules[0] == InitToolRule(tool_name="start", prompt_template="x", args={"q": "hi"})
     assert rules[3] == ChildToolRule(tool_name="start", children=("search",))
@@ -49,17 +58,20 @@ def test_unknown_type_lists_valid_types():
         parse_rules([{"type": "first", "tool_name": "x"}])
 
 
-@pytest.mark.parametrize("rule, fragment", [
-    ({"type": "exit_loop"}, "'tool_name' is required"),
-    ({"type": "constrain_child_tools", "tool_name": "a"}, "'children' must be a non-empty list"),
-    ({"type": "parent_last_tool", "tool_name": "a", "children": []}, "'children' must be a non-empty list"),
-    ({"type": "conditional", "tool_name": "a", "child_output_mapping": {}}, "'child_output_mapping' must map"),
-    ({"type": "conditional", "tool_name": "a"}, "'child_output_mapping' must map"),
-    ({"type": "max_count_per_step", "tool_name": "a"}, "'max_count_limit' must be a positive integer"),
-    ({"type": "max_count_per_step", "tool_name": "a", "max_count_limit": 0}, "positive integer"),
-    ({"type": "run_first", "tool_name": "a", "args": "x"}, "'args' must be an object"),
-    ("exit_loop", "must be an object"),
-])
+@pytest.mark.parametrize(
+    "rule, fragment",
+    [
+        ({"type": "exit_loop"}, "'tool_name' is required"),
+        ({"type": "constrain_child_tools", "tool_name": "a"}, "'children' must be a non-empty list"),
+        ({"type": "parent_last_tool", "tool_name": "a", "children": []}, "'children' must be a non-empty list"),
+        ({"type": "conditional", "tool_name": "a", "child_output_mapping": {}}, "'child_output_mapping' must map"),
+        ({"type": "conditional", "tool_name": "a"}, "'child_output_mapping' must map"),
+        ({"type": "max_count_per_step", "tool_name": "a"}, "'max_count_limit' must be a positive integer"),
+        ({"type": "max_count_per_step", "tool_name": "a", "max_count_limit": 0}, "positive integer"),
+        ({"type": "run_first", "tool_name": "a", "args": "x"}, "'args' must be an object"),
+        ("exit_loop", "must be an object"),
+    ],
+)
 def test_missing_or_bad_fields(rule, fragment):
     with pytest.raises(ToolRuleError, match=fragment):
         parse_rules([{"type": "exit_loop", "tool_name": "ok"}, rule])
@@ -119,8 +131,14 @@ def test_single_child_is_forced():
 
 
 def test_child_arg_nodes_prefill_the_child_right_after_the_parent():
-    s = solver({"type": "constrain_child_tools", "tool_name": "search", "children": [],
-                "child_arg_nodes": [{"name": "fetch", "args": {"url": "https://x"}}]})
+    s = solver(
+        {
+            "type": "constrain_child_tools",
+            "tool_name": "search",
+            "children": [],
+            "child_arg_nodes": [{"name": "fetch", "args": {"url": "https://x"}}],
+        }
+    )
     assert s.prefilled_args("fetch") is None
     s.record_call("search", None)
     assert s.allowed_tools(TOOLS) == ["fetch"]
@@ -153,8 +171,9 @@ def test_max_count_counts_calls_in_the_run():
     assert s.allowed_tools(TOOLS) == ["start", "fetch", "summarize", "send_message"]
     assert s.forced_tool(TOOLS) is None
     # A new run starts a new solver, and with it a fresh count.
-    assert "search" in solver({"type": "max_count_per_step", "tool_name": "search", "max_count_limit": 2}
-                              ).allowed_tools(TOOLS)
+    assert "search" in solver(
+        {"type": "max_count_per_step", "tool_name": "search", "max_count_limit": 2}
+    ).allowed_tools(TOOLS)
 
 
 def test_empty_intersection_offers_all_minus_exhausted():
@@ -200,17 +219,20 @@ def conditional(**extra) -> ToolRulesSolver:
     return solver({"type": "conditional", "tool_name": "fetch", **extra})
 
 
-@pytest.mark.parametrize("mapping, output, expected", [
-    ({"true": "summarize", "false": "search"}, "True", "summarize"),
-    ({"true": "summarize", "false": "search"}, "false", "search"),
-    ({True: "summarize"}, "true", "summarize"),
-    ({"3": "summarize", "4": "search"}, "4", "search"),
-    ({"1": "summarize"}, "1.0", "summarize"),
-    ({"2.5": "summarize"}, "2.50", "summarize"),
-    ({"done": "summarize", "retry": "search"}, "retry", "search"),
-    ({"done": "summarize"}, '"done"', "summarize"),
-    ({"1": "summarize", "true": "search"}, "true", "search"),  # a boolean never equals a number
-])
+@pytest.mark.parametrize(
+    "mapping, output, expected",
+    [
+        ({"true": "summarize", "false": "search"}, "True", "summarize"),
+        ({"true": "summarize", "false": "search"}, "false", "search"),
+        ({True: "summarize"}, "true", "summarize"),
+        ({"3": "summarize", "4": "search"}, "4", "search"),
+        ({"1": "summarize"}, "1.0", "summarize"),
+        ({"2.5": "summarize"}, "2.50", "summarize"),
+        ({"done": "summarize", "retry": "search"}, "retry", "search"),
+        ({"done": "summarize"}, '"done"', "summarize"),
+        ({"1": "summarize", "true": "search"}, "true", "search"),  # a boolean never equals a number
+    ],
+)
 def test_conditional_maps_output_to_child(mapping, output, expected):
     s = conditional(child_output_mapping=mapping)
     s.record_call("fetch", output)
@@ -247,8 +269,12 @@ def test_strict_conditional_without_match_allows_no_tool():
 
 def test_strict_conditional_miss_keeps_required_before_exit_tools_callable():
     s = solver(
-        {"type": "conditional", "tool_name": "fetch", "child_output_mapping": {"yes": "search"},
-         "require_output_mapping": True},
+        {
+            "type": "conditional",
+            "tool_name": "fetch",
+            "child_output_mapping": {"yes": "search"},
+            "require_output_mapping": True,
+        },
         {"type": "required_before_exit", "tool_name": "summarize"},
     )
     s.record_call("fetch", "maybe")
@@ -317,8 +343,12 @@ def test_render_for_prompt_one_line_per_rule():
         {"type": "exit_loop", "tool_name": "send_message"},
         {"type": "continue_loop", "tool_name": "search"},
         {"type": "constrain_child_tools", "tool_name": "start", "children": ["search", "fetch"]},
-        {"type": "conditional", "tool_name": "fetch", "child_output_mapping": {"ok": "summarize"},
-         "default_child": "search"},
+        {
+            "type": "conditional",
+            "tool_name": "fetch",
+            "child_output_mapping": {"ok": "summarize"},
+            "default_child": "search",
+        },
         {"type": "parent_last_tool", "tool_name": "search", "children": ["fetch"]},
         {"type": "max_count_per_step", "tool_name": "search", "max_count_limit": 3},
         {"type": "required_before_exit", "tool_name": "summarize"},

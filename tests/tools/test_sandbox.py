@@ -24,8 +24,9 @@ async def test_an_exception_comes_back_as_an_error_with_its_trace():
 
 
 async def test_a_tool_that_hangs_is_stopped():
-    result = await run_tool_source("def spin():\n    while True: pass\n", "spin", {},
-                                   limits=SandboxLimits(timeout_seconds=0.5))
+    result = await run_tool_source(
+        "def spin():\n    while True: pass\n", "spin", {}, limits=SandboxLimits(timeout_seconds=0.5)
+    )
     assert result.status == "error" and "did not finish within 0.5 seconds" in result.func_return
 
 

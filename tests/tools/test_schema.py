@@ -1,4 +1,4 @@
-from typing import Any, Dict, List, Literal, Optional  # noqa: UP035
+from typing import Any, Dict, Literal  # noqa: UP035
 
 import pytest
 
@@ -26,14 +26,16 @@ def test_function_schema_shape_and_descriptions():
     assert schema == {
         "name": "memory_insert",
         "description": "Insert text at a specific line in a memory block.\n\n"
-                       "Use it to add facts without rewriting the block.",
+        "Use it to add facts without rewriting the block.",
         "parameters": {
             "type": "object",
             "properties": {
                 "label": {"type": "string", "description": "Section of the memory to be edited."},
                 "new_string": {"type": "string", "description": "The text to insert."},
-                "insert_line": {"type": "integer",
-                                "description": "Line number after which to insert (0 = top, -1 = end)."},
+                "insert_line": {
+                    "type": "integer",
+                    "description": "Line number after which to insert (0 = top, -1 = end).",
+                },
             },
             "required": ["label", "new_string"],
         },
@@ -54,26 +56,47 @@ def test_parameter_annotated_tool_context_is_skipped_under_any_name():
 
 
 def typed_tool(
-    a: str, b: int, c: float, d: bool, e: list[str], f: List[int], g: dict, h: Dict[str, Any],  # noqa: UP006
-    i: Optional[str], j: int | None = None, k: Literal["x", "y"] = "x",  # noqa: UP045
-    m: list[dict] = None, n: Any = None,
+    a: str,
+    b: int,
+    c: float,
+    d: bool,
+    e: list[str],
+    f: list[int],
+    g: dict,
+    h: Dict[str, Any],  # noqa: UP006
+    i: str | None,
+    j: int | None = None,
+    k: Literal["x", "y"] = "x",  # noqa: UP045
+    m: list[dict] = None,
+    n: Any = None,
     o: list = None,
 ):
     """Every supported type."""
 
 
 EXPECTED_TYPES = {
-    "a": {"type": "string"}, "b": {"type": "integer"}, "c": {"type": "number"}, "d": {"type": "boolean"},
-    "e": {"type": "array", "items": {"type": "string"}}, "f": {"type": "array", "items": {"type": "integer"}},
-    "g": {"type": "object"}, "h": {"type": "object"}, "i": {"type": "string"}, "j": {"type": "integer"},
-    "k": {"type": "string", "enum": ["x", "y"]}, "m": {"type": "array", "items": {"type": "object"}}, "n": {},
+    "a": {"type": "string"},
+    "b": {"type": "integer"},
+    "c": {"type": "number"},
+    "d": {"type": "boolean"},
+    "e": {"type": "array", "items": {"type": "string"}},
+    "f": {"type": "array", "items": {"type": "integer"}},
+    "g": {"type": "object"},
+    "h": {"type": "object"},
+    "i": {"type": "string"},
+    "j": {"type": "integer"},
+    "k": {"type": "string", "enum": ["x", "y"]},
+    "m": {"type": "array", "items": {"type": "object"}},
+    "n": {},
     "o": {"type": "array"},
 }
 
 
 def _types(schema):
-    return {k: {kk: vv for kk, vv in v.items() if kk != "description"} for k, v in
-            schema["parameters"]["properties"].items()}
+    return {
+        k: {kk: vv for kk, vv in v.items() if kk != "description"}
+        for k, v in schema["parameters"]["properties"].items()
+    }
 
 
 def test_type_mapping_from_function():
@@ -112,8 +135,10 @@ def test_type_mapping_from_source_matches_function():
 
 
 def test_source_picks_named_or_last_function_and_keyword_only_defaults():
-    source = ('def first(a: str):\n    """First."""\n\n'
-              'async def second(b: int, *, c: bool = False, d: str, **kw):\n    """Second."""\n')
+    source = (
+        'def first(a: str):\n    """First."""\n\n'
+        'async def second(b: int, *, c: bool = False, d: str, **kw):\n    """Second."""\n'
+    )
     assert schema_from_source(source)["name"] == "second"
     assert schema_from_source(source)["parameters"]["required"] == ["b", "d"]
     assert schema_from_source(source, "first")["parameters"]["required"] == ["a"]
@@ -149,16 +174,19 @@ def test_missing_docstring_is_an_error():
         schema_from_function(nodoc)
 
 
-@pytest.mark.parametrize("annotation, fragment", [
-    ("set[str]", "'set' is not a supported type"),
-    ("str | int", "union of several types"),
-    ("Foo", "'Foo' is not a supported type"),
-    ("tuple[int, int]", "'tuple' is not a supported type"),
-    ("str[int]", "cannot take type arguments"),
-    ("list[str, int]", "one item type"),
-    ("Optional[str, int]", "requires a single type. Got"),
-    ("Literal[x]", "plain constants"),
-])
+@pytest.mark.parametrize(
+    "annotation, fragment",
+    [
+        ("set[str]", "'set' is not a supported type"),
+        ("str | int", "union of several types"),
+        ("Foo", "'Foo' is not a supported type"),
+        ("tuple[int, int]", "'tuple' is not a supported type"),
+        ("str[int]", "cannot take type arguments"),
+        ("list[str, int]", "one item type"),
+        ("Optional[str, int]", "requires a single type. Got"),
+        ("Literal[x]", "plain constants"),
+    ],
+)
 def test_unsupported_annotations_name_the_parameter(annotation, fragment):
     source = f'def t(ok: str, bad: {annotation}):\n    """T."""\n'
     with pytest.raises(SchemaError) as info:
@@ -183,7 +211,7 @@ def test_unsupported_runtime_annotation_names_the_parameter():
 
 
 def test_string_annotations_from_function_are_read_without_evaluation():
-    def t(ctx: "ToolContext", a: "Optional[Widget]"):  # noqa: F821
+    def t(ctx: "ToolContext", a: "Widget | None"):  # noqa: F821
         """T."""
 
     with pytest.raises(SchemaError, match="'Widget' is not a supported type"):
@@ -218,10 +246,18 @@ def test_check_arguments_reports_each_problem():
 
 
 def test_check_arguments_numbers_bools_arrays_enums_and_null():
-    schema = {"type": "object", "required": ["n"], "properties": {
-        "n": {"type": "number"}, "i": {"type": "integer"}, "tags": {"type": "array", "items": {"type": "string"}},
-        "mode": {"type": "string", "enum": ["a", "b"]}, "opt": {"type": "string"}, "any": {},
-    }}
+    schema = {
+        "type": "object",
+        "required": ["n"],
+        "properties": {
+            "n": {"type": "number"},
+            "i": {"type": "integer"},
+            "tags": {"type": "array", "items": {"type": "string"}},
+            "mode": {"type": "string", "enum": ["a", "b"]},
+            "opt": {"type": "string"},
+            "any": {},
+        },
+    }
     assert check_arguments(schema, {"n": 2, "opt": None, "any": [1]}) == []
     assert check_arguments(schema, {"n": 2.5, "i": 3}) == []
     assert check_arguments(schema, {"n": True, "i": False, "tags": ["x", 1], "mode": "c"}) == [

@@ -52,9 +52,7 @@ def conversation_search(
         raise ToolInputError(f"start_date ({start_date}) is after end_date ({end_date}); swap them or widen the range.")
     if limit is not None and limit < 1:
         raise ToolInputError(f"limit must be at least 1, not {limit}.")
-    results = ctx.search_messages(
-        query or None, roles or None, min(limit or 5, MAX_SEARCH_RESULTS), start, end
-    )
+    results = ctx.search_messages(query or None, roles or None, min(limit or 5, MAX_SEARCH_RESULTS), start, end)
     if not results:
         return "No results found."
     return {"message": f"Showing {len(results)} results:", "results": results}
@@ -67,9 +65,7 @@ def parse_date_arg(name: str, value: str | None, tz: str, *, end: bool) -> datet
     try:
         parsed = datetime.fromisoformat(value.strip())
     except (TypeError, ValueError, AttributeError):
-        raise ToolInputError(
-            f"Invalid {name} '{value}': use ISO 8601, e.g. 2024-01-15 or 2024-01-15T14:30."
-        ) from None
+        raise ToolInputError(f"Invalid {name} '{value}': use ISO 8601, e.g. 2024-01-15 or 2024-01-15T14:30.") from None
     if len(value.strip()) <= 10:
         parsed = datetime.combine(parsed.date(), time.max if end else time.min)
     if parsed.tzinfo is None:

@@ -121,8 +121,14 @@ def archival_memory_insert(ctx: ToolContext, content: str, tags: list[str] | Non
         tags: Optional category tags to find it by later, e.g. ["meetings", "project-x"].
     """
     archive_id = _archive_id(ctx)
-    passage = archival.insert_passage(archive_id=archive_id, organization_id=ctx.organization_id, text=content,
-                                      tags=tags, embed_fn=ctx.embed_fn, embedding_model=ctx.embedding_model)
+    passage = archival.insert_passage(
+        archive_id=archive_id,
+        organization_id=ctx.organization_id,
+        text=content,
+        tags=tags,
+        embed_fn=ctx.embed_fn,
+        embedding_model=ctx.embedding_model,
+    )
     return f"Stored in archival memory (id {passage.id})."
 
 
@@ -155,8 +161,14 @@ def archival_memory_search(
     if top_k is not None and top_k < 1:
         raise ToolInputError(f"top_k must be at least 1, not {top_k}.")
     return archival.search_passages(
-        archive_ids=[_archive_id(ctx)], query=query, tags=tags, tag_match_mode=tag_match_mode or "any",
-        top_k=top_k, start_datetime=start, end_datetime=end, embed_fn=ctx.embed_fn,
+        archive_ids=[_archive_id(ctx)],
+        query=query,
+        tags=tags,
+        tag_match_mode=tag_match_mode or "any",
+        top_k=top_k,
+        start_datetime=start,
+        end_datetime=end,
+        embed_fn=ctx.embed_fn,
         embedding_model=ctx.embedding_model,
     )
 

@@ -24,8 +24,12 @@ class Command(BaseCommand):
         organization_id = options["org"] or Organization.default().id
         password = os.environ.get(PASSWORD_ENV) or self._ask_password()
         try:
-            membership = members.create_member(username=options["username"], password=password,
-                                               organization_id=organization_id, superuser=options["superuser"])
+            membership = members.create_member(
+                username=options["username"],
+                password=password,
+                organization_id=organization_id,
+                superuser=options["superuser"],
+            )
         except services.OrganizationNotFoundError as exc:
             known = ", ".join(f"{org.id} ({org.name})" for org in Organization.objects.order_by("created_at"))
             raise CommandError(f"{exc} Known organizations: {known or 'none'}.") from exc

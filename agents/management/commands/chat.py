@@ -35,8 +35,10 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         agent = self._agent(options)
-        self.stdout.write(f"Chatting with {agent.name} ({agent.id}) on {agent.model}. Ctrl-D to leave, "
-                          "/memory to show memory blocks.\n")
+        self.stdout.write(
+            f"Chatting with {agent.name} ({agent.id}) on {agent.model}. Ctrl-D to leave, "
+            "/memory to show memory blocks.\n"
+        )
         if options["message"]:
             for text in options["message"]:
                 self._send(agent, text, options)
@@ -57,15 +59,19 @@ class Command(BaseCommand):
         if options["create"]:
             try:
                 return services.create_agent(
-                    organization_id=Organization.default().id, name=options["create"], model=options["model"],
+                    organization_id=Organization.default().id,
+                    name=options["create"],
+                    model=options["model"],
                     memory_blocks=[{"label": "human", "value": ""}, {"label": "persona", "value": ""}],
                 )
             except ValueError as exc:
                 raise CommandError(str(exc)) from exc
         if not options["agent"]:
             raise CommandError("Name an agent, or create one with --create NAME --model provider/model.")
-        found = Agent.objects.filter(pk=options["agent"]).first() or Agent.objects.filter(
-            name=options["agent"]).order_by("-created_at").first()
+        found = (
+            Agent.objects.filter(pk=options["agent"]).first()
+            or Agent.objects.filter(name=options["agent"]).order_by("-created_at").first()
+        )
         if found is None:
             raise CommandError(f"No agent named or with id '{options['agent']}'.")
         return found
@@ -89,8 +95,11 @@ class Command(BaseCommand):
                 self.stdout.write(f"\033[2m[{event['stop_reason']}]{RESET}")
 
         try:
-            asyncio.run(run_agent(agent.id, input=text, max_steps=options["max_steps"],
-                                  stream_tokens=options["stream"], on_event=show))
+            asyncio.run(
+                run_agent(
+                    agent.id, input=text, max_steps=options["max_steps"], stream_tokens=options["stream"], on_event=show
+                )
+            )
         except RunRefused as exc:
             self.stderr.write(f"refused: {exc.message}")
 

@@ -23,16 +23,28 @@ PASSAGE = "Ada's passport number is 12345 (archival only)."
 async def conversed_agent(make_agent, fake_openai) -> Agent:
     """An agent after a few real turns: a memory edit, an approved call, a reply; plus secrets and an archive."""
     agent = await sync_to_async(make_agent)(
-        blocks=[{"label": "human", "value": "Name: unknown", "limit": 2000},
-                {"label": "persona", "value": "I am a helpful assistant.", "limit": 2000, "read_only": True,
-                 "description": "Who I am."}],
+        blocks=[
+            {"label": "human", "value": "Name: unknown", "limit": 2000},
+            {
+                "label": "persona",
+                "value": "I am a helpful assistant.",
+                "limit": 2000,
+                "read_only": True,
+                "description": "Who I am.",
+            },
+        ],
         tools=["archival_memory_insert"],
         tool_rules=[{"type": "requires_approval", "tool_name": "memory_insert"}],
-        tags=["demo"], metadata={"team": "support"},
+        tags=["demo"],
+        metadata={"team": "support"},
     )
     fake_openai.script(
-        Reply(reasoning="Store the name.", tool_calls=[("memory_replace", {"label": "human", "old_string":
-                                                        "Name: unknown", "new_string": "Name: Ada"})]),
+        Reply(
+            reasoning="Store the name.",
+            tool_calls=[
+                ("memory_replace", {"label": "human", "old_string": "Name: unknown", "new_string": "Name: Ada"})
+            ],
+        ),
         Reply(text="Hi Ada!"),
     )
     await run_agent(agent.id, input="I'm Ada.")
@@ -40,8 +52,9 @@ async def conversed_agent(make_agent, fake_openai) -> Agent:
     pending = await run_agent(agent.id, input="I like tea.")
     call_id = pending.messages[-1]["tool_call"]["tool_call_id"]
     fake_openai.script(Reply(text="Noted: tea."))
-    await run_agent(agent.id, [{"type": "approval", "approvals": [
-        {"type": "approval", "tool_call_id": call_id, "approve": True}]}])
+    await run_agent(
+        agent.id, [{"type": "approval", "approvals": [{"type": "approval", "tool_call_id": call_id, "approve": True}]}]
+    )
 
     def finish():
         archive_id = services.ensure_archive(agent)
@@ -57,8 +70,18 @@ async def test_export_writes_letta_agent_file_shape(make_agent, fake_openai):
     doc = await sync_to_async(export_agent)(agent)
     text = json.dumps(doc)
 
-    assert set(doc) == {"agents", "groups", "blocks", "files", "sources", "tools", "mcp_servers", "skills",
-                        "metadata", "created_at"}
+    assert set(doc) == {
+        "agents",
+        "groups",
+        "blocks",
+        "files",
+        "sources",
+        "tools",
+        "mcp_servers",
+        "skills",
+        "metadata",
+        "created_at",
+    }
     assert doc["metadata"]["revision_id"]
     (entry,) = doc["agents"]
     assert entry["id"] == "agent-0" and entry["include_base_tools"] is False
@@ -82,8 +105,18 @@ async def test_export_writes_letta_agent_file_shape(make_agent, fake_openai):
     assert (human["label"], human["value"], human["limit"]) == ("human", "Name: Ada\nLikes tea", 2000)
     assert (persona["read_only"], persona["description"]) == (True, "Who I am.")
     roles = [m["role"] for m in entry["messages"]]
-    assert roles == ["system", "user", "assistant", "tool", "assistant", "user", "approval", "approval", "tool",
-                     "assistant"]
+    assert roles == [
+        "system",
+        "user",
+        "assistant",
+        "tool",
+        "assistant",
+        "user",
+        "approval",
+        "approval",
+        "tool",
+        "assistant",
+    ]
     approval_answer = entry["messages"][7]
     assert approval_answer["approval_request_id"] == entry["messages"][6]["id"]
     tool = entry["messages"][3]
@@ -110,8 +143,12 @@ async def test_round_trip_is_exact_and_the_copy_sends_the_same_conversation(make
 
     def round_trip():
         first = export_agent(agent)
-        result = import_agent(json.dumps(first).encode(), organization_id=elsewhere.id, name=agent.name,
-                              secrets={"WEATHER_API_KEY": "sk-other"})
+        result = import_agent(
+            json.dumps(first).encode(),
+            organization_id=elsewhere.id,
+            name=agent.name,
+            secrets={"WEATHER_API_KEY": "sk-other"},
+        )
         copy = Agent.objects.get(pk=result.agent_ids[0])
         return first, export_agent(copy), copy
 

@@ -61,20 +61,30 @@ def test_a_legacy_packaged_user_message_is_kept_verbatim(org):
 def test_a_legacy_tool_message_becomes_tool_returns_and_keeps_its_content(org):
     ok = json.dumps({"status": "OK", "message": "shipped", "time": "2025-06-01 10:00:03 AM UTC+0000"})
     failed = json.dumps({"status": "Failed", "message": "Error: no such order", "time": None})
-    doc = agent_file(messages=[
-        message(0, "system", SYSTEM_TEXT),
-        message(1, "assistant", text("Looking it up."), tool_calls=[call("call_1", "lookup", {"order_id": "7"})]),
-        message(2, "tool", text(ok), tool_call_id="call_1", name="lookup"),
-        message(3, "assistant", [], tool_calls=[call("call_2", "lookup", {"order_id": "0"})]),
-        message(4, "function", [{"type": "text", "text": failed}], tool_call_id="call_2"),
-    ])
+    doc = agent_file(
+        messages=[
+            message(0, "system", SYSTEM_TEXT),
+            message(1, "assistant", text("Looking it up."), tool_calls=[call("call_1", "lookup", {"order_id": "7"})]),
+            message(2, "tool", text(ok), tool_call_id="call_1", name="lookup"),
+            message(3, "assistant", [], tool_calls=[call("call_2", "lookup", {"order_id": "0"})]),
+            message(4, "function", [{"type": "text", "text": failed}], tool_call_id="call_2"),
+        ]
+    )
     agent, result = imported(org, doc)
     rows = context_of(agent)
     assert [r.role for r in rows] == ["system", "assistant", "tool", "assistant", "tool"]
     assert rows[2].content == text(ok)
-    assert rows[2].tool_returns == [{"tool_call_id": "call_1", "tool_name": "lookup", "status": "success",
-                                     "func_response": "shipped", "stdout": None, "stderr": None,
-                                     "time": "2025-06-01 10:00:03 AM UTC+0000"}]
+    assert rows[2].tool_returns == [
+        {
+            "tool_call_id": "call_1",
+            "tool_name": "lookup",
+            "status": "success",
+            "func_response": "shipped",
+            "stdout": None,
+            "stderr": None,
+            "time": "2025-06-01 10:00:03 AM UTC+0000",
+        }
+    ]
     assert rows[4].tool_returns[0]["status"] == "error"
     assert rows[4].tool_returns[0]["func_response"] == "Error: no such order"
     assert rows[4].tool_returns[0]["tool_name"] == "lookup"  # found from the call it answers
@@ -82,14 +92,32 @@ def test_a_legacy_tool_message_becomes_tool_returns_and_keeps_its_content(org):
 
 
 def test_newer_tool_returns_are_read_as_they_are(org):
-    doc = agent_file(messages=[
-        message(0, "system", SYSTEM_TEXT),
-        message(1, "assistant", [{"type": "reasoning", "reasoning": "Check it.", "is_native": True,
-                                  "signature": "sig"}], tool_calls=[call("call_1", "lookup")]),
-        message(2, "tool", text("ignored packaging"), tool_call_id="call_1",
-                tool_returns=[{"tool_call_id": "call_1", "status": "success", "func_response": {"state": "ok"},
-                               "stdout": ["line"], "stderr": []}]),
-    ])
+    doc = agent_file(
+        messages=[
+            message(0, "system", SYSTEM_TEXT),
+            message(
+                1,
+                "assistant",
+                [{"type": "reasoning", "reasoning": "Check it.", "is_native": True, "signature": "sig"}],
+                tool_calls=[call("call_1", "lookup")],
+            ),
+            message(
+                2,
+                "tool",
+                text("ignored packaging"),
+                tool_call_id="call_1",
+                tool_returns=[
+                    {
+                        "tool_call_id": "call_1",
+                        "status": "success",
+                        "func_response": {"state": "ok"},
+                        "stdout": ["line"],
+                        "stderr": [],
+                    }
+                ],
+            ),
+        ]
+    )
     agent, _ = imported(org, doc)
     assistant, tool = context_of(agent)[1:]
     assert assistant.content[0]["signature"] == "sig"
@@ -98,16 +126,28 @@ def test_newer_tool_returns_are_read_as_they_are(org):
 
 
 def test_an_answered_approval_keeps_its_link_to_the_request(org):
-    doc = agent_file(messages=[
-        message(0, "system", SYSTEM_TEXT),
-        message(1, "user", "Cancel order 7."),
-        message(2, "approval", [], tool_calls=[call("call_1", "lookup", {"order_id": "7"})]),
-        message(3, "approval", [], approve=True, approval_request_id="message-2",
-                approvals=[{"type": "approval", "tool_call_id": "call_1", "approve": True, "reason": None}]),
-        message(4, "tool", [], tool_returns=[{"tool_call_id": "call_1", "status": "success",
-                                              "func_response": "cancelled"}]),
-        message(5, "assistant", "Done, order 7 is cancelled."),
-    ])
+    doc = agent_file(
+        messages=[
+            message(0, "system", SYSTEM_TEXT),
+            message(1, "user", "Cancel order 7."),
+            message(2, "approval", [], tool_calls=[call("call_1", "lookup", {"order_id": "7"})]),
+            message(
+                3,
+                "approval",
+                [],
+                approve=True,
+                approval_request_id="message-2",
+                approvals=[{"type": "approval", "tool_call_id": "call_1", "approve": True, "reason": None}],
+            ),
+            message(
+                4,
+                "tool",
+                [],
+                tool_returns=[{"tool_call_id": "call_1", "status": "success", "func_response": "cancelled"}],
+            ),
+            message(5, "assistant", "Done, order 7 is cancelled."),
+        ]
+    )
     agent, result = imported(org, doc)
     rows = context_of(agent)
     assert [r.role for r in rows] == ["system", "user", "approval", "approval", "tool", "assistant"]
@@ -118,24 +158,34 @@ def test_an_answered_approval_keeps_its_link_to_the_request(org):
 
 
 def test_a_file_saved_while_waiting_for_approval_still_waits(org):
-    doc = agent_file(messages=[
-        message(0, "system", SYSTEM_TEXT),
-        message(1, "user", "Cancel order 7."),
-        message(2, "approval", [], tool_calls=[call("call_1", "lookup", {"order_id": "7"})]),
-    ])
+    doc = agent_file(
+        messages=[
+            message(0, "system", SYSTEM_TEXT),
+            message(1, "user", "Cancel order 7."),
+            message(2, "approval", [], tool_calls=[call("call_1", "lookup", {"order_id": "7"})]),
+        ]
+    )
     agent, result = imported(org, doc)
     assert runs.pending_approval(agent).id == result.id_mappings["message-2"]
     assert any("waits for a decision" in w for w in result.warnings)
 
 
 def test_an_unanswered_call_gets_the_result_the_person_decided(org):
-    doc = agent_file(messages=[
-        message(0, "system", SYSTEM_TEXT),
-        message(1, "approval", [], tool_calls=[call("call_1", "lookup")]),
-        message(2, "approval", [], approve=False, approval_request_id="message-1",
-                approvals=[{"type": "approval", "tool_call_id": "call_1", "approve": False, "reason": "not now"}]),
-        message(3, "user", "ok"),
-    ])
+    doc = agent_file(
+        messages=[
+            message(0, "system", SYSTEM_TEXT),
+            message(1, "approval", [], tool_calls=[call("call_1", "lookup")]),
+            message(
+                2,
+                "approval",
+                [],
+                approve=False,
+                approval_request_id="message-1",
+                approvals=[{"type": "approval", "tool_call_id": "call_1", "approve": False, "reason": "not now"}],
+            ),
+            message(3, "user", "ok"),
+        ]
+    )
     agent, result = imported(org, doc)
     rows = context_of(agent)
     assert [r.role for r in rows] == ["system", "approval", "approval", "tool", "user"]
@@ -145,12 +195,15 @@ def test_an_unanswered_call_gets_the_result_the_person_decided(org):
 
 
 def test_a_result_without_its_call_stays_in_history_but_leaves_the_context(org):
-    doc = agent_file(messages=[
-        message(0, "system", SYSTEM_TEXT),
-        message(1, "tool", text(json.dumps({"status": "OK", "message": "old", "time": None})),
-                tool_call_id="call_gone"),
-        message(2, "user", "Hello again"),
-    ])
+    doc = agent_file(
+        messages=[
+            message(0, "system", SYSTEM_TEXT),
+            message(
+                1, "tool", text(json.dumps({"status": "OK", "message": "old", "time": None})), tool_call_id="call_gone"
+            ),
+            message(2, "user", "Hello again"),
+        ]
+    )
     agent, result = imported(org, doc)
     assert [r.role for r in context_of(agent)] == ["system", "user"]
     orphan = Message.objects.get(id=result.id_mappings["message-1"])
@@ -160,19 +213,32 @@ def test_a_result_without_its_call_stays_in_history_but_leaves_the_context(org):
 
 
 def test_a_summary_right_after_the_system_message_is_the_context_summary(org):
-    summary = json.dumps({"type": "system_alert", "message": "Note: prior messages have been hidden...\nThe "
-                          "following is a summary of the previous messages:\nAda likes tea.", "time": "t"})
-    doc = agent_file(messages=[message(0, "system", SYSTEM_TEXT), message(1, "user", summary),
-                               message(2, "user", summary)])
+    summary = json.dumps(
+        {
+            "type": "system_alert",
+            "message": "Note: prior messages have been hidden...\nThe "
+            "following is a summary of the previous messages:\nAda likes tea.",
+            "time": "t",
+        }
+    )
+    doc = agent_file(
+        messages=[message(0, "system", SYSTEM_TEXT), message(1, "user", summary), message(2, "user", summary)]
+    )
     agent, _ = imported(org, doc)
     assert [r.role for r in context_of(agent)] == ["system", "summary", "user"]
     assert context_of(agent)[1].text == summary
 
 
 def test_messages_outside_the_context_are_kept_as_history(org):
-    doc = agent_file(messages=[message(0, "system", SYSTEM_TEXT), message(1, "user", "old question"),
-                               message(2, "assistant", "old answer"), message(3, "user", "new question")],
-                     in_context=["message-0", "message-3"])
+    doc = agent_file(
+        messages=[
+            message(0, "system", SYSTEM_TEXT),
+            message(1, "user", "old question"),
+            message(2, "assistant", "old answer"),
+            message(3, "user", "new question"),
+        ],
+        in_context=["message-0", "message-3"],
+    )
     agent, _ = imported(org, doc)
     assert [r.text for r in context_of(agent)[1:]] == ["new question"]
     history = list(Message.objects.filter(agent=agent).order_by("sequence_id").values_list("text", flat=True))
@@ -215,8 +281,13 @@ def test_strip_messages_keeps_only_a_fresh_system_message(org):
 
 
 def test_agent_settings_come_from_the_file(org):
-    doc = agent_file(secrets={"API_KEY": "", "REGION": ""}, message_buffer_autoclear=True, timezone="Europe/Paris",
-                     max_tokens=512, tool_rules=[{"type": "exit_loop", "tool_name": "lookup", "prompt_template": None}])
+    doc = agent_file(
+        secrets={"API_KEY": "", "REGION": ""},
+        message_buffer_autoclear=True,
+        timezone="Europe/Paris",
+        max_tokens=512,
+        tool_rules=[{"type": "exit_loop", "tool_name": "lookup", "prompt_template": None}],
+    )
     agent, _ = imported(org, doc, secrets={"API_KEY": "sk-123"})
     assert (agent.model, agent.temperature, agent.context_window_limit) == ("openai/gpt-4.1-mini", 0.5, 32000)
     assert agent.secrets == {"API_KEY": "sk-123", "REGION": ""}
@@ -253,11 +324,20 @@ def test_an_unknown_agent_type_imports_as_a_letta_v1_agent_with_a_warning(org):
 
 
 def test_blocks_keep_value_limit_and_fields_and_over_limit_ones_are_reported(org):
-    doc = agent_file(blocks=[
-        {"id": "block-0", "label": "human", "value": "Ada  \n\tlikes tea ☕", "limit": 10, "read_only": False},
-        {"id": "block-1", "label": "policy", "value": "Be kind.", "limit": 50, "read_only": True,
-         "description": "House rules", "metadata": {"source": "hr"}},
-    ])
+    doc = agent_file(
+        blocks=[
+            {"id": "block-0", "label": "human", "value": "Ada  \n\tlikes tea ☕", "limit": 10, "read_only": False},
+            {
+                "id": "block-1",
+                "label": "policy",
+                "value": "Be kind.",
+                "limit": 50,
+                "read_only": True,
+                "description": "House rules",
+                "metadata": {"source": "hr"},
+            },
+        ]
+    )
     agent, result = imported(org, doc)
     human, policy = Block.objects.filter(agents=agent).order_by("created_at", "id")
     assert (human.value, human.limit) == ("Ada  \n\tlikes tea ☕", 10)
@@ -288,10 +368,18 @@ def test_letta_builtins_become_our_builtin_rows(org):
 
 
 def test_an_unknown_letta_builtin_is_kept_with_its_schema_and_a_warning(org):
-    schema = {"name": "web_search", "description": "Search the web.",
-              "parameters": {"type": "object", "properties": {"query": {"type": "string"}}, "required": ["query"]}}
-    tool = {"id": "tool-0", "name": "web_search", "tool_type": "letta_builtin", "json_schema": schema,
-            "source_code": None}
+    schema = {
+        "name": "web_search",
+        "description": "Search the web.",
+        "parameters": {"type": "object", "properties": {"query": {"type": "string"}}, "required": ["query"]},
+    }
+    tool = {
+        "id": "tool-0",
+        "name": "web_search",
+        "tool_type": "letta_builtin",
+        "json_schema": schema,
+        "source_code": None,
+    }
     assert "web_search" not in BUILTIN_TOOLS
     agent, result = imported(org, agent_file(tools=[tool]))
     row = agent.tools.get()
@@ -303,7 +391,10 @@ def test_custom_tools_are_upserted_by_name(org):
     agent, result = imported(org, agent_file())
     row = agent.tools.get(name="lookup")
     assert (row.source_code, row.return_char_limit, row.metadata) == (
-        agent_file()["tools"][2]["source_code"], 6000, {"origin": "test"})
+        agent_file()["tools"][2]["source_code"],
+        6000,
+        {"origin": "test"},
+    )
 
     changed = agent_file()
     changed["tools"][2] = {**changed["tools"][2], "source_code": "def lookup(order_id: str) -> str:\n    ...\n"}
@@ -318,8 +409,13 @@ def test_custom_tools_are_upserted_by_name(org):
 
 
 def test_a_custom_tool_never_replaces_a_builtin(org):
-    impostor = {"id": "tool-0", "name": "memory_insert", "tool_type": "custom", "source_code": "def memory_insert():"
-                "\n    \"\"\"Nope.\"\"\"\n", "json_schema": {"name": "memory_insert"}}
+    impostor = {
+        "id": "tool-0",
+        "name": "memory_insert",
+        "tool_type": "custom",
+        "source_code": 'def memory_insert():\n    """Nope."""\n',
+        "json_schema": {"name": "memory_insert"},
+    }
     builtin = ensure_base_tools(org.id, ["memory_insert"])[0]
     agent, result = imported(org, agent_file(tools=[impostor]))
     builtin.refresh_from_db()

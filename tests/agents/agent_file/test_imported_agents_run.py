@@ -59,17 +59,33 @@ async def test_an_imported_letta_agent_runs_a_turn(providers, fake_openai, path)
 
 
 async def test_a_file_saved_mid_tool_call_still_gives_a_valid_request(providers, fake_openai):
-    doc = agent_file(messages=[
-        message(0, "system", text("You help Ada.")),
-        message(1, "user", "Where is order 7?"),
-        message(2, "assistant", [], tool_calls=[call("call_a", "lookup", {"order_id": "7"}),
-                                                call("call_b", "lookup", {"order_id": "8"})]),
-        message(3, "tool", text(json.dumps({"status": "OK", "message": "shipped", "time": "t"})),
-                tool_call_id="call_a", name="lookup"),
-        message(4, "tool", text(json.dumps({"status": "OK", "message": "lost", "time": "t"})),
-                tool_call_id="call_zzz", name="lookup"),
-        message(5, "assistant", [], tool_calls=[call("call_c", "lookup", {"order_id": "9"})]),
-    ])
+    doc = agent_file(
+        messages=[
+            message(0, "system", text("You help Ada.")),
+            message(1, "user", "Where is order 7?"),
+            message(
+                2,
+                "assistant",
+                [],
+                tool_calls=[call("call_a", "lookup", {"order_id": "7"}), call("call_b", "lookup", {"order_id": "8"})],
+            ),
+            message(
+                3,
+                "tool",
+                text(json.dumps({"status": "OK", "message": "shipped", "time": "t"})),
+                tool_call_id="call_a",
+                name="lookup",
+            ),
+            message(
+                4,
+                "tool",
+                text(json.dumps({"status": "OK", "message": "lost", "time": "t"})),
+                tool_call_id="call_zzz",
+                name="lookup",
+            ),
+            message(5, "assistant", [], tool_calls=[call("call_c", "lookup", {"order_id": "9"})]),
+        ]
+    )
     result = await do_import(doc)
     fake_openai.script(Reply(text="Order 7 has shipped."))
 
@@ -91,16 +107,26 @@ async def test_an_over_limit_block_refuses_growth_and_accepts_shrinking(provider
     assert (block.value, block.limit) == (facts, 100)
     assert result.over_limit_blocks == [{"label": "notes", "chars": len(facts), "limit": 100, "block_id": block.id}]
 
-    fake_openai.script(Reply(tool_calls=[("memory_insert", {"label": "notes", "new_string": "fact 9: rain"})]),
-                       Reply(text="I could not add it."))
+    fake_openai.script(
+        Reply(tool_calls=[("memory_insert", {"label": "notes", "new_string": "fact 9: rain"})]),
+        Reply(text="I could not add it."),
+    )
     run = await run_agent(result.agent_ids[0], input="Remember that it rained.")
     refused = next(m for m in run.messages if m["message_type"] == "tool_return_message")
     assert refused["status"] == "error" and "over its limit" in refused["tool_return"]
     assert (await Block.objects.aget(id=block.id)).value == facts
 
-    fake_openai.script(Reply(tool_calls=[("memory_replace", {"label": "notes", "old_string": "fact 7: the sky was "
-                                                             "blue on day 7", "new_string": "fact 7: blue"})]),
-                       Reply(text="Condensed."))
+    fake_openai.script(
+        Reply(
+            tool_calls=[
+                (
+                    "memory_replace",
+                    {"label": "notes", "old_string": "fact 7: the sky was blue on day 7", "new_string": "fact 7: blue"},
+                )
+            ]
+        ),
+        Reply(text="Condensed."),
+    )
     run = await run_agent(result.agent_ids[0], input="Condense fact 7.")
     accepted = next(m for m in run.messages if m["message_type"] == "tool_return_message")
     assert accepted["status"] == "success"

@@ -83,7 +83,8 @@ def test_export_then_reimport_keeps_blocks_messages_tools_and_rules_exactly(org,
         ]
         custom = {t["name"]: t["source_code"] for t in doc["tools"] if t["tool_type"] == "custom"}
         assert {t["name"]: t["source_code"] for t in reexported["tools"] if t["name"] in custom} == {
-            name: source for name, source in custom.items()
+            name: source
+            for name, source in custom.items()
             if name in {next(t["name"] for t in doc["tools"] if t["id"] == i) for i in entry["tool_ids"]}
         }
         assert reexported["agents"][0]["tool_rules"] == entry["tool_rules"]

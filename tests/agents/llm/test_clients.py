@@ -33,12 +33,15 @@ pytestmark = pytest.mark.asyncio
 CLIENTS = {"openai": OpenAIClient, "anthropic": AnthropicClient}
 WEATHER = ToolSpec("get_weather", "Weather for a city.", {"type": "object", "properties": {"city": {"type": "string"}}})
 TIME = ToolSpec("get_time", "Time in a city.", {"type": "object", "properties": {"city": {"type": "string"}}})
-ARGS = {"city": "Paris", "days": [1, 2], "units": {"temp": "C"}, "note": "naïve \"quoted\""}
+ARGS = {"city": "Paris", "days": [1, 2], "units": {"temp": "C"}, "note": 'naïve "quoted"'}
 
 
 def ask(text: str = "hi", **kw) -> LLMRequest:
-    return LLMRequest(model=kw.pop("model", "test-model"),
-                      messages=[ChatMessage("system", "Be brief."), ChatMessage("user", text)], **kw)
+    return LLMRequest(
+        model=kw.pop("model", "test-model"),
+        messages=[ChatMessage("system", "Be brief."), ChatMessage("user", text)],
+        **kw,
+    )
 
 
 @pytest.fixture(params=["openai", "anthropic"])
@@ -72,7 +75,12 @@ async def test_text_stream_matches_non_stream(fake, client):
     assert whole.content == "The quick brown fox jumps."
     assert recorder.texts("content") == ["The ", "quick ", "brown ", "fox ", "jumps."]
     assert (streamed.content, streamed.tool_calls, streamed.finish_reason, streamed.model, streamed.reasoning) == (
-        whole.content, whole.tool_calls, whole.finish_reason, whole.model, whole.reasoning)
+        whole.content,
+        whole.tool_calls,
+        whole.finish_reason,
+        whole.model,
+        whole.reasoning,
+    )
     assert streamed.usage == whole.usage
     assert (whole.usage.prompt_tokens, whole.usage.completion_tokens, whole.usage.total_tokens) == (42, 7, 49)
     assert whole.finish_reason == "stop" and whole.model == "test-model" and whole.usage.reported
@@ -96,21 +104,24 @@ async def test_single_tool_call_arguments_intact(fake, client, stream):
 
 async def test_parallel_tool_calls_stream_and_not(fake, client):
     calls = [("get_weather", {"city": "Paris"}), ("get_time", {"city": "Rome"})]
-    fake.script(Reply(text="Checking both.", tool_calls=calls, prompt_tokens=5, completion_tokens=5),
-                Reply(text="Checking both.", tool_calls=calls, prompt_tokens=5, completion_tokens=5))
+    fake.script(
+        Reply(text="Checking both.", tool_calls=calls, prompt_tokens=5, completion_tokens=5),
+        Reply(text="Checking both.", tool_calls=calls, prompt_tokens=5, completion_tokens=5),
+    )
     request = ask(tools=[WEATHER, TIME], parallel_tool_calls=True)
     whole = await client.complete(request)
     recorder = Recorder()
     streamed = await client.complete(request, on_delta=recorder)
 
     for resp in (whole, streamed):
-        assert [(c.name, c.arguments) for c in resp.tool_calls] == [
-            (c.name, c.arguments) for c in whole.tool_calls]
+        assert [(c.name, c.arguments) for c in resp.tool_calls] == [(c.name, c.arguments) for c in whole.tool_calls]
         assert resp.content == "Checking both." and resp.finish_reason == "tool_calls"
     assert [(c.name, json.loads(c.arguments)) for c in whole.tool_calls] == calls
     firsts = [d for d in recorder.tool_pieces() if d.tool_call_id]
     assert [(d.tool_call_index, d.tool_call_id, d.tool_name) for d in firsts] == [
-        (0, streamed.tool_calls[0].id, "get_weather"), (1, streamed.tool_calls[1].id, "get_time")]
+        (0, streamed.tool_calls[0].id, "get_weather"),
+        (1, streamed.tool_calls[1].id, "get_time"),
+    ]
     assert len({c.id for c in streamed.tool_calls}) == 2
 
 
@@ -197,7 +208,8 @@ async def test_connection_refused(kind, closed_port, stream):
     assert (info.value.error_type, info.value.status_code) == ("llm_connection_error", 502)
     assert info.value.message == (
         f"Cannot reach the {'OpenAI' if kind == 'openai' else 'Anthropic'}-compatible server at {base_url}: "
-        "connection refused. Is it running?")
+        "connection refused. Is it running?"
+    )
 
 
 async def test_timeout(kind, fake):

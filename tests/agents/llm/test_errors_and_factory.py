@@ -21,19 +21,23 @@ from agents.llm.errors import ErrorContext, body_message, is_context_overflow, p
 from agents.llm.factory import clear_client_cache
 
 
-@pytest.mark.parametrize("text", [
-    "This model's maximum context length is 8192 tokens. However, your messages resulted in 9000 tokens.",  # OpenAI, vLLM
-    "The prompt (total length 5000) is too long to fit into the model (context length 4096).",  # vLLM
-    "the request exceeds the available context size, try increasing it",  # llama.cpp
-    "prompt too long; exceeded max context length by 12 tokens",  # Ollama
-    "Trying to keep the first 5000 tokens when context the overflows. However, the model is loaded with "
-    "context length of only 4096 tokens",  # LM Studio
-    "prompt is too long: 210000 tokens > 200000 maximum",  # Anthropic
-    "input length and `max_tokens` exceed context limit: 199000 + 4096 > 200000",  # Anthropic
-    "The input token count (1200000) exceeds the maximum number of tokens allowed (1048576).",  # Google
-    "Input validation error: `inputs` tokens + `max_new_tokens` must be <= 4097.",  # Together / TGI
-    "Please reduce the length of the messages or completion.",  # Groq
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        # OpenAI, vLLM
+        "This model's maximum context length is 8192 tokens. However, your messages resulted in 9000 tokens.",
+        "The prompt (total length 5000) is too long to fit into the model (context length 4096).",  # vLLM
+        "the request exceeds the available context size, try increasing it",  # llama.cpp
+        "prompt too long; exceeded max context length by 12 tokens",  # Ollama
+        "Trying to keep the first 5000 tokens when context the overflows. However, the model is loaded with "
+        "context length of only 4096 tokens",  # LM Studio
+        "prompt is too long: 210000 tokens > 200000 maximum",  # Anthropic
+        "input length and `max_tokens` exceed context limit: 199000 + 4096 > 200000",  # Anthropic
+        "The input token count (1200000) exceeds the maximum number of tokens allowed (1048576).",  # Google
+        "Input validation error: `inputs` tokens + `max_new_tokens` must be <= 4097.",  # Together / TGI
+        "Please reduce the length of the messages or completion.",  # Groq
+    ],
+)
 def test_context_overflow_phrasings(text):
     assert is_context_overflow(text)
 
@@ -63,12 +67,24 @@ def test_provider_labels():
 CTX = ErrorContext("openai", "https://api.openai.com/v1", max_retries=2, timeout=30)
 
 
-@pytest.mark.parametrize("status, cls", [
-    (400, LLMBadRequestError), (401, LLMAuthenticationError), (403, LLMAuthenticationError),
-    (404, LLMNotFoundError), (408, LLMTimeoutError), (413, LLMBadRequestError), (422, LLMBadRequestError),
-    (429, LLMRateLimitError), (500, LLMServerError), (502, LLMServerError), (504, LLMTimeoutError),
-    (529, LLMServerError), (402, LLMServerError),
-])
+@pytest.mark.parametrize(
+    "status, cls",
+    [
+        (400, LLMBadRequestError),
+        (401, LLMAuthenticationError),
+        (403, LLMAuthenticationError),
+        (404, LLMNotFoundError),
+        (408, LLMTimeoutError),
+        (413, LLMBadRequestError),
+        (422, LLMBadRequestError),
+        (429, LLMRateLimitError),
+        (500, LLMServerError),
+        (502, LLMServerError),
+        (504, LLMTimeoutError),
+        (529, LLMServerError),
+        (402, LLMServerError),
+    ],
+)
 def test_status_mapping(status, cls):
     error = CTX.status(status, "why", model="gpt-x")
     assert type(error) is cls
@@ -77,8 +93,9 @@ def test_status_mapping(status, cls):
 
 def test_messages_name_provider_url_and_fix():
     auth = CTX.status(401, "Incorrect API key", model="gpt-x")
-    assert auth.message == ("OpenAI rejected the API key (401) at https://api.openai.com/v1: set OPENAI_API_KEY "
-                            "or the provider's api_key.")
+    assert auth.message == (
+        "OpenAI rejected the API key (401) at https://api.openai.com/v1: set OPENAI_API_KEY or the provider's api_key."
+    )
     assert (auth.error_type, auth.status_code) == ("llm_authentication", 401)
     quota = CTX.status(429, "You exceeded your current quota", model="gpt-x", code="insufficient_quota")
     assert "quota" in quota.message and "after 2 retries" in quota.message
@@ -94,11 +111,14 @@ def test_messages_name_provider_url_and_fix():
 # ------------------------------------------------------------------------------------------- handles, factory
 
 
-@pytest.mark.parametrize("handle, parsed", [
-    ("openai/gpt-4.1-mini", ("openai", "gpt-4.1-mini")),
-    ("ollama/qwen2.5:7b", ("ollama", "qwen2.5:7b")),
-    ("openrouter/meta-llama/llama-3", ("openrouter", "meta-llama/llama-3")),
-])
+@pytest.mark.parametrize(
+    "handle, parsed",
+    [
+        ("openai/gpt-4.1-mini", ("openai", "gpt-4.1-mini")),
+        ("ollama/qwen2.5:7b", ("ollama", "qwen2.5:7b")),
+        ("openrouter/meta-llama/llama-3", ("openrouter", "meta-llama/llama-3")),
+    ],
+)
 def test_parse_handle(handle, parsed):
     assert parse_handle(handle) == parsed
 
@@ -113,8 +133,17 @@ def test_make_client_picks_the_sdk_by_provider_type():
     anthropic = make_client("anthropic", api_key="k", base_url="http://127.0.0.1:9")
     assert isinstance(anthropic, AnthropicClient) and anthropic.provider_type == "anthropic"
     assert anthropic.base_url == "http://127.0.0.1:9"
-    for kind in ("openai", "ollama", "vllm", "lmstudio", "openrouter", "together", "groq", "google_ai",
-                 "openai_compatible"):
+    for kind in (
+        "openai",
+        "ollama",
+        "vllm",
+        "lmstudio",
+        "openrouter",
+        "together",
+        "groq",
+        "google_ai",
+        "openai_compatible",
+    ):
         client = make_client(kind, api_key=None, base_url="http://127.0.0.1:9/v1")
         assert isinstance(client, OpenAIClient) and client.base_url == "http://127.0.0.1:9/v1"
         assert client.provider_name == kind
@@ -162,8 +191,10 @@ def test_errors_reported_inside_a_started_stream():
 
     assert type(claude._translate_error(event("overloaded_error", "Overloaded"), "m")) is LLMServerError
     assert type(claude._translate_error(event("rate_limit_error", "slow down"), "m")) is LLMRateLimitError
-    assert isinstance(claude._translate_error(event("invalid_request_error", "prompt is too long: 9 > 8"), "m"),
-                      LLMContextWindowExceededError)
+    assert isinstance(
+        claude._translate_error(event("invalid_request_error", "prompt is too long: 9 > 8"), "m"),
+        LLMContextWindowExceededError,
+    )
     # The Anthropic SDK lets transport errors out of a stream it is reading.
     assert isinstance(claude._translate_error(httpx2.ReadError("reset", request=ok.request), "m"), LLMConnectionError)
     assert isinstance(claude._translate_error(httpx2.ReadTimeout("slow", request=ok.request), "m"), LLMTimeoutError)

@@ -11,22 +11,31 @@ from .helpers import Recorder
 
 pytestmark = pytest.mark.asyncio
 
-WEATHER = ToolSpec("get_weather", "Weather for a city.",
-                   {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]})
+WEATHER = ToolSpec(
+    "get_weather",
+    "Weather for a city.",
+    {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]},
+)
 
 HISTORY = [
     ChatMessage("system", "You are a weather bot."),
     ChatMessage("user", "Weather in Paris?"),
-    ChatMessage("assistant", None, tool_calls=[ToolCall("call_a", "get_weather", '{"city": "Paris"}')],
-                reasoning="ignored by OpenAI", reasoning_signature="sig"),
+    ChatMessage(
+        "assistant",
+        None,
+        tool_calls=[ToolCall("call_a", "get_weather", '{"city": "Paris"}')],
+        reasoning="ignored by OpenAI",
+        reasoning_signature="sig",
+    ),
     ChatMessage("tool", "Sunny, 21C", tool_call_id="call_a", name="get_weather"),
 ]
 
 
 async def test_request_sent_with_history_tools_and_options(fake_openai, openai_client):
     fake_openai.script(Reply(text="It is sunny."))
-    request = LLMRequest("gpt-4.1-mini", HISTORY, tools=[WEATHER], tool_choice="get_weather", temperature=0.3,
-                         max_tokens=256)
+    request = LLMRequest(
+        "gpt-4.1-mini", HISTORY, tools=[WEATHER], tool_choice="get_weather", temperature=0.3, max_tokens=256
+    )
     await openai_client.complete(request)
     sent = fake_openai.last_request
 
@@ -34,13 +43,25 @@ async def test_request_sent_with_history_tools_and_options(fake_openai, openai_c
     assert sent["messages"] == [
         {"role": "system", "content": "You are a weather bot."},
         {"role": "user", "content": "Weather in Paris?"},
-        {"role": "assistant", "content": None, "tool_calls": [
-            {"id": "call_a", "type": "function", "function": {"name": "get_weather", "arguments": '{"city": "Paris"}'}}
-        ]},
+        {
+            "role": "assistant",
+            "content": None,
+            "tool_calls": [
+                {
+                    "id": "call_a",
+                    "type": "function",
+                    "function": {"name": "get_weather", "arguments": '{"city": "Paris"}'},
+                }
+            ],
+        },
         {"role": "tool", "tool_call_id": "call_a", "content": "Sunny, 21C"},
     ]
-    assert sent["tools"] == [{"type": "function", "function": {
-        "name": "get_weather", "description": "Weather for a city.", "parameters": WEATHER.parameters}}]
+    assert sent["tools"] == [
+        {
+            "type": "function",
+            "function": {"name": "get_weather", "description": "Weather for a city.", "parameters": WEATHER.parameters},
+        }
+    ]
     assert sent["tool_choice"] == {"type": "function", "function": {"name": "get_weather"}}
     assert sent["parallel_tool_calls"] is False
     assert (sent["temperature"], sent["max_tokens"]) == (0.3, 256)
@@ -84,8 +105,9 @@ async def test_missing_usage_is_reported_as_such(fake_openai, openai_client, str
 @pytest.mark.parametrize("stream", [False, True])
 async def test_malformed_arguments_are_passed_through_verbatim(fake_openai, openai_client, stream):
     fake_openai.script(Reply(tool_calls=[("get_weather", '{"city": "Par')]))
-    resp = await openai_client.complete(LLMRequest("m", HISTORY[:2], tools=[WEATHER]),
-                                        on_delta=Recorder() if stream else None)
+    resp = await openai_client.complete(
+        LLMRequest("m", HISTORY[:2], tools=[WEATHER]), on_delta=Recorder() if stream else None
+    )
     assert resp.tool_calls[0].arguments == '{"city": "Par'
 
 
