@@ -1,24 +1,24 @@
 """Settings for the agent server.
 
-Every environment variable the server reads is read here, once. With none set, the server runs on the
-embedded default: SQLite in WAL mode, the in-memory channel layer, one ASGI process.
+Every environment variable the server reads is read here, once, through the typed readers of
+`letta_project.env` (a malformed value stops start-up with a message naming the variable). With none set, the
+server runs on the embedded default: SQLite in WAL mode, the in-memory channel layer, one ASGI process. The README
+lists every variable.
 """
 
 import os
 from pathlib import Path
 
+from letta_project.env import env_bool, env_choice, env_int, env_list, env_path, env_seconds, env_str, env_url
+
 BASE_DIR = Path(__file__).resolve().parent.parent
-DATA_DIR = Path(os.environ.get("LETTA_DATA_DIR", BASE_DIR / "var"))
+DATA_DIR = env_path("LETTA_DATA_DIR", BASE_DIR / "var")
 DATA_DIR.mkdir(parents=True, exist_ok=True)
 
 
-def env_bool(name: str, default: bool = False) -> bool:
-    return os.environ.get(name, str(default)).strip().lower() in {"1", "true", "yes", "on"}
-
-
-SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "insecure-dev-key-change-me-for-any-shared-deployment")
+SECRET_KEY = env_str("DJANGO_SECRET_KEY", "insecure-dev-key-change-me-for-any-shared-deployment")
 DEBUG = env_bool("DJANGO_DEBUG", False)
-ALLOWED_HOSTS = os.environ.get("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1],testserver").split(",")
+ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
 
 INSTALLED_APPS = [
     "daphne",
@@ -72,32 +72,32 @@ TEMPLATES = [
 # DATABASE_URL (e.g. postgresql://user:pass@host/db, or postgresql://user@/db?host=/run/postgresql for a unix
 # socket) selects the database; PostgreSQL needs the pgvector extension (the memory migrations create it).
 # Unset, the server runs on the embedded SQLite file.
-if os.environ.get("DATABASE_URL"):
+DATABASE_URL = env_url("DATABASE_URL", schemes=("postgres", "postgresql", "pgsql"))
+if DATABASE_URL:
     import dj_database_url
 
-    DATABASES = {"default": dj_database_url.parse(os.environ["DATABASE_URL"])}
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL)}
 else:
     # SQLite: WAL lets readers run beside the writer; IMMEDIATE takes the write lock at BEGIN so two writers
     # queue on the busy timeout instead of one failing with "database is locked" when it upgrades its lock.
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": os.environ.get("LETTA_SQLITE_PATH", DATA_DIR / "letta.sqlite3"),
+            "NAME": env_path("LETTA_SQLITE_PATH", DATA_DIR / "letta.sqlite3"),
             "OPTIONS": {
                 "transaction_mode": "IMMEDIATE",
                 "timeout": 30,
                 "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
             },
-            "TEST": {"NAME": os.environ.get("LETTA_TEST_SQLITE_PATH", DATA_DIR / "test.sqlite3")},
+            "TEST": {"NAME": env_path("LETTA_TEST_SQLITE_PATH", DATA_DIR / "test.sqlite3")},
         }
     }
 
 # REDIS_URL (redis://host:6379/0) shares run events between several server processes; unset, events stay in
 # this process's memory, which is all one process needs.
-if os.environ.get("REDIS_URL"):
-    CHANNEL_LAYERS = {
-        "default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [os.environ["REDIS_URL"]]}}
-    }
+REDIS_URL = env_url("REDIS_URL", schemes=("redis", "rediss", "unix"))
+if REDIS_URL:
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [REDIS_URL]}}}
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
@@ -186,28 +186,29 @@ for _name in ("ollama", "vllm", "lmstudio", "openrouter", "together", "groq", "g
         }
 
 # Wall-clock limit for one custom tool call in its sandbox.
-TOOL_TIMEOUT_SECONDS = float(os.environ.get("LETTA_TOOL_TIMEOUT", "30"))
-LLM_MAX_RETRIES = int(os.environ.get("LETTA_LLM_MAX_RETRIES", "3"))
-LLM_TIMEOUT_SECONDS = float(os.environ.get("LETTA_LLM_TIMEOUT", "600"))
-DEFAULT_MODEL = os.environ.get("LETTA_DEFAULT_MODEL") or None
+TOOL_TIMEOUT_SECONDS = env_seconds("LETTA_TOOL_TIMEOUT", 30)
+LLM_MAX_RETRIES = env_int("LETTA_LLM_MAX_RETRIES", 3)
+LLM_TIMEOUT_SECONDS = env_seconds("LETTA_LLM_TIMEOUT", 600)
+DEFAULT_MODEL = env_str("LETTA_DEFAULT_MODEL")
 # The model that writes compaction summaries; the agent's own model when unset.
-SUMMARIZER_MODEL = os.environ.get("LETTA_SUMMARIZER_MODEL") or None
+SUMMARIZER_MODEL = env_str("LETTA_SUMMARIZER_MODEL")
 # Context window used when neither the agent nor a known model says otherwise (Letta's global cap).
-DEFAULT_CONTEXT_WINDOW = int(os.environ.get("LETTA_DEFAULT_CONTEXT_WINDOW", "128000"))
+DEFAULT_CONTEXT_WINDOW = env_int("LETTA_DEFAULT_CONTEXT_WINDOW", 128000, minimum=1)
 # A run whose heartbeat is older than this is taken to have died with its process; it no longer blocks
 # new runs of its agent. It must exceed the provider timeout.
-RUN_STALE_AFTER_SECONDS = int(os.environ.get("LETTA_RUN_STALE_AFTER", str(int(LLM_TIMEOUT_SECONDS) + 60)))
+RUN_STALE_AFTER_SECONDS = env_int("LETTA_RUN_STALE_AFTER", int(LLM_TIMEOUT_SECONDS) + 60, minimum=1)
 # How long a background run's events stay resumable after it ended (the reference's 3 hours); older ones are
 # deleted when the organization starts its next background run, and resuming them answers 410.
-RUN_EVENTS_KEEP_SECONDS = int(os.environ.get("LETTA_RUN_EVENTS_KEEP_SECONDS", str(3 * 3600)))
+RUN_EVENTS_KEEP_SECONDS = env_int("LETTA_RUN_EVENTS_KEEP_SECONDS", 3 * 3600)
 
-TIKTOKEN_CACHE_DIR = Path(os.environ.get("TIKTOKEN_CACHE_DIR", DATA_DIR / "tiktoken"))
+TIKTOKEN_CACHE_DIR = env_path("TIKTOKEN_CACHE_DIR", DATA_DIR / "tiktoken")
 
+LOG_LEVEL = env_choice("LETTA_LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"))
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LETTA_LOG_LEVEL", "INFO")},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
     # The SDKs log every HTTP request at INFO; that is noise next to the run's own events.
     "loggers": {name: {"level": "WARNING"} for name in ("httpx", "httpx2", "openai", "anthropic")},
 }

@@ -2,12 +2,12 @@
 LETTA_USER_PASSWORD, for scripts), never taken as an argument that would stay in the shell's history."""
 
 import getpass
-import os
 
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts import members, services
 from accounts.models import Organization
+from letta_project.env import env_str
 
 PASSWORD_ENV = "LETTA_USER_PASSWORD"
 
@@ -22,7 +22,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         organization_id = options["org"] or Organization.default().id
-        password = os.environ.get(PASSWORD_ENV) or self._ask_password()
+        # Read when the command runs, not at start-up like the server's settings: it is this invocation's input.
+        password = env_str(PASSWORD_ENV) or self._ask_password()
         try:
             membership = members.create_member(
                 username=options["username"],
