@@ -32,7 +32,3 @@ class _IdFactory:
 
     def __hash__(self):
         return hash(self.prefix)
-
-
-def is_valid_id(value: str, prefix: str) -> bool:
-    return bool(re.fullmatch(rf"{re.escape(prefix)}-{_UUID}", value or ""))

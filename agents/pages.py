@@ -28,8 +28,8 @@ def agent_detail(request, agent_id: str):
 @require_GET
 @organization_required
 def agent_context(request, agent_id: str):
-    """The viewer alone, for htmx to swap in: on the refresh button, a preview message, or a `context-changed`
-    event that any page action changing the agent can send (HX-Trigger)."""
+    """The viewer alone, for htmx to swap in: on the refresh button, a preview message, a `context-changed`
+    event (the page sends it when a run of the agent ends), or coming back to the tab."""
     agent = selectors.agent_of(request.organization_id, agent_id)
     preview = request.GET.get("preview", "").strip()
     template = f"{DETAIL}#context" if request.htmx else DETAIL

@@ -65,10 +65,6 @@ def count_text(text: str, model: str) -> Count:
     return Count(len(encoding.encode(text, disallowed_special=())), estimate)
 
 
-def count_json(value, model: str) -> Count:
-    return count_text(json.dumps(value, ensure_ascii=False, separators=(",", ":")), model)
-
-
 # ------------------------------------------------------------------------------------------------ requests
 #
 # A chat request is counted the way OpenAI's cookbook ("How to count tokens with tiktoken") counts one for the

@@ -1,4 +1,4 @@
-"""Compaction on request (`POST /v1/agents/{id}/summarize`, the ADE's button): outside a conversation turn, but
+"""Compaction on request (`POST /v1/agents/{id}/summarize`): outside a conversation turn, but
 holding the agent's run slot, so it never races a running turn."""
 
 import time
