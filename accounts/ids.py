@@ -1,11 +1,8 @@
 """Object ids in the reference's "<prefix>-<uuid4>" form, shared by every app."""
 
-import re
 import uuid
 
 DEFAULT_ORG_ID = "org-00000000-0000-4000-8000-000000000000"
-
-_UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 
 
 def new_id(prefix: str) -> str:
