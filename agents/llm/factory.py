@@ -13,6 +13,7 @@ from .openai_client import OpenAIClient
 DEFAULT_BASE_URLS = {
     "ollama": "http://127.0.0.1:11434/v1",
     "lmstudio": "http://127.0.0.1:1234/v1",
+    "lmstudio_openai": "http://127.0.0.1:1234/v1",  # Letta's provider_type for LM Studio
     "openrouter": "https://openrouter.ai/api/v1",
     "together": "https://api.together.xyz/v1",
     "groq": "https://api.groq.com/openai/v1",
