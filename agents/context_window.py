@@ -15,11 +15,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.conf import settings
-
-from agents.llm import parse_handle
 from agents.llm.preview import wire_request
 from agents.models import Agent, Message, Step
+from agents.providers import describe
 from agents.runtime.inputs import normalize, to_rows
 from agents.runtime.loop import build_request
 from agents.runtime.prompt import METADATA_CLOSE, METADATA_OPEN, BlockView, render_blocks, render_rules
@@ -45,7 +43,9 @@ def context_overview(agent: Agent, pending_user_text: str | None = None) -> dict
     step of that run, the new message in the messages section); without it, the in-context buffer as it stands.
     A handful of queries, however long the stored history.
     """
-    provider_type, base_url, model = _provider(agent.model)
+    # The handle as the loop resolves it: the raw request is built for the client and address it would use.
+    config = describe(agent.model, agent.organization_id, context_window_limit=agent.context_window_limit)
+    model = config.model
     # A preview belongs to no run; otherwise the state is the one a run starts from.
     state = load_run_state(agent, "", max_steps=1, stream_tokens=False, client_tools=None)
     blocks, rules = block_views(agent), rules_text(agent)
@@ -98,9 +98,9 @@ def context_overview(agent: Agent, pending_user_text: str | None = None) -> dict
         "num_tokens_messages": messages,
         "messages": [_message(row, agent) for row in rows],
         # Beyond Letta's shape, for the ADE: how far to trust the counts, and the provider's own last figure.
-        "token_counts_are_estimates": total.estimate,
+        "token_counts_are_estimates": config.counts_are_estimates,
         "tokenizer": encoding_name(model),
-        "raw_request": wire_request(provider_type, request, base_url=base_url),
+        "raw_request": wire_request(config.provider.client_kind, request, base_url=config.provider.base_url),
         "last_reported_prompt_tokens": _last_reported_prompt_tokens(agent),
     }
 
@@ -153,16 +153,6 @@ def _use_recompiled_system(agent: Agent, state: RunState, blocks: list[BlockView
         text=text,
         created_at=stored.created_at,
     )
-
-
-def _provider(handle: str) -> tuple[str, str | None, str]:
-    """(provider type, base URL, model name) of a handle, from the configured providers."""
-    try:
-        provider, model = parse_handle(handle)
-    except ValueError:
-        return "openai", None, handle
-    config = settings.LLM_PROVIDERS.get(provider) or {}
-    return config.get("provider_type") or provider, config.get("base_url"), model
 
 
 def _tokens(text: str | None, model: str) -> int:

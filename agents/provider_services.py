@@ -31,8 +31,6 @@ KINDS = {
         )
     },
 }
-# Where the well-known OpenAI-compatible services live when no base_url is given.
-_DEFAULT_URL_KEYS = {"lmstudio_openai": "lmstudio"}
 MAX_NAME_LENGTH = 100
 
 
@@ -57,7 +55,7 @@ def kind_of(provider_type: str) -> str:
 def _base_url(provider_type: str, kind: str, base_url: str | None) -> str:
     base_url = (base_url or "").strip()
     if not base_url:
-        base_url = DEFAULT_BASE_URLS.get(_DEFAULT_URL_KEYS.get(provider_type, provider_type), "")
+        base_url = DEFAULT_BASE_URLS.get(provider_type, "")  # where the well-known services live
     if not base_url and kind == Provider.Kind.OPENAI_COMPATIBLE:
         raise ProviderError(
             f"A '{provider_type}' provider needs a base_url, e.g. http://127.0.0.1:8000/v1 (the address that "

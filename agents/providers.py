@@ -1,15 +1,29 @@
-"""Which provider client serves a model handle, and how large that model's context window is."""
+"""What a model handle ("provider/model") means: the one place that decides it.
+
+`resolve` turns a handle (and the organization asking) into a ModelConfig: the provider, from the environment
+(settings.LLM_PROVIDERS) or else the organization's own records (`/v1/providers`); which SDK its client uses and
+the URL that client really sends to; how Letta names its provider type and endpoint types; the model's context
+window; and whether token counts for it are estimates. The loop, the context overview, the API's llm_config /
+embedding_config and the models listing all read this config, so they cannot disagree about a handle.
+
+Letta's names, as letta-client 1.12 types them: `provider_type` is its ProviderType (a provider's own type, e.g.
+"ollama"; an OpenAI-compatible server of no known type is "openai"), and `model_endpoint_type` /
+`embedding_endpoint_type` are that type where the SDK's closed lists have it, else the protocol spoken
+("openai"), as Letta's own providers report them (its Ollama provider says "ollama" for both).
+"""
 
 import asyncio
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
 
 from accounts.models import Provider
 from agents.llm import LLMClient
-from agents.llm.factory import make_client, parse_handle
+from agents.llm.factory import base_url_for, client_kind, make_client, missing_base_url, parse_handle
+from agents.provider_services import KINDS
+from agents.tokens import encoding_for
 
 log = logging.getLogger(__name__)
 
@@ -23,75 +37,174 @@ KNOWN_CONTEXT_WINDOWS = {
     "claude": 200_000,
 }
 
+# Letta's provider_type of a provider: its declared type (a record's provider_type) or, for the environment's, its
+# name, when that is a type this server serves (provider_services.KINDS, all in the SDK's ProviderType but
+# "openai_compatible"); these spell one differently.
+_LETTA_TYPE_ALIASES = {"lmstudio": "lmstudio_openai", "openai_compatible": "openai"}
+# model_endpoint_type is a closed list in the SDK's LlmConfig and Model (types with no entry there are "openai",
+# the protocol they speak); embedding_endpoint_type a shorter one in EmbeddingConfig and EmbeddingModel.
+_SAME_NAME_ENDPOINTS = ("openai", "anthropic", "google_ai", "groq", "ollama", "vllm", "mistral", "together")
+MODEL_ENDPOINT_TYPES = {t: t for t in (*_SAME_NAME_ENDPOINTS, "deepseek", "xai", "openrouter")}
+MODEL_ENDPOINT_TYPES["lmstudio_openai"] = "lmstudio"
+EMBEDDING_ENDPOINT_TYPES = {t: t for t in _SAME_NAME_ENDPOINTS if t != "anthropic"}
+EMBEDDING_ENDPOINT_TYPES["lmstudio_openai"] = "lmstudio"
+
 
 class ModelConfigError(ValueError):
     """The agent's model handle cannot be served; the message says how to fix it."""
 
 
 @dataclass(frozen=True, slots=True)
-class ResolvedModel:
+class ProviderConfig:
+    """One provider as this server talks to it, whether the environment or a `/v1/providers` record set it up."""
+
+    name: str
+    kind: str  # the protocol it speaks, as Provider.kind: "openai", "anthropic" or "openai_compatible"
+    provider_type: str  # Letta's ProviderType
+    base_url: str | None  # where its client sends requests, the SDK's default included; None: not configured
+    api_key: str | None = field(default=None, repr=False)
+
+    @property
+    def client_kind(self) -> str:
+        """Which SDK its client uses: "openai" (OpenAI and every compatible server) or "anthropic"."""
+        return client_kind(self.kind)
+
+    @property
+    def model_endpoint_type(self) -> str:
+        return MODEL_ENDPOINT_TYPES.get(self.provider_type, self.client_kind)
+
+    @property
+    def embedding_endpoint_type(self) -> str:
+        # Anthropic has no embeddings endpoint; what could call one would speak OpenAI's protocol.
+        return EMBEDDING_ENDPOINT_TYPES.get(self.provider_type, "openai")
+
+    def client(self) -> LLMClient:
+        try:
+            return make_client(
+                self.kind,
+                api_key=self.api_key,
+                base_url=self.base_url,
+                max_retries=settings.LLM_MAX_RETRIES,
+                timeout=settings.LLM_TIMEOUT_SECONDS,
+                provider_name=self.name,
+            )
+        except ValueError as exc:  # no base URL: a compatible server configured without its address
+            raise ModelConfigError(str(exc)) from exc
+
+
+@dataclass(frozen=True, slots=True)
+class ModelConfig:
+    """What a handle means for an agent: its provider, the model name that provider knows, its context window."""
+
     handle: str
-    provider: str
     model: str
-    client: LLMClient
+    provider: ProviderConfig
+    context_window: int
+
+    @property
+    def counts_are_estimates(self) -> bool:
+        """Token counts are exact only for models tiktoken knows (OpenAI's); others are counted with a stand-in
+        encoding and labelled estimates."""
+        return encoding_for(self.model)[1]
+
+    @property
+    def client(self) -> LLMClient:
+        return self.provider.client()
 
 
-def _stored_config(name: str, organization_id: str) -> dict | None:
-    # Read on every call, never kept: a key changed or a provider deleted through the API (in any process)
-    # takes effect on the next request.
+def provider_config(
+    name: str, *, kind: str, provider_type: str | None = None, api_key: str | None = None, base_url: str | None = None
+) -> ProviderConfig:
+    """A provider from its settings: `kind` as Provider.Kind ("openai", "anthropic", "openai_compatible"),
+    `provider_type` Letta's type when declared (else the name tells it)."""
+    letta_type = provider_type or name
+    letta_type = _LETTA_TYPE_ALIASES.get(letta_type, letta_type)
+    if letta_type not in KINDS:
+        letta_type = client_kind(kind)
+    return ProviderConfig(
+        name=name,
+        kind=kind,
+        provider_type=letta_type,
+        base_url=base_url_for(kind, base_url, name),
+        api_key=api_key or None,
+    )
+
+
+def from_settings(name: str, entry: dict) -> ProviderConfig:
+    """An entry of settings.LLM_PROVIDERS ({"kind", "api_key", "base_url", optionally "provider_type"})."""
+    return provider_config(name, **entry)
+
+
+def from_record(record: Provider) -> ProviderConfig:
+    return provider_config(
+        record.name,
+        kind=record.kind,
+        provider_type=record.provider_type,
+        api_key=record.api_key,
+        base_url=record.base_url or None,
+    )
+
+
+def find_provider(name: str, organization_id: str | None = None) -> ProviderConfig | None:
+    """The environment's provider of that name, else (given the organization) the one it created. Sync: it may
+    query the database. Read on every call, never kept: a key changed or a provider deleted through the API (in
+    any process) takes effect on the next request."""
+    entry = settings.LLM_PROVIDERS.get(name)
+    if entry is not None:
+        return from_settings(name, entry)
+    if organization_id is None:
+        return None
     record = Provider.objects.filter(organization_id=organization_id, name=name).first()
-    return None if record is None else stored_config(record)
+    return None if record is None else from_record(record)
 
 
-def stored_config(record: Provider) -> dict:
-    """A provider record as the same config dict the environment gives (settings.LLM_PROVIDERS)."""
-    return {
-        "provider_type": record.kind,
-        "api_key": record.api_key or None,
-        "base_url": record.base_url or None,
-        "letta_type": record.provider_type,
-    }
-
-
-def resolve(handle: str, organization_id: str | None = None) -> ResolvedModel:
-    """The client for a handle: the environment's providers first, then (given the organization) those created
+def resolve(handle: str, organization_id: str | None = None, *, context_window_limit: int | None = None) -> ModelConfig:
+    """The config of a handle: the environment's providers first, then (given the organization) those created
     through the API. Sync, and it may query the database; async code calls `aresolve`."""
     try:
-        provider, model = parse_handle(handle)
+        name, model = parse_handle(handle)
     except ValueError as exc:
         raise ModelConfigError(str(exc)) from exc
-    config = settings.LLM_PROVIDERS.get(provider)
-    if config is None and organization_id is not None:
-        config = _stored_config(provider, organization_id)
-    if config is None:
+    provider = find_provider(name, organization_id)
+    if provider is None:
         known = ", ".join(sorted(settings.LLM_PROVIDERS))
         raise ModelConfigError(
-            f"No provider named '{provider}' is configured for model '{handle}'. Configured providers: {known}, "
-            f"and those created with POST /v1/providers/. Create one named '{provider}', or set "
-            f"{provider.upper()}_BASE_URL (and {provider.upper()}_API_KEY if needed) to add it."
+            f"No provider named '{name}' is configured for model '{handle}'. Configured providers: {known}, "
+            f"and those created with POST /v1/providers/. Create one named '{name}', or set "
+            f"{name.upper()}_BASE_URL (and {name.upper()}_API_KEY if needed) to add it."
         )
-    return ResolvedModel(handle=handle, provider=provider, model=model, client=client_for(provider, config))
+    if not provider.base_url:
+        raise ModelConfigError(missing_base_url(name, provider.kind))
+    return ModelConfig(handle, model, provider, context_window_for(handle, context_window_limit))
 
 
-def client_for(name: str, config: dict) -> LLMClient:
-    try:
-        return make_client(
-            config["provider_type"],
-            api_key=config.get("api_key"),
-            base_url=config.get("base_url"),
-            max_retries=settings.LLM_MAX_RETRIES,
-            timeout=settings.LLM_TIMEOUT_SECONDS,
-            provider_name=name,
-        )
-    except ValueError as exc:
-        raise ModelConfigError(str(exc)) from exc
-
-
-async def aresolve(handle: str, organization_id: str | None) -> ResolvedModel:
+async def aresolve(handle: str, organization_id: str | None, *, context_window_limit: int | None = None) -> ModelConfig:
     """`resolve` for async code; the environment's providers are found without leaving the event loop."""
     if organization_id is None or handle.partition("/")[0] in settings.LLM_PROVIDERS:
-        return resolve(handle)
-    return await sync_to_async(resolve)(handle, organization_id)
+        return resolve(handle, context_window_limit=context_window_limit)
+    return await sync_to_async(resolve)(handle, organization_id, context_window_limit=context_window_limit)
+
+
+def describe(
+    handle: str, organization_id: str | None = None, *, context_window_limit: int | None = None
+) -> ModelConfig:
+    """`resolve`, or for a handle no provider serves (not configured, or deleted since) what its name alone says,
+    with no address, so an agent on it still renders. For showing, never for calling: the loop calls `resolve`,
+    which says what to configure."""
+    try:
+        return resolve(handle, organization_id, context_window_limit=context_window_limit)
+    except ModelConfigError:
+        pass
+    name, slash, model = handle.partition("/")
+    if not slash:
+        name, model = "", handle
+    entry = settings.LLM_PROVIDERS.get(name)
+    if entry is not None:
+        provider = from_settings(name, entry)
+    else:
+        guess = provider_config(name, kind="anthropic" if name == "anthropic" else "openai_compatible")
+        provider = replace(guess, base_url=None)
+    return ModelConfig(handle, model, provider, context_window_for(handle, context_window_limit))
 
 
 def context_window_for(handle: str, limit: int | None) -> int:
@@ -104,33 +217,22 @@ def context_window_for(handle: str, limit: int | None) -> int:
     return settings.DEFAULT_CONTEXT_WINDOW
 
 
-# How each provider presents itself in the models list (Letta's provider_type / model_endpoint_type).
-PROVIDER_TYPES = {"lmstudio": "lmstudio_openai", "openai_compatible": "openai"}
-ENDPOINT_TYPES = {"lmstudio": "lmstudio", "openai_compatible": "openai", "lmstudio_openai": "lmstudio"}
-# EmbeddingModel.embedding_endpoint_type is a closed list in the SDK; anything else speaks OpenAI's protocol.
-EMBEDDING_ENDPOINT_TYPES = {t: t for t in ("openai", "ollama", "vllm", "groq", "together", "mistral", "google_ai")}
-EMBEDDING_ENDPOINT_TYPES |= {"lmstudio": "lmstudio", "lmstudio_openai": "lmstudio"}
 LIST_TIMEOUT_SECONDS = 10.0
 
 
-def _usable(name: str, config: dict) -> bool:
+def _usable(name: str, entry: dict) -> bool:
     # The built-in openai/anthropic entries exist even with nothing set; asking them would only time out.
-    return bool(config.get("api_key") or config.get("base_url")) or name not in ("openai", "anthropic")
+    return bool(entry.get("api_key") or entry.get("base_url")) or name not in ("openai", "anthropic")
 
 
-def _configs(organization_id: str | None) -> dict[str, dict]:
-    """Every provider the organization can use, by name: the environment's, then its own records."""
-    configs = {n: c for n, c in settings.LLM_PROVIDERS.items() if _usable(n, c)}
+def _providers(organization_id: str | None) -> list[ProviderConfig]:
+    """Every provider the organization can use: the environment's, then its own records (a name the environment
+    uses is the environment's)."""
+    providers = {n: from_settings(n, e) for n, e in settings.LLM_PROVIDERS.items() if _usable(n, e)}
     if organization_id is not None:
         for record in Provider.objects.filter(organization_id=organization_id).order_by("created_at", "id"):
-            configs.setdefault(record.name, stored_config(record))
-    return configs
-
-
-def letta_provider_type(name: str, config: dict) -> str:
-    """The provider_type the SDK knows (its ProviderType has no 'openai_compatible')."""
-    kind = config.get("letta_type") or config["provider_type"]
-    return PROVIDER_TYPES.get(name, PROVIDER_TYPES.get(kind, kind))
+            providers.setdefault(record.name, from_record(record))
+    return list(providers.values())
 
 
 def is_embedding_model(model: str) -> bool:
@@ -140,46 +242,44 @@ def is_embedding_model(model: str) -> bool:
     return "embed" in lowered or lowered.startswith(("bge-", "e5-", "gte-"))
 
 
-async def _provider_models(name: str, config: dict) -> list[tuple[str, dict, object, object]]:
-    client = client_for(name, config)
-    models = await asyncio.wait_for(client.list_models(), LIST_TIMEOUT_SECONDS)
-    return [(name, config, client, info) for info in models]
+async def _provider_models(provider: ProviderConfig) -> list[tuple[ProviderConfig, object]]:
+    models = await asyncio.wait_for(provider.client().list_models(), LIST_TIMEOUT_SECONDS)
+    return [(provider, info) for info in models]
 
 
-async def _all_models(organization_id: str | None) -> list[tuple]:
-    """(name, config, client, model info) for every model every usable provider lists. A provider that is down
-    is left out (and logged), so one unreachable local server does not hide the others."""
-    configs = await sync_to_async(_configs)(organization_id) if organization_id else _configs(None)
-    names = list(configs)
-    results = await asyncio.gather(*(_provider_models(n, configs[n]) for n in names), return_exceptions=True)
+async def _all_models(organization_id: str | None) -> list[tuple[ProviderConfig, object]]:
+    """(provider, model info) for every model every usable provider lists. A provider that is down (or not
+    configured well enough to ask) is left out and logged, so one unreachable local server does not hide the
+    others."""
+    providers = await sync_to_async(_providers)(organization_id) if organization_id else _providers(None)
+    results = await asyncio.gather(*(_provider_models(p) for p in providers), return_exceptions=True)
     found = []
-    for name, result in zip(names, results, strict=True):
+    for provider, result in zip(providers, results, strict=True):
         if isinstance(result, BaseException):
-            log.warning("listing models of provider %s failed: %s", name, result)
+            log.warning("listing models of provider %s failed: %s", provider.name, result)
             continue
         found.extend(result)
     return found
 
 
 async def list_models(organization_id: str | None = None) -> list[dict]:
-    """The chat models of the providers the organization can use (`GET /v1/models/`)."""
+    """The chat models of the providers the organization can use (`GET /v1/models/`), as the SDK's Model."""
     models = []
-    for name, config, client, info in await _all_models(organization_id):
+    for provider, info in await _all_models(organization_id):
         if is_embedding_model(info.name):
             continue
-        handle = f"{name}/{info.name}"
+        handle = f"{provider.name}/{info.name}"
         window = info.context_window or context_window_for(handle, None)
-        kind = config.get("letta_type") or config["provider_type"]
         models.append(
             {
                 "handle": handle,
                 "name": info.name,
                 "model": info.name,
                 "display_name": info.display_name or info.name,
-                "provider_name": name,
-                "provider_type": letta_provider_type(name, config),
-                "model_endpoint_type": ENDPOINT_TYPES.get(name, ENDPOINT_TYPES.get(kind, kind)),
-                "model_endpoint": client.base_url,
+                "provider_name": provider.name,
+                "provider_type": provider.provider_type,
+                "model_endpoint_type": provider.model_endpoint_type,
+                "model_endpoint": provider.base_url,
                 "context_window": window,
                 "max_context_window": window,
             }
@@ -207,20 +307,19 @@ async def list_embedding_models(organization_id: str | None = None) -> list[dict
     """The embedding models of the providers the organization can use (`GET /v1/models/embedding`), as the
     SDK's EmbeddingModel. Anthropic has no embeddings endpoint, so its providers offer none."""
     models = []
-    for name, config, client, info in await _all_models(organization_id):
-        if config["provider_type"] == "anthropic" or not is_embedding_model(info.name):
+    for provider, info in await _all_models(organization_id):
+        if provider.client_kind == "anthropic" or not is_embedding_model(info.name):
             continue
-        kind = config.get("letta_type") or config["provider_type"]
         models.append(
             {
-                "handle": f"{name}/{info.name}",
+                "handle": f"{provider.name}/{info.name}",
                 "name": info.name,
                 "embedding_model": info.name,
                 "display_name": info.display_name or info.name,
-                "provider_name": name,
-                "provider_type": letta_provider_type(name, config),
-                "embedding_endpoint_type": EMBEDDING_ENDPOINT_TYPES.get(kind, "openai"),
-                "embedding_endpoint": client.base_url,
+                "provider_name": provider.name,
+                "provider_type": provider.provider_type,
+                "embedding_endpoint_type": provider.embedding_endpoint_type,
+                "embedding_endpoint": provider.base_url,
                 "embedding_dim": embedding_dim_for(info.name),
                 "embedding_chunk_size": EMBEDDING_CHUNK_SIZE,
                 "model_type": "embedding",

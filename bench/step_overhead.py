@@ -90,7 +90,7 @@ def main(small: bool = False) -> None:
 
     fake = start_fake_openai()
     fake.responder = respond
-    settings.LLM_PROVIDERS = {"openai": {"provider_type": "openai", "api_key": "x", "base_url": fake.base_url}}
+    settings.LLM_PROVIDERS = {"openai": {"kind": "openai", "api_key": "x", "base_url": fake.base_url}}
     org = Organization.default()
     sizes = (10, 100) if small else (10, 1_000)
     turns = 5 if small else 40

@@ -163,15 +163,17 @@ SPECTACULAR_SETTINGS = {
 # --- Model providers -----------------------------------------------------------------------------
 # Handles are "provider/model". "openai" and "anthropic" read the SDKs' usual variables; any other
 # OpenAI-compatible server is declared with <NAME>_BASE_URL (e.g. OLLAMA_BASE_URL) and, if it needs one,
-# <NAME>_API_KEY, then used as "<name>/<model>".
+# <NAME>_API_KEY, then used as "<name>/<model>". Each entry's `kind` is the protocol it speaks ("openai",
+# "anthropic" or "openai_compatible", as accounts.Provider.kind); an optional `provider_type` is Letta's type for
+# it, which is otherwise its name (agents/providers.py resolves both).
 LLM_PROVIDERS = {
     "openai": {
-        "provider_type": "openai",
+        "kind": "openai",
         "api_key": os.environ.get("OPENAI_API_KEY"),
         "base_url": os.environ.get("OPENAI_BASE_URL") or None,
     },
     "anthropic": {
-        "provider_type": "anthropic",
+        "kind": "anthropic",
         "api_key": os.environ.get("ANTHROPIC_API_KEY"),
         "base_url": os.environ.get("ANTHROPIC_BASE_URL") or None,
     },
@@ -180,7 +182,7 @@ for _name in ("ollama", "vllm", "lmstudio", "openrouter", "together", "groq", "g
     _base = os.environ.get(f"{_name.upper()}_BASE_URL")
     if _base:
         LLM_PROVIDERS[_name] = {
-            "provider_type": "openai_compatible",
+            "kind": "openai_compatible",
             "api_key": os.environ.get(f"{_name.upper()}_API_KEY"),
             "base_url": _base,
         }

@@ -8,7 +8,7 @@ sampling settings as agent fields; on export we write a full `llm_config` so Let
 from django.conf import settings
 
 from agents.agent_file.errors import AgentFileError
-from agents.providers import context_window_for
+from agents.providers import describe
 
 # Letta requires an embedding dimension; we do not store one, so well-known models get theirs.
 EMBEDDING_DIMS = {"text-embedding-3-small": 1536, "text-embedding-3-large": 3072, "text-embedding-ada-002": 1536}
@@ -61,18 +61,17 @@ def agent_settings(raw: dict, model_override: str | None, embedding_override: st
 
 
 def llm_config(agent) -> dict:
-    provider, _, model = agent.model.partition("/")
-    provider_type = (settings.LLM_PROVIDERS.get(provider) or {}).get("provider_type") or provider
+    config = describe(agent.model, agent.organization_id, context_window_limit=agent.context_window_limit)
     return {
-        "model": model,
+        "model": config.model,
         "display_name": None,
-        "model_endpoint_type": provider_type,
+        "model_endpoint_type": config.provider.model_endpoint_type,
         # Our endpoint URLs are this server's configuration, not the agent's; Letta fills in its own.
         "model_endpoint": None,
-        "provider_name": provider,
+        "provider_name": config.provider.name,
         "provider_category": "base",
         "model_wrapper": None,
-        "context_window": context_window_for(agent.model, agent.context_window_limit),
+        "context_window": config.context_window,
         "put_inner_thoughts_in_kwargs": False,
         "handle": agent.model,
         "temperature": agent.temperature,
@@ -91,9 +90,10 @@ def llm_config(agent) -> dict:
 def embedding_config(agent) -> dict | None:
     if not agent.embedding:
         return None
-    provider, _, model = agent.embedding.partition("/")
+    config = describe(agent.embedding, agent.organization_id)
+    model = config.model
     return {
-        "embedding_endpoint_type": provider,
+        "embedding_endpoint_type": config.provider.embedding_endpoint_type,
         "embedding_endpoint": None,
         "embedding_model": model,
         "embedding_dim": EMBEDDING_DIMS.get(model, DEFAULT_EMBEDDING_DIM),

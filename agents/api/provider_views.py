@@ -23,7 +23,7 @@ from agents.api.tool_run_views import _validated
 from agents.api.views import BadRequest, Conflict, validated
 from agents.llm import LLMError
 from agents.provider_services import ProviderError, ProviderNameTaken, create_provider, kind_of, update_provider
-from agents.providers import LIST_TIMEOUT_SECONDS, ModelConfigError, client_for, stored_config
+from agents.providers import LIST_TIMEOUT_SECONDS, ModelConfigError, ProviderConfig, from_record, provider_config
 
 CHECK_TIMEOUT_SECONDS = LIST_TIMEOUT_SECONDS
 
@@ -131,10 +131,10 @@ class ProviderDetailView(APIView):
         return Response({"message": f"Provider id={provider_id} successfully deleted"})
 
 
-async def _check(name: str, config: dict, provider_type: str) -> JsonResponse:
+async def _check(provider: ProviderConfig, provider_type: str) -> JsonResponse:
     """Ask the provider for its models with the given credentials: the cheapest call that needs a valid key."""
     try:
-        client = client_for(name, config)
+        client = provider.client()
         await asyncio.wait_for(client.list_models(), CHECK_TIMEOUT_SECONDS)
     except ModelConfigError as exc:
         return _error(400, str(exc))
@@ -158,8 +158,10 @@ async def check_new(request):
         return _api_error(exc)
     except ProviderError as exc:
         return _error(400, str(exc))
-    config = {"provider_type": kind, "api_key": data.get("api_key") or None, "base_url": data.get("base_url") or None}
-    return await _check(data["provider_type"], config, data["provider_type"])
+    provider = provider_config(
+        data["provider_type"], kind=kind, api_key=data.get("api_key"), base_url=data.get("base_url") or None
+    )
+    return await _check(provider, data["provider_type"])
 
 
 @csrf_exempt
@@ -172,4 +174,4 @@ async def check_existing(request, provider_id: str):
         provider = await sync_to_async(_provider)(organization_id, provider_id)
     except APIException as exc:
         return _api_error(exc)
-    return await _check(provider.name, stored_config(provider), provider.provider_type)
+    return await _check(from_record(provider), provider.provider_type)

@@ -5,11 +5,10 @@ Responses are built by plain functions: they are read-only projections of models
 (llm_config, the LettaMessage fan-out), which a ModelSerializer would only obscure.
 """
 
-from django.conf import settings
 from rest_framework import serializers
 
 from agents.models import Agent, AgentType, Run
-from agents.providers import context_window_for, embedding_dim_for
+from agents.providers import EMBEDDING_CHUNK_SIZE, describe, embedding_dim_for
 from memory.models import CORE_MEMORY_BLOCK_CHAR_LIMIT, Block
 from tools.models import Tool
 
@@ -190,47 +189,21 @@ class LettaRequestSerializer(serializers.Serializer):
 
 # ----------------------------------------------------------------------------------------------- responses
 
-# `llm_config.model_endpoint_type` is a closed list in the SDK; OpenAI-compatible servers we know by name keep
-# theirs, any other one is described as "openai" (which is the protocol it speaks).
-_ENDPOINT_TYPES = {
-    "openai",
-    "anthropic",
-    "google_ai",
-    "ollama",
-    "vllm",
-    "lmstudio",
-    "groq",
-    "together",
-    "openrouter",
-    "deepseek",
-    "xai",
-    "mistral",
-}
-
 
 def _iso(value):
     return value.isoformat() if value else None
 
 
-def _endpoint(handle: str) -> tuple[str, str | None, str]:
-    provider, _, model = handle.partition("/")
-    config = settings.LLM_PROVIDERS.get(provider, {})
-    endpoint_type = provider if provider in _ENDPOINT_TYPES else "openai"
-    if config.get("provider_type") == "anthropic":
-        endpoint_type = "anthropic"
-    return endpoint_type, config.get("base_url"), model
-
-
 def llm_config(agent: Agent) -> dict:
-    endpoint_type, base_url, model = _endpoint(agent.model)
+    config = describe(agent.model, agent.organization_id, context_window_limit=agent.context_window_limit)
     return {
-        "model": model,
-        "display_name": model,
-        "model_endpoint_type": endpoint_type,
-        "model_endpoint": base_url,
-        "provider_name": agent.model.partition("/")[0],
+        "model": config.model,
+        "display_name": config.model,
+        "model_endpoint_type": config.provider.model_endpoint_type,
+        "model_endpoint": config.provider.base_url,
+        "provider_name": config.provider.name,
         "handle": agent.model,
-        "context_window": context_window_for(agent.model, agent.context_window_limit),
+        "context_window": config.context_window,
         "temperature": agent.temperature,
         "max_tokens": agent.max_tokens,
         "parallel_tool_calls": agent.parallel_tool_calls,
@@ -242,13 +215,13 @@ def llm_config(agent: Agent) -> dict:
 def embedding_config(agent: Agent) -> dict | None:
     if not agent.embedding:
         return None
-    endpoint_type, base_url, model = _endpoint(agent.embedding)
+    config = describe(agent.embedding, agent.organization_id)
     return {
-        "embedding_endpoint_type": endpoint_type if endpoint_type != "anthropic" else "openai",
-        "embedding_endpoint": base_url,
-        "embedding_model": model,
-        "embedding_dim": embedding_dim_for(model),
-        "embedding_chunk_size": 300,
+        "embedding_endpoint_type": config.provider.embedding_endpoint_type,
+        "embedding_endpoint": config.provider.base_url,
+        "embedding_model": config.model,
+        "embedding_dim": embedding_dim_for(config.model),
+        "embedding_chunk_size": EMBEDDING_CHUNK_SIZE,
         "handle": agent.embedding,
     }
 

@@ -13,6 +13,7 @@ from .openai_client import OpenAIClient
 DEFAULT_BASE_URLS = {
     "ollama": "http://127.0.0.1:11434/v1",
     "lmstudio": "http://127.0.0.1:1234/v1",
+    "lmstudio_openai": "http://127.0.0.1:1234/v1",  # Letta's provider_type for LM Studio
     "openrouter": "https://openrouter.ai/api/v1",
     "together": "https://api.together.xyz/v1",
     "groq": "https://api.groq.com/openai/v1",
@@ -21,9 +22,35 @@ DEFAULT_BASE_URLS = {
     "mistral": "https://api.mistral.ai/v1",
     "xai": "https://api.x.ai/v1",
 }
-_ANTHROPIC_TYPES = {"anthropic"}
-# Types whose SDK falls back to its own default URL (or OPENAI_BASE_URL / ANTHROPIC_BASE_URL).
-_SDK_DEFAULT_URL = {"openai", "anthropic"}
+# Where each SDK sends requests when given no base URL. Clients are always given one (this one when nothing else
+# is set), so the SDKs never fall back to OPENAI_BASE_URL / ANTHROPIC_BASE_URL behind the configuration's back.
+SDK_DEFAULT_URLS = {"openai": "https://api.openai.com/v1", "anthropic": "https://api.anthropic.com"}
+
+
+def client_kind(kind: str) -> str:
+    """The SDK a provider kind speaks: "anthropic" for Anthropic, "openai" for OpenAI and every compatible server."""
+    return "anthropic" if (kind or "").strip().lower() == "anthropic" else "openai"
+
+
+def base_url_for(kind: str, base_url: str | None, provider_name: str | None = None) -> str | None:
+    """The URL a client of this kind really sends to: the configured one, else the well-known address of the
+    service (by kind, then by provider name), else the SDK's default for the official APIs. None when a compatible
+    server was configured without an address (it has no default)."""
+    kind = (kind or "").strip().lower()
+    url = (
+        base_url
+        or DEFAULT_BASE_URLS.get(kind)
+        or DEFAULT_BASE_URLS.get(provider_name or "")
+        or SDK_DEFAULT_URLS.get(kind)
+    )
+    return url.rstrip("/") if url else None
+
+
+def missing_base_url(provider_name: str, kind: str) -> str:
+    return (
+        f"Provider '{provider_name}' ({kind}) needs a base URL, e.g. http://127.0.0.1:8080/v1: "
+        f"set {provider_name.upper()}_BASE_URL."
+    )
 
 
 def parse_handle(handle: str) -> tuple[str, str]:
@@ -43,7 +70,7 @@ _cache: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[tuple, LLMClie
 
 
 def make_client(
-    provider_type: str,
+    kind: str,
     *,
     api_key: str | None,
     base_url: str | None,
@@ -51,22 +78,22 @@ def make_client(
     timeout: float = 600.0,
     provider_name: str | None = None,
 ) -> LLMClient:
-    provider_type = (provider_type or "").strip().lower()
-    provider_name = provider_name or provider_type
-    base_url = base_url or DEFAULT_BASE_URLS.get(provider_type) or DEFAULT_BASE_URLS.get(provider_name)
-    if not base_url and provider_type not in _SDK_DEFAULT_URL:
-        raise ValueError(
-            f"Provider '{provider_name}' ({provider_type}) needs a base URL, e.g. http://127.0.0.1:8080/v1: "
-            f"set {provider_name.upper()}_BASE_URL."
-        )
-    key = (provider_type, api_key, base_url, max_retries, timeout, provider_name)
+    """The client for a provider of `kind` (openai, anthropic, or a compatible server's type) at `base_url`
+    (see base_url_for when None)."""
+    kind = (kind or "").strip().lower()
+    provider_name = provider_name or kind
+    base_url = base_url_for(kind, base_url, provider_name)
+    if not base_url:
+        raise ValueError(missing_base_url(provider_name, kind))
+    sdk = client_kind(kind)
+    key = (sdk, api_key, base_url, max_retries, timeout, provider_name)
     try:
         clients = _cache.setdefault(asyncio.get_running_loop(), {})
     except RuntimeError:  # no running loop: nothing to share the client with
         clients = {}
     client = clients.get(key)
     if client is None or client.closed:
-        cls = AnthropicClient if provider_type in _ANTHROPIC_TYPES else OpenAIClient
+        cls = AnthropicClient if sdk == "anthropic" else OpenAIClient
         client = cls(api_key, base_url, max_retries=max_retries, timeout=timeout, provider_name=provider_name)
         clients[key] = client
     return client

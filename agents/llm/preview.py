@@ -2,38 +2,28 @@
 
 The context window viewer shows the raw request; only this package knows wire formats, so it builds the body
 with the same `build_params` the clients call, plus the streaming flags the clients add (the agent loop always
-streams).
+streams). It is told which client and which address, as plain values: it reads no configuration of its own.
 """
 
 from __future__ import annotations
 
-import os
 from urllib.parse import urlsplit
 
 from . import anthropic_format, openai_format
-from .factory import _ANTHROPIC_TYPES  # the set make_client picks AnthropicClient by, so both agree
+from .factory import client_kind  # how make_client picks the SDK, so both agree
 from .types import LLMRequest
 
-# Where the openai SDK sends requests when given no base URL.
-_OPENAI_SDK_DEFAULT_URL = "https://api.openai.com/v1"
 
-
-def _is_official_openai(provider_type: str, base_url: str | None) -> bool:
-    # Mirrors OpenAIClient: the official API is recognised by the host the SDK ends up talking to.
-    if not base_url:
-        if provider_type != "openai":
-            return False  # the factory gives these a known compatible server, never api.openai.com
-        base_url = os.environ.get("OPENAI_BASE_URL") or _OPENAI_SDK_DEFAULT_URL
-    return urlsplit(base_url).hostname == openai_format.OPENAI_HOST
-
-
-def wire_request(provider_type: str, request: LLMRequest, *, base_url: str | None = None, stream: bool = True) -> dict:
-    """The JSON body the client for `provider_type` (at `base_url`) would POST for `request`."""
-    provider_type = (provider_type or "").strip().lower()
-    if provider_type in _ANTHROPIC_TYPES:
+def wire_request(kind: str, request: LLMRequest, *, base_url: str | None = None, stream: bool = True) -> dict:
+    """The JSON body the client of `kind` ("openai" or "anthropic", or a compatible server's type) would POST for
+    `request` when it sends to `base_url`. Only the official OpenAI API (recognised, as OpenAIClient recognises
+    it, by the host of `base_url`) gets its own parameter names; without a base URL the body is a compatible
+    server's, which is what token counting asks for."""
+    if client_kind(kind) == "anthropic":
         body = anthropic_format.build_params(request)
         return {**body, **anthropic_format.STREAM_FLAGS} if stream else body
-    body = openai_format.build_params(request, official_api=_is_official_openai(provider_type, base_url))
+    official = bool(base_url) and urlsplit(base_url).hostname == openai_format.OPENAI_HOST
+    body = openai_format.build_params(request, official_api=official)
     if stream:
         return {**body, **openai_format.STREAM_FLAGS}
     return body

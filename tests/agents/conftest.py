@@ -8,8 +8,8 @@ from agents import services
 def providers(settings, fake_openai, fake_anthropic):
     """Point the server's providers at the fake OpenAI and Anthropic servers."""
     settings.LLM_PROVIDERS = {
-        "openai": {"provider_type": "openai", "api_key": "sk-test", "base_url": fake_openai.base_url},
-        "anthropic": {"provider_type": "anthropic", "api_key": "sk-ant-test", "base_url": fake_anthropic.base_url},
+        "openai": {"kind": "openai", "api_key": "sk-test", "base_url": fake_openai.base_url},
+        "anthropic": {"kind": "anthropic", "api_key": "sk-ant-test", "base_url": fake_anthropic.base_url},
     }
     settings.LLM_MAX_RETRIES = 2
     return settings.LLM_PROVIDERS

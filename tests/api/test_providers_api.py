@@ -193,3 +193,45 @@ def test_embedding_models_of_the_providers_are_listed(api, byok, fake_openai):
     assert small["embedding_dim"] == 1536 and small["embedding_endpoint_type"] == "openai"
     assert small["provider_type"] == "openai" and small["embedding_model"] == "text-embedding-3-small"
     assert "openai/text-embedding-3-small" not in {m["handle"] for m in api.get("/v1/models/").json()}
+
+
+# ------------------------------------------------------------------------------- one resolution per handle
+
+
+def test_the_context_of_an_agent_on_an_api_anthropic_provider_is_anthropics_request(api, providers, fake_anthropic):
+    from agents.context_window import context_overview
+    from agents.models import Agent
+
+    claude = {"name": "claude", "provider_type": "anthropic", "api_key": "k", "base_url": fake_anthropic.base_url}
+    assert post(api, "/v1/providers/", claude).status_code == 200
+    agent = post(api, "/v1/agents/", {"name": "poet", "model": "claude/claude-sonnet-4-5"}).json()
+
+    raw = api.get(f"/v1/agents/{agent['id']}/context").json()["raw_request"]
+    # Anthropic's Messages body: the system prompt and max_tokens at the top, no system message among the messages.
+    assert "<memory_blocks>" in raw["system"] and raw["max_tokens"] > 0
+    assert all(m["role"] != "system" for m in raw["messages"])
+
+    # and it is the body the provider then receives
+    preview = context_overview(Agent.objects.get(pk=agent["id"]), "Who am I?")["raw_request"]
+    fake_anthropic.script(Reply(text="Someone new."))
+    assert post(api, f"/v1/agents/{agent['id']}/messages", {"input": "Who am I?"}).status_code == 200
+    assert preview == fake_anthropic.last_request
+
+
+def test_an_environment_ollama_model_has_one_endpoint_type_everywhere(api, providers, settings, fake_openai):
+    # What settings.py builds from OLLAMA_BASE_URL.
+    settings.LLM_PROVIDERS = {
+        **providers,
+        "ollama": {"kind": "openai_compatible", "api_key": None, "base_url": fake_openai.base_url},
+    }
+    fake_openai.models = ["qwen2.5:7b", "nomic-embed-text"]
+    body = {"name": "local", "model": "ollama/qwen2.5:7b", "embedding": "ollama/nomic-embed-text"}
+    agent = post(api, "/v1/agents/", body).json()
+    listed = next(m for m in api.get("/v1/models/").json() if m["handle"] == "ollama/qwen2.5:7b")
+    embedder = next(m for m in api.get("/v1/models/embedding").json() if m["handle"] == "ollama/nomic-embed-text")
+
+    assert agent["llm_config"]["model_endpoint_type"] == listed["model_endpoint_type"] == "ollama"
+    assert listed["provider_type"] == "ollama"
+    assert agent["llm_config"]["model_endpoint"] == listed["model_endpoint"] == fake_openai.base_url
+    assert agent["embedding_config"]["embedding_endpoint_type"] == embedder["embedding_endpoint_type"] == "ollama"
+    assert agent["embedding_config"]["embedding_endpoint"] == embedder["embedding_endpoint"] == fake_openai.base_url
