@@ -6,7 +6,6 @@ server runs on the embedded default: SQLite in WAL mode, the in-memory channel l
 lists every variable.
 """
 
-import os
 from pathlib import Path
 
 from letta_project.env import env_bool, env_choice, env_int, env_list, env_path, env_seconds, env_str, env_url
@@ -161,7 +160,8 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- Model providers -----------------------------------------------------------------------------
-# Handles are "provider/model". "openai" and "anthropic" read the SDKs' usual variables; any other
+# Handles are "provider/model". "openai" and "anthropic" read the SDKs' usual variables (here: the clients are
+# always handed their key and URL, never left to read the environment themselves); any other
 # OpenAI-compatible server is declared with <NAME>_BASE_URL (e.g. OLLAMA_BASE_URL) and, if it needs one,
 # <NAME>_API_KEY, then used as "<name>/<model>". Each entry's `kind` is the protocol it speaks ("openai",
 # "anthropic" or "openai_compatible", as accounts.Provider.kind); an optional `provider_type` is Letta's type for
@@ -169,21 +169,21 @@ SPECTACULAR_SETTINGS = {
 LLM_PROVIDERS = {
     "openai": {
         "kind": "openai",
-        "api_key": os.environ.get("OPENAI_API_KEY"),
-        "base_url": os.environ.get("OPENAI_BASE_URL") or None,
+        "api_key": env_str("OPENAI_API_KEY"),
+        "base_url": env_url("OPENAI_BASE_URL", schemes=("http", "https")),
     },
     "anthropic": {
         "kind": "anthropic",
-        "api_key": os.environ.get("ANTHROPIC_API_KEY"),
-        "base_url": os.environ.get("ANTHROPIC_BASE_URL") or None,
+        "api_key": env_str("ANTHROPIC_API_KEY"),
+        "base_url": env_url("ANTHROPIC_BASE_URL", schemes=("http", "https")),
     },
 }
 for _name in ("ollama", "vllm", "lmstudio", "openrouter", "together", "groq", "google_ai"):
-    _base = os.environ.get(f"{_name.upper()}_BASE_URL")
+    _base = env_url(f"{_name.upper()}_BASE_URL", schemes=("http", "https"))
     if _base:
         LLM_PROVIDERS[_name] = {
             "kind": "openai_compatible",
-            "api_key": os.environ.get(f"{_name.upper()}_API_KEY"),
+            "api_key": env_str(f"{_name.upper()}_API_KEY"),
             "base_url": _base,
         }
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-
 import anthropic
 
 from . import anthropic_format as fmt
@@ -41,8 +39,6 @@ class AnthropicClient(LLMClient):
         provider_name: str = "anthropic",
     ) -> None:
         super().__init__()
-        if api_key is None and provider_name == "anthropic":
-            api_key = os.environ.get("ANTHROPIC_API_KEY")
         self._client = anthropic.AsyncAnthropic(
             api_key=api_key or PLACEHOLDER_KEY,
             base_url=base_url,

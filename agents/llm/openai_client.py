@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from urllib.parse import urlsplit
 
 import openai
@@ -32,8 +31,6 @@ class OpenAIClient(LLMClient):
         provider_name: str = "openai",
     ) -> None:
         super().__init__()
-        if api_key is None and provider_name == "openai":
-            api_key = os.environ.get("OPENAI_API_KEY")
         self._client = openai.AsyncOpenAI(
             api_key=api_key or PLACEHOLDER_KEY,
             base_url=base_url,
