@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from asgiref.sync import sync_to_async
 from django.conf import settings
 
+from accounts.errors import DomainError
 from accounts.models import Provider
 from agents.llm import LLMClient
 from agents.llm.factory import make_client, parse_handle
@@ -24,7 +25,7 @@ KNOWN_CONTEXT_WINDOWS = {
 }
 
 
-class ModelConfigError(ValueError):
+class ModelConfigError(DomainError, ValueError):
     """The agent's model handle cannot be served; the message says how to fix it."""
 
 
@@ -39,7 +40,7 @@ class ResolvedModel:
 def _stored_config(name: str, organization_id: str) -> dict | None:
     # Read on every call, never kept: a key changed or a provider deleted through the API (in any process)
     # takes effect on the next request.
-    record = Provider.objects.filter(organization_id=organization_id, name=name).first()
+    record = Provider.objects.for_organization(organization_id).filter(name=name).first()
     return None if record is None else stored_config(record)
 
 
@@ -122,7 +123,7 @@ def _configs(organization_id: str | None) -> dict[str, dict]:
     """Every provider the organization can use, by name: the environment's, then its own records."""
     configs = {n: c for n, c in settings.LLM_PROVIDERS.items() if _usable(n, c)}
     if organization_id is not None:
-        for record in Provider.objects.filter(organization_id=organization_id).order_by("created_at", "id"):
+        for record in Provider.objects.for_organization(organization_id).order_by("created_at", "id"):
             configs.setdefault(record.name, stored_config(record))
     return configs
 
