@@ -70,6 +70,7 @@ def _run_request(agent_id: str, organization_id: str, data: dict) -> dict:
         "max_steps": data["max_steps"],
         "client_tools": data.get("client_tools"),
         "stream_tokens": data.get("stream_tokens", False),
+        "wait": data["wait"],
     }
 
 
