@@ -5,9 +5,9 @@ which call `accounts.services` directly, and a key that could mint or revoke key
 into permanent access. Add views here if the API ever needs them (the reference has none for keys).
 """
 
-from rest_framework.exceptions import NotAuthenticated, NotFound
+from rest_framework.exceptions import NotAuthenticated
 
-from accounts.authentication import MISSING_KEY_MESSAGE
+from accounts.authentication import MISSING_KEY_MESSAGE, APIKeyAuthentication
 
 
 def organization_of(request) -> str:
@@ -20,12 +20,10 @@ def organization_of(request) -> str:
     return organization_id
 
 
-def owned_or_404(model, organization_id: str, pk: str, what: str, **scope):
-    """The organization's `model` row with primary key `pk` (narrowed by `scope`), else a 404 naming it.
-
-    Another organization's row answers exactly like a missing one, so ids never leak across organizations.
-    """
-    found = model.objects.filter(organization_id=organization_id, pk=pk, **scope).first()
-    if found is None:
-        raise NotFound(f"{what} {pk} not found.")
-    return found
+def authenticated_organization(request) -> str:
+    """The organization of a plain Django request's API key, for the views that are not DRF's (the async ones):
+    the same key check and the same 401s as `APIKeyAuthentication` gives the DRF views."""
+    result = APIKeyAuthentication().authenticate(request)
+    if result is None:
+        raise NotAuthenticated(MISSING_KEY_MESSAGE)
+    return result[0].organization_id

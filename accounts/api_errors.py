@@ -1,13 +1,16 @@
 """One error shape for the whole REST API, the reference's `{"detail": str}`, whatever went wrong.
 
 Installed as DRF's EXCEPTION_HANDLER. DRF's own handler already turns its exceptions (and Django's Http404 and
-PermissionDenied) into responses; this one fixes the body shape and status codes to match the reference, and
-answers anything else with a logged, generic 500 in JSON instead of Django's HTML error page.
+PermissionDenied) into responses; this one answers a `DomainError` with its own status and body, fixes the body
+shape and status codes to match the reference, and answers anything else with a logged, generic 500 in JSON
+instead of Django's HTML error page. The async API views answer their errors through `error_response`, so every
+route shapes an error the same way.
 """
 
 import logging
 
-from django.http import JsonResponse
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, JsonResponse
 from django.views import defaults
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -16,6 +19,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
 
 from accounts.authentication import MISSING_KEY_MESSAGE
+from accounts.errors import DomainError
 
 logger = logging.getLogger(__name__)
 
@@ -23,6 +27,10 @@ UNKNOWN_ERROR_MESSAGE = "An unknown error occurred"
 
 
 def exception_handler(exc, context):
+    if isinstance(exc, DomainError):
+        # A refusal with its meaning attached (see accounts.errors): nothing the view did may commit.
+        set_rollback()
+        return Response(exc.body(), status=exc.status_code)
     if isinstance(exc, exceptions.NotAuthenticated) and exc.detail == exceptions.NotAuthenticated.default_detail:
         # DRF raises it with its own wording from the permission check; ours tells the client what to send.
         exc.detail = exceptions.ErrorDetail(MISSING_KEY_MESSAGE, code=exc.default_code)
@@ -34,6 +42,23 @@ def exception_handler(exc, context):
         response.status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
     response.data = _error_body(response.data)
     return response
+
+
+HANDLED = (DomainError, exceptions.APIException, Http404, PermissionDenied)
+
+
+def error_response(exc) -> JsonResponse:
+    """The JSON response the handler above gives for `exc` (one of HANDLED), for a plain (non-DRF) view.
+
+    A 401 names the scheme to use (`WWW-Authenticate: Bearer`), as DRF does for its own views."""
+    response = exception_handler(exc, {})
+    json_response = JsonResponse(response.data, status=response.status_code)
+    for header in ("WWW-Authenticate", "Retry-After"):
+        if header in response:
+            json_response[header] = response[header]
+    if response.status_code == status.HTTP_401_UNAUTHORIZED:
+        json_response["WWW-Authenticate"] = "Bearer"
+    return json_response
 
 
 def _error_body(data) -> dict:

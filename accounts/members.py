@@ -3,11 +3,12 @@
 from django.contrib.auth.models import User
 from django.db import transaction
 
+from accounts.errors import DomainError
 from accounts.models import Membership, Organization
 from accounts.services import OrganizationNotFoundError
 
 
-class MemberError(ValueError):
+class MemberError(DomainError, ValueError):
     pass
 
 

@@ -19,6 +19,14 @@ class Organization(models.Model):
         return org
 
 
+class OwnedQuerySet(models.QuerySet):
+    """Rows of a model that belongs to an organization. Every read on behalf of a key or a person starts with
+    `for_organization`, so another organization's rows are never seen (they are "not found", never forbidden)."""
+
+    def for_organization(self, organization_id: str):
+        return self.filter(organization_id=organization_id)
+
+
 class OwnedModel(models.Model):
     """Fields every stored object carries: its organization and timestamps."""
 
@@ -28,16 +36,15 @@ class OwnedModel(models.Model):
     created_by_id = models.CharField(max_length=64, blank=True, null=True)
     last_updated_by_id = models.CharField(max_length=64, blank=True, null=True)
 
+    objects = OwnedQuerySet.as_manager()
+
     class Meta:
         abstract = True
 
 
-class APIKeyQuerySet(models.QuerySet):
+class APIKeyQuerySet(OwnedQuerySet):
     def active(self):
         return self.filter(revoked_at__isnull=True)
-
-    def for_organization(self, organization_id: str):
-        return self.filter(organization_id=organization_id)
 
 
 class APIKey(models.Model):

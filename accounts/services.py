@@ -7,6 +7,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts import keys
+from accounts.errors import DomainError, NotFoundError
 from accounts.models import APIKey, Organization
 
 # `last_used_at` is for people ("used 3 minutes ago"), so minute accuracy is enough; refreshing it on every
@@ -14,25 +15,22 @@ from accounts.models import APIKey, Organization
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 
-class OrganizationNotFoundError(LookupError):
-    status_code = 404
-
+class OrganizationNotFoundError(NotFoundError, LookupError):
     def __init__(self, organization_id: str):
         super().__init__(f"Organization {organization_id!r} does not exist.")
         self.organization_id = organization_id
 
 
-class APIKeyNotFoundError(LookupError):
+class APIKeyNotFoundError(NotFoundError, LookupError):
     # A key of another organization is "not found" too: its existence is not theirs to learn.
-    status_code = 404
 
     def __init__(self, key_id: str):
         super().__init__(f"API key {key_id!r} not found.")
         self.key_id = key_id
 
 
-class APIKeyNameError(ValueError):
-    status_code = 400
+class APIKeyNameError(DomainError, ValueError):
+    pass
 
 
 def create_api_key(*, organization_id: str, name: str) -> tuple[APIKey, str]:

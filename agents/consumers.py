@@ -15,7 +15,7 @@ def _refusal(scope, agent_id: str) -> int | None:
     organization_id = organization_of_socket(scope)
     if organization_id is None:
         return UNAUTHENTICATED
-    if not Agent.objects.filter(pk=agent_id, organization_id=organization_id).exists():
+    if not Agent.objects.for_organization(organization_id).filter(pk=agent_id).exists():
         return NOT_FOUND  # another organization's agent is not found, as in the API
     return None
 

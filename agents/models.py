@@ -5,7 +5,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.ids import id_factory
-from accounts.models import OwnedModel
+from accounts.models import OwnedModel, OwnedQuerySet
 
 # Letta's LLMConfig default, so an agent created without one samples as it would there.
 DEFAULT_TEMPERATURE = 1.0
@@ -97,6 +97,8 @@ class Message(models.Model):
     is_err = models.BooleanField(default=False)
     model = models.CharField(max_length=200, blank=True, null=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    objects = OwnedQuerySet.as_manager()
 
     class Meta:
         ordering = ["sequence_id"]

@@ -4,6 +4,7 @@ creating and changing them. Their models are then offered as `<name>/<model>` ha
 from django.conf import settings
 from django.db import IntegrityError, transaction
 
+from accounts.errors import DomainError
 from accounts.models import Provider
 from agents.llm.factory import DEFAULT_BASE_URLS
 
@@ -34,12 +35,13 @@ KINDS = {
 MAX_NAME_LENGTH = 100
 
 
-class ProviderError(ValueError):
+class ProviderError(DomainError, ValueError):
     """A provider that cannot be created or changed as asked; the message says what to fix."""
 
 
 class ProviderNameTaken(ProviderError):
-    pass
+    status_code = 409
+    code = "conflict"
 
 
 def kind_of(provider_type: str) -> str:

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field, replace
 from asgiref.sync import sync_to_async
 from django.conf import settings
 
+from accounts.errors import DomainError
 from accounts.models import Provider
 from agents.llm import LLMClient
 from agents.llm.factory import base_url_for, client_kind, make_client, missing_base_url, parse_handle
@@ -50,7 +51,7 @@ EMBEDDING_ENDPOINT_TYPES = {t: t for t in _SAME_NAME_ENDPOINTS if t != "anthropi
 EMBEDDING_ENDPOINT_TYPES["lmstudio_openai"] = "lmstudio"
 
 
-class ModelConfigError(ValueError):
+class ModelConfigError(DomainError, ValueError):
     """The agent's model handle cannot be served; the message says how to fix it."""
 
 
@@ -154,7 +155,7 @@ def find_provider(name: str, organization_id: str | None = None) -> ProviderConf
         return from_settings(name, entry)
     if organization_id is None:
         return None
-    record = Provider.objects.filter(organization_id=organization_id, name=name).first()
+    record = Provider.objects.for_organization(organization_id).filter(name=name).first()
     return None if record is None else from_record(record)
 
 
@@ -230,7 +231,7 @@ def _providers(organization_id: str | None) -> list[ProviderConfig]:
     uses is the environment's)."""
     providers = {n: from_settings(n, e) for n, e in settings.LLM_PROVIDERS.items() if _usable(n, e)}
     if organization_id is not None:
-        for record in Provider.objects.filter(organization_id=organization_id).order_by("created_at", "id"):
+        for record in Provider.objects.for_organization(organization_id).order_by("created_at", "id"):
             providers.setdefault(record.name, from_record(record))
     return list(providers.values())
 

@@ -5,8 +5,8 @@ from datetime import UTC, datetime
 
 from django.db.models import Count, DateTimeField, QuerySet, Value
 from django.db.models.functions import Coalesce
-from django.shortcuts import get_object_or_404
 
+from accounts.selectors import get_owned
 from agents.models import Agent
 from memory.models import Block
 from memory.selectors import with_tags
@@ -35,7 +35,7 @@ def agents_matching(
     Identities and templates do not exist on this server, so filtering by one matches no agent (rather than
     ignoring the filter and answering with agents that are not what was asked for).
     """
-    agents = Agent.objects.filter(organization_id=organization_id)
+    agents = Agent.objects.for_organization(organization_id)
     if identity_id or identifier_keys or template_id or base_template_id:
         return agents.none()
     if name:
@@ -61,16 +61,14 @@ def sorted_by(agents: QuerySet[Agent], order_by: str) -> tuple[QuerySet[Agent], 
 
 def list_agents(organization_id: str) -> QuerySet[Agent]:
     """The organization's agents by name, each with `num_blocks` (one query, however many agents)."""
-    return (
-        Agent.objects.filter(organization_id=organization_id)
-        .annotate(num_blocks=Count("blocks"))
-        .order_by("name", "id")
-    )
+    return Agent.objects.for_organization(organization_id).annotate(num_blocks=Count("blocks")).order_by("name", "id")
 
 
-def agent_of(organization_id: str, agent_id: str) -> Agent:
-    """The agent, or 404: another organization's agent is not found, never forbidden."""
-    return get_object_or_404(Agent, pk=agent_id, organization_id=organization_id)
+def agent_of(organization_id: str, agent_id: str, *, with_relations: bool = False) -> Agent:
+    """The agent, or 404 "Agent {id} not found.": another organization's agent is not found, never forbidden.
+    `with_relations` prefetches its blocks and tools (what an AgentState or the agent page renders)."""
+    agents = Agent.objects.prefetch_related("blocks", "tools") if with_relations else Agent.objects.all()
+    return get_owned(agents, organization_id, agent_id, "Agent")
 
 
 def organization_tags(organization_id: str, *, search: str | None = None) -> list[str]:
@@ -81,8 +79,8 @@ def organization_tags(organization_id: str, *, search: str | None = None) -> lis
     same on every database.
     """
     rows = [
-        *Agent.objects.filter(organization_id=organization_id).values_list("tags", flat=True),
-        *Block.objects.filter(organization_id=organization_id).values_list("tags", flat=True),
+        *Agent.objects.for_organization(organization_id).values_list("tags", flat=True),
+        *Block.objects.for_organization(organization_id).values_list("tags", flat=True),
     ]
     tags = {tag for row in rows for tag in (row or []) if isinstance(tag, str)}
     if search:

@@ -6,6 +6,7 @@ The API views, the ADE pages and the management commands all call these.
 from django.conf import settings
 from django.db import transaction
 
+from accounts.errors import DomainError, NotFoundError
 from agents.models import DEFAULT_TEMPERATURE, Agent, AgentType, Message
 from agents.runtime.errors import AgentBusyError
 from agents.runtime.runs import active_run_id
@@ -27,7 +28,7 @@ from tools.rules import merge_approval_rule, parse_rules
 from tools.services import ensure_base_tools
 
 
-class AgentConfigError(ValueError):
+class AgentConfigError(DomainError, ValueError):
     """The agent cannot be created or changed as asked; the message says why."""
 
 
@@ -114,7 +115,7 @@ def create_agent(
 
 
 def _owned(model, organization_id: str, ids: list[str]) -> list:
-    found = {obj.id: obj for obj in model.objects.filter(organization_id=organization_id, id__in=ids)}
+    found = {obj.id: obj for obj in model.objects.for_organization(organization_id).filter(id__in=ids)}
     missing = [i for i in ids if i not in found]
     if missing:
         raise AgentConfigError(f"{model.__name__} not found: {', '.join(missing)}.")
@@ -126,7 +127,7 @@ def _tools_by_name(organization_id: str, names: list[str]) -> list[Tool]:
 
     builtins = [n for n in names if n in BUILTIN_TOOLS]
     found = {t.name: t for t in ensure_base_tools(organization_id, builtins)}
-    found.update({t.name: t for t in Tool.objects.filter(organization_id=organization_id, name__in=names)})
+    found.update({t.name: t for t in Tool.objects.for_organization(organization_id).filter(name__in=names)})
     missing = [n for n in names if n not in found]
     if missing:
         raise AgentConfigError(f"Tools not found: {', '.join(missing)}. Create them first or check the names.")
@@ -134,6 +135,9 @@ def _tools_by_name(organization_id: str, names: list[str]) -> list[Tool]:
 
 
 class BlockLabelConflict(AgentConfigError):
+    status_code = 409
+    code = "conflict"
+
     """An agent would hold two blocks with one label (the reference's unique constraint)."""
 
     def __init__(self, agent: Agent, label: str):
@@ -143,7 +147,7 @@ class BlockLabelConflict(AgentConfigError):
         )
 
 
-class BlockNotAttached(LookupError):
+class BlockNotAttached(NotFoundError, LookupError):
     def __init__(self, agent: Agent, block: Block):
         super().__init__(f"Block {block.id} ('{block.label}') is not attached to agent {agent.id}.")
 
@@ -226,6 +230,9 @@ def ensure_archive(agent: Agent) -> str:
 
 
 class ArchiveConflict(AgentConfigError):
+    status_code = 409
+    code = "conflict"
+
     def __init__(self, agent: Agent, archive_id: str):
         super().__init__(
             f"Agent {agent.id} already has archive {archive_id} attached; an agent has one archive. Detach it "
@@ -233,7 +240,7 @@ class ArchiveConflict(AgentConfigError):
         )
 
 
-class ArchiveNotAttached(LookupError):
+class ArchiveNotAttached(NotFoundError, LookupError):
     def __init__(self, agent: Agent, archive: Archive):
         super().__init__(f"Archive {archive.id} is not attached to agent {agent.id}.")
 
@@ -320,7 +327,7 @@ def update_agent_block(agent: Agent, current_label: str, /, *, actor: EditActor,
     return update_block(agent_block(agent, current_label), actor=actor, **fields)
 
 
-class BlockLabelNotFound(LookupError):
+class BlockLabelNotFound(NotFoundError, LookupError):
     def __init__(self, agent_id: str, label: str):
         super().__init__(f"Block with label '{label}' not found for agent {agent_id}.")
 

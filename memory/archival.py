@@ -25,7 +25,8 @@ EmbedFn = Callable[[list[str]], list[list[float]]]
 
 
 class PassageNotFoundError(MemoryEditError):
-    pass
+    status_code = 404
+    code = "not_found"
 
 
 def insert_passage(

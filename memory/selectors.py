@@ -39,7 +39,7 @@ def blocks_matching(
     The searches are case-insensitive substring matches. Hidden blocks are left out unless asked for, as Letta
     does. `templates_only` keeps only templates; without it templates are listed with the rest.
     """
-    blocks = Block.objects.filter(organization_id=organization_id)
+    blocks = Block.objects.for_organization(organization_id)
     if not include_hidden:
         blocks = blocks.filter(hidden=False)
     if label:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
+from accounts.errors import DomainError
 from memory.models import CORE_MEMORY_BLOCK_CHAR_LIMIT, DEFAULT_DESCRIPTIONS, Block, BlockRevision
 
 # Shown beside line-numbered views of a block; a model that copies it back into an edit has misread the view.
@@ -71,7 +72,7 @@ class EditActor:
         )
 
 
-class MemoryEditError(Exception):
+class MemoryEditError(DomainError):
     """A memory change refused for a reason the caller can fix; `str()` is the message for the model or user."""
 
 

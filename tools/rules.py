@@ -10,6 +10,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from accounts.errors import DomainError
+
 RULE_TYPES = (
     "run_first",
     "exit_loop",
@@ -23,7 +25,7 @@ RULE_TYPES = (
 )
 
 
-class ToolRuleError(ValueError):
+class ToolRuleError(DomainError, ValueError):
     """A stored or submitted tool rule is malformed."""
 
 

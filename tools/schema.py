@@ -14,6 +14,8 @@ from typing import Any, Literal
 
 import docstring_parser
 
+from accounts.errors import DomainError
+
 MAX_TOOL_NAME_LENGTH = 48
 SUPPORTED_TYPES = "str, int, float, bool, list[...], dict, Optional[...] / X | None, Literal[...], Any"
 SKIPPED_FIRST_PARAMETERS = {"ctx", "self", "agent_state"}
@@ -36,7 +38,7 @@ _KNOWN_NAMES: dict[str, Any] = {
 _SCALARS = {str: "string", int: "integer", float: "number", bool: "boolean"}
 
 
-class SchemaError(ValueError):
+class SchemaError(DomainError, ValueError):
     """A tool's schema cannot be built; the message tells the author what to fix."""
 
 

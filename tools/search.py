@@ -40,7 +40,7 @@ def search_tools(
     tool_types: list[str] | None = None,
     limit: int = 50,
 ) -> list[ToolMatch]:
-    tools = Tool.objects.filter(organization_id=organization_id).order_by("created_at", "id")
+    tools = Tool.objects.for_organization(organization_id).order_by("created_at", "id")
     if tool_types:
         tools = tools.filter(tool_type__in=tool_types)
     candidates = list(tools)

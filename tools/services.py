@@ -2,9 +2,14 @@
 
 from django.db import transaction
 
+from accounts.errors import DomainError
 from tools.builtin import BUILTIN_TOOLS, NO_TRUNCATION, TOOL_TYPES, builtin_schema
 from tools.models import Tool
 from tools.schema import SchemaError, schema_from_source, validate_tool_name
+
+
+class ToolDefinitionError(DomainError, ValueError):
+    """A tool that cannot be created as given; the message says what to fix."""
 
 
 @transaction.atomic
@@ -13,8 +18,10 @@ def ensure_base_tools(organization_id: str, names: list[str] | None = None) -> l
     wanted = list(BUILTIN_TOOLS) if names is None else names
     unknown = [n for n in wanted if n not in BUILTIN_TOOLS]
     if unknown:
-        raise ValueError(f"Unknown built-in tools: {', '.join(unknown)}. Built-ins: {', '.join(BUILTIN_TOOLS)}.")
-    existing = {t.name: t for t in Tool.objects.filter(organization_id=organization_id, name__in=wanted)}
+        raise ToolDefinitionError(
+            f"Unknown built-in tools: {', '.join(unknown)}. Built-ins: {', '.join(BUILTIN_TOOLS)}."
+        )
+    existing = {t.name: t for t in Tool.objects.for_organization(organization_id).filter(name__in=wanted)}
     tools = []
     for name in wanted:
         schema = builtin_schema(name)
@@ -39,10 +46,6 @@ def ensure_base_tools(organization_id: str, names: list[str] | None = None) -> l
             tool.save()
         tools.append(tool)
     return tools
-
-
-class ToolDefinitionError(ValueError):
-    """A tool that cannot be created as given; the message says what to fix."""
 
 
 @transaction.atomic
@@ -127,7 +130,7 @@ def update_tool(tool: Tool, changes: dict) -> Tool:
         if new_name != tool.name:
             if new_name in BUILTIN_TOOLS:
                 raise ToolDefinitionError(f"'{new_name}' is a built-in tool; choose another name for a custom tool.")
-            if Tool.objects.filter(organization_id=tool.organization_id, name=new_name).exclude(pk=tool.pk).exists():
+            if Tool.objects.for_organization(tool.organization_id).filter(name=new_name).exclude(pk=tool.pk).exists():
                 raise ToolDefinitionError(
                     f"The new source defines '{new_name}', but a tool with that name already exists; rename the "
                     "function or delete the other tool first."

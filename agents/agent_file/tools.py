@@ -21,7 +21,7 @@ def import_tool(tool: FileTool, organization_id: str, *, override: bool, warning
     where = f"Tool {tool.file_id} ({tool.name})"
     if tool.name in BUILTIN_TOOLS and tool.tool_type != CUSTOM:
         return ensure_base_tools(organization_id, [tool.name])[0]
-    existing = Tool.objects.filter(organization_id=organization_id, name=tool.name).first()
+    existing = Tool.objects.for_organization(organization_id).filter(name=tool.name).first()
     if tool.tool_type != CUSTOM:
         if existing is not None:
             return existing

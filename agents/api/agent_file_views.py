@@ -8,7 +8,7 @@ from rest_framework.views import APIView
 
 from accounts.api import organization_of
 from agents.agent_file import AgentFileError, export_agent, import_agent
-from agents.api.views import BadRequest, get_agent
+from agents.api.views import get_agent
 
 
 def _flag(data, name: str, default: bool) -> bool:
@@ -38,25 +38,22 @@ class AgentImportView(APIView):
     def post(self, request):
         upload = request.FILES.get("file")
         if upload is None:
-            raise BadRequest("Send the agent file as multipart form field 'file'.")
+            raise AgentFileError("Send the agent file as multipart form field 'file'.")
         data = request.data
         raw_secrets = _first(data, "secrets", "env_vars_json") or "{}"
         try:
             secrets = json.loads(raw_secrets)
         except ValueError as exc:
-            raise BadRequest(f"'secrets' must be a JSON object of names to values ({exc}).") from exc
-        try:
-            result = import_agent(
-                upload.read(),
-                organization_id=organization_of(request),
-                name=_first(data, "name", "override_name"),
-                model=_first(data, "model", "override_model_handle"),
-                embedding=_first(data, "embedding", "override_embedding_handle"),
-                strip_messages=_flag(data, "strip_messages", False),
-                override_existing_tools=_flag(data, "override_existing_tools", True),
-                append_copy_suffix=_flag(data, "append_copy_suffix", True),
-                secrets=secrets,
-            )
-        except AgentFileError as exc:
-            raise BadRequest(str(exc)) from exc
+            raise AgentFileError(f"'secrets' must be a JSON object of names to values ({exc}).") from exc
+        result = import_agent(
+            upload.read(),
+            organization_id=organization_of(request),
+            name=_first(data, "name", "override_name"),
+            model=_first(data, "model", "override_model_handle"),
+            embedding=_first(data, "embedding", "override_embedding_handle"),
+            strip_messages=_flag(data, "strip_messages", False),
+            override_existing_tools=_flag(data, "override_existing_tools", True),
+            append_copy_suffix=_flag(data, "append_copy_suffix", True),
+            secrets=secrets,
+        )
         return Response(result.as_dict())

@@ -2,15 +2,13 @@
 
 from asgiref.sync import async_to_sync
 from rest_framework import serializers
-from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from agents import services
-from agents.api.views import BadRequest, get_agent, validated
+from agents.api.views import get_agent, validated
 from agents.runtime.embeddings import embed_texts, lookup
 from memory import archival
-from memory.services import MemoryEditError
 
 
 class PassageCreateSerializer(serializers.Serializer):
@@ -62,34 +60,29 @@ class ArchivalListView(APIView):
         query = validated(PassageListSerializer, request.query_params)
         if agent.archive_id is None:
             return Response([])
-        try:
-            rows = archival.list_passages(
-                agent.archive_id,
-                search=query.get("search"),
-                ascending=query["ascending"],
-                after=query.get("after"),
-                before=query.get("before"),
-                limit=query["limit"],
-            )
-        except archival.PassageNotFoundError as exc:  # an unknown cursor, as in every other list
-            raise NotFound(str(exc)) from exc
+        # An unknown cursor raises PassageNotFoundError: 404, as in every other list.
+        rows = archival.list_passages(
+            agent.archive_id,
+            search=query.get("search"),
+            ascending=query["ascending"],
+            after=query.get("after"),
+            before=query.get("before"),
+            limit=query["limit"],
+        )
         return Response([passage_data(p) for p in rows])
 
     def post(self, request, agent_id: str):
         agent = get_agent(request, agent_id)
         data = validated(PassageCreateSerializer, request.data)
         embed_fn, model = _embedder(agent, data["text"])
-        try:
-            passage = archival.insert_passage(
-                archive_id=services.ensure_archive(agent),
-                organization_id=agent.organization_id,
-                text=data["text"],
-                tags=data.get("tags"),
-                embed_fn=embed_fn,
-                embedding_model=model,
-            )
-        except MemoryEditError as exc:
-            raise BadRequest(str(exc)) from exc
+        passage = archival.insert_passage(
+            archive_id=services.ensure_archive(agent),
+            organization_id=agent.organization_id,
+            text=data["text"],
+            tags=data.get("tags"),
+            embed_fn=embed_fn,
+            embedding_model=model,
+        )
         return Response([passage_data(passage)])
 
 
@@ -120,8 +113,5 @@ class ArchivalSearchView(APIView):
 class ArchivalDetailView(APIView):
     def delete(self, request, agent_id: str, passage_id: str):
         agent = get_agent(request, agent_id)
-        try:
-            archival.delete_passage(passage_id, archive_id=agent.archive_id or "none")
-        except MemoryEditError as exc:
-            raise NotFound(str(exc)) from exc
+        archival.delete_passage(passage_id, archive_id=agent.archive_id or "none")
         return Response(None)

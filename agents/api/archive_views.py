@@ -8,18 +8,17 @@ archive attached to several agents is one store they all read and write.
 from django.db import transaction
 from django.http import JsonResponse
 from rest_framework import serializers
-from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.api import organization_of, owned_or_404
+from accounts.api import organization_of
+from accounts.selectors import get_owned
 from agents import services
 from agents.api.archival_views import _embedder, passage_data
 from agents.api.pagination import cursor_page
-from agents.api.views import BadRequest, Conflict, get_agent, validated
+from agents.api.views import get_agent, validated
 from memory import archival, archives
 from memory.models import Archive, Passage
-from memory.services import MemoryEditError
 
 
 class ArchiveCreateSerializer(serializers.Serializer):
@@ -83,7 +82,7 @@ def archive_data(archive: Archive) -> dict:
 
 
 def get_archive(request, archive_id: str) -> Archive:
-    return owned_or_404(Archive, organization_of(request), archive_id, "Archive")
+    return get_owned(Archive, organization_of(request), archive_id, "Archive")
 
 
 def _key_id(request):
@@ -101,7 +100,7 @@ class ArchiveListView(APIView):
 
     def get(self, request):
         query = validated(ArchiveListQuerySerializer, request.query_params)
-        rows = Archive.objects.filter(organization_id=organization_of(request))
+        rows = Archive.objects.for_organization(organization_of(request))
         if query.get("name"):
             rows = rows.filter(name=query["name"])
         if query.get("agent_id"):
@@ -112,15 +111,12 @@ class ArchiveListView(APIView):
 
     def post(self, request):
         data = validated(ArchiveCreateSerializer, request.data)
-        try:
-            archive = archives.create_archive(
-                organization_id=organization_of(request),
-                name=data["name"],
-                description=data.get("description"),
-                created_by_id=_key_id(request),
-            )
-        except MemoryEditError as exc:
-            raise BadRequest(str(exc)) from exc
+        archive = archives.create_archive(
+            organization_id=organization_of(request),
+            name=data["name"],
+            description=data.get("description"),
+            created_by_id=_key_id(request),
+        )
         return Response(archive_data(archive))
 
 
@@ -131,10 +127,7 @@ class ArchiveDetailView(APIView):
     def patch(self, request, archive_id):
         archive = get_archive(request, archive_id)
         data = validated(ArchiveUpdateSerializer, request.data)
-        try:
-            archive = archives.update_archive(archive, updated_by_id=_key_id(request), **data)
-        except MemoryEditError as exc:
-            raise BadRequest(str(exc)) from exc
+        archive = archives.update_archive(archive, updated_by_id=_key_id(request), **data)
         return Response(archive_data(archive))
 
     def delete(self, request, archive_id):
@@ -146,23 +139,20 @@ def _insert(archive: Archive, items: list[dict]) -> list[Passage]:
     """Store the passages, all or none. Vectors are computed first, so no provider call runs inside the
     transaction."""
     embed_fn, model = _archive_embedder(archive, *[item["text"] for item in items if item["text"].strip()])
-    try:
-        with transaction.atomic():
-            return [
-                archival.insert_passage(
-                    archive_id=archive.id,
-                    organization_id=archive.organization_id,
-                    text=item["text"],
-                    tags=item.get("tags"),
-                    metadata=item.get("metadata"),
-                    created_at=item.get("created_at"),
-                    embed_fn=embed_fn,
-                    embedding_model=model,
-                )
-                for item in items
-            ]
-    except MemoryEditError as exc:
-        raise BadRequest(str(exc)) from exc
+    with transaction.atomic():
+        return [
+            archival.insert_passage(
+                archive_id=archive.id,
+                organization_id=archive.organization_id,
+                text=item["text"],
+                tags=item.get("tags"),
+                metadata=item.get("metadata"),
+                created_at=item.get("created_at"),
+                embed_fn=embed_fn,
+                embedding_model=model,
+            )
+            for item in items
+        ]
 
 
 class ArchivePassageListView(APIView):
@@ -185,10 +175,7 @@ class ArchivePassageBatchView(APIView):
 class ArchivePassageDetailView(APIView):
     def delete(self, request, archive_id, passage_id):
         archive = get_archive(request, archive_id)
-        try:
-            archival.delete_passage(passage_id, archive_id=archive.id)
-        except MemoryEditError as exc:
-            raise NotFound(str(exc)) from exc
+        archival.delete_passage(passage_id, archive_id=archive.id)
         return Response(None)
 
 
@@ -198,15 +185,10 @@ class AgentArchiveAttachView(APIView):
     def patch(self, request, agent_id, action, archive_id):
         agent = get_agent(request, agent_id)
         archive = get_archive(request, archive_id)
-        try:
-            if action == "attach":
-                services.attach_archive(agent, archive)
-            else:
-                services.detach_archive(agent, archive)
-        except services.ArchiveConflict as exc:
-            raise Conflict(str(exc)) from exc
-        except services.ArchiveNotAttached as exc:
-            raise NotFound(str(exc)) from exc
+        if action == "attach":
+            services.attach_archive(agent, archive)
+        else:
+            services.detach_archive(agent, archive)
         return JsonResponse(None, safe=False)  # a JSON `null` body, which the SDK reads as its `object`
 
 
@@ -228,7 +210,7 @@ class PassageSearchView(APIView):
             if data.get("query"):
                 embed_fn, model = _archive_embedder(archive, data["query"])
         else:
-            archive_ids = Archive.objects.filter(organization_id=organization_id).values("id")
+            archive_ids = Archive.objects.for_organization(organization_id).values("id")
         results = archival.search_passages(
             archive_ids=archive_ids,
             query=data.get("query") or "",

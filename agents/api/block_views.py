@@ -6,20 +6,19 @@ revisions hold here as on every other path, and each agent holding the block get
 """
 
 from rest_framework import serializers
-from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.api import organization_of, owned_or_404
+from accounts.api import organization_of
+from accounts.selectors import get_owned
 from agents import services
 from agents.api import serializers as s
 from agents.api.pagination import cursor_page
-from agents.api.views import BadRequest, Conflict, _actor, agent_states, get_agent, validated
+from agents.api.views import _actor, agent_states, get_agent, validated
 from agents.models import Agent
 from memory import services as memory_services
 from memory.models import Block
 from memory.selectors import blocks_matching
-from memory.services import MemoryEditError
 
 
 class BlockCreateSerializer(s.CreateBlockSerializer):
@@ -50,7 +49,7 @@ class BlockListQuerySerializer(s.ListQuerySerializer):
 
 
 def _block(request, block_id: str) -> Block:
-    return owned_or_404(Block, organization_of(request), block_id, "Block")
+    return get_owned(Block, organization_of(request), block_id, "Block")
 
 
 def _matching_blocks(request):
@@ -96,12 +95,7 @@ class BlockListView(APIView):
 
     def post(self, request):
         data = validated(BlockCreateSerializer, request.data)
-        try:
-            block = memory_services.create_block(
-                organization_id=organization_of(request), actor=_actor(request), **data
-            )
-        except MemoryEditError as exc:
-            raise BadRequest(str(exc)) from exc
+        block = memory_services.create_block(organization_id=organization_of(request), actor=_actor(request), **data)
         return Response(s.block_data(block))
 
 
@@ -117,12 +111,7 @@ class BlockDetailView(APIView):
     def patch(self, request, block_id):
         block = _block(request, block_id)
         data = validated(BlockModifySerializer, request.data)
-        try:
-            block = services.update_block(block, actor=_actor(request), **data)
-        except services.BlockLabelConflict as exc:
-            raise Conflict(str(exc)) from exc
-        except (ValueError, MemoryEditError) as exc:
-            raise BadRequest(str(exc)) from exc
+        block = services.update_block(block, actor=_actor(request), **data)
         return Response(s.block_data(block))
 
     def delete(self, request, block_id):
@@ -136,7 +125,7 @@ class BlockAgentListView(APIView):
     def get(self, request, block_id):
         block = _block(request, block_id)
         query = validated(s.ListQuerySerializer, request.query_params)
-        agents = Agent.objects.filter(organization_id=block.organization_id, blocks__id=block.id)
+        agents = Agent.objects.for_organization(block.organization_id).filter(blocks__id=block.id)
         fields = ("created_at", "id")
         page = cursor_page(agents, query, what="Agent", fields=fields, prefetch=("blocks", "tools"))
         return Response(agent_states(request, page))
@@ -148,13 +137,8 @@ class AgentBlockAttachView(APIView):
     def patch(self, request, agent_id, action, block_id):
         agent = get_agent(request, agent_id)
         block = _block(request, block_id)
-        try:
-            if action == "attach":
-                services.attach_block(agent, block)
-            else:
-                services.detach_block(agent, block)
-        except services.BlockLabelConflict as exc:
-            raise Conflict(str(exc)) from exc
-        except services.BlockNotAttached as exc:
-            raise NotFound(str(exc)) from exc
+        if action == "attach":
+            services.attach_block(agent, block)
+        else:
+            services.detach_block(agent, block)
         return Response(s.agent_state(get_agent(request, agent_id, with_relations=True)))

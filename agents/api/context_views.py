@@ -2,7 +2,6 @@
 prompt, and the (refused) editing of a stored message."""
 
 from rest_framework import serializers, status
-from rest_framework.exceptions import APIException
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -10,7 +9,6 @@ from agents import services
 from agents.api import serializers as s
 from agents.api.message_views import message_parts, organization_message
 from agents.api.views import get_agent, validated
-from agents.runtime.errors import AgentBusyError
 
 
 class ResetMessagesSerializer(serializers.Serializer):
@@ -22,20 +20,13 @@ class RecompileQuerySerializer(serializers.Serializer):
     dry_run = serializers.BooleanField(required=False, default=False)
 
 
-class AgentBusy(APIException):
-    status_code = status.HTTP_409_CONFLICT
-
-
 class ResetMessagesView(APIView):
     """`PATCH /v1/agents/{id}/reset-messages` -> AgentState with only the system message in context."""
 
     def patch(self, request, agent_id):
         agent = get_agent(request, agent_id)
         data = validated(ResetMessagesSerializer, request.data if isinstance(request.data, dict) else {})
-        try:
-            services.reset_messages(agent, **data)
-        except AgentBusyError as exc:
-            raise AgentBusy({"detail": exc.message, "run_id": exc.run_id}) from exc
+        services.reset_messages(agent, **data)  # AgentBusyError: 409 naming the run
         return Response(s.agent_state(get_agent(request, agent_id, with_relations=True)))
 
 

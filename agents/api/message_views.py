@@ -1,14 +1,15 @@
 """Messages across an organization's agents (`/v1/messages`): one stored message, the whole history paged, and
 full-text search through recall memory (`agents.recall`), the same index the conversation_search tool reads."""
 
+from django.http import Http404
 from rest_framework import serializers
-from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.api import organization_of
+from accounts.errors import DomainError
 from agents import recall
-from agents.api.views import BadRequest, get_agent, message_page, validated
+from agents.api.views import get_agent, message_page, validated
 from agents.letta_messages import to_letta_messages
 from agents.models import Message
 from tools.builtin.core_tools import ToolInputError
@@ -33,9 +34,10 @@ class MessageSearchSerializer(serializers.Serializer):
 
 
 def organization_message(request, message_id: str, **scope) -> Message:
-    message = Message.objects.filter(organization_id=organization_of(request), id=message_id, **scope).first()
+    # Looked up by its public id, not its primary key (the sequence), so not through get_owned; same 404.
+    message = Message.objects.for_organization(organization_of(request)).filter(id=message_id, **scope).first()
     if message is None:
-        raise NotFound(f"Message {message_id} not found.")
+        raise Http404(f"Message {message_id} not found.")
     return message
 
 
@@ -48,7 +50,7 @@ class MessageListView(APIView):
     """`GET /v1/messages/`: every agent's history in the organization, paged by stored message like an agent's."""
 
     def get(self, request):
-        messages = Message.objects.filter(organization_id=organization_of(request))
+        messages = Message.objects.for_organization(organization_of(request))
         if request.query_params.get("conversation_id"):
             messages = messages.none()  # this server has no conversations, so no message belongs to one
         return Response(message_page(request, messages))
@@ -68,11 +70,11 @@ class MessageSearchView(APIView):
     def post(self, request):
         data = validated(MessageSearchSerializer, request.data)
         if data["search_mode"] == "vector":
-            raise BadRequest(
+            raise DomainError(
                 "Vector search over messages is not available on this server: messages are not "
                 "embedded. Use search_mode 'fts' or 'hybrid' (full-text ranking)."
             )
-        messages = Message.objects.filter(organization_id=organization_of(request))
+        messages = Message.objects.for_organization(organization_of(request))
         if data.get("agent_id"):
             messages = messages.filter(agent=get_agent(request, data["agent_id"]))
         if data.get("conversation_id"):

@@ -3,9 +3,12 @@
 Async, like `GET /v1/models/` (run_views.models): it waits on every provider's model list at once.
 """
 
-from agents.api.run_views import provider_listing
+from django.http import JsonResponse
+
+from agents.api.async_views import api_view
 from agents.providers import list_embedding_models
 
 
+@api_view("GET")
 async def embedding_models(request):
-    return await provider_listing(request, list_embedding_models)
+    return JsonResponse(await list_embedding_models(request.organization_id), safe=False)

@@ -8,22 +8,21 @@ import asyncio
 
 from asgiref.sync import sync_to_async
 from django.http import JsonResponse
-from django.views.decorators.csrf import csrf_exempt
 from rest_framework import serializers
-from rest_framework.exceptions import APIException
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.api import organization_of, owned_or_404
+from accounts.api import organization_of
+from accounts.errors import DomainError
 from accounts.models import Provider
+from accounts.selectors import get_owned
 from agents.api import serializers as s
+from agents.api.async_views import api_view
 from agents.api.pagination import cursor_page
-from agents.api.run_views import _api_error, _authenticated_body, _error
-from agents.api.tool_run_views import _validated
-from agents.api.views import BadRequest, Conflict, validated
+from agents.api.views import validated
 from agents.llm import LLMError
-from agents.provider_services import ProviderError, ProviderNameTaken, create_provider, kind_of, update_provider
-from agents.providers import LIST_TIMEOUT_SECONDS, ModelConfigError, ProviderConfig, from_record, provider_config
+from agents.provider_services import create_provider, kind_of, update_provider
+from agents.providers import LIST_TIMEOUT_SECONDS, ProviderConfig, from_record, provider_config
 
 CHECK_TIMEOUT_SECONDS = LIST_TIMEOUT_SECONDS
 
@@ -75,18 +74,14 @@ def provider_data(provider: Provider) -> dict:
     }
 
 
-def _providers(organization_id: str):
-    return Provider.objects.filter(organization_id=organization_id)
-
-
 def _provider(organization_id: str, provider_id: str) -> Provider:
-    return owned_or_404(Provider, organization_id, provider_id, "Provider")
+    return get_owned(Provider, organization_id, provider_id, "Provider")
 
 
 class ProviderListView(APIView):
     def get(self, request):
         query = validated(ProviderListQuerySerializer, request.query_params)
-        providers = _providers(organization_of(request))
+        providers = Provider.objects.for_organization(organization_of(request))
         if query.get("name"):
             providers = providers.filter(name=query["name"])
         if query.get("provider_type"):
@@ -97,20 +92,15 @@ class ProviderListView(APIView):
 
     def post(self, request):
         data = validated(ProviderCreateSerializer, request.data)
-        try:
-            provider = create_provider(
-                organization_id=organization_of(request),
-                name=data["name"],
-                provider_type=data["provider_type"],
-                api_key=data.get("api_key"),
-                base_url=data.get("base_url"),
-                api_version=data.get("api_version"),
-                region=data.get("region"),
-            )
-        except ProviderNameTaken as exc:
-            raise Conflict(str(exc)) from exc
-        except ProviderError as exc:
-            raise BadRequest(str(exc)) from exc
+        provider = create_provider(
+            organization_id=organization_of(request),
+            name=data["name"],
+            provider_type=data["provider_type"],
+            api_key=data.get("api_key"),
+            base_url=data.get("base_url"),
+            api_version=data.get("api_version"),
+            region=data.get("region"),
+        )
         return Response(provider_data(provider))
 
 
@@ -121,10 +111,7 @@ class ProviderDetailView(APIView):
     def patch(self, request, provider_id: str):
         provider = _provider(organization_of(request), provider_id)
         changes = validated(ProviderUpdateSerializer, request.data)
-        try:
-            return Response(provider_data(update_provider(provider, changes)))
-        except ProviderError as exc:
-            raise BadRequest(str(exc)) from exc
+        return Response(provider_data(update_provider(provider, changes)))
 
     def delete(self, request, provider_id: str):
         _provider(organization_of(request), provider_id).delete()
@@ -132,46 +119,35 @@ class ProviderDetailView(APIView):
 
 
 async def _check(provider: ProviderConfig, provider_type: str) -> JsonResponse:
-    """Ask the provider for its models with the given credentials: the cheapest call that needs a valid key."""
+    """Ask the provider for its models with the given credentials: the cheapest call that needs a valid key.
+
+    A bad config raises ModelConfigError (400); the provider's refusal answers with the status it maps to, and
+    a provider that does not answer in time with 504."""
+    client = provider.client()
     try:
-        client = provider.client()
         await asyncio.wait_for(client.list_models(), CHECK_TIMEOUT_SECONDS)
-    except ModelConfigError as exc:
-        return _error(400, str(exc))
     except LLMError as exc:
-        return _error(exc.status_code, str(exc))
+        raise DomainError(str(exc), status_code=exc.status_code) from exc
     except TimeoutError:
-        return _error(504, f"The provider did not list its models within {CHECK_TIMEOUT_SECONDS:g} seconds.")
+        raise DomainError(
+            f"The provider did not list its models within {CHECK_TIMEOUT_SECONDS:g} seconds.", status_code=504
+        ) from None
     return JsonResponse({"message": f"Valid api key for provider_type={provider_type}"})
 
 
-@csrf_exempt
+@api_view("POST", body=True)
 async def check_new(request):
     """`POST /v1/providers/check`: test credentials before creating a provider with them."""
-    if request.method != "POST":
-        return _error(405, f'Method "{request.method}" not allowed.')
-    try:
-        _, body = await _authenticated_body(request)
-        data = _validated(ProviderCheckSerializer, body)
-        kind = kind_of(data["provider_type"])
-    except APIException as exc:
-        return _api_error(exc)
-    except ProviderError as exc:
-        return _error(400, str(exc))
+    data = validated(ProviderCheckSerializer, request.json)
+    kind = kind_of(data["provider_type"])
     provider = provider_config(
         data["provider_type"], kind=kind, api_key=data.get("api_key"), base_url=data.get("base_url") or None
     )
     return await _check(provider, data["provider_type"])
 
 
-@csrf_exempt
+@api_view("POST", body=True)
 async def check_existing(request, provider_id: str):
     """`POST /v1/providers/{id}/check`: test a stored provider's credentials."""
-    if request.method != "POST":
-        return _error(405, f'Method "{request.method}" not allowed.')
-    try:
-        organization_id, _ = await _authenticated_body(request)
-        provider = await sync_to_async(_provider)(organization_id, provider_id)
-    except APIException as exc:
-        return _api_error(exc)
+    provider = await sync_to_async(_provider)(request.organization_id, provider_id)
     return await _check(from_record(provider), provider.provider_type)

@@ -8,7 +8,8 @@ Every query is scoped to the key's organization; a foreign or unknown id answers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.api import organization_of, owned_or_404
+from accounts.api import organization_of
+from accounts.selectors import get_owned
 from agents.api import run_serializers as rs
 from agents.api.pagination import cursor_page
 from agents.api.serializers import ListQuerySerializer, run_data
@@ -19,19 +20,19 @@ CREATED = ("created_at", "id")
 
 
 def _runs(request):
-    return Run.objects.filter(organization_id=organization_of(request))
+    return Run.objects.for_organization(organization_of(request))
 
 
 def _steps(request):
-    return Step.objects.filter(organization_id=organization_of(request))
+    return Step.objects.for_organization(organization_of(request))
 
 
 def get_run(request, run_id: str) -> Run:
-    return owned_or_404(Run, organization_of(request), run_id, "Run")
+    return get_owned(Run, organization_of(request), run_id, "Run")
 
 
 def get_step(request, step_id: str) -> Step:
-    return owned_or_404(Step, organization_of(request), step_id, "Step")
+    return get_owned(Step, organization_of(request), step_id, "Step")
 
 
 def page(queryset, query: dict, *, what: str, default_limit: int) -> list:

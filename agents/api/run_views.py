@@ -8,72 +8,28 @@ same `{"detail": ...}` shape (422 for a request that does not validate).
 """
 
 import asyncio
-import json
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
-from rest_framework.exceptions import APIException, NotAuthenticated, ParseError, ValidationError
+from rest_framework.exceptions import ValidationError
 
-from accounts.api import owned_or_404
-from accounts.api_errors import describe_errors
-from accounts.authentication import MISSING_KEY_MESSAGE, APIKeyAuthentication
+from accounts.errors import DomainError
+from accounts.selectors import get_owned
 from agents.api import callbacks, streaming
+from agents.api.async_views import api_view
 from agents.api.run_serializers import LettaAsyncRequestSerializer, RunStreamSerializer
 from agents.api.serializers import LettaRequestSerializer, run_data
-from agents.api.views import AgentMessageListView
+from agents.api.views import AgentMessageListView, validated
 from agents.llm.errors import status_for
 from agents.models import Run
 from agents.providers import list_models
 from agents.runtime import background, run_events
-from agents.runtime.errors import RunRefused
 from agents.runtime.loop import RunResult, run_agent
 from agents.runtime.summarize import summarize_agent
-from agents.storable import unstorable
 
 _list_messages = AgentMessageListView.as_view()
-
-
-def _organization(request) -> str:
-    """The organization of the request's API key; raises DRF's 401 errors like the DRF views do."""
-    result = APIKeyAuthentication().authenticate(request)
-    if result is None:
-        raise NotAuthenticated(MISSING_KEY_MESSAGE)
-    return result[0].organization_id
-
-
-def _error(status: int, detail: str, **extra) -> JsonResponse:
-    response = JsonResponse({"detail": detail, **extra}, status=status)
-    if status == 401:
-        response["WWW-Authenticate"] = "Bearer"
-    return response
-
-
-def _api_error(exc: APIException) -> JsonResponse:
-    if isinstance(exc, ValidationError):
-        return _error(422, describe_errors(exc.detail))
-    return _error(exc.status_code, str(exc.detail))
-
-
-def _refused(exc: RunRefused) -> JsonResponse:
-    # The message is the detail; the structured parts (run_id of the busy run, pending_request_id) ride beside
-    # it, so `detail` stays a string for every client.
-    extra = {"code": exc.code, **exc.detail} if exc.detail else {}
-    return _error(exc.status_code, exc.message, **extra)
-
-
-async def _authenticated_body(request) -> tuple[str, dict]:
-    organization_id = await sync_to_async(_organization)(request)
-    try:
-        body = json.loads(request.body or b"{}")
-    except ValueError:
-        raise ValidationError("The request body is not valid JSON.") from None
-    if problem := unstorable(body):
-        raise ValidationError(f"The request body cannot be stored: {problem}.")
-    if not isinstance(body, dict):
-        raise ValidationError("The request body must be a JSON object.")
-    return organization_id, body
 
 
 def _streaming_flags(body: dict, *, stream_route: bool) -> None:
@@ -87,24 +43,15 @@ def _streaming_flags(body: dict, *, stream_route: bool) -> None:
         raise ValidationError({"include_pings": "Must be a boolean."})
 
 
+@api_view("POST", body=True)
 async def _send(request, agent_id: str, *, stream_route: bool):
-    if request.method != "POST":
-        return _error(405, f'Method "{request.method}" not allowed.')
-    try:
-        organization_id, body = await _authenticated_body(request)
-        _streaming_flags(body, stream_route=stream_route)
-        serializer = LettaRequestSerializer(data=body)
-        serializer.is_valid(raise_exception=True)
-    except APIException as exc:
-        return _api_error(exc)
-    data = serializer.validated_data
+    body = request.json
+    _streaming_flags(body, stream_route=stream_route)
+    data = validated(LettaRequestSerializer, body)
     wanted = data.get("include_return_message_types")
     if data["streaming"]:
-        return await _stream(agent_id, organization_id, data, include_pings=body.get("include_pings", True))
-    try:
-        result = await run_agent(**_run_request(agent_id, organization_id, data))
-    except RunRefused as exc:
-        return _refused(exc)
+        return await _stream(agent_id, request.organization_id, data, include_pings=body.get("include_pings", True))
+    result = await run_agent(**_run_request(agent_id, request.organization_id, data))
     if result.stop_reason == "llm_api_error":
         return _provider_failed(result)
     response = result.response()
@@ -123,6 +70,7 @@ def _run_request(agent_id: str, organization_id: str, data: dict) -> dict:
         "max_steps": data["max_steps"],
         "client_tools": data.get("client_tools"),
         "stream_tokens": data.get("stream_tokens", False),
+        "wait": data["wait"],
     }
 
 
@@ -131,12 +79,14 @@ def _provider_failed(result: RunResult) -> JsonResponse:
     so the SDK raises the matching error. The run and what its earlier steps stored are kept; `run_id` leads
     to them. A retry would send the input again once steps were stored, so the SDK is told not to retry then."""
     error = result.error
-    response = _error(
-        status_for(error["error_type"]),
-        error["message"],
-        run_id=result.run_id,
-        stop_reason=result.stop_reason,
-        error={"type": error["error_type"], "message": error["message"], "detail": error.get("detail")},
+    response = JsonResponse(
+        {
+            "detail": error["message"],
+            "run_id": result.run_id,
+            "stop_reason": result.stop_reason,
+            "error": {"type": error["error_type"], "message": error["message"], "detail": error.get("detail")},
+        },
+        status=status_for(error["error_type"]),
     )
     if result.usage.get("step_count"):
         response["x-should-retry"] = "false"
@@ -153,12 +103,8 @@ async def _stream(agent_id: str, organization_id: str, data: dict, *, include_pi
         run = streaming.StreamedRun(lambda on_event: background.run_detached(on_event=on_event, **request))
     else:
         run = streaming.StreamedRun(lambda on_event: run_agent(on_event=on_event, **request))
-    try:
-        first = await run.first(streaming.FIRST_EVENT_WAIT)
-    except RunRefused as exc:
-        return _refused(exc)
-    except APIException as exc:
-        return _api_error(exc)
+    # A refusal before the first event (unknown agent, busy agent) is raised here and answered as JSON.
+    first = await run.first(streaming.FIRST_EVENT_WAIT)
     return streaming.sse_response(
         run.events(first, include_pings=include_pings, wanted=data.get("include_return_message_types"))
     )
@@ -179,42 +125,29 @@ async def agent_messages_stream(request, agent_id: str):
     return await _send(request, agent_id, stream_route=True)
 
 
-@csrf_exempt
+@api_view("POST", body=True)
 async def agent_messages_async(request, agent_id: str):
     """`POST /v1/agents/{id}/messages/async`: validate like a send, start a background run, answer its Run at
     once. A refused start (unknown agent, busy agent, pending approval) answers its error instead."""
-    if request.method != "POST":
-        return _error(405, f'Method "{request.method}" not allowed.')
-    try:
-        organization_id, body = await _authenticated_body(request)
-        serializer = LettaAsyncRequestSerializer(data=body)
-        serializer.is_valid(raise_exception=True)
-    except APIException as exc:
-        return _api_error(exc)
-    data = serializer.validated_data
+    data = validated(LettaAsyncRequestSerializer, request.json)
     url = data.get("callback_url") or None
-    try:
-        run = await background.start_detached(
-            **_run_request(agent_id, organization_id, data),
-            callback_url=url,
-            on_finish=(lambda run_id: callbacks.post_run(run_id, url)) if url else None,
-        )
-    except RunRefused as exc:
-        return _refused(exc)
-    except APIException as exc:
-        return _api_error(exc)
+    run = await background.start_detached(
+        **_run_request(agent_id, request.organization_id, data),
+        callback_url=url,
+        on_finish=(lambda run_id: callbacks.post_run(run_id, url)) if url else None,
+    )
     return JsonResponse(run_data(run))
 
 
-class StreamExpired(APIException):
+class StreamExpired(DomainError):
     status_code = 410
-    default_code = "expired"
+    code = "expired"
 
 
 def _background_run(organization_id: str, run_id: str) -> Run:
-    run = owned_or_404(Run, organization_id, run_id, "Run")
+    run = get_owned(Run, organization_id, run_id, "Run")
     if not run.background:
-        raise ParseError(
+        raise DomainError(
             f"Run {run_id} was not started in background mode, so its stream was not kept. Read what it stored "
             f"with GET /v1/runs/{run_id}/messages, or start runs with streaming=true and background=true "
             "(or /messages/async) to be able to resume them."
@@ -227,20 +160,12 @@ def _background_run(organization_id: str, run_id: str) -> Run:
     return run
 
 
-@csrf_exempt
+@api_view("POST", body=True)
 async def run_stream(request, run_id: str):
     """`POST /v1/runs/{id}/stream` `{starting_after, include_pings, poll_interval, batch_size}`: the events of a
     background run after `starting_after`, then its live ones until it ends, framed like the live stream."""
-    if request.method != "POST":
-        return _error(405, f'Method "{request.method}" not allowed.')
-    try:
-        organization_id, body = await _authenticated_body(request)
-        serializer = RunStreamSerializer(data=body)
-        serializer.is_valid(raise_exception=True)
-        run = await sync_to_async(_background_run)(organization_id, run_id)
-    except APIException as exc:
-        return _api_error(exc)
-    options = serializer.validated_data
+    options = validated(RunStreamSerializer, request.json)
+    run = await sync_to_async(_background_run)(request.organization_id, run_id)
     return streaming.sse_response(
         _follow(
             run.id,
@@ -288,33 +213,15 @@ async def _follow(run_id: str, *, after: int, include_pings: bool, poll_interval
         await asyncio.sleep(poll_interval)
 
 
-@csrf_exempt
+@api_view("POST")
 async def summarize(request, agent_id: str):
-    """`POST /v1/agents/{id}/summarize`: compact the agent's context now -> `{summary, num_messages_*}`."""
-    if request.method != "POST":
-        return _error(405, f'Method "{request.method}" not allowed.')
-    try:
-        # The body (`compaction_settings`) is not read: compaction uses the server's settings for now.
-        organization_id = await sync_to_async(_organization)(request)
-    except APIException as exc:
-        return _api_error(exc)
-    try:
-        return JsonResponse(await summarize_agent(agent_id, organization_id))
-    except RunRefused as exc:
-        return _refused(exc)
+    """`POST /v1/agents/{id}/summarize`: compact the agent's context now -> `{summary, num_messages_*}`.
+    The body (`compaction_settings`) is not read: compaction uses the server's settings for now."""
+    return JsonResponse(await summarize_agent(agent_id, request.organization_id))
 
 
-async def provider_listing(request, lister) -> JsonResponse:
-    """A `GET` answered with `await lister(organization_id)`: the provider lists wait on every provider at once."""
-    if request.method != "GET":
-        return _error(405, f'Method "{request.method}" not allowed.')
-    try:
-        organization_id = await sync_to_async(_organization)(request)
-    except APIException as exc:
-        return _api_error(exc)
-    return JsonResponse(await lister(organization_id), safe=False)
-
-
+@api_view("GET")
 async def models(request):
-    """`GET /v1/models/`: the models every configured provider lists, as handles agents can use."""
-    return await provider_listing(request, list_models)
+    """`GET /v1/models/`: the models every configured provider lists, as handles agents can use. Async: it waits
+    on every provider's model list at once."""
+    return JsonResponse(await list_models(request.organization_id), safe=False)

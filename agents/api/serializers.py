@@ -171,6 +171,13 @@ class LettaRequestSerializer(serializers.Serializer):
     streaming = serializers.BooleanField(required=False, default=False)
     stream_tokens = serializers.BooleanField(required=False, default=False)
     background = serializers.BooleanField(required=False, default=False)
+    # Not in Letta's LettaRequest: while another run holds the agent, queue behind it instead of the 409.
+    wait = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="If the agent is busy with another run, wait for it to end and then run, instead of answering "
+        "409. Pass it with the SDK as extra_body={'wait': True}.",
+    )
 
     def validate(self, attrs):
         has_messages, has_input = bool(attrs.get("messages")), attrs.get("input") not in (None, "", [])

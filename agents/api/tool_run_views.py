@@ -10,12 +10,10 @@ import uuid
 from django.conf import settings
 from django.http import JsonResponse
 from django.utils import timezone
-from django.views.decorators.csrf import csrf_exempt
 from rest_framework import serializers
-from rest_framework.exceptions import APIException, ValidationError
 
-from agents.api.run_views import _api_error, _authenticated_body, _error, _refused
-from agents.runtime.errors import RunRefused
+from agents.api.async_views import api_view
+from agents.api.views import validated
 from agents.runtime.tool_run import run_agent_tool
 from tools.context import ToolResult
 from tools.sandbox import run_custom_tool
@@ -36,13 +34,6 @@ class ToolRunFromSourceSerializer(serializers.Serializer):
 
 class AgentToolRunSerializer(serializers.Serializer):
     args = serializers.DictField(required=False, default=dict)
-
-
-def _validated(serializer_class, body: dict) -> dict:
-    serializer = serializer_class(data=body)
-    if not serializer.is_valid():
-        raise ValidationError(serializer.errors)
-    return serializer.validated_data
 
 
 def _execution_result(result: ToolResult) -> dict:
@@ -74,22 +65,13 @@ def _tool_return_message(result: ToolResult, name: str) -> dict:
     }
 
 
-@csrf_exempt
+@api_view("POST", body=True)
 async def run_from_source(request):
-    if request.method != "POST":
-        return _error(405, f'Method "{request.method}" not allowed.')
-    try:
-        _, body = await _authenticated_body(request)
-        data = _validated(ToolRunFromSourceSerializer, body)
-    except APIException as exc:
-        return _api_error(exc)
-    try:
-        schema = data.get("json_schema") or schema_from_source(data["source_code"], data.get("name") or None)
-    except SchemaError as exc:
-        return _error(400, str(exc))
+    data = validated(ToolRunFromSourceSerializer, request.json)
+    schema = data.get("json_schema") or schema_from_source(data["source_code"], data.get("name") or None)
     name = schema.get("name") or data.get("name")
     if not name:
-        return _error(400, "json_schema has no 'name'; give the function's name in json_schema or in 'name'.")
+        raise SchemaError("json_schema has no 'name'; give the function's name in json_schema or in 'name'.")
     result = await run_custom_tool(
         data["source_code"],
         name,
@@ -102,17 +84,8 @@ async def run_from_source(request):
     return JsonResponse(_tool_return_message(result, name))
 
 
-@csrf_exempt
+@api_view("POST", body=True)
 async def run_agent_tool_view(request, agent_id: str, tool_name: str):
-    if request.method != "POST":
-        return _error(405, f'Method "{request.method}" not allowed.')
-    try:
-        organization_id, body = await _authenticated_body(request)
-        data = _validated(AgentToolRunSerializer, body)
-    except APIException as exc:
-        return _api_error(exc)
-    try:
-        result = await run_agent_tool(agent_id, organization_id, tool_name, data.get("args") or {})
-    except RunRefused as exc:
-        return _refused(exc)
+    data = validated(AgentToolRunSerializer, request.json)
+    result = await run_agent_tool(agent_id, request.organization_id, tool_name, data.get("args") or {})
     return JsonResponse(_execution_result(result))

@@ -8,14 +8,16 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.api import organization_of, owned_or_404
+from accounts.api import organization_of
+from accounts.errors import DomainError
+from accounts.selectors import get_owned
 from agents import services
 from agents.api import serializers as s
 from agents.api.pagination import cursor_page
-from agents.api.views import BadRequest, get_agent, validated
+from agents.api.views import get_agent, validated
 from tools.models import Tool
 from tools.rules import merge_approval_rule
-from tools.schema import SchemaError, schema_from_source
+from tools.schema import schema_from_source
 from tools.search import search_tools
 from tools.services import ToolDefinitionError, ensure_base_tools, update_tool, upsert_tool_from_source
 
@@ -70,27 +72,24 @@ class ApprovalSerializer(serializers.Serializer):
 
 
 def _tools(request):
-    return Tool.objects.filter(organization_id=organization_of(request))
+    return Tool.objects.for_organization(organization_of(request))
 
 
 def _tool(request, tool_id: str) -> Tool:
-    return owned_or_404(Tool, organization_of(request), tool_id, "Tool")
+    return get_owned(Tool, organization_of(request), tool_id, "Tool")
 
 
 def _upsert(request, data: dict) -> Tool:
-    try:
-        return upsert_tool_from_source(
-            organization_id=organization_of(request),
-            source_code=data["source_code"],
-            description=data.get("description"),
-            json_schema=data.get("json_schema"),
-            tags=data.get("tags"),
-            return_char_limit=data.get("return_char_limit"),
-            default_requires_approval=bool(data.get("default_requires_approval")),
-            pip_requirements=data.get("pip_requirements"),
-        )
-    except ToolDefinitionError as exc:
-        raise BadRequest(str(exc)) from exc
+    return upsert_tool_from_source(
+        organization_id=organization_of(request),
+        source_code=data["source_code"],
+        description=data.get("description"),
+        json_schema=data.get("json_schema"),
+        tags=data.get("tags"),
+        return_char_limit=data.get("return_char_limit"),
+        default_requires_approval=bool(data.get("default_requires_approval")),
+        pip_requirements=data.get("pip_requirements"),
+    )
 
 
 def _listed(request, query: dict):
@@ -126,12 +125,9 @@ class ToolListView(APIView):
 
     def post(self, request):
         data = validated(ToolCreateSerializer, request.data)
-        try:
-            source_name = (data.get("json_schema") or schema_from_source(data["source_code"]))["name"]
-        except SchemaError as exc:
-            raise BadRequest(str(exc)) from exc
+        source_name = (data.get("json_schema") or schema_from_source(data["source_code"]))["name"]
         if _tools(request).filter(name=source_name).exists():
-            raise BadRequest(f"A tool named '{source_name}' already exists; use PUT /v1/tools/ to update it.")
+            raise ToolDefinitionError(f"A tool named '{source_name}' already exists; use PUT /v1/tools/ to update it.")
         return Response(s.tool_data(_upsert(request, data)))
 
     def put(self, request):
@@ -147,7 +143,7 @@ class ToolSearchView(APIView):
     def post(self, request):
         data = validated(ToolSearchSerializer, request.data)
         if data["search_mode"] == "vector":
-            raise BadRequest(
+            raise DomainError(
                 "This server does not embed tools, so it cannot search them by vector; use "
                 "search_mode 'fts' or 'hybrid' (which then ranks by words alone)."
             )
@@ -184,10 +180,7 @@ class ToolDetailView(APIView):
     def patch(self, request, tool_id: str):
         tool = _tool(request, tool_id)
         changes = validated(ToolUpdateSerializer, request.data)
-        try:
-            return Response(s.tool_data(update_tool(tool, changes)))
-        except ToolDefinitionError as exc:
-            raise BadRequest(str(exc)) from exc
+        return Response(s.tool_data(update_tool(tool, changes)))
 
     def delete(self, request, tool_id: str):
         _tool(request, tool_id).delete()

@@ -5,11 +5,12 @@ that run the agent loop (send, summarize) are async Django views in `agents.api.
 """
 
 from rest_framework import status
-from rest_framework.exceptions import APIException, NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.api import organization_of, owned_or_404
+from accounts.api import organization_of
+from accounts.errors import ConflictError, DomainError
+from accounts.selectors import get_owned
 from agents import services
 from agents.api import serializers as s
 from agents.api.pagination import cursor_page
@@ -17,33 +18,14 @@ from agents.context_window import context_overview
 from agents.letta_messages import to_letta_messages
 from agents.models import Agent, Message, Run
 from agents.runtime.runs import pending_approval, request_cancel
-from agents.selectors import agents_matching, sorted_by
-from memory.services import EditActor, MemoryEditError
-
-
-class BadRequest(APIException):
-    """A request the server understood but cannot honour (the reference's 400), e.g. a block over its limit."""
-
-    status_code = status.HTTP_400_BAD_REQUEST
-
-
-class Conflict(APIException):
-    status_code = status.HTTP_409_CONFLICT
-
-
-def agent_not_found(agent_id: str) -> NotFound:
-    # Same words as agents.runtime.errors.AgentNotFound, so the sync and async routes answer alike.
-    return NotFound(f"Agent {agent_id} not found.")
+from agents.selectors import agent_of, agents_matching, sorted_by
+from memory.services import EditActor
 
 
 def get_agent(request, agent_id: str, *, with_relations: bool = False) -> Agent:
-    agents = Agent.objects.filter(organization_id=organization_of(request))
-    if with_relations:
-        agents = agents.prefetch_related("blocks", "tools")
-    agent = agents.filter(pk=agent_id).first()
-    if agent is None:
-        raise agent_not_found(agent_id)
-    return agent
+    """The request's organization's agent, else 404 "Agent {id} not found." (the words of the async routes'
+    AgentNotFound); `with_relations` prefetches the blocks and tools an AgentState renders."""
+    return agent_of(organization_of(request), agent_id, with_relations=with_relations)
 
 
 def validated(serializer_class, data):
@@ -88,10 +70,7 @@ class AgentListView(APIView):
         data = validated(s.CreateAgentSerializer, request.data)
         fields = {k: v for k, v in data.items() if v is not None}
         fields.setdefault("name", _default_name())
-        try:
-            agent = services.create_agent(organization_id=organization_of(request), actor=_actor(request), **fields)
-        except (ValueError, MemoryEditError) as exc:
-            raise BadRequest(str(exc)) from exc
+        agent = services.create_agent(organization_id=organization_of(request), actor=_actor(request), **fields)
         return Response(s.agent_state(get_agent(request, agent.id, with_relations=True)))
 
 
@@ -140,10 +119,7 @@ class AgentDetailView(APIView):
     def patch(self, request, agent_id):
         agent = get_agent(request, agent_id)
         data = validated(s.UpdateAgentSerializer, request.data)
-        try:
-            services.update_agent(agent, **data)
-        except ValueError as exc:
-            raise BadRequest(str(exc)) from exc
+        services.update_agent(agent, **data)
         return Response(s.agent_state(get_agent(request, agent_id, with_relations=True)))
 
     def delete(self, request, agent_id):
@@ -165,22 +141,12 @@ class AgentBlockListView(APIView):
 class AgentBlockDetailView(APIView):
     def get(self, request, agent_id, label):
         agent = get_agent(request, agent_id)
-        try:
-            return Response(s.block_data(services.agent_block(agent, label)))
-        except services.BlockLabelNotFound as exc:
-            raise NotFound(str(exc)) from exc
+        return Response(s.block_data(services.agent_block(agent, label)))
 
     def patch(self, request, agent_id, label):
         agent = get_agent(request, agent_id)
         data = validated(s.BlockUpdateSerializer, request.data)
-        try:
-            block = services.update_agent_block(agent, label, actor=_actor(request), **data)
-        except services.BlockLabelNotFound as exc:
-            raise NotFound(str(exc)) from exc
-        except services.BlockLabelConflict as exc:
-            raise Conflict(str(exc)) from exc
-        except (ValueError, MemoryEditError) as exc:
-            raise BadRequest(str(exc)) from exc
+        block = services.update_agent_block(agent, label, actor=_actor(request), **data)
         return Response(s.block_data(block))
 
 
@@ -217,10 +183,10 @@ class CancelView(APIView):
         agent = get_agent(request, agent_id)
         run_ids = request.data.get("run_ids") if isinstance(request.data, dict) else None
         if run_ids is not None and not (isinstance(run_ids, list) and all(isinstance(r, str) for r in run_ids)):
-            raise BadRequest("run_ids must be a list of run ids.")
+            raise DomainError("run_ids must be a list of run ids.")
         cancelled = request_cancel(agent.id, run_ids or None)
         if not cancelled:
-            raise Conflict(f"Agent {agent.id} has no active run to cancel.")
+            raise ConflictError(f"Agent {agent.id} has no active run to cancel.")
         return Response(cancelled)
 
 
@@ -231,5 +197,5 @@ class ContextView(APIView):
 
 class RunDetailView(APIView):
     def get(self, request, run_id):
-        run = owned_or_404(Run, organization_of(request), run_id, "Run")
+        run = get_owned(Run, organization_of(request), run_id, "Run")
         return Response(s.run_data(run))

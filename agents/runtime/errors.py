@@ -1,16 +1,10 @@
 """Errors a run can end with before or between steps. Each message names the thing and the fix."""
 
+from accounts.errors import DomainError
 
-class RunRefused(Exception):
+
+class RunRefused(DomainError):
     """The request cannot start a run; nothing was stored."""
-
-    status_code = 400
-    code = "invalid_request"
-
-    def __init__(self, message: str, **detail):
-        super().__init__(message)
-        self.message = message
-        self.detail = detail
 
 
 class AgentNotFound(RunRefused):

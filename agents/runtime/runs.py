@@ -27,7 +27,7 @@ STATUS_FOR_STOP = {
 def get_agent(agent_id: str, organization_id: str | None = None) -> Agent:
     agents = Agent.objects.all()
     if organization_id:
-        agents = agents.filter(organization_id=organization_id)
+        agents = agents.for_organization(organization_id)
     try:
         return agents.get(pk=agent_id)
     except Agent.DoesNotExist:

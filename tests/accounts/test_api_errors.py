@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.api_errors import UNKNOWN_ERROR_MESSAGE, describe_errors
+from accounts.errors import DomainError
 
 
 class AgentSerializer(serializers.Serializer):
@@ -40,7 +41,22 @@ class Conflict(APIView):
         raise APIException({"detail": {"code": "PENDING_APPROVAL", "pending_request_id": "message-1"}})
 
 
+class Locked(DomainError):
+    """A domain error as services define them: its status and code on the class."""
+
+    status_code = 423
+    code = "LOCKED"
+
+
+class Refused(APIView):
+    def get(self, request):
+        if request.query_params.get("extra"):
+            raise Locked("Block block-1 is locked; try again later.", holder="run-1")
+        raise Locked("Block block-1 is locked; try again later.")
+
+
 urlpatterns = [
+    path("refused/", Refused.as_view()),
     path("agents/", CreateAgent.as_view()),
     path("broken/", Broken.as_view()),
     path("missing/", Missing.as_view()),
@@ -109,6 +125,33 @@ def test_not_found_and_method_not_allowed_keep_the_detail_shape(api):
 def test_a_structured_detail_raised_on_purpose_is_kept(api):
     response = api.get("/conflict/")
     assert response.json() == {"detail": {"code": "PENDING_APPROVAL", "pending_request_id": "message-1"}}
+
+
+@urls
+def test_a_domain_error_answers_its_status_and_message(api):
+    response = api.get("/refused/")
+
+    assert response.status_code == 423
+    assert response.json() == {"detail": "Block block-1 is locked; try again later."}
+
+
+@urls
+def test_a_domain_error_with_extras_sends_its_code_and_extras_beside_the_detail(api):
+    response = api.get("/refused/?extra=1")
+
+    assert response.status_code == 423
+    assert response.json() == {
+        "detail": "Block block-1 is locked; try again later.",
+        "code": "LOCKED",
+        "holder": "run-1",
+    }
+
+
+def test_a_domain_error_outside_http_is_its_message():
+    # The memory tools hand str(exc) to the model.
+    error = Locked("Block block-1 is locked; try again later.", holder="run-1")
+    assert str(error) == error.message == "Block block-1 is locked; try again later."
+    assert DomainError("no", status_code=504).status_code == 504 and DomainError("no").status_code == 400
 
 
 def test_describe_errors_names_nested_fields_and_items():

@@ -100,6 +100,28 @@ def test_async_start_refused_like_a_send(client, fake_openai):
     assert [r.id for r in client.runs.list(agent_id=agent.id)] == [run.id]  # the refusal left no run behind
 
 
+def test_a_send_to_a_busy_agent_is_refused_naming_the_run_or_waits_in_line_when_asked(client, fake_openai):
+    agent = create_agent(client)
+    fake_openai.script(Reply(text="First, slowly.", delay=1.0), Reply(text="Second, in line."))
+    first = client.agents.messages.create_async(agent.id, input="one")
+    deadline = time.monotonic() + WAIT
+    while not fake_openai.requests and time.monotonic() < deadline:  # the first run holds the agent
+        time.sleep(0.01)
+
+    with pytest.raises(ConflictError) as refused:
+        client.agents.messages.create(agent.id, messages=[{"role": "user", "content": "two"}])
+    assert first.id in str(refused.value) and "wait=true" in str(refused.value)
+    assert refused.value.body["code"] == "AGENT_BUSY" and refused.value.body["run_id"] == first.id
+
+    queued = client.agents.messages.create(
+        agent.id, messages=[{"role": "user", "content": "two"}], extra_body={"wait": True}
+    )
+    assert [m.content for m in queued.messages if m.message_type == "assistant_message"] == ["Second, in line."]
+    # It ran only once the first had ended.
+    assert client.runs.retrieve(first.id).status == "completed"
+    assert [r.id for r in client.runs.list(agent_id=agent.id, order="asc")] == [first.id, queued.usage.run_ids[0]]
+
+
 def test_list_runs_by_agent_status_and_page(client, fake_openai):
     first, second = create_agent(client, "first"), create_agent(client, "second")
     fake_openai.script(Reply(text="one"), Reply(text="two"), Reply(text="three"))
