@@ -191,10 +191,10 @@ def update_block(block: Block, *, actor: EditActor, **fields) -> Block:
         clash = Agent.objects.filter(blocks__id=block.id).filter(blocks__label=new_label).first()
         if clash is not None:
             raise BlockLabelConflict(clash, new_label)
-    updated = memory_services.update_block(block.id, actor=actor, **fields)
-    if updated.revision is not None:
+    edit = memory_services.update_block(block.id, actor=actor, **fields)
+    if edit.changed:
         _refresh_sharing(block.id)
-    return updated
+    return edit.block
 
 
 @transaction.atomic
