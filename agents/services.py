@@ -103,12 +103,11 @@ def create_agent(
     rules = tool_rules if tool_rules is not None else default_rules(agent_type, [t.name for t in attached])
     parse_rules(rules)  # refuse malformed rules before storing them
     agent.tool_rules = rules
+    agent.save(update_fields=["tool_rules"])
     system_message = Message.objects.create(
         organization_id=organization_id, agent=agent, role=Message.Role.SYSTEM, content=system_content("")
     )
-    agent.message_ids = [system_message.id]
-    agent.message_count = 1
-    agent.save(update_fields=["tool_rules", "message_ids", "message_count"])
+    agent.replace_context([system_message], stored=1)
     refresh_system_message(agent, force=True)
     return agent
 
@@ -343,8 +342,7 @@ def reset_messages(agent: Agent, *, add_default_initial_messages: bool = False) 
     agent = Agent.objects.select_for_update().get(pk=agent.pk)
     if run_id := active_run_id(agent.id):
         raise AgentBusyError(agent.id, run_id)
-    agent.message_ids = agent.message_ids[:1]
-    agent.save(update_fields=["message_ids", "updated_at"])
+    agent.reset_context()
     # The memory metadata now counts the cleared messages as recall memory.
     refresh_system_message(agent, force=True)
     return agent

@@ -73,11 +73,7 @@ def _stamp(message: Message, state: RunState, step_id: str | None) -> Message:
 def _save_buffer(state: RunState, messages: list[Message]) -> None:
     """Append newly saved messages to the context."""
     state.buffer.extend(messages)
-    state.agent.message_ids = [m.id for m in state.buffer]
-    state.agent.message_count += len(messages)
-    Agent.objects.filter(pk=state.agent.pk).update(
-        message_ids=state.agent.message_ids, message_count=F("message_count") + len(messages), updated_at=timezone.now()
-    )
+    state.agent.append_to_context(messages)
 
 
 def _execute(
@@ -256,11 +252,7 @@ def persist_compaction(state: RunState, *, cut: int, summary: str, stats: dict) 
     )
     message.save()
     state.buffer = [state.buffer[0], message, *kept]
-    state.agent.message_ids = [m.id for m in state.buffer]
-    state.agent.message_count += 1
-    Agent.objects.filter(pk=state.agent.pk).update(
-        message_ids=state.agent.message_ids, message_count=F("message_count") + 1, updated_at=timezone.now()
-    )
+    state.agent.replace_context(state.buffer, stored=1)
     # The memory metadata counts what moved to recall memory.
     if (system := refresh_system_message(state.agent, force=True)) is not None:
         state.buffer[0] = system
