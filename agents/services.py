@@ -6,7 +6,7 @@ The API views, the ADE pages and the management commands all call these.
 from django.conf import settings
 from django.db import transaction
 
-from agents.models import DEFAULT_TEMPERATURE, Agent, AgentType, Message
+from agents.models import DEFAULT_TEMPERATURE, Agent, AgentType, Message, Step
 from agents.runtime.errors import AgentBusyError
 from agents.runtime.runs import active_run_id
 from agents.runtime.system_message import (
@@ -216,6 +216,27 @@ def attach_tool(agent: Agent, tool: Tool) -> None:
         agent.save(update_fields=["tool_rules", "updated_at"])
 
 
+@transaction.atomic
+def detach_tool(agent: Agent, tool: Tool) -> None:
+    """Take the tool from the agent, and with it the agent's approval rule for the tool."""
+    agent.tools.remove(tool)
+    agent.tool_rules = merge_approval_rule(agent.tool_rules, tool.name, False)
+    agent.save(update_fields=["tool_rules", "updated_at"])
+
+
+class ToolNameNotFound(LookupError):
+    def __init__(self, agent_id: str, tool_name: str):
+        super().__init__(f"Agent {agent_id} has no tool named '{tool_name}'.")
+
+
+def set_tool_approval(agent: Agent, tool_name: str, requires_approval: bool) -> None:
+    """Whether the agent must ask a person before each call of its tool `tool_name` (a requires_approval rule)."""
+    if not agent.tools.filter(name=tool_name).exists():
+        raise ToolNameNotFound(agent.id, tool_name)
+    agent.tool_rules = merge_approval_rule(agent.tool_rules, tool_name, requires_approval)
+    agent.save(update_fields=["tool_rules", "updated_at"])
+
+
 def ensure_archive(agent: Agent) -> str:
     if agent.archive_id is None:
         archive = Archive.objects.create(organization_id=agent.organization_id, name=f"{agent.name} archive")
@@ -364,3 +385,21 @@ def recompile_system(agent: Agent, *, update_timestamp: bool = False, dry_run: b
 
 def _stored_system_text(agent: Agent) -> str:
     return text_of(Message.objects.get(id=agent.message_ids[0]).content)
+
+
+_KEEP = object()
+
+
+def record_step_feedback(step: Step, *, feedback: str | None = _KEEP, tags: list[str] | None = None) -> Step:
+    """A person's verdict on a step: `feedback` ("positive", "negative", or None to clear it) replaces the last
+    one when given; `tags` are added to the step's tags (each once)."""
+    fields = []
+    if feedback is not _KEEP:
+        step.feedback = feedback
+        fields.append("feedback")
+    if tags:
+        step.tags = [*step.tags, *(t for t in tags if t not in step.tags)]
+        fields.append("tags")
+    if fields:
+        step.save(update_fields=[*fields, "updated_at"])
+    return step
