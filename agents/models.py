@@ -85,7 +85,7 @@ class Agent(OwnedModel):
         now = timezone.now()
         fields = {"message_ids": message_ids, "updated_at": now}
         if stored:
-            # Relative, so the stored figure holds whatever this instance last read.
+            # Relative to the stored figure, so a stale copy of the agent cannot undo another writer's count.
             fields["message_count"] = models.F("message_count") + stored
         Agent.objects.filter(pk=self.pk).update(**fields)
         self.message_ids, self.updated_at = message_ids, now
