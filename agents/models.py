@@ -1,5 +1,7 @@
 """The stateful agent: its configuration, its ordered in-context messages, and the runs and steps that change it."""
 
+from collections.abc import Iterable
+
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -60,6 +62,38 @@ class Agent(OwnedModel):
 
     def __str__(self):
         return f"{self.name} ({self.id})"
+
+    # The context window: `message_ids` orders the messages the model sees ([0] the system message) and
+    # `message_count` counts every message stored, in context or not. These are the only writers of the two, so
+    # the count moves with every stored message and never needs a count of the history.
+
+    def append_to_context(self, messages: Iterable["Message | str"]) -> None:
+        """Add messages just stored to the end of the context window (and to the count of stored messages)."""
+        added = _ids(messages)
+        self._save_context([*self.message_ids, *added], stored=len(added))
+
+    def replace_context(self, messages: Iterable["Message | str"], *, stored: int = 0) -> None:
+        """Make `messages` (or their ids) the context window, in order, the system message first. `stored` is
+        how many messages were stored on the way (a summary, an imported history); the others already counted."""
+        self._save_context(_ids(messages), stored=stored)
+
+    def reset_context(self) -> None:
+        """Empty the context window down to the system message; the rest stays stored, as recall memory."""
+        self._save_context(self.message_ids[:1], stored=0)
+
+    def _save_context(self, message_ids: list[str], *, stored: int) -> None:
+        now = timezone.now()
+        fields = {"message_ids": message_ids, "updated_at": now}
+        if stored:
+            # Relative to the stored figure, so a stale copy of the agent cannot undo another writer's count.
+            fields["message_count"] = models.F("message_count") + stored
+        Agent.objects.filter(pk=self.pk).update(**fields)
+        self.message_ids, self.updated_at = message_ids, now
+        self.message_count += stored
+
+
+def _ids(messages: Iterable["Message | str"]) -> list[str]:
+    return [m if isinstance(m, str) else m.id for m in messages]
 
 
 class Message(models.Model):

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.db import transaction
 
 from accounts.errors import DomainError, NotFoundError
-from agents.models import DEFAULT_TEMPERATURE, Agent, AgentType, Message
+from agents.models import DEFAULT_TEMPERATURE, Agent, AgentType, Message, Step
 from agents.runtime.errors import AgentBusyError
 from agents.runtime.runs import active_run_id
 from agents.runtime.system_message import (
@@ -104,12 +104,11 @@ def create_agent(
     rules = tool_rules if tool_rules is not None else default_rules(agent_type, [t.name for t in attached])
     parse_rules(rules)  # refuse malformed rules before storing them
     agent.tool_rules = rules
+    agent.save(update_fields=["tool_rules"])
     system_message = Message.objects.create(
         organization_id=organization_id, agent=agent, role=Message.Role.SYSTEM, content=system_content("")
     )
-    agent.message_ids = [system_message.id]
-    agent.message_count = 1
-    agent.save(update_fields=["tool_rules", "message_ids", "message_count"])
+    agent.replace_context([system_message], stored=1)
     refresh_system_message(agent, force=True)
     return agent
 
@@ -195,10 +194,10 @@ def update_block(block: Block, *, actor: EditActor, **fields) -> Block:
         clash = Agent.objects.filter(blocks__id=block.id).filter(blocks__label=new_label).first()
         if clash is not None:
             raise BlockLabelConflict(clash, new_label)
-    updated = memory_services.update_block(block.id, actor=actor, **fields)
-    if updated.revision is not None:
+    edit = memory_services.update_block(block.id, actor=actor, **fields)
+    if edit.changed:
         _refresh_sharing(block.id)
-    return updated
+    return edit.block
 
 
 @transaction.atomic
@@ -219,6 +218,27 @@ def attach_tool(agent: Agent, tool: Tool) -> None:
     if tool.default_requires_approval:
         agent.tool_rules = merge_approval_rule(agent.tool_rules, tool.name, True)
         agent.save(update_fields=["tool_rules", "updated_at"])
+
+
+@transaction.atomic
+def detach_tool(agent: Agent, tool: Tool) -> None:
+    """Take the tool from the agent, and with it the agent's approval rule for the tool."""
+    agent.tools.remove(tool)
+    agent.tool_rules = merge_approval_rule(agent.tool_rules, tool.name, False)
+    agent.save(update_fields=["tool_rules", "updated_at"])
+
+
+class ToolNameNotFound(NotFoundError, LookupError):
+    def __init__(self, agent_id: str, tool_name: str):
+        super().__init__(f"Agent {agent_id} has no tool named '{tool_name}'.")
+
+
+def set_tool_approval(agent: Agent, tool_name: str, requires_approval: bool) -> None:
+    """Whether the agent must ask a person before each call of its tool `tool_name` (a requires_approval rule)."""
+    if not agent.tools.filter(name=tool_name).exists():
+        raise ToolNameNotFound(agent.id, tool_name)
+    agent.tool_rules = merge_approval_rule(agent.tool_rules, tool_name, requires_approval)
+    agent.save(update_fields=["tool_rules", "updated_at"])
 
 
 def ensure_archive(agent: Agent) -> str:
@@ -350,8 +370,7 @@ def reset_messages(agent: Agent, *, add_default_initial_messages: bool = False) 
     agent = Agent.objects.select_for_update().get(pk=agent.pk)
     if run_id := active_run_id(agent.id):
         raise AgentBusyError(agent.id, run_id)
-    agent.message_ids = agent.message_ids[:1]
-    agent.save(update_fields=["message_ids", "updated_at"])
+    agent.reset_context()
     # The memory metadata now counts the cleared messages as recall memory.
     refresh_system_message(agent, force=True)
     return agent
@@ -373,3 +392,21 @@ def recompile_system(agent: Agent, *, update_timestamp: bool = False, dry_run: b
 
 def _stored_system_text(agent: Agent) -> str:
     return text_of(Message.objects.get(id=agent.message_ids[0]).content)
+
+
+_KEEP = object()
+
+
+def record_step_feedback(step: Step, *, feedback: str | None = _KEEP, tags: list[str] | None = None) -> Step:
+    """A person's verdict on a step: `feedback` ("positive", "negative", or None to clear it) replaces the last
+    one when given; `tags` are added to the step's tags (each once)."""
+    fields = []
+    if feedback is not _KEEP:
+        step.feedback = feedback
+        fields.append("feedback")
+    if tags:
+        step.tags = [*step.tags, *(t for t in tags if t not in step.tags)]
+        fields.append("tags")
+    if fields:
+        step.save(update_fields=[*fields, "updated_at"])
+    return step

@@ -13,7 +13,7 @@ from bench.setup import median
 def seed(agent, stored: int, in_context: int = 20) -> None:
     from django.db import transaction
 
-    from agents.models import Agent, Message
+    from agents.models import Message
 
     rows = []
     for i in range(stored):
@@ -35,8 +35,7 @@ def seed(agent, stored: int, in_context: int = 20) -> None:
         .order_by("-sequence_id")
         .values_list("id", flat=True)[:in_context]
     )
-    agent.message_ids = agent.message_ids[:1] + ids[::-1]
-    Agent.objects.filter(pk=agent.pk).update(message_ids=agent.message_ids, message_count=len(rows) + 1)
+    agent.replace_context(agent.message_ids[:1] + ids[::-1], stored=len(rows))
 
 
 def time_ms(fn, repeat: int) -> float:

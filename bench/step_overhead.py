@@ -21,7 +21,7 @@ def report(label: str, overheads: list[float], walls: list[float]) -> None:
 def seed_history(agent, count: int, in_context: int):
     from django.db import transaction
 
-    from agents.models import Agent, Message
+    from agents.models import Message
 
     rows = []
     for i in range(count):
@@ -42,20 +42,22 @@ def seed_history(agent, count: int, in_context: int):
         Message.objects.filter(agent=agent).exclude(role="system").order_by("sequence_id").values_list("id", flat=True)
     )
     keep = ids[-in_context:] if in_context else []
-    agent.message_ids = agent.message_ids[:1] + keep
-    Agent.objects.filter(pk=agent.pk).update(message_ids=agent.message_ids, message_count=len(rows) + 1)
+    agent.replace_context(agent.message_ids[:1] + keep, stored=len(rows))
 
 
 async def measure(agent_id: str, turns: int, steps: int = 1, text: str = "turn") -> tuple[list[float], list[float]]:
+    from asgiref.sync import sync_to_async
+
     from agents.models import Agent, Step
     from agents.runtime.loop import run_agent
 
     # Every turn starts from the same context, so the figure is for a fixed buffer size; what earlier turns
     # added stays stored (in recall), as history does.
-    buffer = (await Agent.objects.aget(pk=agent_id)).message_ids
+    agent = await Agent.objects.aget(pk=agent_id)
+    buffer = agent.message_ids
     overheads, walls = [], []
     for i in range(turns):
-        await Agent.objects.filter(pk=agent_id).aupdate(message_ids=buffer)
+        await sync_to_async(agent.replace_context)(buffer)
         started = time.perf_counter_ns()
         result = await run_agent(agent_id, input=f"{text} {i}")
         wall = time.perf_counter_ns() - started

@@ -3,8 +3,8 @@
 The memory tools, the REST API and the ADE pages all call these, so the rules (limit, read-only, one revision per
 change) live here once. Each function locks the block row and re-reads it inside a transaction: on PostgreSQL the
 row lock orders concurrent writers, on SQLite the IMMEDIATE transaction does, so two edits of a shared block both
-land. A refused edit raises a `MemoryEditError` and changes nothing. Each function returns the block with
-`block.revision` set to the BlockRevision it wrote, or None when the edit changed nothing (no version bump then).
+land. A refused edit raises a `MemoryEditError` and changes nothing. Each edit returns a `BlockEdit`: the block as
+it is now and the BlockRevision it wrote, or None when the edit changed nothing (no version bump then).
 """
 
 import re
@@ -72,6 +72,18 @@ class EditActor:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class BlockEdit:
+    """What an edit did: the block as it is now, and the revision it wrote (None when nothing changed)."""
+
+    block: Block
+    revision: BlockRevision | None
+
+    @property
+    def changed(self) -> bool:
+        return self.revision is not None
+
+
 class MemoryEditError(DomainError):
     """A memory change refused for a reason the caller can fix; `str()` is the message for the model or user."""
 
@@ -137,7 +149,7 @@ def create_block(
     allow_over_limit: bool = False,
     actor: EditActor,
 ) -> Block:
-    """A new block, with revision 1 recording its first value.
+    """A new block, with revision 1 recording its first value (`block.revisions`; a new block always has it).
 
     `allow_over_limit` is for importing agent files: Letta never enforced limits, so its blocks may be longer than
     their limit; such a block keeps its value and limit and then only accepts edits that do not make it longer.
@@ -171,13 +183,13 @@ def create_block(
             last_updated_by_id=_person(actor),
             **fields,
         )
-        block.revision = _record(
+        _record(
             block, actor, value_before="", field_changes={k: {"before": None, "after": v} for k, v in fields.items()}
         )
     return block
 
 
-def update_block(block_id: str, *, actor: EditActor, **fields) -> Block:
+def update_block(block_id: str, *, actor: EditActor, **fields) -> BlockEdit:
     """Change any of `UPDATABLE_FIELDS`; the limit holds for the new value and the new limit together.
 
     Pass only the fields the caller set: None means "reset" (limit to the default, metadata and tags to empty).
@@ -206,7 +218,7 @@ def update_block(block_id: str, *, actor: EditActor, **fields) -> Block:
         return _save(block, actor, fields)
 
 
-def restore_revision(block_id: str, version: int, *, actor: EditActor) -> Block:
+def restore_revision(block_id: str, version: int, *, actor: EditActor) -> BlockEdit:
     """Set the block's value back to what it was after revision `version`, as a new revision."""
     if isinstance(version, bool) or not isinstance(version, int):
         raise InvalidEditError(f"A block version is a whole number, not {version!r}.")
@@ -224,7 +236,7 @@ def restore_revision(block_id: str, version: int, *, actor: EditActor) -> Block:
 # --------------------------------------------------------------------------------------------- the edit tools
 
 
-def memory_replace(block_id: str, old_string: str, new_string: str, *, actor: EditActor) -> Block:
+def memory_replace(block_id: str, old_string: str, new_string: str, *, actor: EditActor) -> BlockEdit:
     """Replace the one occurrence of `old_string` (tabs expanded, as the model sees them)."""
     old_string, new_string = _text("old_string", old_string), _text("new_string", new_string)
     check_no_line_numbers("old_string", old_string)
@@ -255,7 +267,7 @@ def memory_replace(block_id: str, old_string: str, new_string: str, *, actor: Ed
     return _edit_value(block_id, actor, edit)
 
 
-def memory_insert(block_id: str, new_string: str, insert_line: int = -1, *, actor: EditActor) -> Block:
+def memory_insert(block_id: str, new_string: str, insert_line: int = -1, *, actor: EditActor) -> BlockEdit:
     """Insert `new_string` as lines after line `insert_line` (0 = at the top, -1 = at the end)."""
     new_string = _text("new_string", new_string)
     check_no_line_numbers("new_string", new_string)
@@ -279,14 +291,14 @@ def memory_insert(block_id: str, new_string: str, insert_line: int = -1, *, acto
     return _edit_value(block_id, actor, edit)
 
 
-def memory_rethink(block_id: str, new_memory: str, *, actor: EditActor) -> Block:
+def memory_rethink(block_id: str, new_memory: str, *, actor: EditActor) -> BlockEdit:
     """Rewrite the whole block."""
     new_memory = _text("new_memory", new_memory)
     check_no_line_numbers("new_memory", new_memory)
     return _edit_value(block_id, actor, lambda block: new_memory)
 
 
-def core_memory_append(block_id: str, content: str, *, actor: EditActor) -> Block:
+def core_memory_append(block_id: str, content: str, *, actor: EditActor) -> BlockEdit:
     """Add `content` on a new line at the end of the block."""
     content = _text("content", content)
     if not content:
@@ -294,7 +306,7 @@ def core_memory_append(block_id: str, content: str, *, actor: EditActor) -> Bloc
     return _edit_value(block_id, actor, lambda block: f"{block.value}\n{content}" if block.value else content)
 
 
-def core_memory_replace(block_id: str, old_content: str, new_content: str, *, actor: EditActor) -> Block:
+def core_memory_replace(block_id: str, old_content: str, new_content: str, *, actor: EditActor) -> BlockEdit:
     """Replace every occurrence of `old_content`."""
     old_content, new_content = _text("old_content", old_content), _text("new_content", new_content)
     if not old_content:
@@ -311,7 +323,7 @@ def core_memory_replace(block_id: str, old_content: str, new_content: str, *, ac
 # ------------------------------------------------------------------------------------------------- internals
 
 
-def _edit_value(block_id: str, actor: EditActor, edit) -> Block:
+def _edit_value(block_id: str, actor: EditActor, edit) -> BlockEdit:
     with transaction.atomic():
         block = _locked(block_id, actor)
         value = edit(block)
@@ -355,7 +367,7 @@ def _check_limit(block: Block, value: str, limit: int) -> None:
     )
 
 
-def _save(block: Block, actor: EditActor, fields: dict, extra: dict | None = None) -> Block:
+def _save(block: Block, actor: EditActor, fields: dict, extra: dict | None = None) -> BlockEdit:
     """Apply the changed fields, bump the version and write the revision; a no-op change writes nothing."""
     value_before = block.value
     changes = {
@@ -364,8 +376,7 @@ def _save(block: Block, actor: EditActor, fields: dict, extra: dict | None = Non
         if getattr(block, name) != new
     }
     if not changes:
-        block.revision = None
-        return block
+        return BlockEdit(block, None)
     for name, change in changes.items():
         setattr(block, name, change["after"])
     block.version += 1
@@ -375,8 +386,8 @@ def _save(block: Block, actor: EditActor, fields: dict, extra: dict | None = Non
         update.append("last_updated_by_id")
     block.save(update_fields=update)
     changes.pop("value", None)  # the value lives in value_before / value_after
-    block.revision = _record(block, actor, value_before=value_before, field_changes={**changes, **(extra or {})})
-    return block
+    revision = _record(block, actor, value_before=value_before, field_changes={**changes, **(extra or {})})
+    return BlockEdit(block, revision)
 
 
 def _record(block: Block, actor: EditActor, *, value_before: str, field_changes: dict) -> BlockRevision:

@@ -30,13 +30,22 @@ class ToolContext:
     embedding_model: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class MemoryEdited:
+    """What a built-in tool returns when it changed a memory block: the text for the model, and the block, which
+    the executor hands back in `ToolResult.changed_block_ids`."""
+
+    text: str
+    block_id: str
+
+
 @dataclass(slots=True)
 class ToolResult:
     status: str  # "success" | "error"
     func_return: str
     stdout: list[str] = field(default_factory=list)
     stderr: list[str] = field(default_factory=list)
-    # Block ids this call changed, so the loop knows the system prompt is stale.
+    # Block ids this call changed, so the loop knows the system prompt that shows them is stale.
     changed_block_ids: list[str] = field(default_factory=list)
 
     @property

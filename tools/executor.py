@@ -13,8 +13,7 @@ from django.db import transaction
 from memory.services import MemoryEditError
 from tools.builtin import BUILTIN_TOOLS, NO_TRUNCATION, builtin_schema
 from tools.builtin.core_tools import ToolInputError
-from tools.builtin.memory_tools import recording_changes
-from tools.context import ToolContext, ToolResult
+from tools.context import MemoryEdited, ToolContext, ToolResult
 from tools.schema import check_arguments
 
 logger = logging.getLogger(__name__)
@@ -44,7 +43,7 @@ def execute_builtin(name: str, arguments: dict, ctx: ToolContext, *, return_char
     if ctx.tool_name is None:
         ctx.tool_name = name
     try:
-        with recording_changes() as changed, transaction.atomic():
+        with transaction.atomic():
             value = func(ctx, **arguments)
     except (MemoryEditError, ToolInputError) as exc:
         message = str(exc)
@@ -56,6 +55,9 @@ def execute_builtin(name: str, arguments: dict, ctx: ToolContext, *, return_char
     except Exception as exc:  # noqa: BLE001 - any failure becomes a tool error the model sees, never a crash
         logger.exception("Built-in tool %s failed", name)
         return ToolResult(status="error", func_return=_friendly(name, exc), stderr=[_friendly(name, exc)])
+    changed = []
+    if isinstance(value, MemoryEdited):
+        changed, value = [value.block_id], value.text
     text = _stringify(value)
     if name not in NO_TRUNCATION and return_char_limit and len(text) > return_char_limit:
         text = (

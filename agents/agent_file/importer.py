@@ -211,9 +211,7 @@ def _import_messages(agent: FileAgent, created: Agent, result: ImportResult) -> 
         if message.file_id:
             result.id_mappings[message.file_id] = row.id
     _link_approval_requests(saved, result.id_mappings)
-    created.message_ids = [system_row.id] + [rows[id(m)].id for m in context.messages]
-    created.message_count = 1 + len(saved)
-    created.save(update_fields=["message_ids", "message_count"])
+    created.replace_context([system_row, *(rows[id(m)] for m in context.messages)], stored=len(saved))
     if file_system is None:
         refresh_system_message(created, force=True)  # the memory metadata counts the imported history
 

@@ -1,13 +1,11 @@
 """An agent's archival memory over HTTP: list, insert, search, delete (`/v1/agents/{id}/archival-memory`)."""
 
-from asgiref.sync import async_to_sync
 from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from agents import services
+from agents import passages
 from agents.api.views import get_agent, validated
-from agents.runtime.embeddings import embed_texts, lookup
 from memory import archival
 
 
@@ -48,12 +46,6 @@ def passage_data(passage) -> dict:
     }
 
 
-def _embedder(agent, *texts: str):
-    """Vectors for `texts` from the agent's own embedding model, as for its tools; without one, full text only."""
-    vectors = async_to_sync(embed_texts)(agent, list(texts))
-    return (lookup(vectors), agent.embedding) if vectors else (None, None)
-
-
 class ArchivalListView(APIView):
     def get(self, request, agent_id: str):
         agent = get_agent(request, agent_id)
@@ -74,15 +66,7 @@ class ArchivalListView(APIView):
     def post(self, request, agent_id: str):
         agent = get_agent(request, agent_id)
         data = validated(PassageCreateSerializer, request.data)
-        embed_fn, model = _embedder(agent, data["text"])
-        passage = archival.insert_passage(
-            archive_id=services.ensure_archive(agent),
-            organization_id=agent.organization_id,
-            text=data["text"],
-            tags=data.get("tags"),
-            embed_fn=embed_fn,
-            embedding_model=model,
-        )
+        passage = passages.insert_passage(agent, text=data["text"], tags=data.get("tags"))
         return Response([passage_data(passage)])
 
 
@@ -95,7 +79,7 @@ class ArchivalSearchView(APIView):
         )
         if agent.archive_id is None:
             return Response({"results": [], "count": 0})
-        embed_fn, model = _embedder(agent, query["query"])
+        embed_fn, model = passages.agent_embedder(agent, query["query"])
         results = archival.search_passages(
             archive_ids=[agent.archive_id],
             query=query["query"],

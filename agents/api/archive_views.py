@@ -5,7 +5,6 @@ Passages are written and searched through `memory.archival`, exactly as the agen
 archive attached to several agents is one store they all read and write.
 """
 
-from django.db import transaction
 from django.http import JsonResponse
 from rest_framework import serializers
 from rest_framework.response import Response
@@ -14,9 +13,10 @@ from rest_framework.views import APIView
 from accounts.api import organization_of
 from accounts.selectors import get_owned
 from agents import services
-from agents.api.archival_views import _embedder, passage_data
+from agents.api.archival_views import passage_data
 from agents.api.pagination import cursor_page
 from agents.api.views import get_agent, validated
+from agents.passages import agent_embedder, archive_embedder, insert_archive_passages
 from memory import archival, archives
 from memory.models import Archive, Passage
 
@@ -89,12 +89,6 @@ def _key_id(request):
     return getattr(request.user, "api_key_id", None)
 
 
-def _archive_embedder(archive: Archive, *texts: str):
-    """Vectors from the embedding model of the oldest attached agent that has one; without one, full text only."""
-    agent = archive.agents.exclude(embedding__isnull=True).exclude(embedding="").order_by("created_at", "id").first()
-    return _embedder(agent, *texts) if agent else (None, None)
-
-
 class ArchiveListView(APIView):
     """`GET /v1/archives/` (name, agent_id, cursors) and `POST /v1/archives/`."""
 
@@ -136,23 +130,7 @@ class ArchiveDetailView(APIView):
 
 
 def _insert(archive: Archive, items: list[dict]) -> list[Passage]:
-    """Store the passages, all or none. Vectors are computed first, so no provider call runs inside the
-    transaction."""
-    embed_fn, model = _archive_embedder(archive, *[item["text"] for item in items if item["text"].strip()])
-    with transaction.atomic():
-        return [
-            archival.insert_passage(
-                archive_id=archive.id,
-                organization_id=archive.organization_id,
-                text=item["text"],
-                tags=item.get("tags"),
-                metadata=item.get("metadata"),
-                created_at=item.get("created_at"),
-                embed_fn=embed_fn,
-                embedding_model=model,
-            )
-            for item in items
-        ]
+    return insert_archive_passages(archive, items)
 
 
 class ArchivePassageListView(APIView):
@@ -203,12 +181,12 @@ class PassageSearchView(APIView):
             agent = get_agent(request, data["agent_id"])
             archive_ids = [agent.archive_id] if agent.archive_id else []
             if data.get("query"):
-                embed_fn, model = _embedder(agent, data["query"])
+                embed_fn, model = agent_embedder(agent, data["query"])
         elif data.get("archive_id"):
             archive = get_archive(request, data["archive_id"])
             archive_ids = [archive.id]
             if data.get("query"):
-                embed_fn, model = _archive_embedder(archive, data["query"])
+                embed_fn, model = archive_embedder(archive, data["query"])
         else:
             archive_ids = Archive.objects.for_organization(organization_id).values("id")
         results = archival.search_passages(

@@ -10,6 +10,7 @@ from rest_framework.views import APIView
 
 from accounts.api import organization_of
 from accounts.selectors import get_owned
+from agents import services
 from agents.api import run_serializers as rs
 from agents.api.pagination import cursor_page
 from agents.api.serializers import ListQuerySerializer, run_data
@@ -137,13 +138,4 @@ class StepFeedbackView(APIView):
     def patch(self, request, step_id):
         step = get_step(request, step_id)
         data = validated(rs.FeedbackSerializer, request.data)
-        fields = []
-        if "feedback" in data:
-            step.feedback = data["feedback"]
-            fields.append("feedback")
-        if data.get("tags"):
-            step.tags = [*step.tags, *(t for t in data["tags"] if t not in step.tags)]
-            fields.append("tags")
-        if fields:
-            step.save(update_fields=[*fields, "updated_at"])
-        return Response(rs.step_data(step))
+        return Response(rs.step_data(services.record_step_feedback(step, **data)))

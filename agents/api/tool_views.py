@@ -2,9 +2,7 @@
 (`/v1/agents/{id}/tools`, attach, detach, per-agent approval). Routes that run a tool are async views, in
 tool_run_views.py."""
 
-from django.db import transaction
 from rest_framework import serializers
-from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -16,7 +14,6 @@ from agents.api import serializers as s
 from agents.api.pagination import cursor_page
 from agents.api.views import get_agent, validated
 from tools.models import Tool
-from tools.rules import merge_approval_rule
 from tools.schema import schema_from_source
 from tools.search import search_tools
 from tools.services import ToolDefinitionError, ensure_base_tools, update_tool, upsert_tool_from_source
@@ -207,10 +204,7 @@ class AgentToolAttachView(APIView):
         if action == "attach":
             services.attach_tool(agent, tool)
         else:
-            with transaction.atomic():
-                agent.tools.remove(tool)
-                agent.tool_rules = merge_approval_rule(agent.tool_rules, tool.name, False)
-                agent.save(update_fields=["tool_rules", "updated_at"])
+            services.detach_tool(agent, tool)
         return Response(s.agent_state(get_agent(request, agent_id, with_relations=True)))
 
 
@@ -219,8 +213,5 @@ class AgentToolApprovalView(APIView):
         agent = get_agent(request, agent_id)
         raw = request.data if request.data else {"requires_approval": request.query_params.get("requires_approval")}
         wanted = validated(ApprovalSerializer, raw)["requires_approval"]
-        if not agent.tools.filter(name=tool_name).exists():
-            raise NotFound(f"Agent {agent_id} has no tool named '{tool_name}'.")
-        agent.tool_rules = merge_approval_rule(agent.tool_rules, tool_name, wanted)
-        agent.save(update_fields=["tool_rules", "updated_at"])
+        services.set_tool_approval(agent, tool_name, wanted)
         return Response(s.agent_state(get_agent(request, agent_id, with_relations=True)))

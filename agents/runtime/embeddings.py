@@ -1,11 +1,14 @@
 """Embeddings for archival memory, computed before a step's transaction (which must not wait on a provider)."""
 
 import logging
+from typing import TYPE_CHECKING
 
 from agents.llm import LLMError
 from agents.providers import ModelConfigError, aresolve
 from agents.runtime.state import RunState
-from agents.runtime.tool_calls import PlannedCall
+
+if TYPE_CHECKING:  # tool_calls builds the tools' embed_fn from `lookup` below
+    from agents.runtime.tool_calls import PlannedCall
 
 log = logging.getLogger(__name__)
 
@@ -13,7 +16,7 @@ log = logging.getLogger(__name__)
 EMBEDDED_ARGUMENTS = {"archival_memory_insert": "content", "archival_memory_search": "query"}
 
 
-async def prepare_embeddings(state: RunState, planned: list[PlannedCall]) -> None:
+async def prepare_embeddings(state: RunState, planned: "list[PlannedCall]") -> None:
     """Embed what this step's archival calls need, before the step's transaction (which must not wait on a
     provider). Without an embedding model, or when its provider fails, archival memory works on text alone."""
     state.embeddings = {}

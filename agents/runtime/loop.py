@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from asgiref.sync import sync_to_async
+from django.db import transaction
 
 from accounts.ids import new_id
 from agents.llm import Delta, LLMContextWindowExceededError, LLMError, LLMRequest, LLMResponse, ToolCall
@@ -26,7 +27,7 @@ from agents.runtime.persist import denied_return
 from agents.runtime.sandboxed import run_custom_tools
 from agents.runtime.state import RunState, load_run_state
 from agents.runtime.system_message import refresh_system_message
-from agents.runtime.tool_calls import PlannedCall, plan_calls, tool_return
+from agents.runtime.tool_calls import ExecutedCalls, PlannedCall, execute_calls, plan_calls, tool_return
 from agents.runtime.transcript import to_chat_messages
 
 log = logging.getLogger(__name__)
@@ -306,13 +307,11 @@ async def _step(state: RunState, model, pending_rows: list[Message], emit: Emitt
             )
         else:
             stop = Stop("end_turn")
-    outcome = await sync_to_async(persist.persist_step)(
+    new, calls = await sync_to_async(_write_step)(
         state,
         step_id=step_id,
-        inputs=pending_rows,
-        assistant=assistant,
-        planned=planned,
-        execute=not needs_approval,
+        asked=[*pending_rows, assistant],
+        planned=planned if not needs_approval else [],
         response=response,
         estimated_prompt_tokens=estimated,
         timings={"llm_duration_ns": llm_ns, "total_duration_ns": time.monotonic_ns() - started},
@@ -320,14 +319,24 @@ async def _step(state: RunState, model, pending_rows: list[Message], emit: Emitt
     )
     state.step_count += 1
     pending = {p.call.id for p in planned if p.needs_approval} if needs_approval else None
-    await emit.messages(
-        outcome.new_messages[len(pending_rows) :], skip_assistant_parts=state.stream_tokens, pending=pending
-    )
+    await emit.messages(new[len(pending_rows) :], skip_assistant_parts=state.stream_tokens, pending=pending)
     if stop:
         return stop
-    if any(state.rules.is_terminal(name) for name in outcome.executed):
+    if calls is not None and any(state.rules.is_terminal(name) for name in calls.ran):
         return Stop("tool_rule")
     return None
+
+
+@transaction.atomic
+def _write_step(
+    state: RunState, *, step_id: str, asked: list[Message], planned: list[PlannedCall], **finish
+) -> tuple[list[Message], ExecutedCalls | None]:
+    """A step's writes, in one transaction, so a step that fails leaves none of them: store what was asked (the
+    input and the model's reply), execute the built-in tools (their memory edits), then persist their returns,
+    the step's record and the context window."""
+    stored = persist.store_messages(state, step_id, asked)
+    calls = execute_calls(state, planned, step_id) if planned else None
+    return persist.persist_step(state, step_id=step_id, stored=stored, calls=calls, **finish), calls
 
 
 class _Cancelled(Exception):
@@ -439,10 +448,19 @@ async def _answer_approval(
         approval_request_id=request.id,
         approve=all(a.get("approve", True) is not False for a in approvals),
     )
-    outcome = await sync_to_async(persist.persist_approval_response)(
-        state, response=response, planned=planned, decided=decided
-    )
-    await emit.messages(outcome.new_messages)
-    if any(state.rules.is_terminal(name) for name in outcome.executed):
+    new, calls = await sync_to_async(_write_approval_response)(state, response, planned, decided)
+    await emit.messages(new)
+    if any(state.rules.is_terminal(name) for name in calls.ran):
         return Stop("tool_rule")
     return None
+
+
+@transaction.atomic
+def _write_approval_response(
+    state: RunState, response: Message, planned: list[PlannedCall], decided: dict[str, dict]
+) -> tuple[list[Message], ExecutedCalls]:
+    """The person's answer, in one transaction: store it, execute what was approved (what was denied gets its
+    denial as its return), then persist the returns and the context window."""
+    stored = persist.store_messages(state, None, [response])
+    calls = execute_calls(state, planned, None, decided)
+    return persist.persist_approval_response(state, stored=stored, calls=calls), calls

@@ -1,65 +1,18 @@
-"""Writing one step: everything it produced lands in one transaction, or nothing does."""
+"""Storing what a step produced: its messages, its record, the refreshed system message and the context window.
 
-from dataclasses import dataclass, field
+The loop calls these inside the step's transaction, around the tool stage (`tool_calls.execute_calls`), so the
+step's messages and the memory edits of its tools land together or not at all.
+"""
 
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from agents import services
 from agents.llm import LLMResponse
-from agents.models import Agent, Message, Run, Step
-from agents.recall import search_messages
-from agents.runtime.embeddings import lookup
+from agents.models import Message, Run, Step
 from agents.runtime.state import RunState
 from agents.runtime.system_message import refresh_system_message
-from agents.runtime.tool_calls import PlannedCall, run_call, tool_return
-from memory.services import EditActor
-from tools.context import ToolContext
-
-
-@dataclass(slots=True)
-class StepOutcome:
-    new_messages: list[Message] = field(default_factory=list)
-    returns: list[dict] = field(default_factory=list)
-    executed: list[str] = field(default_factory=list)  # names of tools that ran server-side
-    system_refreshed: bool = False
-
-
-def context_factory(state: RunState):
-    return tool_context_factory(state.agent, state.blocks, state.embeddings)
-
-
-def tool_context_factory(agent: Agent, blocks: dict[str, str], embeddings: dict[str, list[float]]):
-    """Builds the ToolContext of each built-in tool call on `agent`; `blocks` (label -> id) is updated in place
-    when a tool attaches a new block."""
-
-    def attach(label: str, value: str, *, step_id, tool_call_id, tool_name) -> str:
-        block_id = services.attach_new_block(
-            agent, label, value, EditActor.agent(agent.id, step_id, tool_call_id, tool_name)
-        )
-        blocks[label] = block_id
-        return block_id
-
-    def build(*, step_id, tool_call_id, tool_name) -> ToolContext:
-        return ToolContext(
-            organization_id=agent.organization_id,
-            agent_id=agent.id,
-            step_id=step_id,
-            tool_call_id=tool_call_id,
-            tool_name=tool_name,
-            blocks=blocks,
-            timezone=agent.timezone,
-            ensure_archive=lambda: services.ensure_archive(agent),
-            attach_new_block=lambda label, value: attach(
-                label, value, step_id=step_id, tool_call_id=tool_call_id, tool_name=tool_name
-            ),
-            search_messages=lambda *a, **kw: search_messages(agent.id, *a, tz=agent.timezone, **kw),
-            embed_fn=lookup(embeddings) if embeddings else None,
-            embedding_model=agent.embedding if embeddings else None,
-        )
-
-    return build
+from agents.runtime.tool_calls import ExecutedCalls, tool_return
 
 
 def _stamp(message: Message, state: RunState, step_id: str | None) -> Message:
@@ -70,47 +23,25 @@ def _stamp(message: Message, state: RunState, step_id: str | None) -> Message:
     return message
 
 
-def _save_buffer(state: RunState, messages: list[Message]) -> None:
-    """Append newly saved messages to the context."""
+def store_messages(state: RunState, step_id: str | None, messages: list[Message]) -> list[Message]:
+    """Save the step's first messages (its input and the model's reply, or a person's approval answer), before
+    its tools run: a conversation_search call in the step finds them, as it always has."""
+    for message in messages:
+        _stamp(message, state, step_id).save()
+    return list(messages)
+
+
+def _refresh_after_edits(state: RunState, calls: ExecutedCalls | None) -> None:
+    """A tool changed a memory block: the system message shows the blocks, so recompile it now."""
+    if calls is None or not calls.changed_block_ids:
+        return
+    if (system := refresh_system_message(state.agent, force=True)) is not None:
+        state.buffer[0] = system
+
+
+def _add_to_context(state: RunState, messages: list[Message]) -> None:
     state.buffer.extend(messages)
-    state.agent.message_ids = [m.id for m in state.buffer]
-    state.agent.message_count += len(messages)
-    Agent.objects.filter(pk=state.agent.pk).update(
-        message_ids=state.agent.message_ids, message_count=F("message_count") + len(messages), updated_at=timezone.now()
-    )
-
-
-def _execute(
-    state: RunState,
-    planned: list[PlannedCall],
-    step_id: str | None,
-    outcome: StepOutcome,
-    decided: dict[str, dict] | None = None,
-) -> None:
-    """Run each call (or take the person's decision for it) and collect the returns, in call order."""
-    build = context_factory(state)
-    changed = False
-    for item in planned:
-        if decided and item.call.id in decided:
-            ret = decided[item.call.id]
-        elif item.call.id in state.ran_outside:
-            ret = state.ran_outside[item.call.id]
-            outcome.executed.append(item.name)
-        else:
-            # Rules are checked again at run time: an earlier call of this same response may have changed them.
-            if item.error is None and (problem := state.rules.check_call(item.name, state.tool_names())):
-                item.error = problem
-            ret, result = run_call(state, item, step_id, build)
-            if result is not None:
-                outcome.executed.append(item.name)
-                changed = changed or bool(result.changed_block_ids)
-        state.rules.record_call(item.name, ret["func_response"])
-        outcome.returns.append(ret)
-    if changed:
-        system = refresh_system_message(state.agent, force=True)
-        if system is not None:
-            state.buffer[0] = system
-            outcome.system_refreshed = True
+    state.agent.append_to_context(messages)
 
 
 def _tool_message(state: RunState, step_id: str | None, returns: list[dict]) -> Message:
@@ -161,32 +92,24 @@ def _record_step(
     )
 
 
-@transaction.atomic
 def persist_step(
     state: RunState,
     *,
     step_id: str,
-    inputs: list[Message],
-    assistant: Message,
-    planned: list[PlannedCall],
-    execute: bool,
+    stored: list[Message],
+    calls: ExecutedCalls | None,
     response: LLMResponse,
     estimated_prompt_tokens: int | None,
     timings: dict,
     extra: list[Message] = (),
-) -> StepOutcome:
-    outcome = StepOutcome()
-    new = [_stamp(m, state, step_id) for m in inputs] + [_stamp(assistant, state, step_id)]
-    for message in new:
+) -> list[Message]:
+    """Finish a step after its tools ran: their returns, any reminder, the step's record, the system message
+    (when memory changed) and the context window. Returns the step's new messages, `stored` first."""
+    rest = [_tool_message(state, step_id, calls.returns)] if calls is not None else []
+    rest += [_stamp(m, state, step_id) for m in extra]
+    for message in rest:
         message.save()
-    if execute and planned:
-        _execute(state, planned, step_id, outcome)
-        tool_message = _tool_message(state, step_id, outcome.returns)
-        tool_message.save()
-        new.append(tool_message)
-    for message in extra:
-        _stamp(message, state, step_id).save()
-        new.append(message)
+    _refresh_after_edits(state, calls)
     _record_step(
         state,
         step_id,
@@ -195,25 +118,20 @@ def persist_step(
         estimated_prompt_tokens=estimated_prompt_tokens,
         timings=timings,
     )
-    _save_buffer(state, new)
-    outcome.new_messages = new
-    return outcome
+    new = [*stored, *rest]
+    _add_to_context(state, new)
+    return new
 
 
-@transaction.atomic
-def persist_approval_response(
-    state: RunState, *, response: Message, planned: list[PlannedCall], decided: dict[str, dict]
-) -> StepOutcome:
-    """The person's answer to an approval request: run what was approved, record what was denied."""
-    outcome = StepOutcome()
-    _stamp(response, state, None).save()
-    _execute(state, planned, None, outcome, decided)
-    tool_message = _tool_message(state, None, outcome.returns)
-    tool_message.save()
-    outcome.new_messages = [response, tool_message]
+def persist_approval_response(state: RunState, *, stored: list[Message], calls: ExecutedCalls) -> list[Message]:
+    """Finish the person's answer to an approval request after the approved calls ran: the returns of what was
+    approved and of what was denied, and the context window."""
+    new = [*stored, _tool_message(state, None, calls.returns)]
+    new[-1].save()
+    _refresh_after_edits(state, calls)
     Run.objects.filter(pk=state.run_id).update(heartbeat_at=timezone.now())
-    _save_buffer(state, outcome.new_messages)
-    return outcome
+    _add_to_context(state, new)
+    return new
 
 
 def record_failed_step(
@@ -256,11 +174,7 @@ def persist_compaction(state: RunState, *, cut: int, summary: str, stats: dict) 
     )
     message.save()
     state.buffer = [state.buffer[0], message, *kept]
-    state.agent.message_ids = [m.id for m in state.buffer]
-    state.agent.message_count += 1
-    Agent.objects.filter(pk=state.agent.pk).update(
-        message_ids=state.agent.message_ids, message_count=F("message_count") + 1, updated_at=timezone.now()
-    )
+    state.agent.replace_context(state.buffer, stored=1)
     # The memory metadata counts what moved to recall memory.
     if (system := refresh_system_message(state.agent, force=True)) is not None:
         state.buffer[0] = system

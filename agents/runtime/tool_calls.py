@@ -1,17 +1,23 @@
-"""Checking the tool calls a model asked for, and running the server-side ones.
+"""Checking the tool calls a model asked for, and executing the server-side ones: a step's tool stage.
 
-Built-in tools run synchronously inside the step's transaction, so their memory edits land together with the
-messages that explain them, or not at all.
+Built-in tools run synchronously inside the step's transaction (the loop opens it around this stage and the
+persist stage), so their memory edits land together with the messages that explain them, or not at all. Custom
+tools ran before it, in their sandbox (`sandboxed.py`); their returns are picked up here.
 """
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.utils import timezone
 
+from agents import services
 from agents.llm import ToolCall
+from agents.models import Agent
+from agents.recall import search_messages
+from agents.runtime.embeddings import lookup
 from agents.runtime.state import RunState
 from agents.runtime.transcript import format_time
+from memory.services import EditActor
 from tools.builtin import BUILTIN_TOOLS
 from tools.context import ToolContext, ToolResult
 from tools.executor import execute_builtin
@@ -66,6 +72,41 @@ def tool_return(call_id: str, name: str, status: str, response: str, stdout=None
     }
 
 
+@dataclass(slots=True)
+class ExecutedCalls:
+    """What a step's tool calls did, in call order."""
+
+    returns: list[dict] = field(default_factory=list)  # one tool-return entry per call
+    ran: list[str] = field(default_factory=list)  # names of the tools that ran server-side
+    changed_block_ids: list[str] = field(default_factory=list)  # memory blocks the built-in tools changed
+
+
+def execute_calls(
+    state: RunState, planned: list[PlannedCall], step_id: str | None, decided: dict[str, dict] | None = None
+) -> ExecutedCalls:
+    """Run each call (or take the person's decision for it, or the sandbox's return) and collect what happened.
+    Call inside the step's transaction: the built-in tools write memory."""
+    build = context_factory(state)
+    executed = ExecutedCalls()
+    for item in planned:
+        if decided and item.call.id in decided:
+            ret = decided[item.call.id]
+        elif item.call.id in state.ran_outside:
+            ret = state.ran_outside[item.call.id]
+            executed.ran.append(item.name)
+        else:
+            # Rules are checked again at run time: an earlier call of this same response may have changed them.
+            if item.error is None and (problem := state.rules.check_call(item.name, state.tool_names())):
+                item.error = problem
+            ret, result = run_call(state, item, step_id, build)
+            if result is not None:
+                executed.ran.append(item.name)
+                executed.changed_block_ids += result.changed_block_ids
+        state.rules.record_call(item.name, ret["func_response"])
+        executed.returns.append(ret)
+    return executed
+
+
 def run_call(
     state: RunState, planned: PlannedCall, step_id: str | None, context_factory
 ) -> tuple[dict, ToolResult | None]:
@@ -87,3 +128,39 @@ def run_call(
     return tool_return(
         planned.call.id, planned.name, result.status, result.func_return, result.stdout, result.stderr
     ), result
+
+
+def context_factory(state: RunState):
+    return tool_context_factory(state.agent, state.blocks, state.embeddings)
+
+
+def tool_context_factory(agent: Agent, blocks: dict[str, str], embeddings: dict[str, list[float]]):
+    """Builds the ToolContext of each built-in tool call on `agent`; `blocks` (label -> id) is updated in place
+    when a tool attaches a new block."""
+
+    def attach(label: str, value: str, *, step_id, tool_call_id, tool_name) -> str:
+        block_id = services.attach_new_block(
+            agent, label, value, EditActor.agent(agent.id, step_id, tool_call_id, tool_name)
+        )
+        blocks[label] = block_id
+        return block_id
+
+    def build(*, step_id, tool_call_id, tool_name) -> ToolContext:
+        return ToolContext(
+            organization_id=agent.organization_id,
+            agent_id=agent.id,
+            step_id=step_id,
+            tool_call_id=tool_call_id,
+            tool_name=tool_name,
+            blocks=blocks,
+            timezone=agent.timezone,
+            ensure_archive=lambda: services.ensure_archive(agent),
+            attach_new_block=lambda label, value: attach(
+                label, value, step_id=step_id, tool_call_id=tool_call_id, tool_name=tool_name
+            ),
+            search_messages=lambda *a, **kw: search_messages(agent.id, *a, tz=agent.timezone, **kw),
+            embed_fn=lookup(embeddings) if embeddings else None,
+            embedding_model=agent.embedding if embeddings else None,
+        )
+
+    return build

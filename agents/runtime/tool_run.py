@@ -12,8 +12,8 @@ from agents.models import Agent
 from agents.runtime import runs
 from agents.runtime.embeddings import EMBEDDED_ARGUMENTS, embed_texts
 from agents.runtime.errors import RunRefused
-from agents.runtime.persist import tool_context_factory
 from agents.runtime.sandboxed import agent_secrets
+from agents.runtime.tool_calls import tool_context_factory
 from tools.builtin import BUILTIN_TOOLS
 from tools.context import ToolResult
 from tools.executor import execute_builtin

@@ -3,7 +3,6 @@
 import pytest
 from asgiref.sync import sync_to_async
 from django.db import connection
-from django.db.models import F
 from django.test.utils import CaptureQueriesContext
 
 from agents.context_window import context_overview
@@ -161,8 +160,7 @@ def test_a_compaction_summary_is_its_own_section(make_agent):
         content=[{"type": "text", "text": "And now?"}],
         text="And now?",
     )
-    agent.message_ids = [agent.message_ids[0], summary.id, later.id]
-    agent.save(update_fields=["message_ids"])
+    agent.replace_context([agent.message_ids[0], summary, later], stored=2)
 
     overview = context_overview(agent)
 
@@ -203,8 +201,7 @@ def test_overview_reads_a_bounded_number_of_queries_whatever_the_history(make_ag
         )
         for i in range(500)
     )
-    Agent.objects.filter(pk=agent.pk).update(message_count=F("message_count") + 500)
-    agent.refresh_from_db()
+    agent.replace_context(agent.message_ids, stored=500)  # stored, out of context: recall memory
     with django_assert_max_num_queries(8):
         overview = context_overview(agent)
 

@@ -133,3 +133,25 @@ async def test_a_crash_while_persisting_a_step_leaves_history_and_memory_as_befo
     again = await run_agent(agent.id, input="hello")
     assert again.stop_reason == "end_turn"
     assert [m["role"] for m in fake_openai.last_request["messages"]] == ["system", "user"]
+
+
+async def test_a_crash_after_an_approved_tool_ran_leaves_its_memory_edit_undone(make_agent, fake_openai, monkeypatch):
+    agent = await sync_to_async(make_agent)(tool_rules=[{"type": "requires_approval", "tool_name": "memory_insert"}])
+    fake_openai.script(Reply(tool_calls=[("memory_insert", {"label": "human", "new_string": "lost"})]))
+    request = (await run_agent(agent.id, input="remember")).messages[-1]
+    before_ids = (await Agent.objects.aget(pk=agent.pk)).message_ids
+    before_count = await Message.objects.filter(agent=agent).acount()
+
+    # Fault injection: the approved memory_insert has run, and the write that closes the answer fails.
+    def crash(*args, **kwargs):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(Agent, "append_to_context", crash)
+    call_id = request["tool_call"]["tool_call_id"]
+    approve = [{"type": "approval", "approvals": [{"type": "approval", "tool_call_id": call_id, "approve": True}]}]
+    result = await run_agent(agent.id, approve)
+
+    assert result.stop_reason == "error" and "disk on fire" in result.error["message"]
+    assert "lost" not in (await Block.objects.aget(agents=agent, label="human")).value
+    assert (await Agent.objects.aget(pk=agent.pk)).message_ids == before_ids
+    assert await Message.objects.filter(agent=agent).acount() == before_count

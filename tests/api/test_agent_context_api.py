@@ -26,9 +26,7 @@ def add_exchange(agent: Agent, user_text: str, reply: str) -> list[Message]:
         )
         for role, text in (("user", user_text), ("assistant", reply))
     ]
-    agent.message_ids = [*agent.message_ids, *(m.id for m in rows)]
-    agent.message_count += len(rows)
-    agent.save(update_fields=["message_ids", "message_count"])
+    agent.append_to_context(rows)
     return rows
 
 
@@ -151,8 +149,7 @@ def test_include_pending_approval(api, make_agent):
     request = Message.objects.create(
         organization_id=waiting.organization_id, agent=waiting, role="approval", tool_calls=[call]
     )
-    waiting.message_ids = [*waiting.message_ids, request.id]
-    waiting.save(update_fields=["message_ids"])
+    waiting.append_to_context([request])
 
     states = {a["name"]: a for a in api.get("/v1/agents/?include=agent.pending_approval").json()}
     pending = states["waiting"]["pending_approval"]

@@ -56,10 +56,11 @@ def test_create_can_import_a_block_over_its_limit(make_block):
 
 def test_memory_replace_replaces_the_unique_occurrence(make_block, agent_actor):
     block = make_block("human", "Name: Ada\nLikes: tea")
-    block = services.memory_replace(block.id, "Likes: tea", "Likes: coffee", actor=agent_actor)
+    edit = services.memory_replace(block.id, "Likes: tea", "Likes: coffee", actor=agent_actor)
 
-    assert block.value == "Name: Ada\nLikes: coffee" and block.version == 2
-    revision = block.revision
+    block, revision = edit.block, edit.revision
+    assert block.value == "Name: Ada\nLikes: coffee" and block.version == 2 and edit.changed
+    assert revision.version == 2 and revision.block_id == block.id
     assert (revision.value_before, revision.value_after) == ("Name: Ada\nLikes: tea", "Name: Ada\nLikes: coffee")
     assert (revision.actor_type, revision.actor_id, revision.agent_id) == ("agent", "agent-1", "agent-1")
     assert (revision.step_id, revision.tool_call_id, revision.tool_name) == ("step-1", "call-1", "memory_replace")
@@ -67,7 +68,7 @@ def test_memory_replace_replaces_the_unique_occurrence(make_block, agent_actor):
 
 def test_memory_replace_expands_tabs(make_block):
     block = make_block("notes", "a\tb")
-    block = services.memory_replace(block.id, "a\tb", "c\td", actor=API)
+    block = services.memory_replace(block.id, "a\tb", "c\td", actor=API).block
     assert block.value == "c\td".expandtabs()
 
 
@@ -110,12 +111,12 @@ def test_memory_replace_refuses_bad_strings(make_block, old, new, message):
 )
 def test_memory_insert_after_line(make_block, line, expected):
     block = make_block("notes", "a\nb")
-    assert services.memory_insert(block.id, "new", line, actor=API).value == expected
+    assert services.memory_insert(block.id, "new", line, actor=API).block.value == expected
 
 
 def test_memory_insert_into_an_empty_block_adds_no_blank_line(make_block):
     block = make_block("notes", "")
-    assert services.memory_insert(block.id, "first", actor=API).value == "first"
+    assert services.memory_insert(block.id, "first", actor=API).block.value == "first"
 
 
 def test_memory_insert_refuses_a_line_out_of_range(make_block):
@@ -135,21 +136,21 @@ def test_memory_insert_refuses_a_line_out_of_range(make_block):
 
 def test_memory_rethink_rewrites_the_block(make_block):
     block = make_block("notes", "old stuff")
-    assert services.memory_rethink(block.id, "all new", actor=API).value == "all new"
+    assert services.memory_rethink(block.id, "all new", actor=API).block.value == "all new"
 
 
 def test_core_memory_append_joins_with_a_newline(make_block):
     block = make_block("human", "Name: Ada")
-    assert services.core_memory_append(block.id, "Likes tea", actor=API).value == "Name: Ada\nLikes tea"
+    assert services.core_memory_append(block.id, "Likes tea", actor=API).block.value == "Name: Ada\nLikes tea"
     empty = make_block("notes", "")
-    assert services.core_memory_append(empty.id, "first", actor=API).value == "first"
+    assert services.core_memory_append(empty.id, "first", actor=API).block.value == "first"
     with pytest.raises(InvalidEditError, match="content must not be empty"):
         services.core_memory_append(block.id, "", actor=API)
 
 
 def test_core_memory_replace_replaces_every_occurrence(make_block):
     block = make_block("human", "tea, tea")
-    assert services.core_memory_replace(block.id, "tea", "coffee", actor=API).value == "coffee, coffee"
+    assert services.core_memory_replace(block.id, "tea", "coffee", actor=API).block.value == "coffee, coffee"
     with pytest.raises(TextNotFoundError) as error:
         services.core_memory_replace(block.id, "juice", "x", actor=API)
     assert str(error.value) == "Old content 'juice' not found in memory block 'human'"
@@ -173,12 +174,12 @@ def test_limit_is_enforced_with_a_clear_message(make_block):
 def test_an_imported_over_limit_block_accepts_only_edits_that_do_not_grow_it(make_block):
     block = make_block("human", "a" * 15 + "bb", limit=10, allow_over_limit=True)
 
-    block = services.memory_replace(block.id, "bb", "c", actor=API)  # shorter: fine
+    block = services.memory_replace(block.id, "bb", "c", actor=API).block  # shorter: fine
     assert len(block.value) == 16
-    block = services.memory_replace(block.id, "c", "d", actor=API)  # same length: fine
+    block = services.memory_replace(block.id, "c", "d", actor=API).block  # same length: fine
     with pytest.raises(BlockLimitError, match="already holds 16 characters, over its limit of 10"):
         services.memory_replace(block.id, "d", "dd", actor=API)
-    block = services.memory_rethink(block.id, "short", actor=API)  # back under the limit: normal rules again
+    block = services.memory_rethink(block.id, "short", actor=API).block  # back under the limit: normal rules again
     with pytest.raises(BlockLimitError, match="would have 11 characters"):
         services.memory_rethink(block.id, "x" * 11, actor=API)
 
@@ -188,8 +189,8 @@ def test_read_only_blocks_refuse_agents_but_not_the_api(make_block, agent_actor)
     with pytest.raises(BlockReadOnlyError) as error:
         services.core_memory_append(block.id, "Be rude.", actor=agent_actor)
     assert str(error.value) == "Error: memory block 'policy' is read-only and cannot be edited."
-    assert services.core_memory_append(block.id, "Be brief.", actor=API).value == "Be kind.\nBe brief."
-    assert services.update_block(block.id, value="Be fair.", actor=EditActor.user("user-1")).value == "Be fair."
+    assert services.core_memory_append(block.id, "Be brief.", actor=API).block.value == "Be kind.\nBe brief."
+    assert services.update_block(block.id, value="Be fair.", actor=EditActor.user("user-1")).block.value == "Be fair."
 
 
 @pytest.mark.parametrize(
@@ -226,17 +227,19 @@ def test_unknown_block_and_label_errors(make_block):
 
 def test_update_block_records_field_changes_and_skips_no_ops(make_block):
     block = make_block("notes", "a", limit=100)
-    block = services.update_block(block.id, limit=200, description="Scratch", actor=API)
+    edit = services.update_block(block.id, limit=200, description="Scratch", actor=API)
+    block = edit.block
     assert block.version == 2
-    assert block.revision.field_changes == {
+    assert edit.revision.field_changes == {
         "limit": {"before": 100, "after": 200},
         "description": {"before": None, "after": "Scratch"},
     }
-    assert services.update_block(block.id, limit=200, actor=API).revision is None
+    unchanged = services.update_block(block.id, limit=200, actor=API)
+    assert unchanged.revision is None and not unchanged.changed and unchanged.block.version == 2
     assert state(block)[1:] == (2, 2)
     with pytest.raises(InvalidEditError, match="Cannot update version"):
         services.update_block(block.id, version=9, actor=API)
-    block = services.update_block(block.id, metadata=None, tags=None, read_only=1, actor=API)
+    block = services.update_block(block.id, metadata=None, tags=None, read_only=1, actor=API).block
     assert (block.metadata, block.tags, block.read_only) == ({}, [], True)
 
 
@@ -244,7 +247,7 @@ def test_update_block_limit_checks(make_block):
     block = make_block("notes", "x" * 50, limit=100)
     with pytest.raises(BlockLimitError, match="Cannot set the limit of memory block 'notes' to 40: it holds 50"):
         services.update_block(block.id, limit=40, actor=API)
-    assert services.update_block(block.id, limit=40, value="short", actor=API).limit == 40
+    assert services.update_block(block.id, limit=40, value="short", actor=API).block.limit == 40
     with pytest.raises(BlockLimitError, match="would have 41 characters, over its limit of 40"):
         services.update_block(block.id, value="y" * 41, actor=API)
 
@@ -252,11 +255,11 @@ def test_update_block_limit_checks(make_block):
 def test_restore_revision_brings_back_an_old_value_as_a_new_revision(make_block):
     block = make_block("notes", "first")
     services.memory_rethink(block.id, "second", actor=API)
-    block = services.restore_revision(block.id, 1, actor=EditActor.user("user-1"))
+    edit = services.restore_revision(block.id, 1, actor=EditActor.user("user-1"))
 
-    assert (block.value, block.version) == ("first", 3)
-    assert block.revision.field_changes == {"restored_from_version": 1}
-    assert (block.revision.value_before, block.revision.actor_id) == ("second", "user-1")
+    assert (edit.block.value, edit.block.version) == ("first", 3)
+    assert edit.revision.field_changes == {"restored_from_version": 1}
+    assert (edit.revision.value_before, edit.revision.actor_id) == ("second", "user-1")
     with pytest.raises(InvalidEditError, match="has no version 7; it has versions 1 to 3"):
         services.restore_revision(block.id, 7, actor=API)
     with pytest.raises(InvalidEditError, match="whole number"):

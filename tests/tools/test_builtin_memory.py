@@ -6,7 +6,8 @@ from accounts.models import Organization
 from memory import services
 from memory.models import Archive, Block, BlockRevision, Passage
 from memory.services import EditActor
-from tools.context import ToolContext
+from tools.builtin import memory_tools
+from tools.context import MemoryEdited, ToolContext
 from tools.executor import execute_builtin
 
 
@@ -150,6 +151,15 @@ def test_memory_rethink_rewrites_or_creates_a_block(ctx, blocks):
 
     bad = run("memory_rethink", ctx, label="my notes!", new_memory="x")
     assert bad.status == "error" and "cannot be a new block label" in bad.func_return
+
+
+def test_a_memory_tool_returns_the_block_it_changed_explicitly(ctx, blocks):
+    edited = memory_tools.core_memory_append(ctx, label="human", content="Plays chess.")
+    assert isinstance(edited, MemoryEdited) and edited.block_id == blocks["human"].id
+    assert "Plays chess." in edited.text
+
+    unchanged = memory_tools.memory_rethink(ctx, label="persona", new_memory="I am helpful.")
+    assert isinstance(unchanged, str) and "nothing was changed" in unchanged
 
 
 def test_an_edit_that_changes_nothing_reports_no_changed_block(ctx, blocks):

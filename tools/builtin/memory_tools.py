@@ -1,36 +1,20 @@
 """The agent's memory tools. Each resolves a label to a block and calls the one `memory.services` function for
-that edit, so the limit, read-only and revision rules are the same as for the API and the ADE."""
+that edit, so the limit, read-only and revision rules are the same as for the API and the ADE. A tool that changed
+a block says so in its return value (`MemoryEdited`), which the executor hands back to the loop."""
 
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
 from typing import Literal
 
 from memory import archival, services
 from memory.rendering import edited_view
 from tools.builtin.core_tools import ToolInputError, parse_date_arg
-from tools.context import ToolContext
+from tools.context import MemoryEdited, ToolContext
 
 # Labels the agent invents become XML-like tags in the system prompt, so keep them to tag-safe characters.
 _NEW_LABEL = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]{0,99}")
 
-# Block ids changed by the running tool call; the executor reads them into ToolResult.changed_block_ids.
-_changed: ContextVar[list[str] | None] = ContextVar("changed_block_ids", default=None)
 
-
-@contextmanager
-def recording_changes() -> Iterator[list[str]]:
-    """Collect the ids of the blocks that the tool calls made inside the `with` change."""
-    changed: list[str] = []
-    token = _changed.set(changed)
-    try:
-        yield changed
-    finally:
-        _changed.reset(token)
-
-
-def memory_replace(ctx: ToolContext, label: str, old_string: str, new_string: str) -> str:
+def memory_replace(ctx: ToolContext, label: str, old_string: str, new_string: str) -> MemoryEdited | str:
     """Replace a specific piece of text in a memory block with new text, for precise edits.
 
     old_string must appear exactly once in the block, copied verbatim (including whitespace). To rewrite a
@@ -41,11 +25,11 @@ def memory_replace(ctx: ToolContext, label: str, old_string: str, new_string: st
         old_string: The exact text to replace; it must occur exactly once in the block.
         new_string: The text to put in its place. Pass an empty string to delete old_string.
     """
-    block = services.memory_replace(_block_id(ctx, label), old_string, new_string, actor=_actor(ctx))
-    return _edited(block)
+    edit = services.memory_replace(_block_id(ctx, label), old_string, new_string, actor=_actor(ctx))
+    return _edited(edit)
 
 
-def memory_insert(ctx: ToolContext, label: str, new_string: str, insert_line: int = -1) -> str:
+def memory_insert(ctx: ToolContext, label: str, new_string: str, insert_line: int = -1) -> MemoryEdited | str:
     """Insert text into a memory block, as new lines at a given position.
 
     Args:
@@ -53,11 +37,11 @@ def memory_insert(ctx: ToolContext, label: str, new_string: str, insert_line: in
         new_string: The text to insert. Do not include line numbers.
         insert_line: The line after which to insert: 0 inserts at the top, -1 (the default) at the end.
     """
-    block = services.memory_insert(_block_id(ctx, label), new_string, insert_line, actor=_actor(ctx))
-    return _edited(block)
+    edit = services.memory_insert(_block_id(ctx, label), new_string, insert_line, actor=_actor(ctx))
+    return _edited(edit)
 
 
-def memory_rethink(ctx: ToolContext, label: str, new_memory: str) -> str:
+def memory_rethink(ctx: ToolContext, label: str, new_memory: str) -> MemoryEdited | str:
     """Rewrite a whole memory block, to reorganize it or to condense it when it is getting full.
 
     The new text replaces everything in the block, so keep all the information that is still true and
@@ -68,8 +52,8 @@ def memory_rethink(ctx: ToolContext, label: str, new_memory: str) -> str:
         new_memory: The complete new content of the block. Do not include line numbers.
     """
     if label in ctx.blocks or ctx.attach_new_block is None:
-        block = services.memory_rethink(_block_id(ctx, label), new_memory, actor=_actor(ctx))
-        return _edited(block)
+        edit = services.memory_rethink(_block_id(ctx, label), new_memory, actor=_actor(ctx))
+        return _edited(edit)
     if not isinstance(label, str) or not _NEW_LABEL.fullmatch(label):
         raise ToolInputError(
             f"'{label}' cannot be a new block label: use letters, digits, '_', '-' or '.', starting with a letter "
@@ -78,8 +62,10 @@ def memory_rethink(ctx: ToolContext, label: str, new_memory: str) -> str:
     services.check_no_line_numbers("new_memory", new_memory)
     block_id = ctx.attach_new_block(label, new_memory)
     ctx.blocks[label] = block_id
-    _record(block_id)
-    return f"Created a new memory block with label `{label}` holding the new content ({len(new_memory):,} characters)."
+    return MemoryEdited(
+        f"Created a new memory block with label `{label}` holding the new content ({len(new_memory):,} characters).",
+        block_id,
+    )
 
 
 def memory_finish_edits(ctx: ToolContext) -> str:
@@ -87,18 +73,18 @@ def memory_finish_edits(ctx: ToolContext) -> str:
     return "Memory edits finished."
 
 
-def core_memory_append(ctx: ToolContext, label: str, content: str) -> str:
+def core_memory_append(ctx: ToolContext, label: str, content: str) -> MemoryEdited | str:
     """Append text to the end of a memory block, on a new line.
 
     Args:
         label: Label of the memory block to append to, e.g. "human".
         content: The text to append. All unicode (including emojis) is supported.
     """
-    block = services.core_memory_append(_block_id(ctx, label), content, actor=_actor(ctx))
-    return _edited(block)
+    edit = services.core_memory_append(_block_id(ctx, label), content, actor=_actor(ctx))
+    return _edited(edit)
 
 
-def core_memory_replace(ctx: ToolContext, label: str, old_content: str, new_content: str) -> str:
+def core_memory_replace(ctx: ToolContext, label: str, old_content: str, new_content: str) -> MemoryEdited | str:
     """Replace text in a memory block. Every occurrence of old_content is replaced.
 
     Args:
@@ -106,8 +92,8 @@ def core_memory_replace(ctx: ToolContext, label: str, old_content: str, new_cont
         old_content: The text to replace; must match exactly.
         new_content: The text to put in its place. Pass an empty string to delete old_content.
     """
-    block = services.core_memory_replace(_block_id(ctx, label), old_content, new_content, actor=_actor(ctx))
-    return _edited(block)
+    edit = services.core_memory_replace(_block_id(ctx, label), old_content, new_content, actor=_actor(ctx))
+    return _edited(edit)
 
 
 def archival_memory_insert(ctx: ToolContext, content: str, tags: list[str] | None = None) -> str:
@@ -193,21 +179,16 @@ def _archive_id(ctx: ToolContext) -> str:
     return ctx.ensure_archive()
 
 
-def _record(block_id: str) -> None:
-    changed = _changed.get()
-    if changed is not None and block_id not in changed:
-        changed.append(block_id)
-
-
-def _edited(block) -> str:
+def _edited(edit: services.BlockEdit) -> MemoryEdited | str:
     """The tool return after an edit: what the block holds now, so the model can check its work."""
-    if block.revision is None:
+    block = edit.block
+    if edit.revision is None:
         return f"The memory block with label `{block.label}` already had this content; nothing was changed."
-    _record(block.id)
-    heading, shown = edited_view(block.revision.value_before, block.value)
-    return (
+    heading, shown = edited_view(edit.revision.value_before, block.value)
+    text = (
         f"The core memory block with label `{block.label}` has been edited "
         f"({len(block.value):,} of {block.limit:,} characters used). {heading}:\n{shown}\n\n"
         "Review the changes and make sure they are as expected (correct indentation, no duplicate lines, etc). "
         "Edit the memory block again if necessary."
     )
+    return MemoryEdited(text, block.id)

@@ -129,7 +129,7 @@ async def test_only_the_in_context_messages_are_exported(make_agent, fake_openai
 
     def evict():
         kept = agent.message_ids[:1] + agent.message_ids[5:]
-        Agent.objects.filter(pk=agent.pk).update(message_ids=kept)
+        agent.replace_context(kept)
         return export_agent(Agent.objects.get(pk=agent.pk)), kept
 
     doc, kept = await sync_to_async(evict)()
