@@ -9,7 +9,7 @@ from django.db import transaction
 from accounts.errors import DomainError, NotFoundError
 from agents.models import DEFAULT_TEMPERATURE, Agent, AgentType, Message, Step
 from agents.runtime.errors import AgentBusyError
-from agents.runtime.runs import active_run_id
+from agents.runtime.run_lifecycle import active_run_id
 from agents.runtime.system_message import (
     block_views,
     is_current,

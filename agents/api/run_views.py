@@ -25,7 +25,7 @@ from agents.api.views import AgentMessageListView, validated
 from agents.llm.errors import status_for
 from agents.models import Run
 from agents.providers import list_models
-from agents.runtime import background, run_events
+from agents.runtime import background, event_log
 from agents.runtime.loop import RunResult, run_agent
 from agents.runtime.summarize import summarize_agent
 
@@ -152,7 +152,7 @@ def _background_run(organization_id: str, run_id: str) -> Run:
             f"with GET /v1/runs/{run_id}/messages, or start runs with streaming=true and background=true "
             "(or /messages/async) to be able to resume them."
         )
-    if run_events.expired(run):
+    if event_log.expired(run):
         raise StreamExpired(
             f"The stream of run {run_id} expired: events are kept for {settings.RUN_EVENTS_KEEP_SECONDS // 3600} h "
             f"after a run ends. Read what it stored with GET /v1/runs/{run_id}/messages."
@@ -182,7 +182,7 @@ async def _follow(run_id: str, *, after: int, include_pings: bool, poll_interval
         yield streaming.frame(streaming.ping(run_id))
     quiet_since = asyncio.get_running_loop().time()
     while True:
-        events, run = await sync_to_async(run_events.read_events)(run_id, after=after, limit=batch_size)
+        events, run = await sync_to_async(event_log.read_events)(run_id, after=after, limit=batch_size)
         if run is None:  # deleted with its agent meanwhile
             yield streaming.frame(
                 {
@@ -195,12 +195,12 @@ async def _follow(run_id: str, *, after: int, include_pings: bool, poll_interval
             )
             yield streaming.DONE_FRAME
             return
-        if not events and run_events.abandoned(run):
-            events = run_events.ending_of(run, after)
+        if not events and event_log.abandoned(run):
+            events = event_log.ending_of(run, after)
         for event in events:
             yield streaming.frame(event)
             after = event["seq_id"]
-            if event.get("message_type") == run_events.LAST_EVENT:
+            if event.get("message_type") == event_log.LAST_EVENT:
                 yield streaming.DONE_FRAME
                 return
         now = asyncio.get_running_loop().time()

@@ -17,7 +17,7 @@ from agents.api.pagination import cursor_page
 from agents.context_window import context_overview
 from agents.letta_messages import to_letta_messages
 from agents.models import Agent, Message, Run
-from agents.runtime.runs import pending_approval, request_cancel
+from agents.runtime.run_lifecycle import pending_approval, request_cancel
 from agents.selectors import agent_of, agents_matching, sorted_by
 from memory.services import EditActor
 

@@ -1,6 +1,6 @@
 """Runs detached from the request that started them (`/messages/async`, `streaming` + `background`).
 
-Such a run is an asyncio task on the server's event loop. Its events go to the database (`run_events`), so
+Such a run is an asyncio task on the server's event loop. Its events go to the database (`event_log`), so
 any process can replay them, and its outcome to the Run row, so any process can report it; the task itself is
 only referenced here, to keep the event loop (which holds tasks weakly) from collecting it mid-run. A server
 that stops mid-run leaves the run to the stale-run reaper (`runs.reap_stale`).
@@ -14,10 +14,10 @@ from asgiref.sync import sync_to_async
 from django.db import close_old_connections, connection
 
 from agents.models import Run
-from agents.runtime import run_events
+from agents.runtime import event_log
 from agents.runtime.emitter import EventSink
+from agents.runtime.event_log import EventRecorder
 from agents.runtime.loop import RunResult, run_agent
-from agents.runtime.run_events import EventRecorder
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +49,7 @@ async def run_detached(
 
     if request.get("organization_id"):
         # Expired streams are swept here, where background runs begin, rather than by a separate job.
-        await sync_to_async(run_events.prune_expired)(request["organization_id"])
+        await sync_to_async(event_log.prune_expired)(request["organization_id"])
     try:
         return await run_agent(**request, background=True, on_event=recorder, on_start=started)
     finally:

@@ -18,7 +18,7 @@ from accounts.ids import new_id
 from agents.llm import Delta, LLMContextWindowExceededError, LLMError, LLMRequest, LLMResponse, ToolCall
 from agents.models import Message, Step
 from agents.providers import ModelConfigError, aresolve
-from agents.runtime import compaction, persist, runs
+from agents.runtime import compaction, persist, run_lifecycle
 from agents.runtime.embeddings import prepare_embeddings
 from agents.runtime.emitter import Emitter, EventSink, Stop
 from agents.runtime.errors import InvalidApprovalError, NoPendingApprovalError, PendingApprovalError, RunRefused
@@ -69,8 +69,8 @@ def _begin(
     client_tools: list[dict] | None,
 ) -> RunState:
     """Validate the request against the agent's state, refresh its system message and load the run state."""
-    agent = runs.get_agent(agent_id, organization_id)
-    pending = runs.pending_approval(agent)
+    agent = run_lifecycle.get_agent(agent_id, organization_id)
+    pending = run_lifecycle.pending_approval(agent)
     approvals = approvals_of(inputs)
     if approvals is None and pending is not None:
         names = [c["function"]["name"] for c in pending.tool_calls]
@@ -103,12 +103,12 @@ async def run_agent(
     inputs = normalize(messages, input)
     if max_steps < 1:
         raise RunRefused("max_steps must be at least 1.")
-    agent = await sync_to_async(runs.get_agent)(agent_id, organization_id)
+    agent = await sync_to_async(run_lifecycle.get_agent)(agent_id, organization_id)
     try:
         model = await aresolve(agent.model, agent.organization_id)
     except ModelConfigError as exc:
         raise RunRefused(str(exc)) from exc
-    run = await runs.start_run(
+    run = await run_lifecycle.start_run(
         agent,
         {"max_steps": max_steps, "stream_tokens": stream_tokens},
         wait=wait,
@@ -128,7 +128,7 @@ async def run_agent(
         approvals = approvals_of(inputs)
         decisions = _decide(state, state.buffer[-1], approvals) if approvals is not None else None
     except BaseException:
-        await sync_to_async(runs.discard_run)(run.id)
+        await sync_to_async(run_lifecycle.discard_run)(run.id)
         raise
     if on_start is not None:
         await on_start(run.id)
@@ -141,7 +141,7 @@ async def run_agent(
         stop = Stop("error", {"error_type": "internal_error", "message": f"{type(exc).__name__}: {exc}"})
     ended = time.monotonic_ns()
     ttft = state.first_token_ns - started if state.first_token_ns else None
-    await sync_to_async(runs.finish_run)(
+    await sync_to_async(run_lifecycle.finish_run)(
         run.id, state.agent.id, stop.reason, started_ns=started, ended_ns=ended, ttft_ns=ttft, error=stop.error
     )
     usage = {**state.usage, "step_count": state.step_count, "run_ids": [run.id]}
@@ -158,7 +158,7 @@ async def _drive(state: RunState, model, pending_rows: list[Message], decisions,
         if stop:
             return stop
     for _ in range(state.max_steps):
-        if await sync_to_async(runs.is_cancel_requested)(state.run_id):
+        if await sync_to_async(run_lifecycle.is_cancel_requested)(state.run_id):
             return Stop("cancelled")
         stop = await _step(state, model, pending_rows, emit)
         pending_rows = []
@@ -347,15 +347,15 @@ async def _unless_cancelled(run_id: str, call):
     """Await the provider call, but give up on it when the run is cancelled meanwhile (from any process: the
     flag is in the database). The first look comes after CANCEL_FIRST_CHECK, so quick calls cost no query."""
     task = asyncio.ensure_future(call)
-    delay = runs.CANCEL_FIRST_CHECK
+    delay = run_lifecycle.CANCEL_FIRST_CHECK
     try:
         while True:
             done, _ = await asyncio.wait({task}, timeout=delay)
             if done:
                 return task.result()
-            if await sync_to_async(runs.is_cancel_requested)(run_id):
+            if await sync_to_async(run_lifecycle.is_cancel_requested)(run_id):
                 raise _Cancelled()
-            delay = runs.CANCEL_CHECK_INTERVAL
+            delay = run_lifecycle.CANCEL_CHECK_INTERVAL
     finally:
         if not task.done():
             task.cancel()

@@ -6,7 +6,7 @@ import time
 from asgiref.sync import sync_to_async
 
 from agents.providers import ModelConfigError, aresolve
-from agents.runtime import compaction, runs
+from agents.runtime import compaction, run_lifecycle
 from agents.runtime.emitter import Emitter
 from agents.runtime.errors import RunRefused
 from agents.runtime.state import load_run_state
@@ -15,29 +15,29 @@ from agents.runtime.transcript import text_of
 
 
 def _load(agent_id: str, organization_id: str | None, run_id: str):
-    agent = runs.get_agent(agent_id, organization_id)
+    agent = run_lifecycle.get_agent(agent_id, organization_id)
     refresh_system_message(agent)
     return load_run_state(agent, run_id, max_steps=1, stream_tokens=False, client_tools=None)
 
 
 async def summarize_agent(agent_id: str, organization_id: str | None = None) -> dict:
     """Summarize the older half (at least) of the agent's context. Raises RunRefused when there is nothing to
-    summarize, and AgentBusyError while a turn runs."""
-    agent = await sync_to_async(runs.get_agent)(agent_id, organization_id)
+    summarize, and AgentBusyError while a turn run_lifecycle."""
+    agent = await sync_to_async(run_lifecycle.get_agent)(agent_id, organization_id)
     try:
         model = await aresolve(agent.model, agent.organization_id)
     except ModelConfigError as exc:
         raise RunRefused(str(exc)) from exc
-    run = await runs.start_run(agent, {"type": "summarize"}, wait=False)
+    run = await run_lifecycle.start_run(agent, {"type": "summarize"}, wait=False)
     started = time.monotonic_ns()
     state = await sync_to_async(_load)(agent_id, organization_id, run.id)
     before = len(state.buffer)
     stop = await compaction.compact(state, model, Emitter(state, None), trigger="manual")
     after = len(state.buffer)
     if stop is None and after >= before:
-        await sync_to_async(runs.discard_run)(run.id)
+        await sync_to_async(run_lifecycle.discard_run)(run.id)
         raise RunRefused(f"Nothing to summarize: agent {agent_id} has only {before} messages in context.")
-    await sync_to_async(runs.finish_run)(
+    await sync_to_async(run_lifecycle.finish_run)(
         run.id,
         agent_id,
         stop.reason if stop else "end_turn",

@@ -9,7 +9,7 @@ from asgiref.sync import sync_to_async
 from django.conf import settings
 
 from agents.models import Agent
-from agents.runtime import runs
+from agents.runtime import run_lifecycle
 from agents.runtime.embeddings import EMBEDDED_ARGUMENTS, embed_texts
 from agents.runtime.errors import RunRefused
 from agents.runtime.sandboxed import agent_secrets
@@ -27,7 +27,7 @@ class ToolNotAttached(RunRefused):
 
 
 def _load(agent_id: str, organization_id: str, tool_name: str) -> tuple[Agent, Tool]:
-    agent = runs.get_agent(agent_id, organization_id)
+    agent = run_lifecycle.get_agent(agent_id, organization_id)
     tool = agent.tools.filter(name=tool_name).first()
     if tool is None:
         attached = ", ".join(agent.tools.order_by("name").values_list("name", flat=True)) or "none"

@@ -6,7 +6,7 @@ import pytest
 from asgiref.sync import sync_to_async
 
 from agents.models import Message, Step
-from agents.runtime import runs
+from agents.runtime import run_lifecycle
 from agents.runtime.loop import run_agent
 from tests.fakes import Reply
 
@@ -19,7 +19,7 @@ async def test_cancel_during_the_provider_call_stops_the_run(make_agent, fake_op
     running = asyncio.ensure_future(run_agent(agent.id, input="slow please"))
     while not fake_openai.requests:  # the model is answering
         await asyncio.sleep(0.01)
-    await sync_to_async(runs.request_cancel)(agent.id)
+    await sync_to_async(run_lifecycle.request_cancel)(agent.id)
 
     result = await running
     assert result.stop_reason == "cancelled"

@@ -6,7 +6,7 @@ import pytest
 from asgiref.sync import sync_to_async
 
 from agents.models import Agent, Message, Run, Step
-from agents.runtime import runs
+from agents.runtime import run_lifecycle
 from agents.runtime.loop import run_agent
 from memory.models import Block
 from tests.fakes import Reply
@@ -96,7 +96,7 @@ async def test_cancel_stops_the_run_before_its_next_step(make_agent, fake_openai
     task = asyncio.create_task(run_agent(agent.id, input="go"))
     while not fake_openai.requests:  # the first step is under way
         await asyncio.sleep(0.01)
-    cancelled = await sync_to_async(runs.request_cancel)(agent.id)
+    cancelled = await sync_to_async(run_lifecycle.request_cancel)(agent.id)
     result = await task
 
     assert result.stop_reason == "cancelled" and list(cancelled.values()) == ["cancelled"]

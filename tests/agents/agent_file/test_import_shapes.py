@@ -7,7 +7,7 @@ import pytest
 from agents.agent_file import import_agent
 from agents.models import Agent, Message
 from agents.recall import search_messages
-from agents.runtime import runs
+from agents.runtime import run_lifecycle
 from memory.models import Block
 from tests.agents.agent_file.conftest import SYSTEM_TEXT, agent_file, call, context_of, message, text
 from tools.builtin import BUILTIN_TOOLS
@@ -153,7 +153,7 @@ def test_an_answered_approval_keeps_its_link_to_the_request(org):
     assert [r.role for r in rows] == ["system", "user", "approval", "approval", "tool", "assistant"]
     assert rows[3].approval_request_id == rows[2].id == result.id_mappings["message-2"]
     assert rows[3].approvals[0]["approve"] is True and rows[3].approve is True
-    assert runs.pending_approval(agent) is None
+    assert run_lifecycle.pending_approval(agent) is None
     assert result.warnings == []
 
 
@@ -166,7 +166,7 @@ def test_a_file_saved_while_waiting_for_approval_still_waits(org):
         ]
     )
     agent, result = imported(org, doc)
-    assert runs.pending_approval(agent).id == result.id_mappings["message-2"]
+    assert run_lifecycle.pending_approval(agent).id == result.id_mappings["message-2"]
     assert any("waits for a decision" in w for w in result.warnings)
 
 

@@ -10,9 +10,9 @@ from django.utils import timezone
 
 from agents.api.run_views import _follow
 from agents.models import Run, RunEvent
-from agents.runtime import run_events
+from agents.runtime import event_log
 from agents.runtime.background import run_detached
-from agents.runtime.run_events import EventRecorder
+from agents.runtime.event_log import EventRecorder
 from tests.fakes import Reply
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
@@ -30,7 +30,7 @@ async def replay(run_id: str, after: int = 0) -> list[bytes]:
 
 
 async def test_recorder_numbers_forwards_and_writes_in_batches(make_agent, monkeypatch):
-    monkeypatch.setattr(run_events, "BATCH_SIZE", 3)
+    monkeypatch.setattr(event_log, "BATCH_SIZE", 3)
     run = await background_run(make_agent, status="running")
     forwarded = []
 
@@ -66,7 +66,7 @@ async def test_a_run_that_died_before_its_ending_is_closed_from_its_record(make_
 
 
 async def test_following_a_run_whose_process_died_ends_it(make_agent, monkeypatch):
-    monkeypatch.setattr(run_events, "ENDING_GRACE", timedelta(0))
+    monkeypatch.setattr(event_log, "ENDING_GRACE", timedelta(0))
     run = await background_run(make_agent, status="running", heartbeat_at=timezone.now() - timedelta(days=1))
     frames = await replay(run.id)
     assert b"The server stopped during this run." in frames[0] and frames[-1] == b"data: [DONE]\n\n"

@@ -14,7 +14,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from agents.models import Run, RunEvent
-from agents.runtime import runs
+from agents.runtime import run_lifecycle
 from agents.runtime.emitter import EventSink
 
 BATCH_SIZE = 100
@@ -77,9 +77,9 @@ def read_events(run_id: str, *, after: int, limit: int) -> tuple[list[dict], Run
         .values_list("event", flat=True)[:limit]
     )
     run = Run.objects.filter(pk=run_id).first()
-    if not events and run is not None and runs.is_stale(run):
+    if not events and run is not None and run_lifecycle.is_stale(run):
         # Its process died: fail it now rather than when the agent's next run starts, so the reader can end.
-        runs.reap_stale(run.agent_id)
+        run_lifecycle.reap_stale(run.agent_id)
         run.refresh_from_db()
     return events, run
 
