@@ -37,7 +37,7 @@ class Section:
 
 
 @dataclass(frozen=True, slots=True)
-class ContextView:
+class ContextDisplay:
     sections: list[Section]
     total: int
     window: int
@@ -55,7 +55,7 @@ class ContextView:
     raw_request_json: str
 
 
-def context_view(overview: dict) -> ContextView:
+def context_display(overview: dict) -> ContextDisplay:
     window = overview["context_window_size_max"] or 0
     total = overview["context_window_size_current"]
     sections = [
@@ -70,7 +70,7 @@ def context_view(overview: dict) -> ContextView:
         for key, title in SECTIONS
     ]
     compaction_tokens = int(window * TRIGGER_FRACTION)
-    return ContextView(
+    return ContextDisplay(
         sections=sections,
         total=total,
         window=window,

@@ -5,7 +5,7 @@ from django.views.decorators.http import require_GET
 
 from accounts.access import organization_required
 from agents import selectors
-from agents.context_display import context_view
+from agents.context_display import context_display
 from agents.context_window import context_overview
 
 DETAIL = "agents/detail.html"
@@ -41,7 +41,7 @@ def _detail_context(agent, *, preview: str) -> dict:
     return {
         "agent": agent,
         "blocks": agent.blocks.order_by("label", "id"),
-        "context": context_view(overview),
+        "context": context_display(overview),
         "preview": preview,
         "section": "agents",
     }
