@@ -47,7 +47,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    "agents.api.storable.StorableQueryMiddleware",
+    "agents.api.storable_input.StorableQueryMiddleware",
 ]
 
 ROOT_URLCONF = "letta_project.urls"
@@ -117,7 +117,7 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     # JSON refusing text no database can store (agents/api/storable.py); form and multipart for agent-file uploads.
     "DEFAULT_PARSER_CLASSES": [
-        "agents.api.storable.StorableJSONParser",
+        "agents.api.storable_input.StorableJSONParser",
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
