@@ -1,34 +1,16 @@
+"""The live server and the SDK on it, for the tests that drive the real stack over HTTP.
+
+In this directory `client` is the unmodified `letta-client` SDK on the live server, not pytest-django's test
+client: tests through Django's test client use `api`, `other_api` (tests/conftest.py) or `anonymous`.
+"""
+
 import pytest
 from django.conf import settings
 from django.test import Client
 
-from accounts import services as accounts
 from accounts.models import Organization
-from tests.agents.conftest import make_agent, org, providers  # noqa: F401  (shared fixtures)
-from tests.api.live_server import LiveServer
+from tests.api.live_server import LiveServer, sdk
 from tests.postgres import database_env
-
-
-@pytest.fixture
-def other_org(db):
-    return Organization.objects.create(name="other")
-
-
-def _client(organization_id: str) -> Client:
-    _, key = accounts.create_api_key(organization_id=organization_id, name="test")
-    return Client(headers={"Authorization": f"Bearer {key}"})
-
-
-@pytest.fixture
-def api(org):  # noqa: F811  (the imported fixture, requested by name)
-    """A Django test client authenticated with a key of the default organization."""
-    return _client(org.id)
-
-
-@pytest.fixture
-def other_api(other_org):
-    """A client whose key belongs to another organization."""
-    return _client(other_org.id)
 
 
 @pytest.fixture(scope="module")
@@ -44,3 +26,15 @@ def letta_server(django_db_setup, fake_openai_server):
     )
     yield server
     server.close()
+
+
+@pytest.fixture
+def client(letta_server, fake_openai):
+    """The SDK on the live server, with a new key of the default organization."""
+    return sdk(letta_server, Organization.default())
+
+
+@pytest.fixture
+def anonymous():
+    """Django's test client with no key."""
+    return Client()

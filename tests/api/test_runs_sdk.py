@@ -16,19 +16,12 @@ from letta_client import (
     UnprocessableEntityError,
 )
 
-from accounts.models import Organization
-from tests.api.live_server import sdk
 from tests.fakes import Reply
 from tests.waiting import wait_until
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 MODEL = "openai/gpt-4.1-mini"
-
-
-@pytest.fixture
-def client(letta_server, fake_openai):
-    return sdk(letta_server, Organization.default())
 
 
 def create_agent(client: Letta, name: str = "runner", **extra):

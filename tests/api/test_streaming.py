@@ -23,11 +23,6 @@ def key(letta_server, fake_openai):
     return accounts.create_api_key(organization_id=Organization.default().id, name="stream test")[1]
 
 
-@pytest.fixture
-def client(letta_server, key):
-    return Letta(base_url=letta_server.url, api_key=key, max_retries=0)
-
-
 def create_agent(client: Letta, **extra):
     return client.agents.create(
         name="streamer",

@@ -2,17 +2,11 @@
 
 import pytest
 
-from accounts.models import Organization
 from memory import services
 from memory.models import Archive, Block, BlockRevision, Passage
 from memory.services import EditActor
 from tools.context import ToolContext
 from tools.executor import execute_builtin
-
-
-@pytest.fixture
-def org(db):
-    return Organization.default()
 
 
 @pytest.fixture
