@@ -1,4 +1,13 @@
+"""Fixtures every test directory shares: the default and a second organization, API clients with their keys, the
+providers pointed at the fake servers, and an agent factory. The fake provider servers are in tests/fakes/fixtures.py,
+the live server and the SDK client in tests/api/conftest.py."""
+
 import pytest
+from django.test import Client
+
+from accounts import services as accounts
+from accounts.models import Organization
+from agents import services as agents
 
 pytest_plugins = ["tests.fakes.fixtures"]
 
@@ -48,3 +57,54 @@ def _postgres_sessions_end_before_teardown(request):
     yield
     with request.getfixturevalue("django_db_blocker").unblock():
         terminate_other_sessions(connection)
+
+
+@pytest.fixture
+def org(db):
+    return Organization.default()
+
+
+@pytest.fixture
+def other_org(db):
+    return Organization.objects.create(name="other")
+
+
+def _client(organization_id: str) -> Client:
+    _, key = accounts.create_api_key(organization_id=organization_id, name="test")
+    return Client(headers={"Authorization": f"Bearer {key}"})
+
+
+@pytest.fixture
+def api(org):
+    """A Django test client authenticated with a key of the default organization."""
+    return _client(org.id)
+
+
+@pytest.fixture
+def other_api(other_org):
+    """A client whose key belongs to another organization."""
+    return _client(other_org.id)
+
+
+@pytest.fixture
+def providers(settings, fake_openai, fake_anthropic):
+    """Point the server's providers at the fake OpenAI and Anthropic servers."""
+    settings.LLM_PROVIDERS = {
+        "openai": {"kind": "openai", "api_key": "sk-test", "base_url": fake_openai.base_url},
+        "anthropic": {"kind": "anthropic", "api_key": "sk-ant-test", "base_url": fake_anthropic.base_url},
+    }
+    settings.LLM_MAX_RETRIES = 2
+    return settings.LLM_PROVIDERS
+
+
+@pytest.fixture
+def make_agent(org, providers):
+    def make(name="helper", model="openai/gpt-4.1-mini", blocks=None, **kwargs):
+        if blocks is None:
+            blocks = [
+                {"label": "human", "value": "Name: unknown", "limit": 2000},
+                {"label": "persona", "value": "I am a helpful assistant.", "limit": 2000},
+            ]
+        return agents.create_agent(organization_id=org.id, name=name, model=model, memory_blocks=blocks, **kwargs)
+
+    return make

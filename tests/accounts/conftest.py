@@ -1,17 +1,6 @@
 import pytest
 
 from accounts import services
-from accounts.models import Organization
-
-
-@pytest.fixture
-def org(db):
-    return Organization.default()
-
-
-@pytest.fixture
-def other_org(db):
-    return Organization.objects.create(name="other")
 
 
 @pytest.fixture

@@ -66,14 +66,6 @@ urlpatterns = [
 urls = pytest.mark.urls(__name__)
 
 
-@pytest.fixture
-def api(client, make_key):
-    """The test client with a valid key on every request."""
-    _, raw = make_key()
-    client.defaults["HTTP_AUTHORIZATION"] = f"Bearer {raw}"
-    return client
-
-
 @urls
 def test_an_unexpected_exception_is_a_json_500_and_is_logged(api, caplog):
     with caplog.at_level(logging.ERROR, logger="accounts.api_errors"):

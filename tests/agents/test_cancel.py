@@ -9,6 +9,7 @@ from agents.models import Message, Step
 from agents.runtime import run_lifecycle
 from agents.runtime.loop import run_agent
 from tests.fakes import Reply
+from tests.waiting import await_until
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
 
@@ -17,8 +18,7 @@ async def test_cancel_during_the_provider_call_stops_the_run(make_agent, fake_op
     agent = await sync_to_async(make_agent)()
     fake_openai.script(Reply(text="Never shown.", delay=5.0))
     running = asyncio.ensure_future(run_agent(agent.id, input="slow please"))
-    while not fake_openai.requests:  # the model is answering
-        await asyncio.sleep(0.01)
+    await await_until(lambda: fake_openai.requests, message="the model request")  # the model is answering
     await sync_to_async(run_lifecycle.request_cancel)(agent.id)
 
     result = await running

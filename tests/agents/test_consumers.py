@@ -9,6 +9,7 @@ from accounts.models import Organization
 from agents.runtime.loop import run_agent
 from letta_project.asgi import application
 from tests.fakes import Reply
+from tests.waiting import await_until
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
 
@@ -42,7 +43,14 @@ async def test_websocket_receives_the_steps_of_a_run(make_agent, fake_openai):
     await run_agent(agent.id, input="I like jazz")
 
     seen = []
-    while not await watcher.receive_nothing(timeout=0.1):
+
+    async def the_last_event_arrived():
+        if not await watcher.receive_nothing(timeout=0.05):
+            seen.append(await watcher.receive_json_from())
+        return seen and seen[-1]["message_type"] == "usage_statistics"
+
+    await await_until(the_last_event_arrived, message="the run's last event (usage_statistics) on the websocket")
+    while not await watcher.receive_nothing(timeout=0.1):  # and anything after it, which would be a mistake
         seen.append(await watcher.receive_json_from())
     kinds = [event["message_type"] for event in seen]
     assert kinds == ["tool_call_message", "tool_return_message", "assistant_message", "stop_reason", "usage_statistics"]

@@ -10,6 +10,7 @@ from agents.runtime.errors import AgentBusyError, NoPendingApprovalError, Pendin
 from agents.runtime.loop import run_agent
 from memory.models import Block, BlockRevision
 from tests.fakes import Reply
+from tests.waiting import await_until
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
 
@@ -270,7 +271,9 @@ async def test_a_second_send_to_a_busy_agent_is_refused_or_waits(make_agent, fak
     fake_openai.script(Reply(text="slow answer", delay=0.5), Reply(text="queued answer"))
 
     first = asyncio.create_task(run_agent(agent.id, input="first"))
-    await asyncio.sleep(0.2)
+    await await_until(
+        Run.objects.filter(agent=agent, status=Run.Status.RUNNING).aexists, message="the first run to hold the agent"
+    )
     with pytest.raises(AgentBusyError) as refused:
         await run_agent(agent.id, input="second")
     assert refused.value.status_code == 409 and refused.value.run_id in refused.value.message

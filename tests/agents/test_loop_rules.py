@@ -10,6 +10,7 @@ from agents.runtime import run_lifecycle
 from agents.runtime.loop import run_agent
 from memory.models import Block
 from tests.fakes import Reply
+from tests.waiting import await_until
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
 
@@ -94,8 +95,7 @@ async def test_cancel_stops_the_run_before_its_next_step(make_agent, fake_openai
     fake_openai.script(Reply(tool_calls=[("conversation_search", {"query": "x"})], delay=0.3), Reply(text="never"))
 
     task = asyncio.create_task(run_agent(agent.id, input="go"))
-    while not fake_openai.requests:  # the first step is under way
-        await asyncio.sleep(0.01)
+    await await_until(lambda: fake_openai.requests, message="the first step's model request")
     cancelled = await sync_to_async(run_lifecycle.request_cancel)(agent.id)
     result = await task
 

@@ -1,46 +1,45 @@
+"""The live server and the SDK on it, for the tests that drive the real stack over HTTP.
+
+One daphne serves the whole test session: it starts when the first test asks for it and stops at the end. It runs
+on pytest-django's test database, so the tests using it are transactional (their writes are committed, and flushed
+after each test, so no test sees another's rows), and both providers point at the fake servers, the same for every
+module. In this directory `client` is the unmodified `letta-client` SDK on that server, not pytest-django's test
+client: tests through Django's test client use `api`, `other_api` (tests/conftest.py) or `anonymous`.
+"""
+
 import pytest
 from django.conf import settings
 from django.test import Client
 
-from accounts import services as accounts
 from accounts.models import Organization
-from tests.agents.conftest import make_agent, org, providers  # noqa: F401  (shared fixtures)
-from tests.api.live_server import LiveServer
+from tests.api.live_server import LiveServer, sdk
 from tests.postgres import database_env
 
 
-@pytest.fixture
-def other_org(db):
-    return Organization.objects.create(name="other")
-
-
-def _client(organization_id: str) -> Client:
-    _, key = accounts.create_api_key(organization_id=organization_id, name="test")
-    return Client(headers={"Authorization": f"Bearer {key}"})
-
-
-@pytest.fixture
-def api(org):  # noqa: F811  (the imported fixture, requested by name)
-    """A Django test client authenticated with a key of the default organization."""
-    return _client(org.id)
-
-
-@pytest.fixture
-def other_api(other_org):
-    """A client whose key belongs to another organization."""
-    return _client(other_org.id)
-
-
-@pytest.fixture(scope="module")
-def letta_server(django_db_setup, fake_openai_server):
-    """The real ASGI server (daphne) on the test database, its OpenAI provider pointed at the fake server."""
+@pytest.fixture(scope="session")
+def letta_server(django_db_setup, fake_openai_server, fake_anthropic_server):
+    """The real ASGI server (daphne) on the test database, its providers pointed at the fake servers."""
     server = LiveServer(
         {
             **database_env(settings.DATABASES["default"]),
             "OPENAI_BASE_URL": fake_openai_server.base_url,
             "OPENAI_API_KEY": "sk-test",
+            "ANTHROPIC_BASE_URL": fake_anthropic_server.base_url,
+            "ANTHROPIC_API_KEY": "sk-ant-test",
             "LETTA_LLM_MAX_RETRIES": "0",
         },
     )
     yield server
     server.close()
+
+
+@pytest.fixture
+def client(letta_server, fake_openai):
+    """The SDK on the live server, with a new key of the default organization."""
+    return sdk(letta_server, Organization.default())
+
+
+@pytest.fixture
+def anonymous():
+    """Django's test client with no key."""
+    return Client()

@@ -12,10 +12,11 @@ import socket
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import httpx
+
+from tests.waiting import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -55,20 +56,20 @@ class LiveServer:
         )
         self._wait_until_up()
 
-    def _wait_until_up(self, timeout: float = 60.0) -> None:
-        # A start-up deadline, not a timing assertion: it only bounds how long a broken start can hang the suite.
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"daphne exited: {self.output()[-2000:]}")
-            try:
-                if httpx.get(f"{self.url}/v1/health/", timeout=1).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.05)
-        self.close()
-        raise RuntimeError("daphne did not answer /v1/health/ in time")
+    def _wait_until_up(self) -> None:
+        try:
+            wait_until(self._healthy, message=f"daphne to answer {self.url}/v1/health/", timeout=60, interval=0.05)
+        except BaseException:
+            self.close()
+            raise
+
+    def _healthy(self) -> bool:
+        if self.process.poll() is not None:
+            raise RuntimeError(f"daphne exited: {self.output()[-2000:]}")
+        try:
+            return httpx.get(f"{self.url}/v1/health/", timeout=1).status_code == 200
+        except httpx.HTTPError:
+            return False
 
     def output(self) -> str:
         self.log.seek(0)

@@ -51,14 +51,14 @@ def test_create_validation_errors(api, providers):
     assert not Agent.objects.exists()  # nothing half-created
 
 
-def test_unauthenticated_and_bad_key_are_401(client, db):
+def test_unauthenticated_and_bad_key_are_401(anonymous, db):
     for headers in ({}, {"Authorization": "Bearer nope"}):
-        response = client.get("/v1/agents/", headers=headers)
+        response = anonymous.get("/v1/agents/", headers=headers)
         assert response.status_code == 401
         assert response.json()["detail"]
-    response = client.post("/v1/agents/x/messages", {"input": "hi"}, content_type="application/json")
+    response = anonymous.post("/v1/agents/x/messages", {"input": "hi"}, content_type="application/json")
     assert response.status_code == 401 and "Bearer" in response.json()["detail"]
-    assert client.get("/v1/health/").status_code == 200
+    assert anonymous.get("/v1/health/").status_code == 200
 
 
 def test_list_pages_with_cursors_in_both_orders(api, make_agent):

@@ -3,7 +3,6 @@ cancelling, reading what a run did, and what a provider failure looks like to th
 
 import json
 import threading
-import time
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
@@ -17,19 +16,12 @@ from letta_client import (
     UnprocessableEntityError,
 )
 
-from accounts.models import Organization
-from tests.api.live_server import sdk
 from tests.fakes import Reply
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 MODEL = "openai/gpt-4.1-mini"
-WAIT = 20.0  # seconds: a bound on how long a broken run can hang a test, never a timing assertion
-
-
-@pytest.fixture
-def client(letta_server, fake_openai):
-    return sdk(letta_server, Organization.default())
 
 
 def create_agent(client: Letta, name: str = "runner", **extra):
@@ -45,12 +37,19 @@ def create_agent(client: Letta, name: str = "runner", **extra):
 
 
 def wait_until_done(client: Letta, run_id: str):
-    deadline = time.monotonic() + WAIT
-    run = client.runs.retrieve(run_id)
-    while run.status in ("created", "running") and time.monotonic() < deadline:
-        time.sleep(0.05)
+    def finished():
         run = client.runs.retrieve(run_id)
-    return run
+        return run if run.status not in ("created", "running") else None
+
+    return wait_until(finished, message=f"run {run_id} to finish", interval=0.05)
+
+
+def wait_until_called_back(client: Letta, run_id: str):
+    def sent():
+        run = client.runs.retrieve(run_id)
+        return run if run.callback_sent_at is not None else None
+
+    return wait_until(sent, message=f"run {run_id}'s callback to be sent", interval=0.05)
 
 
 def test_async_run_is_returned_at_once_then_reports_what_it_did(client, fake_openai):
@@ -104,9 +103,7 @@ def test_a_send_to_a_busy_agent_is_refused_naming_the_run_or_waits_in_line_when_
     agent = create_agent(client)
     fake_openai.script(Reply(text="First, slowly.", delay=1.0), Reply(text="Second, in line."))
     first = client.agents.messages.create_async(agent.id, input="one")
-    deadline = time.monotonic() + WAIT
-    while not fake_openai.requests and time.monotonic() < deadline:  # the first run holds the agent
-        time.sleep(0.01)
+    wait_until(lambda: fake_openai.requests, message="the first run's model request")  # it holds the agent
 
     with pytest.raises(ConflictError) as refused:
         client.agents.messages.create(agent.id, messages=[{"role": "user", "content": "two"}])
@@ -141,9 +138,7 @@ def test_cancel_a_run_while_the_model_is_still_answering(client, fake_openai):
     agent = create_agent(client)
     fake_openai.script(Reply(text="Too late.", delay=5.0))
     run = client.agents.messages.create_async(agent.id, input="take your time")
-    deadline = time.monotonic() + WAIT
-    while not fake_openai.requests and time.monotonic() < deadline:  # the model is answering
-        time.sleep(0.01)
+    wait_until(lambda: fake_openai.requests, message="the model request")  # the model is answering
     assert client.agents.messages.cancel(agent.id) == {run.id: "cancelled"}
 
     run = wait_until_done(client, run.id)
@@ -234,10 +229,7 @@ def test_callback_gets_the_finished_run(client, fake_openai):
         url = f"http://127.0.0.1:{hook.server_port}/done"
         run = client.agents.messages.create_async(agent.id, input="hi", callback_url=url)
         assert run.callback_url == url
-        deadline = time.monotonic() + WAIT
-        while time.monotonic() < deadline and run.callback_sent_at is None:
-            time.sleep(0.05)
-            run = client.runs.retrieve(run.id)
+        run = wait_until_called_back(client, run.id)
         assert run.callback_status_code == 204 and run.callback_error is None
         assert [(r["id"], r["status"], r["stop_reason"]) for r in _Hook.received] == [(run.id, "completed", "end_turn")]
     finally:
@@ -249,9 +241,7 @@ def test_unreachable_callback_is_recorded_on_the_run(client, fake_openai):
     agent = create_agent(client)
     fake_openai.script(Reply(text="Nobody listens."))
     run = client.agents.messages.create_async(agent.id, input="hi", callback_url="http://127.0.0.1:9/nowhere")
-    deadline = time.monotonic() + WAIT
-    while time.monotonic() < deadline and run.callback_sent_at is None:
-        run = client.runs.retrieve(run.id)
+    run = wait_until_called_back(client, run.id)
     assert run.status == "completed" and run.callback_status_code is None
     assert "Could not POST the run to http://127.0.0.1:9/nowhere" in run.callback_error
 

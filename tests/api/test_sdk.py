@@ -18,11 +18,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 MODEL = "openai/gpt-4.1-mini"
 
 
-@pytest.fixture
-def client(letta_server, fake_openai):
-    return sdk(letta_server, Organization.default())
-
-
 def create_agent(client: Letta):
     return client.agents.create(
         name="tea-lover-helper",

@@ -15,11 +15,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 MODEL = "openai/gpt-4.1-mini"
 
 
-@pytest.fixture
-def client(letta_server, fake_openai):
-    return sdk(letta_server, Organization.default())
-
-
 def new_agent(client: Letta, name: str):
     return client.agents.create(name=name, model=MODEL, memory_blocks=[{"label": "human", "value": "Name: unknown"}])
 

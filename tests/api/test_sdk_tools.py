@@ -34,11 +34,6 @@ def lookup(city: str, days: int = 1) -> str:
 
 
 @pytest.fixture
-def client(letta_server, fake_openai) -> Letta:
-    return sdk(letta_server, Organization.default())
-
-
-@pytest.fixture
 def outsider(letta_server) -> Letta:
     return sdk(letta_server, Organization.objects.create(name="outsider"))
 

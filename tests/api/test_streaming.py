@@ -1,7 +1,5 @@
 """SSE streaming of a send (`streaming=true`, `/messages/stream`) against a live server, with the unmodified SDK."""
 
-import time
-
 import httpx
 import pytest
 from letta_client import Letta, NotFoundError
@@ -9,6 +7,7 @@ from letta_client import Letta, NotFoundError
 from accounts import services as accounts
 from accounts.models import Organization
 from tests.fakes import Reply
+from tests.waiting import wait_until
 
 # `messages.stream` is marked deprecated by the SDK (in favour of `create(streaming=True)`), but users call it.
 pytestmark = [
@@ -22,11 +21,6 @@ MODEL = "openai/gpt-4.1-mini"
 @pytest.fixture
 def key(letta_server, fake_openai):
     return accounts.create_api_key(organization_id=Organization.default().id, name="stream test")[1]
-
-
-@pytest.fixture
-def client(letta_server, key):
-    return Letta(base_url=letta_server.url, api_key=key, max_retries=0)
 
 
 def create_agent(client: Letta, **extra):
@@ -173,12 +167,12 @@ def test_run_finishes_when_the_client_disconnects(letta_server, key, client, fak
                 break  # the first step arrived; hang up while the model is still writing the second
     contents = [getattr(m, "content", None) for m in client.agents.messages.list(agent.id, order="asc")]
     assert "You left early." not in contents  # really gone before the end of the run
+
     # The run goes on without its client and persists the reply (a bounded wait, not a timing assertion).
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline and "You left early." not in contents:
-        time.sleep(0.1)
-        contents = [getattr(m, "content", None) for m in client.agents.messages.list(agent.id, order="asc")]
-    assert "You left early." in contents
+    def persisted():
+        return "You left early." in [getattr(m, "content", None) for m in client.agents.messages.list(agent.id)]
+
+    wait_until(persisted, message="the reply persisted after the client hung up", interval=0.1)
     assert (
         client.runs.retrieve(client.agents.messages.list(agent.id, order="desc", limit=1).items[0].run_id).status
         == "completed"

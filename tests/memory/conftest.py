@@ -1,13 +1,13 @@
 import pytest
 
-from accounts.models import Organization
 from memory import services
+from memory.models import Archive
 from memory.services import EditActor
 
 
 @pytest.fixture
-def org(db):
-    return Organization.default()
+def archive(org):
+    return Archive.objects.create(organization=org, name="notes")
 
 
 @pytest.fixture

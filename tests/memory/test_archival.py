@@ -10,11 +10,6 @@ from memory.services import InvalidEditError
 
 
 @pytest.fixture
-def archive(org):
-    return Archive.objects.create(organization=org, name="notes")
-
-
-@pytest.fixture
 def add(archive, org):
     def add(text, tags=None, days_ago=0):
         passage = archival.insert_passage(archive_id=archive.id, organization_id=org.id, text=text, tags=tags)

@@ -11,7 +11,7 @@ from django.db import connection
 from django.utils import timezone
 
 from memory import archival, search_index
-from memory.models import Archive, Passage
+from memory.models import Passage
 from tools.builtin.memory_tools import archival_memory_search
 from tools.context import ToolContext
 
@@ -28,11 +28,6 @@ FILLER = [
     "The garden needs water.",
     "Invoices are due monthly.",
 ]
-
-
-@pytest.fixture
-def archive(org):
-    return Archive.objects.create(organization=org, name="notes")
 
 
 @pytest.fixture

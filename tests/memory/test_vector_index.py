@@ -8,7 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from memory import archival, vector_index
-from memory.models import Archive, Passage
+from memory.models import Passage
 
 pytestmark = pytest.mark.django_db
 MODEL = "openai/text-embedding-3-small"
@@ -25,11 +25,6 @@ def embed(fake_openai):
         return [item.embedding for item in response.data]
 
     return embed
-
-
-@pytest.fixture
-def archive(org):
-    return Archive.objects.create(organization=org, name="notes")
 
 
 @pytest.fixture

@@ -2,18 +2,12 @@
 
 import pytest
 
-from accounts.models import Organization
 from memory import services
 from memory.models import Archive, Block, BlockRevision, Passage
 from memory.services import EditActor
 from tools.builtin import memory_tools
 from tools.context import MemoryEdited, ToolContext
 from tools.executor import execute_builtin
-
-
-@pytest.fixture
-def org(db):
-    return Organization.default()
 
 
 @pytest.fixture
