@@ -16,7 +16,11 @@ import re
 
 from django.urls import URLResolver
 from drf_spectacular import generators, openapi
-from drf_spectacular.extensions import OpenApiAuthenticationExtension, OpenApiViewExtension
+from drf_spectacular.extensions import (
+    OpenApiAuthenticationExtension,
+    OpenApiSerializerFieldExtension,
+    OpenApiViewExtension,
+)
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework.views import APIView
 
@@ -153,6 +157,16 @@ class AutoSchema(openapi.AutoSchema):
         from agents.api.schema import tag_for
 
         return [tag_for(self.path)]
+
+
+class DocumentedField(OpenApiSerializerFieldExtension):
+    """`serializers.Always(value, schema)` and `OnRequest(schema)` are documented as their `schema` field."""
+
+    target_class = "agents.api.serializers.Documented"
+    match_subclasses = True
+
+    def map_serializer_field(self, auto_schema, direction):
+        return auto_schema._map_serializer_field(self.target.schema, direction)
 
 
 class APIKeyAuthenticationScheme(OpenApiAuthenticationExtension):
