@@ -64,7 +64,12 @@ DELETED = OpenApiResponse(description="Deleted (the body is `null`).")
 SEND_RESPONSES = {
     (200, "application/json"): shape.LettaResponse,
     (200, "text/event-stream"): OpenApiResponse(
-        OpenApiTypes.STR,
+        # Before OpenAPI 3.2 the schema of an event stream describes one event.
+        {
+            "type": "object",
+            "properties": {"data": {"type": "string", "description": "A JSON object, or `[DONE]` at the end."}},
+            "required": ["data"],
+        },
         description=(
             "With `streaming=true`: server-sent events, one LettaMessage (or stop_reason, usage_statistics, ping) "
             "per `data:` line, ending with `data: [DONE]`."
@@ -682,7 +687,7 @@ document(
         "list_tags",
         "List the distinct tags of agents and blocks",
         query=TagListQuerySerializer,
-        response=OpenApiResponse(OpenApiTypes.STR, description="A JSON array of tag names."),
+        response=OpenApiResponse({"type": "array", "items": {"type": "string"}}, description="The tag names."),
     ),
 )
 
@@ -773,10 +778,26 @@ PATH_PARAMETERS = {
     "archive_id": "The archive's id (`archive-…`).",
 }
 
+# Query parameters and bodies that name an object, so answer 404 when it is not in the organization.
+NAMED_IN_QUERY = {"after", "before", "agent_id", "archive_id"}
+NAMES_IN_BODY = {"/v1/messages/search", "/v1/passages/search"}
+
 # Status -> (applies to (path, operation), description); each answers `{"detail": ...}`.
 ERROR_RESPONSES = {
     "401": (lambda path, operation: bool(operation.get("security")), "No or invalid API key."),
-    "404": (lambda path, operation: "{" in path, "No such object in the key's organization."),
+    "400": (
+        lambda path, operation: "requestBody" in operation,
+        "The request is valid but cannot be honoured (a block over its limit, tool source without a function, a "
+        "provider type not known, ...); `detail` says why.",
+    ),
+    "404": (
+        lambda path, operation: (
+            "{" in path
+            or any(parameter["name"] in NAMED_IN_QUERY for parameter in operation.get("parameters", []))
+            or path in NAMES_IN_BODY
+        ),
+        "No such object in the key's organization (an id in the path, a cursor, or an id the request names).",
+    ),
     "422": (
         lambda path, operation: (
             "requestBody" in operation

@@ -22,6 +22,7 @@ from drf_spectacular.extensions import (
     OpenApiViewExtension,
 )
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
+from rest_framework.parsers import JSONParser
 from rest_framework.views import APIView
 
 # Plain Django views documented through a stand-in: dotted path of the view function -> stand-in APIView class.
@@ -87,7 +88,9 @@ def document(view_path: str, **operations) -> None:
         return
     # A plain view: its methods only exist for the generator to read the annotations from.
     methods = {method: _unused() for method in operations}
-    stand_in = type(name, (APIView,), {**methods, "__module__": module, "__doc__": target.__doc__})
+    # Plain views read JSON bodies only (DRF views also take form and multipart, as the settings say).
+    attributes = {"parser_classes": [JSONParser], "__module__": module, "__doc__": target.__doc__}
+    stand_in = type(name, (APIView,), {**methods, **attributes})
     STAND_INS[view_path] = extend_schema_view(**operations)(stand_in)
 
 

@@ -53,6 +53,8 @@ class Usage(f.Serializer):
     completion_tokens = _null(f.IntegerField)
     prompt_tokens = _null(f.IntegerField)
     total_tokens = _null(f.IntegerField)
+    cached_input_tokens = _null(f.IntegerField)
+    reasoning_tokens = _null(f.IntegerField)
     step_count = _null(f.IntegerField)
     run_ids = _null(f.ListField, child=f.CharField())
 

@@ -1,8 +1,10 @@
 """The wire shapes of the agents API, as `letta-client` 1.12 parses them (its `types/` are the contract).
 
 Requests are validated with DRF serializers (unknown fields are ignored, as Letta's server ignores them).
-Responses are built by plain functions: they are read-only projections of models plus computed parts
-(llm_config, the LettaMessage fan-out), which a ModelSerializer would only obscure.
+Each response body is one ResponseSerializer that both renders it and documents it in the OpenAPI schema; the
+functions the views call (`block_data`, `agent_state`, ...) render with a shared instance. `llm_config()` and
+`embedding_config()` stay functions (the agent-file exporter calls them too), documented by LlmConfigSerializer
+and EmbeddingConfigSerializer.
 """
 
 import copy
