@@ -70,6 +70,7 @@ class PassageSearchResult(f.Serializer):
     content = f.CharField()
     timestamp = f.CharField()
     tags = _null(f.ListField, child=f.CharField())
+    relevance = f.FloatField(help_text="The passage's ranking score, higher first (beyond Letta's shape).")
 
 
 class PassageSearchResponse(f.Serializer):
