@@ -5,6 +5,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from agents import passages
+from agents.api import serializers as s
 from agents.api.views import get_agent, validated
 from memory import archival
 
@@ -31,19 +32,25 @@ class PassageSearchSerializer(serializers.Serializer):
     end_datetime = serializers.DateTimeField(required=False)
 
 
+class PassageSerializer(s.ResponseSerializer):
+    id = serializers.CharField()
+    text = serializers.CharField()
+    tags = s._null(serializers.ListField, child=serializers.CharField())
+    metadata = s._null(serializers.DictField)
+    archive_id = s._null(serializers.CharField)
+    created_at = s._null(serializers.DateTimeField)
+    updated_at = s._null(serializers.DateTimeField)
+    # Vectors stay on the server; a deleted passage is gone, never answered.
+    embedding = s.Always(None, s._null(serializers.ListField, child=serializers.FloatField()))
+    embedding_config = s.Always(None, s._null(serializers.DictField))
+    is_deleted = s.Always(False, serializers.BooleanField())
+
+
+_PASSAGE = PassageSerializer()
+
+
 def passage_data(passage) -> dict:
-    return {
-        "id": passage.id,
-        "text": passage.text,
-        "tags": passage.tags,
-        "metadata": passage.metadata,
-        "archive_id": passage.archive_id,
-        "created_at": passage.created_at,
-        "updated_at": passage.updated_at,
-        "embedding": None,
-        "embedding_config": None,
-        "is_deleted": False,
-    }
+    return _PASSAGE.to_representation(passage)
 
 
 class ArchivalListView(APIView):

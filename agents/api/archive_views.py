@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 from accounts.api import organization_of
 from accounts.selectors import get_owned
 from agents import services
+from agents.api import serializers as s
 from agents.api.archival_views import passage_data
 from agents.api.pagination import cursor_page
 from agents.api.views import get_agent, validated
@@ -66,19 +67,24 @@ class OrganizationPassageSearchSerializer(serializers.Serializer):
     end_date = serializers.DateTimeField(required=False, allow_null=True)
 
 
+class ArchiveSerializer(s.ResponseSerializer):
+    id = serializers.CharField()
+    name = serializers.CharField()
+    description = s._null(serializers.CharField)
+    created_at = s._null(serializers.DateTimeField)
+    updated_at = s._null(serializers.DateTimeField)
+    created_by_id = s._null(serializers.CharField)
+    last_updated_by_id = s._null(serializers.CharField)
+    metadata = s.Always({}, s._null(serializers.DictField))
+    embedding_config = s.Always(None, s._null(serializers.DictField))
+    vector_db_provider = s.Always("native", serializers.CharField())
+
+
+_ARCHIVE = ArchiveSerializer()
+
+
 def archive_data(archive: Archive) -> dict:
-    return {
-        "id": archive.id,
-        "name": archive.name,
-        "description": archive.description,
-        "created_at": archive.created_at,
-        "updated_at": archive.updated_at,
-        "created_by_id": archive.created_by_id,
-        "last_updated_by_id": archive.last_updated_by_id,
-        "metadata": {},
-        "embedding_config": None,
-        "vector_db_provider": "native",
-    }
+    return _ARCHIVE.to_representation(archive)
 
 
 def get_archive(request, archive_id: str) -> Archive:

@@ -9,6 +9,7 @@ from rest_framework.views import APIView
 from accounts.api import organization_of
 from accounts.errors import DomainError
 from agents import recall
+from agents.api import serializers as s
 from agents.api.views import get_agent, message_page, validated
 from agents.letta_messages import to_letta_messages
 from agents.models import Message
@@ -92,12 +93,20 @@ class MessageSearchView(APIView):
         return Response([_search_result(message) for message, _ in hits])
 
 
+class MessageSearchResultSerializer(s.ResponseSerializer):
+    message_type = serializers.SerializerMethodField()
+    message_id = serializers.CharField(source="id")
+    agent_id = serializers.CharField()
+    conversation_id = s.Always(None, s._null(serializers.CharField))
+    created_at = serializers.DateTimeField()
+    content = s._null(serializers.CharField, source="text")
+
+    def get_message_type(self, message: Message) -> str:
+        return _RESULT_TYPES[message.role]
+
+
+_SEARCH_RESULT = MessageSearchResultSerializer()
+
+
 def _search_result(message: Message) -> dict:
-    return {
-        "message_type": _RESULT_TYPES[message.role],
-        "message_id": message.id,
-        "agent_id": message.agent_id,
-        "conversation_id": None,
-        "created_at": message.created_at,
-        "content": message.text,
-    }
+    return _SEARCH_RESULT.to_representation(message)

@@ -54,24 +54,33 @@ class ProviderListQuerySerializer(s.ListQuerySerializer):
     provider_type = serializers.CharField(required=False)
 
 
-def provider_data(provider: Provider) -> dict:
+class ProviderSerializer(s.ResponseSerializer):
     """Letta's Provider, without the credential."""
-    return {
-        "id": provider.id,
-        "name": provider.name,
-        "provider_type": provider.provider_type,
-        "provider_category": "byok",
-        "api_key": None,
-        "has_api_key": bool(provider.api_key),
-        "access_key": None,
-        "base_url": provider.base_url or None,
-        "api_version": provider.api_version or None,
-        "region": provider.region or None,
-        "organization_id": provider.organization_id,
-        "created_at": provider.created_at.isoformat(),
-        "updated_at": provider.updated_at.isoformat(),
-        "last_synced": provider.last_synced.isoformat() if provider.last_synced else None,
-    }
+
+    id = serializers.CharField()
+    name = serializers.CharField()
+    provider_type = serializers.CharField()
+    provider_category = s.Always("byok", serializers.ChoiceField(choices=["base", "byok"]))
+    api_key = s.Always(None, s._null(serializers.CharField, help_text="Always null: a stored key is never returned."))
+    has_api_key = serializers.SerializerMethodField()
+    access_key = s.Always(None, s._null(serializers.CharField, help_text="Always null."))
+    base_url = s._null(s.BlankAsNullCharField)
+    api_version = s._null(s.BlankAsNullCharField)
+    region = s._null(s.BlankAsNullCharField)
+    organization_id = s._null(serializers.CharField)
+    created_at = s._null(s.IsoDateTimeField)
+    updated_at = s._null(s.IsoDateTimeField)
+    last_synced = s._null(s.IsoDateTimeField)
+
+    def get_has_api_key(self, provider: Provider) -> bool:
+        return bool(provider.api_key)
+
+
+_PROVIDER = ProviderSerializer()
+
+
+def provider_data(provider: Provider) -> dict:
+    return _PROVIDER.to_representation(provider)
 
 
 def _provider(organization_id: str, provider_id: str) -> Provider:

@@ -1,10 +1,22 @@
 """Wire shapes of runs and steps beyond the Run itself (`serializers.run_data`): the async send, the list
-filters, the resume request, Step, usage and metrics, as `letta-client`'s `types/` parse them."""
+filters, the resume request, Step, usage and metrics, as `letta-client`'s `types/` parse them. Each response
+serializer both renders its body and documents it in the OpenAPI schema."""
 
 from django.db.models import Sum
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from agents.api.serializers import LettaRequestSerializer, ListQuerySerializer, _iso
+from agents.api.serializers import (
+    STEP_STATUSES,
+    STOP_REASONS,
+    BlankAsNullCharField,
+    IsoDateTimeField,
+    LettaRequestSerializer,
+    ListQuerySerializer,
+    ResponseSerializer,
+    _null,
+)
 from agents.models import Run, Step
 
 
@@ -61,62 +73,109 @@ class RunStreamSerializer(serializers.Serializer):
     batch_size = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=1000, default=100)
 
 
+class PromptTokensDetailsSerializer(ResponseSerializer):
+    cached_tokens = serializers.IntegerField()
+
+
+class CompletionTokensDetailsSerializer(ResponseSerializer):
+    reasoning_tokens = serializers.IntegerField()
+
+
+class StepSerializer(ResponseSerializer):
+    id = serializers.CharField()
+    agent_id = _null(serializers.CharField)
+    run_id = _null(serializers.CharField)
+    model = _null(serializers.CharField)
+    model_handle = _null(BlankAsNullCharField)
+    provider_name = serializers.SerializerMethodField()
+    context_window_limit = _null(serializers.IntegerField)
+    status = _null(serializers.ChoiceField, choices=STEP_STATUSES)
+    stop_reason = _null(serializers.ChoiceField, choices=STOP_REASONS)
+    prompt_tokens = _null(serializers.IntegerField)
+    completion_tokens = _null(serializers.IntegerField)
+    total_tokens = _null(serializers.IntegerField)
+    cached_input_tokens = _null(serializers.IntegerField)
+    reasoning_tokens = _null(serializers.IntegerField)
+    prompt_tokens_details = serializers.SerializerMethodField()
+    completion_tokens_details = serializers.SerializerMethodField()
+    error_type = _null(serializers.CharField)
+    error_data = _null(serializers.DictField)
+    feedback = _null(serializers.ChoiceField, choices=["positive", "negative"])
+    tags = _null(serializers.ListField, child=serializers.CharField())
+    created_at = _null(IsoDateTimeField)
+
+    @extend_schema_field(OpenApiTypes.STR)
+    def get_provider_name(self, step: Step) -> str | None:
+        return step.model_handle.partition("/")[0] or None
+
+    @extend_schema_field(PromptTokensDetailsSerializer(allow_null=True))
+    def get_prompt_tokens_details(self, step: Step) -> dict:
+        return {"cached_tokens": step.cached_input_tokens}
+
+    @extend_schema_field(CompletionTokensDetailsSerializer(allow_null=True))
+    def get_completion_tokens_details(self, step: Step) -> dict:
+        return {"reasoning_tokens": step.reasoning_tokens}
+
+
+class StepMetricsSerializer(ResponseSerializer):
+    id = serializers.CharField()
+    agent_id = _null(serializers.CharField)
+    run_id = _null(serializers.CharField)
+    step_start_ns = serializers.SerializerMethodField()
+    llm_request_ns = _null(serializers.IntegerField, source="llm_duration_ns")
+    tool_execution_ns = _null(serializers.IntegerField, source="tool_duration_ns")
+    step_ns = _null(serializers.IntegerField, source="total_duration_ns")
+
+    @extend_schema_field(OpenApiTypes.INT)
+    def get_step_start_ns(self, step: Step) -> int:
+        return int(step.created_at.timestamp() * 1e9)
+
+
+class RunUsageSerializer(ResponseSerializer):
+    """The run's token totals; the details are summed over its steps (the run row keeps only the three counts)."""
+
+    prompt_tokens = _null(serializers.IntegerField)
+    completion_tokens = _null(serializers.IntegerField)
+    total_tokens = _null(serializers.IntegerField)
+    prompt_tokens_details = serializers.SerializerMethodField()
+    completion_tokens_details = serializers.SerializerMethodField()
+
+    @extend_schema_field(PromptTokensDetailsSerializer(allow_null=True))
+    def get_prompt_tokens_details(self, run: Run) -> dict:
+        return {"cached_tokens": run.steps.aggregate(total=Sum("cached_input_tokens"))["total"] or 0}
+
+    @extend_schema_field(CompletionTokensDetailsSerializer(allow_null=True))
+    def get_completion_tokens_details(self, run: Run) -> dict:
+        return {"reasoning_tokens": run.steps.aggregate(total=Sum("reasoning_tokens"))["total"] or 0}
+
+
+class RunMetricsSerializer(ResponseSerializer):
+    id = serializers.CharField()
+    agent_id = _null(serializers.CharField)
+    run_start_ns = serializers.SerializerMethodField()
+    run_ns = _null(serializers.IntegerField, source="total_duration_ns")
+    num_steps = _null(serializers.IntegerField, source="step_count")
+
+    @extend_schema_field(OpenApiTypes.INT)
+    def get_run_start_ns(self, run: Run) -> int:
+        return int(run.created_at.timestamp() * 1e9)
+
+
+_STEP, _STEP_METRICS = StepSerializer(), StepMetricsSerializer()
+_RUN_USAGE, _RUN_METRICS = RunUsageSerializer(), RunMetricsSerializer()
+
+
 def step_data(step: Step) -> dict:
-    provider, _, _ = step.model_handle.partition("/")
-    return {
-        "id": step.id,
-        "agent_id": step.agent_id,
-        "run_id": step.run_id,
-        "model": step.model,
-        "model_handle": step.model_handle or None,
-        "provider_name": provider or None,
-        "context_window_limit": step.context_window_limit,
-        "status": step.status,
-        "stop_reason": step.stop_reason,
-        "prompt_tokens": step.prompt_tokens,
-        "completion_tokens": step.completion_tokens,
-        "total_tokens": step.total_tokens,
-        "cached_input_tokens": step.cached_input_tokens,
-        "reasoning_tokens": step.reasoning_tokens,
-        "prompt_tokens_details": {"cached_tokens": step.cached_input_tokens},
-        "completion_tokens_details": {"reasoning_tokens": step.reasoning_tokens},
-        "error_type": step.error_type,
-        "error_data": step.error_data,
-        "feedback": step.feedback,
-        "tags": step.tags,
-        "created_at": _iso(step.created_at),
-    }
+    return _STEP.to_representation(step)
 
 
 def step_metrics(step: Step) -> dict:
-    return {
-        "id": step.id,
-        "agent_id": step.agent_id,
-        "run_id": step.run_id,
-        "step_start_ns": int(step.created_at.timestamp() * 1e9),
-        "llm_request_ns": step.llm_duration_ns,
-        "tool_execution_ns": step.tool_duration_ns,
-        "step_ns": step.total_duration_ns,
-    }
+    return _STEP_METRICS.to_representation(step)
 
 
 def run_usage(run: Run) -> dict:
-    """The run's token totals, summed over its steps (the run row keeps only the three main counts)."""
-    totals = run.steps.aggregate(cached=Sum("cached_input_tokens"), reasoning=Sum("reasoning_tokens"))
-    return {
-        "prompt_tokens": run.prompt_tokens,
-        "completion_tokens": run.completion_tokens,
-        "total_tokens": run.total_tokens,
-        "prompt_tokens_details": {"cached_tokens": totals["cached"] or 0},
-        "completion_tokens_details": {"reasoning_tokens": totals["reasoning"] or 0},
-    }
+    return _RUN_USAGE.to_representation(run)
 
 
 def run_metrics(run: Run) -> dict:
-    return {
-        "id": run.id,
-        "agent_id": run.agent_id,
-        "run_start_ns": int(run.created_at.timestamp() * 1e9),
-        "run_ns": run.total_duration_ns,
-        "num_steps": run.step_count,
-    }
+    return _RUN_METRICS.to_representation(run)

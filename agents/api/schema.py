@@ -2,7 +2,9 @@
 
 One `document()` call per view (DRF class or plain async function, by dotted path), one `op()` per HTTP method:
 operation id (stable: clients generate method names from it), summary, request body, query parameters and the
-200 body. Tags, path-parameter descriptions and error responses are filled in from the tables at the bottom.
+200 body. A 200 body is the ResponseSerializer that renders it (so it cannot drift from what is sent), or, for the
+bodies still built by plain functions, a shape from `schema_shapes`. Tags, path-parameter descriptions and error
+responses are filled in from the tables at the bottom.
 `tests/api/test_openapi.py` fails for any served route missing here. The machinery is in `schema_generator`.
 """
 
@@ -12,27 +14,39 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from agents.api import run_serializers as rs
 from agents.api import schema_shapes as shape
 from agents.api import serializers as s
-from agents.api.archival_views import PassageCreateSerializer, PassageListSerializer, PassageSearchSerializer
+from agents.api.archival_views import (
+    PassageCreateSerializer,
+    PassageListSerializer,
+    PassageSearchSerializer,
+    PassageSerializer,
+)
 from agents.api.archive_views import (
     ArchiveCreateSerializer,
     ArchiveListQuerySerializer,
     ArchivePassageBatchSerializer,
     ArchivePassageSerializer,
+    ArchiveSerializer,
     ArchiveUpdateSerializer,
     OrganizationPassageSearchSerializer,
 )
 from agents.api.block_views import BlockCreateSerializer, BlockListQuerySerializer, BlockModifySerializer
 from agents.api.context_views import RecompileQuerySerializer, ResetMessagesSerializer
-from agents.api.message_views import MessageSearchSerializer
+from agents.api.message_views import MessageSearchResultSerializer, MessageSearchSerializer
 from agents.api.provider_views import (
     ProviderCheckSerializer,
     ProviderCreateSerializer,
     ProviderListQuerySerializer,
+    ProviderSerializer,
     ProviderUpdateSerializer,
 )
 from agents.api.schema_generator import document, op
 from agents.api.tag_views import TagListQuerySerializer
-from agents.api.tool_run_views import AgentToolRunSerializer, ToolRunFromSourceSerializer
+from agents.api.tool_run_views import (
+    AgentToolRunSerializer,
+    ToolExecutionResultSerializer,
+    ToolReturnMessageSerializer,
+    ToolRunFromSourceSerializer,
+)
 from agents.api.tool_views import (
     ApprovalSerializer,
     ToolCreateSerializer,
@@ -50,7 +64,12 @@ DELETED = OpenApiResponse(description="Deleted (the body is `null`).")
 SEND_RESPONSES = {
     (200, "application/json"): shape.LettaResponse,
     (200, "text/event-stream"): OpenApiResponse(
-        OpenApiTypes.STR,
+        # Before OpenAPI 3.2 the schema of an event stream describes one event.
+        {
+            "type": "object",
+            "properties": {"data": {"type": "string", "description": "A JSON object, or `[DONE]` at the end."}},
+            "required": ["data"],
+        },
         description=(
             "With `streaming=true`: server-sent events, one LettaMessage (or stop_reason, usage_statistics, ping) "
             "per `data:` line, ending with `data: [DONE]`."
@@ -105,7 +124,7 @@ document(
         "list_agents",
         "List agents",
         query=s.AgentListQuerySerializer,
-        response=shape.AgentState(many=True),
+        response=s.AgentStateSerializer(many=True),
         parameters=[
             _list("tags", "Only agents with these tags (any of them, or all with match_all_tags)."),
             _list("include", "`agent.secrets` adds the agent's secrets."),
@@ -115,7 +134,7 @@ document(
         "create_agent",
         "Create an agent",
         request=s.CreateAgentSerializer,
-        response=shape.AgentState,
+        response=s.AgentStateSerializer,
         examples={
             "With memory blocks": {
                 "name": "tea-helper",
@@ -133,10 +152,10 @@ document(
     get=op(
         "retrieve_agent",
         "Retrieve an agent",
-        response=shape.AgentState,
+        response=s.AgentStateSerializer,
         parameters=[_list("include", "`agent.secrets` adds the agent's secrets.")],
     ),
-    patch=op("modify_agent", "Update an agent", request=s.UpdateAgentSerializer, response=shape.AgentState),
+    patch=op("modify_agent", "Update an agent", request=s.UpdateAgentSerializer, response=s.AgentStateSerializer),
     delete=op("delete_agent", "Delete an agent", responses={200: DELETED}),
 )
 document(
@@ -173,9 +192,9 @@ document(
         "reset_messages",
         "Reset the agent's messages to the system message alone",
         request=ResetMessagesSerializer,
-        response=shape.AgentState,
+        response=s.AgentStateSerializer,
         responses={
-            200: shape.AgentState,
+            200: s.AgentStateSerializer,
             409: OpenApiResponse(description="The agent is busy with a run (its id in `run_id`)."),
         },
     ),
@@ -205,17 +224,17 @@ document(
         "list_core_memory_blocks",
         "List the agent's memory blocks",
         query=s.ListQuerySerializer,
-        response=shape.Block(many=True),
+        response=s.BlockSerializer(many=True),
     ),
 )
 document(
     "agents.api.views.AgentBlockDetailView",
-    get=op("retrieve_core_memory_block", "Retrieve a memory block by label", response=shape.Block),
+    get=op("retrieve_core_memory_block", "Retrieve a memory block by label", response=s.BlockSerializer),
     patch=op(
         "modify_core_memory_block",
         "Update a memory block by label",
         request=s.BlockUpdateSerializer,
-        response=shape.Block,
+        response=s.BlockSerializer,
     ),
 )
 
@@ -225,9 +244,9 @@ document(
         "{action}_core_memory_block",
         "{action} a memory block",
         request=None,
-        response=shape.AgentState,
+        response=s.AgentStateSerializer,
         responses={
-            200: shape.AgentState,
+            200: s.AgentStateSerializer,
             409: OpenApiResponse(description="The agent already has a block with that label."),
         },
     ),
@@ -240,14 +259,14 @@ document(
         "list_blocks",
         "List memory blocks",
         query=BlockListQuerySerializer,
-        response=shape.Block(many=True),
+        response=s.BlockSerializer(many=True),
         parameters=BLOCK_FILTERS,
     ),
     post=op(
         "create_block",
         "Create a memory block",
         request=BlockCreateSerializer,
-        response=shape.Block,
+        response=s.BlockSerializer,
         examples={"A shared block": {"label": "project", "value": "Deadline: Friday.", "limit": 2000}},
     ),
 )
@@ -259,14 +278,14 @@ document(
 )
 document(
     "agents.api.block_views.BlockDetailView",
-    get=op("retrieve_block", "Retrieve a memory block", response=shape.Block),
+    get=op("retrieve_block", "Retrieve a memory block", response=s.BlockSerializer),
     patch=op(
         "modify_block",
         "Update a memory block",
         request=BlockModifySerializer,
-        response=shape.Block,
+        response=s.BlockSerializer,
         responses={
-            200: shape.Block,
+            200: s.BlockSerializer,
             409: OpenApiResponse(description="An agent holding it already has a block with that label."),
         },
     ),
@@ -278,7 +297,7 @@ document(
         "list_agents_for_block",
         "List the agents holding a memory block",
         query=s.ListQuerySerializer,
-        response=shape.AgentState(many=True),
+        response=s.AgentStateSerializer(many=True),
     ),
 )
 
@@ -290,7 +309,7 @@ document(
         "List the agent's messages",
         query=s.MessageListQuerySerializer,
         response=shape.LettaMessage(many=True),
-        parameters=[_list("include_return_message_types", "Only these message types.", shape.MESSAGE_TYPES)],
+        parameters=[_list("include_return_message_types", "Only these message types.", s.MESSAGE_TYPES)],
     ),
     post=op(
         "send_message",
@@ -341,7 +360,7 @@ document(
         "create_agent_message_async",
         "Start a run in the background and answer its Run at once",
         request=rs.LettaAsyncRequestSerializer,
-        responses={200: shape.Run, 409: SEND_RESPONSES[(409, "application/json")]},
+        responses={200: s.RunSerializer, 409: SEND_RESPONSES[(409, "application/json")]},
         examples={**SEND_EXAMPLES, "With a callback": {"input": "Hi", "callback_url": "https://example.com/done"}},
     ),
 )
@@ -370,14 +389,14 @@ document(
         "list_runs",
         "List runs",
         query=rs.RunListQuerySerializer,
-        response=shape.Run(many=True),
+        response=s.RunSerializer(many=True),
         parameters=[
             _list("agent_ids", "Only runs of these agents."),
-            _list("statuses", "Only runs with these statuses.", shape.RUN_STATUSES),
+            _list("statuses", "Only runs with these statuses.", s.RUN_STATUSES),
         ],
     ),
 )
-document("agents.api.views.RunDetailView", get=op("retrieve_run", "Retrieve a run", response=shape.Run))
+document("agents.api.views.RunDetailView", get=op("retrieve_run", "Retrieve a run", response=s.RunSerializer))
 document(
     "agents.api.run_record_views.RunMessagesView",
     get=op(
@@ -385,20 +404,22 @@ document(
         "List the messages a run stored",
         query=s.MessageListQuerySerializer,
         response=shape.LettaMessage(many=True),
-        parameters=[_list("include_return_message_types", "Only these message types.", shape.MESSAGE_TYPES)],
+        parameters=[_list("include_return_message_types", "Only these message types.", s.MESSAGE_TYPES)],
     ),
 )
 document(
     "agents.api.run_record_views.RunStepsView",
-    get=op("list_steps_for_run", "List a run's steps", query=s.ListQuerySerializer, response=shape.Step(many=True)),
+    get=op(
+        "list_steps_for_run", "List a run's steps", query=s.ListQuerySerializer, response=rs.StepSerializer(many=True)
+    ),
 )
 document(
     "agents.api.run_record_views.RunUsageView",
-    get=op("retrieve_usage_for_run", "A run's token usage", response=shape.RunUsage),
+    get=op("retrieve_usage_for_run", "A run's token usage", response=rs.RunUsageSerializer),
 )
 document(
     "agents.api.run_record_views.RunMetricsView",
-    get=op("retrieve_metrics_for_run", "A run's timings", response=shape.RunMetrics),
+    get=op("retrieve_metrics_for_run", "A run's timings", response=rs.RunMetricsSerializer),
 )
 document(
     "agents.api.run_views.run_stream",
@@ -419,11 +440,13 @@ document(
         "list_steps",
         "List steps",
         query=rs.StepListQuerySerializer,
-        response=shape.Step(many=True),
+        response=rs.StepSerializer(many=True),
         parameters=[_list("tags", "Only steps with any of these tags.")],
     ),
 )
-document("agents.api.run_record_views.StepDetailView", get=op("retrieve_step", "Retrieve a step", response=shape.Step))
+document(
+    "agents.api.run_record_views.StepDetailView", get=op("retrieve_step", "Retrieve a step", response=rs.StepSerializer)
+)
 document(
     "agents.api.run_record_views.StepMessagesView",
     get=op(
@@ -431,12 +454,12 @@ document(
         "List the messages a step stored",
         query=s.MessageListQuerySerializer,
         response=shape.LettaMessage(many=True),
-        parameters=[_list("include_return_message_types", "Only these message types.", shape.MESSAGE_TYPES)],
+        parameters=[_list("include_return_message_types", "Only these message types.", s.MESSAGE_TYPES)],
     ),
 )
 document(
     "agents.api.run_record_views.StepMetricsView",
-    get=op("retrieve_metrics_for_step", "A step's timings", response=shape.StepMetrics),
+    get=op("retrieve_metrics_for_step", "A step's timings", response=rs.StepMetricsSerializer),
 )
 document(
     "agents.api.run_record_views.StepFeedbackView",
@@ -444,7 +467,7 @@ document(
         "modify_feedback_for_step",
         "Give feedback on a step",
         request=rs.FeedbackSerializer,
-        response=shape.Step,
+        response=rs.StepSerializer,
         examples={"Thumbs up": {"feedback": "positive", "tags": ["helpful"]}},
     ),
 )
@@ -452,12 +475,12 @@ document(
 # --- archival memory --------------------------------------------------------------------------------------------
 document(
     "agents.api.archival_views.ArchivalListView",
-    get=op("list_passages", "List archival memory", query=PassageListSerializer, response=shape.Passage(many=True)),
+    get=op("list_passages", "List archival memory", query=PassageListSerializer, response=PassageSerializer(many=True)),
     post=op(
         "create_passage",
         "Insert into archival memory",
         request=PassageCreateSerializer,
-        response=shape.Passage(many=True),
+        response=PassageSerializer(many=True),
         examples={"A fact": {"text": "Ada likes tea.", "tags": ["food"]}},
     ),
 )
@@ -482,28 +505,28 @@ document(
         "list_tools",
         "List tools",
         query=ToolListQuerySerializer,
-        response=shape.Tool(many=True),
+        response=s.ToolSerializer(many=True),
         parameters=TOOL_FILTERS,
     ),
     post=op(
         "create_tool",
         "Create a tool from Python source",
         request=ToolCreateSerializer,
-        response=shape.Tool,
+        response=s.ToolSerializer,
         examples=TOOL_EXAMPLES,
     ),
     put=op(
         "upsert_tool",
         "Create or update a tool by name",
         request=ToolCreateSerializer,
-        response=shape.Tool,
+        response=s.ToolSerializer,
         examples=TOOL_EXAMPLES,
     ),
 )
 document(
     "agents.api.tool_views.ToolDetailView",
-    get=op("retrieve_tool", "Retrieve a tool", response=shape.Tool),
-    patch=op("modify_tool", "Update a tool", request=ToolUpdateSerializer, response=shape.Tool),
+    get=op("retrieve_tool", "Retrieve a tool", response=s.ToolSerializer),
+    patch=op("modify_tool", "Update a tool", request=ToolUpdateSerializer, response=s.ToolSerializer),
     delete=op("delete_tool", "Delete a tool", responses={200: DELETED}),
 )
 document(
@@ -522,7 +545,7 @@ document(
 )
 document(
     "agents.api.tool_views.BaseToolsView",
-    post=op("add_base_tools", "Create the built-in tools", request=None, response=shape.Tool(many=True)),
+    post=op("add_base_tools", "Create the built-in tools", request=None, response=s.ToolSerializer(many=True)),
 )
 document(
     "agents.api.tool_run_views.run_from_source",
@@ -530,7 +553,7 @@ document(
         "run_tool_from_source",
         "Run Python source as a tool, without storing it",
         request=ToolRunFromSourceSerializer,
-        response=shape.ToolReturnMessage,
+        response=ToolReturnMessageSerializer,
         examples={"Roll a die": {**TOOL_EXAMPLES["A Python function"], "args": {"sides": 6}}},
     ),
 )
@@ -540,17 +563,19 @@ document(
         "run_tool_for_agent",
         "Run one of the agent's tools on the agent",
         request=AgentToolRunSerializer,
-        response=shape.ToolExecutionResult,
+        response=ToolExecutionResultSerializer,
         examples={"Insert into memory": {"args": {"label": "human", "new_str": "Likes tea."}}},
     ),
 )
 document(
     "agents.api.tool_views.AgentToolListView",
-    get=op("list_agent_tools", "List the agent's tools", query=s.ListQuerySerializer, response=shape.Tool(many=True)),
+    get=op(
+        "list_agent_tools", "List the agent's tools", query=s.ListQuerySerializer, response=s.ToolSerializer(many=True)
+    ),
 )
 document(
     "agents.api.tool_views.AgentToolAttachView",
-    patch=op("{action}_tool", "{action} a tool", request=None, response=shape.AgentState),
+    patch=op("{action}_tool", "{action} a tool", request=None, response=s.AgentStateSerializer),
 )
 document(
     "agents.api.tool_views.AgentToolApprovalView",
@@ -558,7 +583,7 @@ document(
         "modify_approval",
         "Set whether a tool needs approval on this agent",
         request=ApprovalSerializer,
-        response=shape.AgentState,
+        response=s.AgentStateSerializer,
         parameters=[OpenApiParameter("requires_approval", bool, description="Instead of the body.")],
     ),
 )
@@ -582,14 +607,14 @@ document(
         "list_providers",
         "List the providers added through the API",
         query=ProviderListQuerySerializer,
-        response=shape.Provider(many=True),
+        response=ProviderSerializer(many=True),
     ),
     post=op(
         "create_provider",
         "Add an LLM provider",
         request=ProviderCreateSerializer,
-        response=shape.Provider,
-        responses={200: shape.Provider, 409: OpenApiResponse(description="A provider has that name already.")},
+        response=ProviderSerializer,
+        responses={200: ProviderSerializer, 409: OpenApiResponse(description="A provider has that name already.")},
         examples={
             "A local server": {
                 "name": "local",
@@ -601,12 +626,12 @@ document(
 )
 document(
     "agents.api.provider_views.ProviderDetailView",
-    get=op("retrieve_provider", "Retrieve a provider", response=shape.Provider),
+    get=op("retrieve_provider", "Retrieve a provider", response=ProviderSerializer),
     patch=op(
         "modify_provider",
         "Update a provider's credentials or address",
         request=ProviderUpdateSerializer,
-        response=shape.Provider,
+        response=ProviderSerializer,
     ),
     delete=op("delete_provider", "Delete a provider", response=shape.MessageResponse),
 )
@@ -653,7 +678,7 @@ document(
         "search_all_messages",
         "Full-text search of every agent's messages, best first",
         request=MessageSearchSerializer,
-        response=shape.MessageSearchResult(many=True),
+        response=MessageSearchResultSerializer(many=True),
     ),
 )
 document(
@@ -662,7 +687,7 @@ document(
         "list_tags",
         "List the distinct tags of agents and blocks",
         query=TagListQuerySerializer,
-        response=OpenApiResponse(OpenApiTypes.STR, description="A JSON array of tag names."),
+        response=OpenApiResponse({"type": "array", "items": {"type": "string"}}, description="The tag names."),
     ),
 )
 
@@ -678,13 +703,13 @@ document(
 )
 document(
     "agents.api.archive_views.ArchiveListView",
-    get=op("list_archives", "List archives", query=ArchiveListQuerySerializer, response=shape.Archive(many=True)),
-    post=op("create_archive", "Create an archive", request=ArchiveCreateSerializer, response=shape.Archive),
+    get=op("list_archives", "List archives", query=ArchiveListQuerySerializer, response=ArchiveSerializer(many=True)),
+    post=op("create_archive", "Create an archive", request=ArchiveCreateSerializer, response=ArchiveSerializer),
 )
 document(
     "agents.api.archive_views.ArchiveDetailView",
-    get=op("retrieve_archive", "Retrieve an archive", response=shape.Archive),
-    patch=op("modify_archive", "Update an archive", request=ArchiveUpdateSerializer, response=shape.Archive),
+    get=op("retrieve_archive", "Retrieve an archive", response=ArchiveSerializer),
+    patch=op("modify_archive", "Update an archive", request=ArchiveUpdateSerializer, response=ArchiveSerializer),
     delete=op("delete_archive", "Delete an archive and its passages", responses={200: DELETED}),
 )
 document(
@@ -693,7 +718,7 @@ document(
         "create_passage_in_archive",
         "Add a passage to an archive",
         request=ArchivePassageSerializer,
-        response=shape.Passage,
+        response=PassageSerializer,
     ),
 )
 document(
@@ -702,7 +727,7 @@ document(
         "create_passages_in_archive",
         "Add several passages to an archive (all or none)",
         request=ArchivePassageBatchSerializer,
-        response=shape.Passage(many=True),
+        response=PassageSerializer(many=True),
     ),
 )
 document(
@@ -753,10 +778,26 @@ PATH_PARAMETERS = {
     "archive_id": "The archive's id (`archive-…`).",
 }
 
+# Query parameters and bodies that name an object, so answer 404 when it is not in the organization.
+NAMED_IN_QUERY = {"after", "before", "agent_id", "archive_id"}
+NAMES_IN_BODY = {"/v1/messages/search", "/v1/passages/search"}
+
 # Status -> (applies to (path, operation), description); each answers `{"detail": ...}`.
 ERROR_RESPONSES = {
     "401": (lambda path, operation: bool(operation.get("security")), "No or invalid API key."),
-    "404": (lambda path, operation: "{" in path, "No such object in the key's organization."),
+    "400": (
+        lambda path, operation: "requestBody" in operation,
+        "The request is valid but cannot be honoured (a block over its limit, tool source without a function, a "
+        "provider type not known, ...); `detail` says why.",
+    ),
+    "404": (
+        lambda path, operation: (
+            "{" in path
+            or any(parameter["name"] in NAMED_IN_QUERY for parameter in operation.get("parameters", []))
+            or path in NAMES_IN_BODY
+        ),
+        "No such object in the key's organization (an id in the path, a cursor, or an id the request names).",
+    ),
     "422": (
         lambda path, operation: (
             "requestBody" in operation

@@ -16,8 +16,13 @@ import re
 
 from django.urls import URLResolver
 from drf_spectacular import generators, openapi
-from drf_spectacular.extensions import OpenApiAuthenticationExtension, OpenApiViewExtension
+from drf_spectacular.extensions import (
+    OpenApiAuthenticationExtension,
+    OpenApiSerializerFieldExtension,
+    OpenApiViewExtension,
+)
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
+from rest_framework.parsers import JSONParser
 from rest_framework.views import APIView
 
 # Plain Django views documented through a stand-in: dotted path of the view function -> stand-in APIView class.
@@ -83,7 +88,9 @@ def document(view_path: str, **operations) -> None:
         return
     # A plain view: its methods only exist for the generator to read the annotations from.
     methods = {method: _unused() for method in operations}
-    stand_in = type(name, (APIView,), {**methods, "__module__": module, "__doc__": target.__doc__})
+    # Plain views read JSON bodies only (DRF views also take form and multipart, as the settings say).
+    attributes = {"parser_classes": [JSONParser], "__module__": module, "__doc__": target.__doc__}
+    stand_in = type(name, (APIView,), {**methods, **attributes})
     STAND_INS[view_path] = extend_schema_view(**operations)(stand_in)
 
 
@@ -153,6 +160,16 @@ class AutoSchema(openapi.AutoSchema):
         from agents.api.schema import tag_for
 
         return [tag_for(self.path)]
+
+
+class DocumentedField(OpenApiSerializerFieldExtension):
+    """`serializers.Always(value, schema)` and `OnRequest(schema)` are documented as their `schema` field."""
+
+    target_class = "agents.api.serializers.Documented"
+    match_subclasses = True
+
+    def map_serializer_field(self, auto_schema, direction):
+        return auto_schema._map_serializer_field(self.target.schema, direction)
 
 
 class APIKeyAuthenticationScheme(OpenApiAuthenticationExtension):

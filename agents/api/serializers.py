@@ -1,10 +1,17 @@
 """The wire shapes of the agents API, as `letta-client` 1.12 parses them (its `types/` are the contract).
 
 Requests are validated with DRF serializers (unknown fields are ignored, as Letta's server ignores them).
-Responses are built by plain functions: they are read-only projections of models plus computed parts
-(llm_config, the LettaMessage fan-out), which a ModelSerializer would only obscure.
+Each response body is one ResponseSerializer that both renders it and documents it in the OpenAPI schema; the
+functions the views call (`block_data`, `agent_state`, ...) render with a shared instance. `llm_config()` and
+`embedding_config()` stay functions (the agent-file exporter calls them too), documented by LlmConfigSerializer
+and EmbeddingConfigSerializer.
 """
 
+import copy
+import inspect
+from functools import cached_property
+
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from agents.models import Agent, AgentType, Run
@@ -233,106 +240,337 @@ def embedding_config(agent: Agent) -> dict | None:
     }
 
 
-def block_data(block: Block) -> dict:
-    return {
-        "id": block.id,
-        "label": block.label,
-        "value": block.value,
-        "limit": block.limit if block.limit is not None else CORE_MEMORY_BLOCK_CHAR_LIMIT,
-        "description": block.description,
-        "read_only": block.read_only,
-        "metadata": block.metadata,
-        "tags": block.tags,
-        "hidden": block.hidden,
-        "is_template": block.is_template,
-        "created_by_id": block.created_by_id,
-        "last_updated_by_id": block.last_updated_by_id,
-    }
+STOP_REASONS = [
+    "end_turn",
+    "error",
+    "llm_api_error",
+    "invalid_llm_response",
+    "invalid_tool_call",
+    "max_steps",
+    "max_tokens_exceeded",
+    "no_tool_call",
+    "tool_rule",
+    "cancelled",
+    "insufficient_credits",
+    "requires_approval",
+    "context_window_overflow_in_system_prompt",
+]
+MESSAGE_TYPES = [
+    "system_message",
+    "user_message",
+    "assistant_message",
+    "reasoning_message",
+    "hidden_reasoning_message",
+    "tool_call_message",
+    "tool_return_message",
+    "approval_request_message",
+    "approval_response_message",
+]
+
+# Several shapes have a `status` field: SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] names each enum.
+RUN_STATUSES = ["created", "running", "completed", "failed", "cancelled"]
+STEP_STATUSES = ["pending", "success", "failed", "cancelled"]
+TOOL_RESULT_STATUSES = ["success", "error"]
 
 
-def tool_data(tool: Tool) -> dict:
-    return {
-        "id": tool.id,
-        "name": tool.name,
-        "tool_type": tool.tool_type,
-        "description": tool.description,
-        "source_type": tool.source_type,
-        "source_code": tool.source_code,
-        "json_schema": tool.json_schema,
-        "args_json_schema": tool.args_json_schema,
-        "tags": tool.tags,
-        "return_char_limit": tool.return_char_limit,
-        "pip_requirements": tool.pip_requirements,
-        "npm_requirements": tool.npm_requirements,
-        "default_requires_approval": tool.default_requires_approval,
-        "enable_parallel_execution": tool.enable_parallel_execution,
-        "metadata_": tool.metadata,
-        "created_by_id": tool.created_by_id,
-        "last_updated_by_id": tool.last_updated_by_id,
-    }
+class Documented(serializers.Field):
+    """A field rendered by its own rule and documented in the schema as the field `schema` (see
+    `schema_generator.DocumentedField`)."""
+
+    def __init__(self, schema: serializers.Field, **kwargs):
+        self.schema = schema
+        super().__init__(source="*", **kwargs)
 
 
-def agent_state(agent: Agent, *, include_secrets: bool = False) -> dict:
+class Always(Documented):
+    """A field every body carries with the same value: a Letta feature this server does not have (`sources`,
+    `identities`), or a value that cannot differ here (`hidden`)."""
+
+    def __init__(self, value, schema: serializers.Field, **kwargs):
+        self.value = value
+        super().__init__(schema, read_only=True, **kwargs)
+
+    def to_representation(self, instance):
+        return copy.copy(self.value)
+
+
+class OnRequest(Documented):
+    """A field sent only when the request asks for it (the serializer's `_readable_fields` decides), so optional
+    in the schema; its value is the serializer's `get_<name>(instance)`, as for a SerializerMethodField."""
+
+    def __init__(self, schema: serializers.Field, **kwargs):
+        super().__init__(schema, required=False, **kwargs)
+
+    def to_representation(self, instance):
+        return getattr(self.parent, f"get_{self.field_name}")(instance)
+
+
+class IsoDateTimeField(serializers.DateTimeField):
+    """A timestamp as Python's `isoformat()` writes it (`+00:00`, where DRF's DateTimeField writes `Z`)."""
+
+    def to_representation(self, value):
+        return value.isoformat() if value else None
+
+
+class BlankAsNullCharField(serializers.CharField):
+    """A text column stored as "" when unset, answered as null."""
+
+    def to_representation(self, value):
+        return value or None
+
+
+def _null(field_class, **kwargs):
+    """A field that may be null."""
+    return field_class(allow_null=True, required=False, **kwargs)
+
+
+# (A comment, not a docstring: drf-spectacular would show a base class's docstring on every subclass.)
+# A response body: the one declaration that both renders it and documents it in the OpenAPI schema, so the
+# two cannot drift apart. Read-only; render with `to_representation(obj)` on a shared instance (constructing a
+# serializer deep-copies its fields).
+#
+# A field whose value is one attribute passed through as stored (strings, numbers, booleans, JSON columns) is
+# read with a plain getattr; DRF's generic path (a Mapping check, a signature inspection of every attribute to
+# see whether to call it, coercion) costs several microseconds a field, which made rendering a page of agents
+# three times slower. Every other field (nested serializers, method fields, timestamps) is rendered by its own
+# `to_representation`, from its source read the same plain way (a method at the end, `blocks.all`, is called).
+class ResponseSerializer(serializers.Serializer):
+    PASSED_THROUGH = (
+        serializers.CharField,
+        serializers.IntegerField,
+        serializers.FloatField,
+        serializers.BooleanField,
+        serializers.ChoiceField,
+        serializers.DictField,
+        serializers.ListField,
+        serializers.JSONField,
+    )
+
+    @cached_property
+    def _plan(self) -> list[tuple[str, bool, tuple[str, ...], serializers.Field]]:
+        """(key, passed through?, source attributes, field) for each field rendered, in declaration order."""
+        return [
+            (
+                field.field_name,
+                type(field) in self.PASSED_THROUGH and len(field.source_attrs) == 1,
+                tuple(field.source_attrs),
+                field,
+            )
+            for field in self._readable_fields
+        ]
+
+    def to_representation(self, instance) -> dict:
+        data = {}
+        for key, passed_through, attributes, field in self._plan:
+            if passed_through:
+                data[key] = getattr(instance, attributes[0])
+                continue
+            value = instance
+            for attribute in attributes:  # `blocks.all`: a related manager's method, called; `*`: the instance
+                value = getattr(value, attribute) if value is not None else None
+            if inspect.ismethod(value):
+                value = value()
+            data[key] = None if value is None else field.to_representation(value)
+        return data
+
+
+class BlockSerializer(ResponseSerializer):
+    id = serializers.CharField()
+    label = serializers.CharField()
+    value = serializers.CharField()
+    limit = serializers.SerializerMethodField(help_text="Maximum length of `value`, in characters.")
+    description = _null(serializers.CharField)
+    read_only = serializers.BooleanField()
+    metadata = _null(serializers.DictField)
+    tags = _null(serializers.ListField, child=serializers.CharField())
+    hidden = _null(serializers.BooleanField)
+    is_template = serializers.BooleanField()
+    created_by_id = _null(serializers.CharField)
+    last_updated_by_id = _null(serializers.CharField)
+
+    @extend_schema_field(int)
+    def get_limit(self, block: Block) -> int:
+        return block.limit if block.limit is not None else CORE_MEMORY_BLOCK_CHAR_LIMIT
+
+
+class ToolSerializer(ResponseSerializer):
+    id = serializers.CharField()
+    name = serializers.CharField()
+    tool_type = serializers.CharField()
+    description = _null(serializers.CharField)
+    source_type = _null(serializers.CharField)
+    source_code = _null(serializers.CharField)
+    json_schema = _null(serializers.DictField)
+    args_json_schema = _null(serializers.DictField)
+    tags = serializers.ListField(child=serializers.CharField())
+    return_char_limit = serializers.IntegerField()
+    pip_requirements = _null(serializers.ListField, child=serializers.DictField())
+    npm_requirements = _null(serializers.ListField, child=serializers.DictField())
+    default_requires_approval = _null(serializers.BooleanField)
+    enable_parallel_execution = _null(serializers.BooleanField)
+    metadata_ = _null(serializers.DictField, source="metadata")
+    created_by_id = _null(serializers.CharField)
+    last_updated_by_id = _null(serializers.CharField)
+
+
+class LlmConfigSerializer(ResponseSerializer):
+    """What `llm_config(agent)` answers; rendered by that function, declared here for the schema."""
+
+    model = serializers.CharField()
+    display_name = _null(serializers.CharField)
+    model_endpoint_type = serializers.CharField()
+    model_endpoint = _null(serializers.CharField)
+    provider_name = _null(serializers.CharField)
+    handle = _null(serializers.CharField, help_text="`provider/model`, the form `model` takes on create.")
+    context_window = serializers.IntegerField()
+    temperature = _null(serializers.FloatField)
+    max_tokens = _null(serializers.IntegerField)
+    parallel_tool_calls = _null(serializers.BooleanField)
+    put_inner_thoughts_in_kwargs = _null(serializers.BooleanField)
+    enable_reasoner = _null(serializers.BooleanField)
+
+
+class EmbeddingConfigSerializer(ResponseSerializer):
+    """What `embedding_config(agent)` answers; rendered by that function, declared here for the schema."""
+
+    embedding_endpoint_type = serializers.CharField()
+    embedding_endpoint = _null(serializers.CharField)
+    embedding_model = serializers.CharField()
+    embedding_dim = serializers.IntegerField()
+    embedding_chunk_size = _null(serializers.IntegerField)
+    handle = _null(serializers.CharField)
+
+
+class ModelSettingsSerializer(ResponseSerializer):
+    provider_type = serializers.CharField()
+    temperature = _null(serializers.FloatField)
+    max_output_tokens = _null(serializers.IntegerField, source="max_tokens")
+    parallel_tool_calls = _null(serializers.BooleanField)
+
+
+class AgentSecretSerializer(ResponseSerializer):
+    key = serializers.CharField()
+    value = _null(serializers.CharField)
+    agent_id = serializers.CharField()
+
+
+class MemorySerializer(ResponseSerializer):
+    blocks = BlockSerializer(many=True)
+    agent_type = _null(serializers.CharField)
+    file_blocks = serializers.ListField(child=serializers.DictField())
+
+
+class AgentStateSerializer(ResponseSerializer):
     """AgentState. Blocks and tools are always included (Letta 1.x includes them only on request, but a superset
-    parses the same and saves clients a round trip); secrets only when asked (`include=agent.secrets`)."""
-    blocks = [block_data(b) for b in agent.blocks.all()]
-    config = llm_config(agent)
-    data = {
-        "id": agent.id,
-        "name": agent.name,
-        "description": agent.description,
-        "agent_type": agent.agent_type,
-        "system": agent.system,
-        "model": agent.model,
-        "embedding": agent.embedding,
-        "llm_config": config,
-        "embedding_config": embedding_config(agent),
-        "model_settings": {
-            "provider_type": config["model_endpoint_type"],
+    parses the same and saves clients a round trip); the fields in ON_REQUEST only when `include=` asks."""
+
+    ON_REQUEST = ("secrets", "pending_approval")
+
+    id = serializers.CharField()
+    name = serializers.CharField()
+    description = _null(serializers.CharField)
+    agent_type = serializers.ChoiceField(choices=AgentType.values)
+    system = serializers.CharField()
+    model = _null(serializers.CharField)
+    embedding = _null(serializers.CharField)
+    llm_config = serializers.SerializerMethodField()
+    embedding_config = serializers.SerializerMethodField()
+    # Filled in by to_representation from the rendered llm_config, which is computed once.
+    model_settings = Always(None, _null(ModelSettingsSerializer))
+    blocks = BlockSerializer(many=True, source="blocks.all")
+    # Holds the same list as `blocks` (see to_representation).
+    memory = Always(None, MemorySerializer())
+    tools = ToolSerializer(many=True, source="tools.all")
+    sources = Always([], serializers.ListField(child=serializers.DictField()))
+    tags = serializers.ListField(child=serializers.CharField())
+    metadata = _null(serializers.DictField)
+    tool_rules = _null(serializers.ListField, child=serializers.DictField())
+    message_ids = _null(serializers.ListField, child=serializers.CharField())
+    message_buffer_autoclear = serializers.BooleanField()
+    timezone = _null(serializers.CharField)
+    identities = Always([], serializers.ListField(child=serializers.DictField()))
+    last_run_completion = _null(IsoDateTimeField)
+    last_run_duration_ms = _null(serializers.IntegerField)
+    last_stop_reason = _null(serializers.CharField)
+    created_at = _null(IsoDateTimeField)
+    updated_at = _null(IsoDateTimeField)
+    created_by_id = _null(serializers.CharField)
+    last_updated_by_id = _null(serializers.CharField)
+    hidden = Always(False, _null(serializers.BooleanField))
+    secrets = OnRequest(AgentSecretSerializer(many=True), help_text="Only with `include=agent.secrets`.")
+    pending_approval = _null(
+        serializers.DictField,
+        help_text=(
+            "Only with `include=agent.pending_approval`: the approval_request_message the agent waits on, or null "
+            "(added by `agents.api.views.agent_states`)."
+        ),
+    )
+
+    @extend_schema_field(LlmConfigSerializer)
+    def get_llm_config(self, agent: Agent) -> dict:
+        return llm_config(agent)
+
+    @extend_schema_field(EmbeddingConfigSerializer(allow_null=True))
+    def get_embedding_config(self, agent: Agent) -> dict | None:
+        return embedding_config(agent)
+
+    def get_secrets(self, agent: Agent) -> list[dict]:
+        return [{"key": k, "value": v, "agent_id": agent.id} for k, v in agent.secrets.items()]
+
+    @property
+    def _readable_fields(self):
+        wanted = self.context.get("include", ())
+        for name, field in self.fields.items():
+            if name not in self.ON_REQUEST or name in wanted:
+                yield field
+
+    def to_representation(self, agent: Agent) -> dict:
+        data = super().to_representation(agent)
+        data["model_settings"] = {
+            "provider_type": data["llm_config"]["model_endpoint_type"],
             "temperature": agent.temperature,
             "max_output_tokens": agent.max_tokens,
             "parallel_tool_calls": agent.parallel_tool_calls,
-        },
-        "blocks": blocks,
-        "memory": {"blocks": blocks, "agent_type": agent.agent_type, "file_blocks": []},
-        "tools": [tool_data(t) for t in agent.tools.all()],
-        "sources": [],
-        "tags": agent.tags,
-        "metadata": agent.metadata,
-        "tool_rules": agent.tool_rules,
-        "message_ids": agent.message_ids,
-        "message_buffer_autoclear": agent.message_buffer_autoclear,
-        "timezone": agent.timezone,
-        "identities": [],
-        "last_run_completion": _iso(agent.last_run_completion),
-        "last_run_duration_ms": agent.last_run_duration_ms,
-        "last_stop_reason": agent.last_stop_reason,
-        "created_at": _iso(agent.created_at),
-        "updated_at": _iso(agent.updated_at),
-        "created_by_id": agent.created_by_id,
-        "last_updated_by_id": agent.last_updated_by_id,
-        "hidden": False,
-    }
-    if include_secrets:
-        data["secrets"] = [{"key": k, "value": v, "agent_id": agent.id} for k, v in agent.secrets.items()]
-    return data
+        }
+        data["memory"] = {"blocks": data["blocks"], "agent_type": agent.agent_type, "file_blocks": []}
+        return data
+
+
+class RunSerializer(ResponseSerializer):
+    id = serializers.CharField()
+    agent_id = serializers.CharField()
+    status = serializers.ChoiceField(choices=RUN_STATUSES)
+    stop_reason = _null(serializers.ChoiceField, choices=STOP_REASONS)
+    background = _null(serializers.BooleanField)
+    metadata = _null(serializers.DictField)
+    request_config = _null(serializers.DictField)
+    callback_url = _null(serializers.CharField)
+    callback_sent_at = _null(IsoDateTimeField)
+    callback_status_code = _null(serializers.IntegerField)
+    callback_error = _null(serializers.CharField)
+    created_at = _null(IsoDateTimeField)
+    completed_at = _null(IsoDateTimeField)
+    ttft_ns = _null(serializers.IntegerField)
+    total_duration_ns = _null(serializers.IntegerField)
+
+
+# One instance of each, reused: building a serializer copies its declared fields, rendering with one does not.
+_BLOCK, _TOOL, _RUN = BlockSerializer(), ToolSerializer(), RunSerializer()
+_AGENT_STATE = AgentStateSerializer()
+_AGENT_STATE_WITH_SECRETS = AgentStateSerializer(context={"include": {"secrets"}})
+
+
+def block_data(block: Block) -> dict:
+    return _BLOCK.to_representation(block)
+
+
+def tool_data(tool: Tool) -> dict:
+    return _TOOL.to_representation(tool)
+
+
+def agent_state(agent: Agent, *, include_secrets: bool = False) -> dict:
+    return (_AGENT_STATE_WITH_SECRETS if include_secrets else _AGENT_STATE).to_representation(agent)
 
 
 def run_data(run: Run) -> dict:
-    return {
-        "id": run.id,
-        "agent_id": run.agent_id,
-        "status": run.status,
-        "stop_reason": run.stop_reason,
-        "background": run.background,
-        "metadata": run.metadata,
-        "request_config": run.request_config,
-        "callback_url": run.callback_url,
-        "callback_sent_at": _iso(run.callback_sent_at),
-        "callback_status_code": run.callback_status_code,
-        "callback_error": run.callback_error,
-        "created_at": _iso(run.created_at),
-        "completed_at": _iso(run.completed_at),
-        "ttft_ns": run.ttft_ns,
-        "total_duration_ns": run.total_duration_ns,
-    }
+    return _RUN.to_representation(run)

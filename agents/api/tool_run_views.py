@@ -10,8 +10,11 @@ import uuid
 from django.conf import settings
 from django.http import JsonResponse
 from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from agents.api import serializers as s
 from agents.api.async_views import api_view
 from agents.api.views import validated
 from agents.runtime.tool_run import run_agent_tool
@@ -36,33 +39,52 @@ class AgentToolRunSerializer(serializers.Serializer):
     args = serializers.DictField(required=False, default=dict)
 
 
-def _execution_result(result: ToolResult) -> dict:
+class ToolExecutionResultSerializer(s.ResponseSerializer):
     """The SDK's ToolExecutionResult."""
-    return {
-        "status": result.status,
-        "func_return": result.func_return,
-        "stdout": result.stdout,
-        "stderr": result.stderr,
-        "agent_state": None,
-        "sandbox_config_fingerprint": None,
-    }
+
+    status = serializers.ChoiceField(choices=s.TOOL_RESULT_STATUSES)
+    func_return = s._null(serializers.JSONField)
+    stdout = s._null(serializers.ListField, child=serializers.CharField())
+    stderr = s._null(serializers.ListField, child=serializers.CharField())
+    agent_state = s.Always(None, s._null(serializers.DictField))
+    sandbox_config_fingerprint = s.Always(None, s._null(serializers.CharField))
+
+
+class ToolReturnMessageSerializer(ToolExecutionResultSerializer):
+    """Letta's answer to /v1/tools/run is a ToolReturnMessage; ToolExecutionResult's fields ride along so that
+    clients reading one (as for an agent's tool) find what they expect too. The tool's name is `context["name"]`."""
+
+    id = serializers.SerializerMethodField()
+    date = serializers.SerializerMethodField()
+    name = serializers.SerializerMethodField()
+    message_type = s.Always("tool_return_message", serializers.ChoiceField(choices=["tool_return_message"]))
+    tool_call_id = serializers.SerializerMethodField()
+    tool_return = s._null(serializers.JSONField, source="func_return")
+
+    def get_id(self, result: ToolResult) -> str:
+        return f"message-{uuid.uuid4()}"
+
+    @extend_schema_field(OpenApiTypes.DATETIME)
+    def get_date(self, result: ToolResult) -> str:
+        return timezone.now().isoformat()
+
+    @extend_schema_field(OpenApiTypes.STR)
+    def get_name(self, result: ToolResult) -> str | None:
+        return self.context["name"]
+
+    def get_tool_call_id(self, result: ToolResult) -> str:
+        return f"call-{uuid.uuid4().hex[:24]}"
+
+
+_EXECUTION_RESULT = ToolExecutionResultSerializer()
+
+
+def _execution_result(result: ToolResult) -> dict:
+    return _EXECUTION_RESULT.to_representation(result)
 
 
 def _tool_return_message(result: ToolResult, name: str) -> dict:
-    """Letta's answer to /v1/tools/run is a ToolReturnMessage; `func_return` rides along so that clients reading
-    a ToolExecutionResult (as for an agent's tool) find what they expect too."""
-    return {
-        "id": f"message-{uuid.uuid4()}",
-        "date": timezone.now().isoformat(),
-        "name": name,
-        "message_type": "tool_return_message",
-        "tool_call_id": f"call-{uuid.uuid4().hex[:24]}",
-        "tool_return": result.func_return,
-        "status": result.status,
-        "stdout": result.stdout,
-        "stderr": result.stderr,
-        **_execution_result(result),
-    }
+    return ToolReturnMessageSerializer(context={"name": name}).to_representation(result)
 
 
 @api_view("POST", body=True)

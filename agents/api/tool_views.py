@@ -19,6 +19,17 @@ from tools.search import search_tools
 from tools.services import ToolDefinitionError, ensure_base_tools, update_tool, upsert_tool_from_source
 
 
+class PackageRequirementSerializer(serializers.Serializer):
+    """The SDK's PipRequirement / NpmRequirement: anything else stored would come back in a Tool it cannot parse."""
+
+    name = serializers.CharField()
+    version = serializers.CharField(required=False, allow_null=True)
+
+
+def _requirements() -> PackageRequirementSerializer:
+    return PackageRequirementSerializer(many=True, required=False, allow_null=True)
+
+
 class ToolCreateSerializer(serializers.Serializer):
     source_code = serializers.CharField(trim_whitespace=False)
     description = serializers.CharField(required=False, allow_null=True, allow_blank=True)
@@ -26,7 +37,7 @@ class ToolCreateSerializer(serializers.Serializer):
     tags = serializers.ListField(child=serializers.CharField(), required=False, allow_null=True)
     return_char_limit = serializers.IntegerField(required=False, min_value=1, max_value=1_000_000)
     default_requires_approval = serializers.BooleanField(required=False, allow_null=True)
-    pip_requirements = serializers.ListField(required=False, allow_null=True)
+    pip_requirements = _requirements()
     source_type = serializers.ChoiceField(choices=["python"], required=False)
 
 
@@ -41,8 +52,8 @@ class ToolUpdateSerializer(serializers.Serializer):
     default_requires_approval = serializers.BooleanField(required=False, allow_null=True)
     enable_parallel_execution = serializers.BooleanField(required=False, allow_null=True)
     metadata = serializers.DictField(required=False, allow_null=True)
-    pip_requirements = serializers.ListField(required=False, allow_null=True)
-    npm_requirements = serializers.ListField(required=False, allow_null=True)
+    pip_requirements = _requirements()
+    npm_requirements = _requirements()
 
 
 class ToolListQuerySerializer(s.ListQuerySerializer):

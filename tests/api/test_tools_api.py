@@ -79,6 +79,18 @@ def test_bad_source_is_refused_and_the_tool_is_kept(api, greet):
     assert Tool.objects.get(pk=greet["id"]).source_code == GREET
 
 
+def test_package_requirements_are_name_and_version_or_refused(api, greet):
+    # What comes back must parse as the SDK's PipRequirement / NpmRequirement.
+    wanted = [{"name": "requests", "version": "2.32.0"}, {"name": "rich"}]
+    response = patch(api, f"/v1/tools/{greet['id']}", {"pip_requirements": wanted, "npm_requirements": wanted})
+    assert response.status_code == 200, response.content
+    assert response.json()["pip_requirements"] == response.json()["npm_requirements"] == wanted
+    for junk in ([{}], [17], ["requests"], [{"version": "1"}]):
+        response = patch(api, f"/v1/tools/{greet['id']}", {"npm_requirements": junk})
+        assert response.status_code == 422 and "npm_requirements" in response.json()["detail"], response.content
+    assert Tool.objects.get(pk=greet["id"]).npm_requirements == wanted
+
+
 def test_renaming_onto_another_tool_is_refused(api, greet):
     other = post(api, "/v1/tools/", {"source_code": GREET.replace("def greet", "def welcome")}).json()
     response = patch(api, f"/v1/tools/{greet['id']}", {"source_code": GREET.replace("def greet", "def welcome")})
