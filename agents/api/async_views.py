@@ -1,7 +1,7 @@
 """What every plain async API view shares: the method check, API-key authentication, the JSON body and the
 shape of its errors.
 
-The routes that run the agent loop, a tool or a provider call are async Django views, not DRF's (see run_views):
+The routes that run the agent loop, a tool or a provider call are async Django views, not DRF's (see send_views):
 `api_view` gives them what DRF gives its own views, answered exactly as the DRF views answer it:
 - a method the view does not serve: 405 `Method "X" not allowed.`;
 - no key or a bad one: the same 401 body and `WWW-Authenticate: Bearer`;

@@ -1,5 +1,5 @@
-"""Routes that act on an agent's context window as a whole: resetting its messages, recompiling its system
-prompt, and the (refused) editing of a stored message."""
+"""Routes that act on an agent's context window as a whole: its overview, resetting its messages, recompiling its
+system prompt, and the (refused) editing of a stored message."""
 
 from rest_framework import serializers, status
 from rest_framework.response import Response
@@ -9,6 +9,14 @@ from agents import services
 from agents.api import serializers as s
 from agents.api.message_views import message_parts, organization_message
 from agents.api.views import get_agent, validated
+from agents.context_window import context_overview
+
+
+class AgentContextView(APIView):
+    """`GET /v1/agents/{id}/context`: the ContextWindowOverview of the agent's next request."""
+
+    def get(self, request, agent_id):
+        return Response(context_overview(get_agent(request, agent_id)))
 
 
 class ResetMessagesSerializer(serializers.Serializer):

@@ -1,227 +1,141 @@
-"""The routes that run the agent loop: plain async Django views, not DRF.
+"""`/v1/runs` and `/v1/steps` as records (DRF, sync): list and read runs and steps, the messages each one
+stored, their usage and timings, and feedback on a step. Starting and following runs are the async views of
+`agents.api.send_views`.
 
-DRF views are sync: under ASGI each would occupy a worker thread for the whole run, i.e. for every second the
-provider takes to answer. These views await `run_agent` / `summarize_agent` on the event loop instead, so a
-waiting conversation holds no thread and no database connection (DESIGN: hundreds of concurrent conversations
-per process). They authenticate with the same `APIKeyAuthentication` as the DRF views and answer errors in the
-same `{"detail": ...}` shape (422 for a request that does not validate).
+Every query is scoped to the key's organization; a foreign or unknown id answers 404.
 """
 
-import asyncio
+from rest_framework.response import Response
+from rest_framework.views import APIView
 
-from asgiref.sync import sync_to_async
-from django.conf import settings
-from django.http import JsonResponse
-from django.views.decorators.csrf import csrf_exempt
-from rest_framework.exceptions import ValidationError
-
-from accounts.errors import DomainError
+from accounts.api import organization_of
 from accounts.selectors import get_owned
-from agents.api import callbacks, streaming
-from agents.api.async_views import api_view
-from agents.api.run_serializers import LettaAsyncRequestSerializer, RunStreamSerializer
-from agents.api.serializers import LettaRequestSerializer, run_data
-from agents.api.views import AgentMessageListView, validated
-from agents.llm.errors import status_for
-from agents.models import Run
-from agents.providers import list_models
-from agents.runtime import background, event_log
-from agents.runtime.loop import RunResult, run_agent
-from agents.runtime.summarize import summarize_agent
+from agents import services
+from agents.api import run_serializers as rs
+from agents.api.pagination import cursor_page
+from agents.api.serializers import ListQuerySerializer, run_data
+from agents.api.views import message_page, validated
+from agents.models import Message, Run, Step
 
-_list_messages = AgentMessageListView.as_view()
+CREATED = ("created_at", "id")
 
 
-def _streaming_flags(body: dict, *, stream_route: bool) -> None:
-    """`include_pings` is a streaming-only flag the serializer does not know: refuse it without streaming (422,
-    like `stream_tokens` and `background`). `/messages/stream` always streams."""
-    if stream_route:
-        body["streaming"] = True
-    elif not body.get("streaming") and body.get("include_pings") is not None:
-        raise ValidationError("include_pings needs streaming=true.")
-    if body.get("include_pings") is not None and not isinstance(body["include_pings"], bool):
-        raise ValidationError({"include_pings": "Must be a boolean."})
+def _runs(request):
+    return Run.objects.for_organization(organization_of(request))
 
 
-@api_view("POST", body=True)
-async def _send(request, agent_id: str, *, stream_route: bool):
-    body = request.json
-    _streaming_flags(body, stream_route=stream_route)
-    data = validated(LettaRequestSerializer, body)
-    wanted = data.get("include_return_message_types")
-    if data["streaming"]:
-        return await _stream(agent_id, request.organization_id, data, include_pings=body.get("include_pings", True))
-    result = await run_agent(**_run_request(agent_id, request.organization_id, data))
-    if result.stop_reason == "llm_api_error":
-        return _provider_failed(result)
-    response = result.response()
-    if wanted:
-        response["messages"] = [m for m in response["messages"] if m["message_type"] in wanted]
-    return JsonResponse(response)
+def _steps(request):
+    return Step.objects.for_organization(organization_of(request))
 
 
-def _run_request(agent_id: str, organization_id: str, data: dict) -> dict:
-    """The arguments of `run_agent` a validated LettaRequest asks for."""
-    return {
-        "agent_id": agent_id,
-        "messages": data.get("messages"),
-        "input": data.get("input"),
-        "organization_id": organization_id,
-        "max_steps": data["max_steps"],
-        "client_tools": data.get("client_tools"),
-        "stream_tokens": data.get("stream_tokens", False),
-        "wait": data["wait"],
-    }
+def get_run(request, run_id: str) -> Run:
+    return get_owned(Run, organization_of(request), run_id, "Run")
 
 
-def _provider_failed(result: RunResult) -> JsonResponse:
-    """The provider failed the run: answer its status (the reference's `{"error": {type, message, detail}}`),
-    so the SDK raises the matching error. The run and what its earlier steps stored are kept; `run_id` leads
-    to them. A retry would send the input again once steps were stored, so the SDK is told not to retry then."""
-    error = result.error
-    response = JsonResponse(
-        {
-            "detail": error["message"],
-            "run_id": result.run_id,
-            "stop_reason": result.stop_reason,
-            "error": {"type": error["error_type"], "message": error["message"], "detail": error.get("detail")},
-        },
-        status=status_for(error["error_type"]),
-    )
-    if result.usage.get("step_count"):
-        response["x-should-retry"] = "false"
-    return response
+def get_step(request, step_id: str) -> Step:
+    return get_owned(Step, organization_of(request), step_id, "Step")
 
 
-async def _stream(agent_id: str, organization_id: str, data: dict, *, include_pings: bool):
-    """Start the run in its own task; answer a JSON error if it is refused before its first event, else SSE.
-
-    With `background=true` the run is a background run: its events (numbered with `seq_id`) are kept, so this
-    client, or any other, can resume the stream with `POST /v1/runs/{id}/stream` after a disconnect."""
-    request = _run_request(agent_id, organization_id, data)
-    if data["background"]:
-        run = streaming.StreamedRun(lambda on_event: background.run_detached(on_event=on_event, **request))
-    else:
-        run = streaming.StreamedRun(lambda on_event: run_agent(on_event=on_event, **request))
-    # A refusal before the first event (unknown agent, busy agent) is raised here and answered as JSON.
-    first = await run.first(streaming.FIRST_EVENT_WAIT)
-    return streaming.sse_response(
-        run.events(first, include_pings=include_pings, wanted=data.get("include_return_message_types"))
-    )
+def page(queryset, query: dict, *, what: str, default_limit: int) -> list:
+    """One keyset page of `queryset` by creation time, honouring before/after/limit/order."""
+    return cursor_page(queryset, query, what=what, fields=CREATED, default_limit=default_limit)
 
 
-@csrf_exempt
-async def agent_messages(request, agent_id: str):
-    """`GET` lists the history (the DRF view), `POST` sends a LettaRequest and answers the LettaResponse, or
-    server-sent events with `streaming=true`."""
-    if request.method == "GET":
-        return await sync_to_async(_list_messages)(request, agent_id=agent_id)
-    return await _send(request, agent_id, stream_route=False)
+class RunListView(APIView):
+    """`GET /v1/runs/` with the SDK's filters."""
+
+    def get(self, request):
+        query = validated(rs.RunListQuerySerializer, request.query_params)
+        runs = _runs(request)
+        agent_ids = [i for i in [query.get("agent_id"), *request.query_params.getlist("agent_ids")] if i]
+        if agent_ids:
+            runs = runs.filter(agent_id__in=agent_ids)
+        statuses = request.query_params.getlist("statuses")
+        if statuses:
+            runs = runs.filter(status__in=statuses)
+        if query["active"]:
+            runs = runs.filter(status__in=Run.ACTIVE)
+        if query["background"] is not None:
+            runs = runs.filter(background=query["background"])
+        if query.get("stop_reason"):
+            runs = runs.filter(stop_reason=query["stop_reason"])
+        if query.get("conversation_id"):
+            runs = runs.none()  # this server has no conversations, so no run belongs to one
+        return Response([run_data(r) for r in page(runs, query, what="Run", default_limit=100)])
 
 
-@csrf_exempt
-async def agent_messages_stream(request, agent_id: str):
-    """`POST /v1/agents/{id}/messages/stream`: the same send, always answered as server-sent events."""
-    return await _send(request, agent_id, stream_route=True)
+class RunMessagesView(APIView):
+    def get(self, request, run_id):
+        run = get_run(request, run_id)
+        return Response(message_page(request, Message.objects.filter(run=run)))
 
 
-@api_view("POST", body=True)
-async def agent_messages_async(request, agent_id: str):
-    """`POST /v1/agents/{id}/messages/async`: validate like a send, start a background run, answer its Run at
-    once. A refused start (unknown agent, busy agent, pending approval) answers its error instead."""
-    data = validated(LettaAsyncRequestSerializer, request.json)
-    url = data.get("callback_url") or None
-    run = await background.start_detached(
-        **_run_request(agent_id, request.organization_id, data),
-        callback_url=url,
-        on_finish=(lambda run_id: callbacks.post_run(run_id, url)) if url else None,
-    )
-    return JsonResponse(run_data(run))
+class RunStepsView(APIView):
+    def get(self, request, run_id):
+        run = get_run(request, run_id)
+        query = validated(ListQuerySerializer, request.query_params)
+        steps = Step.objects.filter(run=run)
+        return Response([rs.step_data(s) for s in page(steps, query, what="Step", default_limit=50)])
 
 
-class StreamExpired(DomainError):
-    status_code = 410
-    code = "expired"
+class RunUsageView(APIView):
+    def get(self, request, run_id):
+        return Response(rs.run_usage(get_run(request, run_id)))
 
 
-def _background_run(organization_id: str, run_id: str) -> Run:
-    run = get_owned(Run, organization_id, run_id, "Run")
-    if not run.background:
-        raise DomainError(
-            f"Run {run_id} was not started in background mode, so its stream was not kept. Read what it stored "
-            f"with GET /v1/runs/{run_id}/messages, or start runs with streaming=true and background=true "
-            "(or /messages/async) to be able to resume them."
-        )
-    if event_log.expired(run):
-        raise StreamExpired(
-            f"The stream of run {run_id} expired: events are kept for {settings.RUN_EVENTS_KEEP_SECONDS // 3600} h "
-            f"after a run ends. Read what it stored with GET /v1/runs/{run_id}/messages."
-        )
-    return run
+class RunMetricsView(APIView):
+    def get(self, request, run_id):
+        return Response(rs.run_metrics(get_run(request, run_id)))
 
 
-@api_view("POST", body=True)
-async def run_stream(request, run_id: str):
-    """`POST /v1/runs/{id}/stream` `{starting_after, include_pings, poll_interval, batch_size}`: the events of a
-    background run after `starting_after`, then its live ones until it ends, framed like the live stream."""
-    options = validated(RunStreamSerializer, request.json)
-    run = await sync_to_async(_background_run)(request.organization_id, run_id)
-    return streaming.sse_response(
-        _follow(
-            run.id,
-            after=options["starting_after"],
-            include_pings=options["include_pings"] is not False,
-            poll_interval=options["poll_interval"] or 0.1,
-            batch_size=options["batch_size"] or 100,
-        )
-    )
+class StepListView(APIView):
+    """`GET /v1/steps/` with the SDK's filters."""
+
+    def get(self, request):
+        query = validated(rs.StepListQuerySerializer, request.query_params)
+        steps = _steps(request)
+        if query.get("agent_id"):
+            steps = steps.filter(agent_id=query["agent_id"])
+        if query.get("model"):
+            steps = steps.filter(model=query["model"])
+        if query.get("feedback"):
+            steps = steps.filter(feedback=query["feedback"])
+        if query["has_feedback"] is not None:
+            steps = steps.filter(feedback__isnull=not query["has_feedback"])
+        if query.get("start_date"):
+            steps = steps.filter(created_at__gte=query["start_date"])
+        if query.get("end_date"):
+            steps = steps.filter(created_at__lte=query["end_date"])
+        if query.get("project_id"):
+            steps = steps.none()  # this server has no projects
+        tags = set(request.query_params.getlist("tags"))
+        if tags:
+            # JSON containment has no SQLite lookup; match over the few steps that carry tags at all.
+            tagged = steps.exclude(tags=[]).values_list("id", "tags")
+            steps = steps.filter(id__in=[pk for pk, step_tags in tagged if tags & set(step_tags or [])])
+        return Response([rs.step_data(s) for s in page(steps, query, what="Step", default_limit=50)])
 
 
-async def _follow(run_id: str, *, after: int, include_pings: bool, poll_interval: float, batch_size: int):
-    if include_pings:
-        yield streaming.frame(streaming.ping(run_id))
-    quiet_since = asyncio.get_running_loop().time()
-    while True:
-        events, run = await sync_to_async(event_log.read_events)(run_id, after=after, limit=batch_size)
-        if run is None:  # deleted with its agent meanwhile
-            yield streaming.frame(
-                {
-                    "message_type": "error_message",
-                    "run_id": run_id,
-                    "error_type": "not_found",
-                    "message": f"Run {run_id} was deleted.",
-                    "detail": None,
-                }
-            )
-            yield streaming.DONE_FRAME
-            return
-        if not events and event_log.abandoned(run):
-            events = event_log.ending_of(run, after)
-        for event in events:
-            yield streaming.frame(event)
-            after = event["seq_id"]
-            if event.get("message_type") == event_log.LAST_EVENT:
-                yield streaming.DONE_FRAME
-                return
-        now = asyncio.get_running_loop().time()
-        if events:
-            quiet_since = now
-            continue
-        if include_pings and now - quiet_since >= streaming.PING_INTERVAL:
-            yield streaming.frame(streaming.ping(run_id))
-            quiet_since = now
-        await asyncio.sleep(poll_interval)
+class StepDetailView(APIView):
+    def get(self, request, step_id):
+        return Response(rs.step_data(get_step(request, step_id)))
 
 
-@api_view("POST")
-async def summarize(request, agent_id: str):
-    """`POST /v1/agents/{id}/summarize`: compact the agent's context now -> `{summary, num_messages_*}`.
-    The body (`compaction_settings`) is not read: compaction uses the server's settings for now."""
-    return JsonResponse(await summarize_agent(agent_id, request.organization_id))
+class StepMessagesView(APIView):
+    def get(self, request, step_id):
+        step = get_step(request, step_id)
+        return Response(message_page(request, Message.objects.filter(step=step)))
 
 
-@api_view("GET")
-async def models(request):
-    """`GET /v1/models/`: the models every configured provider lists, as handles agents can use. Async: it waits
-    on every provider's model list at once."""
-    return JsonResponse(await list_models(request.organization_id), safe=False)
+class StepMetricsView(APIView):
+    def get(self, request, step_id):
+        return Response(rs.step_metrics(get_step(request, step_id)))
+
+
+class StepFeedbackView(APIView):
+    """`PATCH /v1/steps/{id}/feedback` `{feedback?, tags?}`: set the verdict, add the tags."""
+
+    def patch(self, request, step_id):
+        step = get_step(request, step_id)
+        data = validated(rs.FeedbackSerializer, request.data)
+        return Response(rs.step_data(services.record_step_feedback(step, **data)))

@@ -209,7 +209,7 @@ document(
     ),
 )
 document(
-    "agents.api.views.ContextView",
+    "agents.api.context_views.AgentContextView",
     get=op(
         "retrieve_agent_context_window",
         "The agent's context window, section by section",
@@ -303,7 +303,7 @@ document(
 
 # --- messages and runs ------------------------------------------------------------------------------------------
 document(
-    "agents.api.run_views.agent_messages",
+    "agents.api.send_views.agent_messages",
     get=op(
         "list_messages",
         "List the agent's messages",
@@ -320,7 +320,7 @@ document(
     ),
 )
 document(
-    "agents.api.run_views.agent_messages_stream",
+    "agents.api.send_views.agent_messages_stream",
     post=op(
         "create_agent_message_stream",
         "Send a message and stream the run as server-sent events",
@@ -342,7 +342,7 @@ document(
     ),
 )
 document(
-    "agents.api.run_views.summarize",
+    "agents.api.send_views.summarize",
     post=op(
         "summarize_messages",
         "Compact the agent's context now",
@@ -355,7 +355,7 @@ document(
     ),
 )
 document(
-    "agents.api.run_views.agent_messages_async",
+    "agents.api.send_views.agent_messages_async",
     post=op(
         "create_agent_message_async",
         "Start a run in the background and answer its Run at once",
@@ -384,7 +384,7 @@ document(
     ),
 )
 document(
-    "agents.api.run_record_views.RunListView",
+    "agents.api.run_views.RunListView",
     get=op(
         "list_runs",
         "List runs",
@@ -398,7 +398,7 @@ document(
 )
 document("agents.api.views.RunDetailView", get=op("retrieve_run", "Retrieve a run", response=s.RunSerializer))
 document(
-    "agents.api.run_record_views.RunMessagesView",
+    "agents.api.run_views.RunMessagesView",
     get=op(
         "list_messages_for_run",
         "List the messages a run stored",
@@ -408,21 +408,21 @@ document(
     ),
 )
 document(
-    "agents.api.run_record_views.RunStepsView",
+    "agents.api.run_views.RunStepsView",
     get=op(
         "list_steps_for_run", "List a run's steps", query=s.ListQuerySerializer, response=rs.StepSerializer(many=True)
     ),
 )
 document(
-    "agents.api.run_record_views.RunUsageView",
+    "agents.api.run_views.RunUsageView",
     get=op("retrieve_usage_for_run", "A run's token usage", response=rs.RunUsageSerializer),
 )
 document(
-    "agents.api.run_record_views.RunMetricsView",
+    "agents.api.run_views.RunMetricsView",
     get=op("retrieve_metrics_for_run", "A run's timings", response=rs.RunMetricsSerializer),
 )
 document(
-    "agents.api.run_views.run_stream",
+    "agents.api.send_views.run_stream",
     post=op(
         "retrieve_stream_for_run",
         "Resume a background run's stream",
@@ -435,7 +435,7 @@ document(
     ),
 )
 document(
-    "agents.api.run_record_views.StepListView",
+    "agents.api.run_views.StepListView",
     get=op(
         "list_steps",
         "List steps",
@@ -444,11 +444,9 @@ document(
         parameters=[_list("tags", "Only steps with any of these tags.")],
     ),
 )
+document("agents.api.run_views.StepDetailView", get=op("retrieve_step", "Retrieve a step", response=rs.StepSerializer))
 document(
-    "agents.api.run_record_views.StepDetailView", get=op("retrieve_step", "Retrieve a step", response=rs.StepSerializer)
-)
-document(
-    "agents.api.run_record_views.StepMessagesView",
+    "agents.api.run_views.StepMessagesView",
     get=op(
         "list_messages_for_step",
         "List the messages a step stored",
@@ -458,11 +456,11 @@ document(
     ),
 )
 document(
-    "agents.api.run_record_views.StepMetricsView",
+    "agents.api.run_views.StepMetricsView",
     get=op("retrieve_metrics_for_step", "A step's timings", response=rs.StepMetricsSerializer),
 )
 document(
-    "agents.api.run_record_views.StepFeedbackView",
+    "agents.api.run_views.StepFeedbackView",
     patch=op(
         "modify_feedback_for_step",
         "Give feedback on a step",
@@ -588,7 +586,7 @@ document(
     ),
 )
 document(
-    "agents.api.run_views.models",
+    "agents.api.model_views.models",
     get=op("list_models", "List the models of the configured providers", response=shape.Model(many=True)),
 )
 document(

@@ -1,7 +1,7 @@
 """Routes that run a tool: `POST /v1/tools/run` (source code, not stored) and
 `POST /v1/agents/{id}/tools/{name}/run` (one of the agent's tools, on that agent).
 
-Plain async views, like run_views.py: a tool may take up to LETTA_TOOL_TIMEOUT seconds in its sandbox, and a sync
+Plain async views, like send_views.py: a tool may take up to LETTA_TOOL_TIMEOUT seconds in its sandbox, and a sync
 view would hold a worker thread (and with it every other sync request) for that long.
 """
 

@@ -1,7 +1,7 @@
 """Agents API views (DRF, sync): parse, call one service or selector, render.
 
 Every query is scoped to the key's organization; a foreign or unknown id answers 404, never 403. The routes
-that run the agent loop (send, summarize) are async Django views in `agents.api.run_views`.
+that run the agent loop (send, summarize) are async Django views in `agents.api.send_views`.
 """
 
 from rest_framework import status
@@ -14,7 +14,6 @@ from accounts.selectors import get_owned
 from agents import services
 from agents.api import serializers as s
 from agents.api.pagination import cursor_page
-from agents.context_window import context_overview
 from agents.letta_messages import to_letta_messages
 from agents.models import Agent, Message, Run
 from agents.runtime.run_lifecycle import pending_approval, request_cancel
@@ -188,11 +187,6 @@ class CancelView(APIView):
         if not cancelled:
             raise ConflictError(f"Agent {agent.id} has no active run to cancel.")
         return Response(cancelled)
-
-
-class ContextView(APIView):
-    def get(self, request, agent_id):
-        return Response(context_overview(get_agent(request, agent_id)))
 
 
 class RunDetailView(APIView):

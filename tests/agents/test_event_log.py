@@ -8,7 +8,7 @@ import pytest
 from asgiref.sync import sync_to_async
 from django.utils import timezone
 
-from agents.api.run_views import _follow
+from agents.api.send_views import _follow
 from agents.models import Run, RunEvent
 from agents.runtime import event_log
 from agents.runtime.background import run_detached

@@ -19,7 +19,7 @@ def test_an_unhandled_error_in_an_async_view_is_a_json_500(unguarded, monkeypatc
     async def broken():
         raise RuntimeError("provider registry exploded")
 
-    monkeypatch.setattr("agents.api.run_views.list_models", broken)
+    monkeypatch.setattr("agents.api.model_views.list_models", broken)
     response = unguarded.get("/v1/models/")
     assert response.status_code == 500
     assert response["Content-Type"] == "application/json"
@@ -28,7 +28,7 @@ def test_an_unhandled_error_in_an_async_view_is_a_json_500(unguarded, monkeypatc
 
 def test_an_unhandled_error_in_a_drf_view_is_a_json_500(unguarded, make_agent, monkeypatch):
     agent = make_agent()
-    monkeypatch.setattr("agents.api.views.context_overview", lambda agent: 1 / 0)
+    monkeypatch.setattr("agents.api.context_views.context_overview", lambda agent: 1 / 0)
     response = unguarded.get(f"/v1/agents/{agent.id}/context")
     assert response.status_code == 500 and response.json() == {"detail": UNKNOWN_ERROR_MESSAGE}
 
