@@ -147,9 +147,9 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     # Several response shapes have a `status` field with different choices; each enum gets its own name.
     "ENUM_NAME_OVERRIDES": {
-        "RunStatusEnum": "agents.api.schema_shapes.RUN_STATUSES",
-        "StepStatusEnum": "agents.api.schema_shapes.STEP_STATUSES",
-        "ToolResultStatusEnum": "agents.api.schema_shapes.TOOL_RESULT_STATUSES",
+        "RunStatusEnum": "agents.api.serializers.RUN_STATUSES",
+        "StepStatusEnum": "agents.api.serializers.STEP_STATUSES",
+        "ToolResultStatusEnum": "agents.api.serializers.TOOL_RESULT_STATUSES",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

@@ -35,14 +35,14 @@ class PassageSearchSerializer(serializers.Serializer):
 class PassageSerializer(s.ResponseSerializer):
     id = serializers.CharField()
     text = serializers.CharField()
-    tags = s._null(serializers.ListField, child=serializers.CharField())
-    metadata = s._null(serializers.DictField)
-    archive_id = s._null(serializers.CharField)
-    created_at = s._null(serializers.DateTimeField)
-    updated_at = s._null(serializers.DateTimeField)
+    tags = s.nullable(serializers.ListField, child=serializers.CharField())
+    metadata = s.nullable(serializers.DictField)
+    archive_id = s.nullable(serializers.CharField)
+    created_at = s.nullable(serializers.DateTimeField)
+    updated_at = s.nullable(serializers.DateTimeField)
     # Vectors stay on the server; a deleted passage is gone, never answered.
-    embedding = s.Always(None, s._null(serializers.ListField, child=serializers.FloatField()))
-    embedding_config = s.Always(None, s._null(serializers.DictField))
+    embedding = s.Always(None, s.nullable(serializers.ListField, child=serializers.FloatField()))
+    embedding_config = s.Always(None, s.nullable(serializers.DictField))
     is_deleted = s.Always(False, serializers.BooleanField())
 
 

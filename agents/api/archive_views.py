@@ -70,13 +70,13 @@ class OrganizationPassageSearchSerializer(serializers.Serializer):
 class ArchiveSerializer(s.ResponseSerializer):
     id = serializers.CharField()
     name = serializers.CharField()
-    description = s._null(serializers.CharField)
-    created_at = s._null(serializers.DateTimeField)
-    updated_at = s._null(serializers.DateTimeField)
-    created_by_id = s._null(serializers.CharField)
-    last_updated_by_id = s._null(serializers.CharField)
-    metadata = s.Always({}, s._null(serializers.DictField))
-    embedding_config = s.Always(None, s._null(serializers.DictField))
+    description = s.nullable(serializers.CharField)
+    created_at = s.nullable(serializers.DateTimeField)
+    updated_at = s.nullable(serializers.DateTimeField)
+    created_by_id = s.nullable(serializers.CharField)
+    last_updated_by_id = s.nullable(serializers.CharField)
+    metadata = s.Always({}, s.nullable(serializers.DictField))
+    embedding_config = s.Always(None, s.nullable(serializers.DictField))
     vector_db_provider = s.Always("native", serializers.CharField())
 
 

@@ -14,7 +14,7 @@ from accounts.selectors import get_owned
 from agents import services
 from agents.api import serializers as s
 from agents.api.pagination import cursor_page
-from agents.api.views import _actor, agent_states, get_agent, validated
+from agents.api.views import agent_states, edit_actor, get_agent, validated
 from agents.models import Agent
 from memory import services as memory_services
 from memory.models import Block
@@ -95,7 +95,9 @@ class BlockListView(APIView):
 
     def post(self, request):
         data = validated(BlockCreateSerializer, request.data)
-        block = memory_services.create_block(organization_id=organization_of(request), actor=_actor(request), **data)
+        block = memory_services.create_block(
+            organization_id=organization_of(request), actor=edit_actor(request), **data
+        )
         return Response(s.block_data(block))
 
 
@@ -111,7 +113,7 @@ class BlockDetailView(APIView):
     def patch(self, request, block_id):
         block = _block(request, block_id)
         data = validated(BlockModifySerializer, request.data)
-        block = services.update_block(block, actor=_actor(request), **data)
+        block = services.update_block(block, actor=edit_actor(request), **data)
         return Response(s.block_data(block))
 
     def delete(self, request, block_id):

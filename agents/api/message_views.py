@@ -97,9 +97,9 @@ class MessageSearchResultSerializer(s.ResponseSerializer):
     message_type = serializers.SerializerMethodField()
     message_id = serializers.CharField(source="id")
     agent_id = serializers.CharField()
-    conversation_id = s.Always(None, s._null(serializers.CharField))
+    conversation_id = s.Always(None, s.nullable(serializers.CharField))
     created_at = serializers.DateTimeField()
-    content = s._null(serializers.CharField, source="text")
+    content = s.nullable(serializers.CharField, source="text")
 
     def get_message_type(self, message: Message) -> str:
         return _RESULT_TYPES[message.role]

@@ -15,7 +15,7 @@ from agents.api.serializers import (
     LettaRequestSerializer,
     ListQuerySerializer,
     ResponseSerializer,
-    _null,
+    nullable,
 )
 from agents.models import Run, Step
 
@@ -83,26 +83,26 @@ class CompletionTokensDetailsSerializer(ResponseSerializer):
 
 class StepSerializer(ResponseSerializer):
     id = serializers.CharField()
-    agent_id = _null(serializers.CharField)
-    run_id = _null(serializers.CharField)
-    model = _null(serializers.CharField)
-    model_handle = _null(BlankAsNullCharField)
+    agent_id = nullable(serializers.CharField)
+    run_id = nullable(serializers.CharField)
+    model = nullable(serializers.CharField)
+    model_handle = nullable(BlankAsNullCharField)
     provider_name = serializers.SerializerMethodField()
-    context_window_limit = _null(serializers.IntegerField)
-    status = _null(serializers.ChoiceField, choices=STEP_STATUSES)
-    stop_reason = _null(serializers.ChoiceField, choices=STOP_REASONS)
-    prompt_tokens = _null(serializers.IntegerField)
-    completion_tokens = _null(serializers.IntegerField)
-    total_tokens = _null(serializers.IntegerField)
-    cached_input_tokens = _null(serializers.IntegerField)
-    reasoning_tokens = _null(serializers.IntegerField)
+    context_window_limit = nullable(serializers.IntegerField)
+    status = nullable(serializers.ChoiceField, choices=STEP_STATUSES)
+    stop_reason = nullable(serializers.ChoiceField, choices=STOP_REASONS)
+    prompt_tokens = nullable(serializers.IntegerField)
+    completion_tokens = nullable(serializers.IntegerField)
+    total_tokens = nullable(serializers.IntegerField)
+    cached_input_tokens = nullable(serializers.IntegerField)
+    reasoning_tokens = nullable(serializers.IntegerField)
     prompt_tokens_details = serializers.SerializerMethodField()
     completion_tokens_details = serializers.SerializerMethodField()
-    error_type = _null(serializers.CharField)
-    error_data = _null(serializers.DictField)
-    feedback = _null(serializers.ChoiceField, choices=["positive", "negative"])
-    tags = _null(serializers.ListField, child=serializers.CharField())
-    created_at = _null(IsoDateTimeField)
+    error_type = nullable(serializers.CharField)
+    error_data = nullable(serializers.DictField)
+    feedback = nullable(serializers.ChoiceField, choices=["positive", "negative"])
+    tags = nullable(serializers.ListField, child=serializers.CharField())
+    created_at = nullable(IsoDateTimeField)
 
     @extend_schema_field(OpenApiTypes.STR)
     def get_provider_name(self, step: Step) -> str | None:
@@ -119,12 +119,12 @@ class StepSerializer(ResponseSerializer):
 
 class StepMetricsSerializer(ResponseSerializer):
     id = serializers.CharField()
-    agent_id = _null(serializers.CharField)
-    run_id = _null(serializers.CharField)
+    agent_id = nullable(serializers.CharField)
+    run_id = nullable(serializers.CharField)
     step_start_ns = serializers.SerializerMethodField()
-    llm_request_ns = _null(serializers.IntegerField, source="llm_duration_ns")
-    tool_execution_ns = _null(serializers.IntegerField, source="tool_duration_ns")
-    step_ns = _null(serializers.IntegerField, source="total_duration_ns")
+    llm_request_ns = nullable(serializers.IntegerField, source="llm_duration_ns")
+    tool_execution_ns = nullable(serializers.IntegerField, source="tool_duration_ns")
+    step_ns = nullable(serializers.IntegerField, source="total_duration_ns")
 
     @extend_schema_field(OpenApiTypes.INT)
     def get_step_start_ns(self, step: Step) -> int:
@@ -134,9 +134,9 @@ class StepMetricsSerializer(ResponseSerializer):
 class RunUsageSerializer(ResponseSerializer):
     """The run's token totals; the details are summed over its steps (the run row keeps only the three counts)."""
 
-    prompt_tokens = _null(serializers.IntegerField)
-    completion_tokens = _null(serializers.IntegerField)
-    total_tokens = _null(serializers.IntegerField)
+    prompt_tokens = nullable(serializers.IntegerField)
+    completion_tokens = nullable(serializers.IntegerField)
+    total_tokens = nullable(serializers.IntegerField)
     prompt_tokens_details = serializers.SerializerMethodField()
     completion_tokens_details = serializers.SerializerMethodField()
 
@@ -151,10 +151,10 @@ class RunUsageSerializer(ResponseSerializer):
 
 class RunMetricsSerializer(ResponseSerializer):
     id = serializers.CharField()
-    agent_id = _null(serializers.CharField)
+    agent_id = nullable(serializers.CharField)
     run_start_ns = serializers.SerializerMethodField()
-    run_ns = _null(serializers.IntegerField, source="total_duration_ns")
-    num_steps = _null(serializers.IntegerField, source="step_count")
+    run_ns = nullable(serializers.IntegerField, source="total_duration_ns")
+    num_steps = nullable(serializers.IntegerField, source="step_count")
 
     @extend_schema_field(OpenApiTypes.INT)
     def get_run_start_ns(self, run: Run) -> int:

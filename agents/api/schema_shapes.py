@@ -11,20 +11,7 @@ Each lists exactly the keys its builder sends; the schemathesis test checks answ
 from rest_framework import serializers as f
 
 from agents.api.archival_views import PassageSerializer
-
-# RUN_STATUSES, STEP_STATUSES and TOOL_RESULT_STATUSES are named here by SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].
-from agents.api.serializers import (  # noqa: F401
-    MESSAGE_TYPES,
-    RUN_STATUSES,
-    STEP_STATUSES,
-    STOP_REASONS,
-    TOOL_RESULT_STATUSES,
-    ToolSerializer,
-)
-
-
-def _null(field_class, **kwargs):
-    return field_class(allow_null=True, required=False, **kwargs)
+from agents.api.serializers import MESSAGE_TYPES, STOP_REASONS, ToolSerializer, nullable
 
 
 class LettaMessage(f.Serializer):
@@ -34,13 +21,13 @@ class LettaMessage(f.Serializer):
     id = f.CharField()
     date = f.DateTimeField()
     message_type = f.ChoiceField(choices=MESSAGE_TYPES)
-    name = _null(f.CharField)
-    otid = _null(f.CharField)
-    run_id = _null(f.CharField)
-    step_id = _null(f.CharField)
-    seq_id = _null(f.IntegerField)
-    sender_id = _null(f.CharField)
-    is_err = _null(f.BooleanField)
+    name = nullable(f.CharField)
+    otid = nullable(f.CharField)
+    run_id = nullable(f.CharField)
+    step_id = nullable(f.CharField)
+    seq_id = nullable(f.IntegerField)
+    sender_id = nullable(f.CharField)
+    is_err = nullable(f.BooleanField)
 
 
 class StopReason(f.Serializer):
@@ -50,13 +37,13 @@ class StopReason(f.Serializer):
 
 class Usage(f.Serializer):
     message_type = f.ChoiceField(choices=["usage_statistics"])
-    completion_tokens = _null(f.IntegerField)
-    prompt_tokens = _null(f.IntegerField)
-    total_tokens = _null(f.IntegerField)
-    cached_input_tokens = _null(f.IntegerField)
-    reasoning_tokens = _null(f.IntegerField)
-    step_count = _null(f.IntegerField)
-    run_ids = _null(f.ListField, child=f.CharField())
+    completion_tokens = nullable(f.IntegerField)
+    prompt_tokens = nullable(f.IntegerField)
+    total_tokens = nullable(f.IntegerField)
+    cached_input_tokens = nullable(f.IntegerField)
+    reasoning_tokens = nullable(f.IntegerField)
+    step_count = nullable(f.IntegerField)
+    run_ids = nullable(f.ListField, child=f.CharField())
 
 
 class LettaResponse(f.Serializer):
@@ -69,7 +56,7 @@ class PassageSearchResult(f.Serializer):
     id = f.CharField()
     content = f.CharField()
     timestamp = f.CharField()
-    tags = _null(f.ListField, child=f.CharField())
+    tags = nullable(f.ListField, child=f.CharField())
     relevance = f.FloatField(help_text="The passage's ranking score, higher first (beyond Letta's shape).")
 
 
@@ -87,12 +74,12 @@ class OrganizationPassageSearchResult(f.Serializer):
 class Model(f.Serializer):
     handle = f.CharField(help_text="`provider/model`: what an agent's `model` takes.")
     name = f.CharField()
-    display_name = _null(f.CharField)
+    display_name = nullable(f.CharField)
     model = f.CharField()
     provider_type = f.CharField()
-    provider_name = _null(f.CharField)
+    provider_name = nullable(f.CharField)
     model_endpoint_type = f.CharField()
-    model_endpoint = _null(f.CharField)
+    model_endpoint = nullable(f.CharField)
     context_window = f.IntegerField()
     max_context_window = f.IntegerField()
 
@@ -108,24 +95,24 @@ class ContextWindowOverview(f.Serializer):
     num_tokens_core_memory = f.IntegerField()
     core_memory = f.CharField()
     num_tokens_memory_filesystem = f.IntegerField(help_text="Always 0: this server has no file blocks.")
-    memory_filesystem = _null(f.CharField, help_text="Always null.")
+    memory_filesystem = nullable(f.CharField, help_text="Always null.")
     num_tokens_tool_usage_rules = f.IntegerField()
-    tool_usage_rules = _null(f.CharField)
+    tool_usage_rules = nullable(f.CharField)
     num_tokens_directories = f.IntegerField(help_text="Always 0: this server has no folders.")
-    directories = _null(f.CharField, help_text="Always null.")
+    directories = nullable(f.CharField, help_text="Always null.")
     num_tokens_external_memory_summary = f.IntegerField()
-    external_memory_summary = _null(f.CharField)
+    external_memory_summary = nullable(f.CharField)
     num_tokens_summary_memory = f.IntegerField()
-    summary_memory = _null(f.CharField)
+    summary_memory = nullable(f.CharField)
     num_tokens_functions_definitions = f.IntegerField()
-    functions_definitions = _null(f.ListField, child=f.DictField())
+    functions_definitions = nullable(f.ListField, child=f.DictField())
     num_tokens_messages = f.IntegerField()
     messages = f.ListField(child=f.DictField())
     # Beyond Letta's shape, for the ADE.
     token_counts_are_estimates = f.BooleanField(help_text="True when the model has no tiktoken encoding of its own.")
     tokenizer = f.CharField(help_text="The tiktoken encoding the counts were made with.")
     raw_request = f.DictField(help_text="The request body the next step would send to the provider, in its format.")
-    last_reported_prompt_tokens = _null(
+    last_reported_prompt_tokens = nullable(
         f.IntegerField, help_text="The prompt tokens the provider reported for the agent's last successful step."
     )
 
@@ -147,16 +134,16 @@ class AgentImportFileResponse(f.Serializer):
 
 
 class EmbeddingModel(f.Serializer):
-    handle = _null(f.CharField, help_text="`provider/model`: what an agent's `embedding` takes.")
+    handle = nullable(f.CharField, help_text="`provider/model`: what an agent's `embedding` takes.")
     name = f.CharField()
     embedding_model = f.CharField()
     display_name = f.CharField()
     provider_name = f.CharField()
     provider_type = f.CharField()
     embedding_endpoint_type = f.CharField()
-    embedding_endpoint = _null(f.CharField)
+    embedding_endpoint = nullable(f.CharField)
     embedding_dim = f.IntegerField()
-    embedding_chunk_size = _null(f.IntegerField)
+    embedding_chunk_size = nullable(f.IntegerField)
     model_type = f.ChoiceField(choices=["embedding"])
 
 
@@ -169,9 +156,9 @@ class MessageResponse(f.Serializer):
 class ToolSearchResult(f.Serializer):
     tool = ToolSerializer()
     combined_score = f.FloatField()
-    fts_rank = _null(f.IntegerField)
-    vector_rank = _null(f.IntegerField)
-    embedded_text = _null(f.CharField)
+    fts_rank = nullable(f.IntegerField)
+    vector_rank = nullable(f.IntegerField)
+    embedded_text = nullable(f.CharField)
 
 
 # ----------------------------------------------------------------------------------------------- requests
@@ -179,11 +166,11 @@ class ToolSearchResult(f.Serializer):
 
 
 class CancelRun(f.Serializer):
-    run_ids = _null(f.ListField, child=f.CharField(), help_text="Runs to cancel; all active runs when absent.")
+    run_ids = nullable(f.ListField, child=f.CharField(), help_text="Runs to cancel; all active runs when absent.")
 
 
 class Compaction(f.Serializer):
-    compaction_settings = _null(f.DictField, help_text="Accepted and ignored: the server's settings apply.")
+    compaction_settings = nullable(f.DictField, help_text="Accepted and ignored: the server's settings apply.")
 
 
 class ImportAgent(f.Serializer):

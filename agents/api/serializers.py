@@ -319,7 +319,7 @@ class BlankAsNullCharField(serializers.CharField):
         return value or None
 
 
-def _null(field_class, **kwargs):
+def nullable(field_class, **kwargs):
     """A field that may be null."""
     return field_class(allow_null=True, required=False, **kwargs)
 
@@ -379,14 +379,14 @@ class BlockSerializer(ResponseSerializer):
     label = serializers.CharField()
     value = serializers.CharField()
     limit = serializers.SerializerMethodField(help_text="Maximum length of `value`, in characters.")
-    description = _null(serializers.CharField)
+    description = nullable(serializers.CharField)
     read_only = serializers.BooleanField()
-    metadata = _null(serializers.DictField)
-    tags = _null(serializers.ListField, child=serializers.CharField())
-    hidden = _null(serializers.BooleanField)
+    metadata = nullable(serializers.DictField)
+    tags = nullable(serializers.ListField, child=serializers.CharField())
+    hidden = nullable(serializers.BooleanField)
     is_template = serializers.BooleanField()
-    created_by_id = _null(serializers.CharField)
-    last_updated_by_id = _null(serializers.CharField)
+    created_by_id = nullable(serializers.CharField)
+    last_updated_by_id = nullable(serializers.CharField)
 
     @extend_schema_field(int)
     def get_limit(self, block: Block) -> int:
@@ -397,66 +397,66 @@ class ToolSerializer(ResponseSerializer):
     id = serializers.CharField()
     name = serializers.CharField()
     tool_type = serializers.CharField()
-    description = _null(serializers.CharField)
-    source_type = _null(serializers.CharField)
-    source_code = _null(serializers.CharField)
-    json_schema = _null(serializers.DictField)
-    args_json_schema = _null(serializers.DictField)
+    description = nullable(serializers.CharField)
+    source_type = nullable(serializers.CharField)
+    source_code = nullable(serializers.CharField)
+    json_schema = nullable(serializers.DictField)
+    args_json_schema = nullable(serializers.DictField)
     tags = serializers.ListField(child=serializers.CharField())
     return_char_limit = serializers.IntegerField()
-    pip_requirements = _null(serializers.ListField, child=serializers.DictField())
-    npm_requirements = _null(serializers.ListField, child=serializers.DictField())
-    default_requires_approval = _null(serializers.BooleanField)
-    enable_parallel_execution = _null(serializers.BooleanField)
-    metadata_ = _null(serializers.DictField, source="metadata")
-    created_by_id = _null(serializers.CharField)
-    last_updated_by_id = _null(serializers.CharField)
+    pip_requirements = nullable(serializers.ListField, child=serializers.DictField())
+    npm_requirements = nullable(serializers.ListField, child=serializers.DictField())
+    default_requires_approval = nullable(serializers.BooleanField)
+    enable_parallel_execution = nullable(serializers.BooleanField)
+    metadata_ = nullable(serializers.DictField, source="metadata")
+    created_by_id = nullable(serializers.CharField)
+    last_updated_by_id = nullable(serializers.CharField)
 
 
 class LlmConfigSerializer(ResponseSerializer):
     """What `llm_config(agent)` answers; rendered by that function, declared here for the schema."""
 
     model = serializers.CharField()
-    display_name = _null(serializers.CharField)
+    display_name = nullable(serializers.CharField)
     model_endpoint_type = serializers.CharField()
-    model_endpoint = _null(serializers.CharField)
-    provider_name = _null(serializers.CharField)
-    handle = _null(serializers.CharField, help_text="`provider/model`, the form `model` takes on create.")
+    model_endpoint = nullable(serializers.CharField)
+    provider_name = nullable(serializers.CharField)
+    handle = nullable(serializers.CharField, help_text="`provider/model`, the form `model` takes on create.")
     context_window = serializers.IntegerField()
-    temperature = _null(serializers.FloatField)
-    max_tokens = _null(serializers.IntegerField)
-    parallel_tool_calls = _null(serializers.BooleanField)
-    put_inner_thoughts_in_kwargs = _null(serializers.BooleanField)
-    enable_reasoner = _null(serializers.BooleanField)
+    temperature = nullable(serializers.FloatField)
+    max_tokens = nullable(serializers.IntegerField)
+    parallel_tool_calls = nullable(serializers.BooleanField)
+    put_inner_thoughts_in_kwargs = nullable(serializers.BooleanField)
+    enable_reasoner = nullable(serializers.BooleanField)
 
 
 class EmbeddingConfigSerializer(ResponseSerializer):
     """What `embedding_config(agent)` answers; rendered by that function, declared here for the schema."""
 
     embedding_endpoint_type = serializers.CharField()
-    embedding_endpoint = _null(serializers.CharField)
+    embedding_endpoint = nullable(serializers.CharField)
     embedding_model = serializers.CharField()
     embedding_dim = serializers.IntegerField()
-    embedding_chunk_size = _null(serializers.IntegerField)
-    handle = _null(serializers.CharField)
+    embedding_chunk_size = nullable(serializers.IntegerField)
+    handle = nullable(serializers.CharField)
 
 
 class ModelSettingsSerializer(ResponseSerializer):
     provider_type = serializers.CharField()
-    temperature = _null(serializers.FloatField)
-    max_output_tokens = _null(serializers.IntegerField, source="max_tokens")
-    parallel_tool_calls = _null(serializers.BooleanField)
+    temperature = nullable(serializers.FloatField)
+    max_output_tokens = nullable(serializers.IntegerField, source="max_tokens")
+    parallel_tool_calls = nullable(serializers.BooleanField)
 
 
 class AgentSecretSerializer(ResponseSerializer):
     key = serializers.CharField()
-    value = _null(serializers.CharField)
+    value = nullable(serializers.CharField)
     agent_id = serializers.CharField()
 
 
 class MemorySerializer(ResponseSerializer):
     blocks = BlockSerializer(many=True)
-    agent_type = _null(serializers.CharField)
+    agent_type = nullable(serializers.CharField)
     file_blocks = serializers.ListField(child=serializers.DictField())
 
 
@@ -468,37 +468,37 @@ class AgentStateSerializer(ResponseSerializer):
 
     id = serializers.CharField()
     name = serializers.CharField()
-    description = _null(serializers.CharField)
+    description = nullable(serializers.CharField)
     agent_type = serializers.ChoiceField(choices=AgentType.values)
     system = serializers.CharField()
-    model = _null(serializers.CharField)
-    embedding = _null(serializers.CharField)
+    model = nullable(serializers.CharField)
+    embedding = nullable(serializers.CharField)
     llm_config = serializers.SerializerMethodField()
     embedding_config = serializers.SerializerMethodField()
     # Filled in by to_representation from the rendered llm_config, which is computed once.
-    model_settings = Always(None, _null(ModelSettingsSerializer))
+    model_settings = Always(None, nullable(ModelSettingsSerializer))
     blocks = BlockSerializer(many=True, source="blocks.all")
     # Holds the same list as `blocks` (see to_representation).
     memory = Always(None, MemorySerializer())
     tools = ToolSerializer(many=True, source="tools.all")
     sources = Always([], serializers.ListField(child=serializers.DictField()))
     tags = serializers.ListField(child=serializers.CharField())
-    metadata = _null(serializers.DictField)
-    tool_rules = _null(serializers.ListField, child=serializers.DictField())
-    message_ids = _null(serializers.ListField, child=serializers.CharField())
+    metadata = nullable(serializers.DictField)
+    tool_rules = nullable(serializers.ListField, child=serializers.DictField())
+    message_ids = nullable(serializers.ListField, child=serializers.CharField())
     message_buffer_autoclear = serializers.BooleanField()
-    timezone = _null(serializers.CharField)
+    timezone = nullable(serializers.CharField)
     identities = Always([], serializers.ListField(child=serializers.DictField()))
-    last_run_completion = _null(IsoDateTimeField)
-    last_run_duration_ms = _null(serializers.IntegerField)
-    last_stop_reason = _null(serializers.CharField)
-    created_at = _null(IsoDateTimeField)
-    updated_at = _null(IsoDateTimeField)
-    created_by_id = _null(serializers.CharField)
-    last_updated_by_id = _null(serializers.CharField)
-    hidden = Always(False, _null(serializers.BooleanField))
+    last_run_completion = nullable(IsoDateTimeField)
+    last_run_duration_ms = nullable(serializers.IntegerField)
+    last_stop_reason = nullable(serializers.CharField)
+    created_at = nullable(IsoDateTimeField)
+    updated_at = nullable(IsoDateTimeField)
+    created_by_id = nullable(serializers.CharField)
+    last_updated_by_id = nullable(serializers.CharField)
+    hidden = Always(False, nullable(serializers.BooleanField))
     secrets = OnRequest(AgentSecretSerializer(many=True), help_text="Only with `include=agent.secrets`.")
-    pending_approval = _null(
+    pending_approval = nullable(
         serializers.DictField,
         help_text=(
             "Only with `include=agent.pending_approval`: the approval_request_message the agent waits on, or null "
@@ -540,18 +540,18 @@ class RunSerializer(ResponseSerializer):
     id = serializers.CharField()
     agent_id = serializers.CharField()
     status = serializers.ChoiceField(choices=RUN_STATUSES)
-    stop_reason = _null(serializers.ChoiceField, choices=STOP_REASONS)
-    background = _null(serializers.BooleanField)
-    metadata = _null(serializers.DictField)
-    request_config = _null(serializers.DictField)
-    callback_url = _null(serializers.CharField)
-    callback_sent_at = _null(IsoDateTimeField)
-    callback_status_code = _null(serializers.IntegerField)
-    callback_error = _null(serializers.CharField)
-    created_at = _null(IsoDateTimeField)
-    completed_at = _null(IsoDateTimeField)
-    ttft_ns = _null(serializers.IntegerField)
-    total_duration_ns = _null(serializers.IntegerField)
+    stop_reason = nullable(serializers.ChoiceField, choices=STOP_REASONS)
+    background = nullable(serializers.BooleanField)
+    metadata = nullable(serializers.DictField)
+    request_config = nullable(serializers.DictField)
+    callback_url = nullable(serializers.CharField)
+    callback_sent_at = nullable(IsoDateTimeField)
+    callback_status_code = nullable(serializers.IntegerField)
+    callback_error = nullable(serializers.CharField)
+    created_at = nullable(IsoDateTimeField)
+    completed_at = nullable(IsoDateTimeField)
+    ttft_ns = nullable(serializers.IntegerField)
+    total_duration_ns = nullable(serializers.IntegerField)
 
 
 # One instance of each, reused: building a serializer copies its declared fields, rendering with one does not.

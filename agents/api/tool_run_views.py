@@ -43,11 +43,11 @@ class ToolExecutionResultSerializer(s.ResponseSerializer):
     """The SDK's ToolExecutionResult."""
 
     status = serializers.ChoiceField(choices=s.TOOL_RESULT_STATUSES)
-    func_return = s._null(serializers.JSONField)
-    stdout = s._null(serializers.ListField, child=serializers.CharField())
-    stderr = s._null(serializers.ListField, child=serializers.CharField())
-    agent_state = s.Always(None, s._null(serializers.DictField))
-    sandbox_config_fingerprint = s.Always(None, s._null(serializers.CharField))
+    func_return = s.nullable(serializers.JSONField)
+    stdout = s.nullable(serializers.ListField, child=serializers.CharField())
+    stderr = s.nullable(serializers.ListField, child=serializers.CharField())
+    agent_state = s.Always(None, s.nullable(serializers.DictField))
+    sandbox_config_fingerprint = s.Always(None, s.nullable(serializers.CharField))
 
 
 class ToolReturnMessageSerializer(ToolExecutionResultSerializer):
@@ -59,7 +59,7 @@ class ToolReturnMessageSerializer(ToolExecutionResultSerializer):
     name = serializers.SerializerMethodField()
     message_type = s.Always("tool_return_message", serializers.ChoiceField(choices=["tool_return_message"]))
     tool_call_id = serializers.SerializerMethodField()
-    tool_return = s._null(serializers.JSONField, source="func_return")
+    tool_return = s.nullable(serializers.JSONField, source="func_return")
 
     def get_id(self, result: ToolResult) -> str:
         return f"message-{uuid.uuid4()}"

@@ -33,7 +33,7 @@ def validated(serializer_class, data):
     return serializer.validated_data
 
 
-def _actor(request) -> EditActor:
+def edit_actor(request) -> EditActor:
     return EditActor.api(getattr(request.user, "api_key_id", None))
 
 
@@ -69,7 +69,7 @@ class AgentListView(APIView):
         data = validated(s.CreateAgentSerializer, request.data)
         fields = {k: v for k, v in data.items() if v is not None}
         fields.setdefault("name", _default_name())
-        agent = services.create_agent(organization_id=organization_of(request), actor=_actor(request), **fields)
+        agent = services.create_agent(organization_id=organization_of(request), actor=edit_actor(request), **fields)
         return Response(s.agent_state(get_agent(request, agent.id, with_relations=True)))
 
 
@@ -145,7 +145,7 @@ class AgentBlockDetailView(APIView):
     def patch(self, request, agent_id, label):
         agent = get_agent(request, agent_id)
         data = validated(s.BlockUpdateSerializer, request.data)
-        block = services.update_agent_block(agent, label, actor=_actor(request), **data)
+        block = services.update_agent_block(agent, label, actor=edit_actor(request), **data)
         return Response(s.block_data(block))
 
 
