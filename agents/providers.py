@@ -49,6 +49,9 @@ MODEL_ENDPOINT_TYPES = {t: t for t in (*_SAME_NAME_ENDPOINTS, "deepseek", "xai",
 MODEL_ENDPOINT_TYPES["lmstudio_openai"] = "lmstudio"
 EMBEDDING_ENDPOINT_TYPES = {t: t for t in _SAME_NAME_ENDPOINTS if t != "anthropic"}
 EMBEDDING_ENDPOINT_TYPES["lmstudio_openai"] = "lmstudio"
+# AgentState.model_settings is a union the SDK tells apart by provider_type; a provider with no settings shape of
+# its own (Ollama, vLLM, LM Studio, ...) takes the shape of the protocol it speaks.
+MODEL_SETTINGS_TYPES = {"openai", "anthropic", "google_ai", "groq", "together", "deepseek", "xai", "openrouter"}
 
 
 class ModelConfigError(DomainError, ValueError):
@@ -73,6 +76,10 @@ class ProviderConfig:
     @property
     def model_endpoint_type(self) -> str:
         return MODEL_ENDPOINT_TYPES.get(self.provider_type, self.client_kind)
+
+    @property
+    def model_settings_type(self) -> str:
+        return self.provider_type if self.provider_type in MODEL_SETTINGS_TYPES else self.client_kind
 
     @property
     def embedding_endpoint_type(self) -> str:

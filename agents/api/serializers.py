@@ -15,7 +15,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from agents.models import Agent, AgentType, Run
-from agents.providers import EMBEDDING_CHUNK_SIZE, describe, embedding_dim_for
+from agents.providers import EMBEDDING_CHUNK_SIZE, ModelConfig, describe, embedding_dim_for
 from memory.models import CORE_MEMORY_BLOCK_CHAR_LIMIT, Block
 from tools.models import Tool
 
@@ -208,8 +208,13 @@ def _iso(value):
     return value.isoformat() if value else None
 
 
-def llm_config(agent: Agent) -> dict:
-    config = describe(agent.model, agent.organization_id, context_window_limit=agent.context_window_limit)
+def model_config(agent: Agent) -> ModelConfig:
+    """What the agent's model handle means, for showing (see `agents.providers.describe`)."""
+    return describe(agent.model, agent.organization_id, context_window_limit=agent.context_window_limit)
+
+
+def llm_config(agent: Agent, config: ModelConfig | None = None) -> dict:
+    config = config or model_config(agent)
     return {
         "model": config.model,
         "display_name": config.model,
@@ -473,9 +478,9 @@ class AgentStateSerializer(ResponseSerializer):
     system = serializers.CharField()
     model = nullable(serializers.CharField)
     embedding = nullable(serializers.CharField)
-    llm_config = serializers.SerializerMethodField()
+    # Both filled in by to_representation from one resolution of the agent's model handle.
+    llm_config = Always(None, LlmConfigSerializer())
     embedding_config = serializers.SerializerMethodField()
-    # Filled in by to_representation from the rendered llm_config, which is computed once.
     model_settings = Always(None, nullable(ModelSettingsSerializer))
     blocks = BlockSerializer(many=True, source="blocks.all")
     # Holds the same list as `blocks` (see to_representation).
@@ -506,10 +511,6 @@ class AgentStateSerializer(ResponseSerializer):
         ),
     )
 
-    @extend_schema_field(LlmConfigSerializer)
-    def get_llm_config(self, agent: Agent) -> dict:
-        return llm_config(agent)
-
     @extend_schema_field(EmbeddingConfigSerializer(allow_null=True))
     def get_embedding_config(self, agent: Agent) -> dict | None:
         return embedding_config(agent)
@@ -526,8 +527,10 @@ class AgentStateSerializer(ResponseSerializer):
 
     def to_representation(self, agent: Agent) -> dict:
         data = super().to_representation(agent)
+        config = model_config(agent)
+        data["llm_config"] = llm_config(agent, config)
         data["model_settings"] = {
-            "provider_type": data["llm_config"]["model_endpoint_type"],
+            "provider_type": config.provider.model_settings_type,
             "temperature": agent.temperature,
             "max_output_tokens": agent.max_tokens,
             "parallel_tool_calls": agent.parallel_tool_calls,

@@ -163,3 +163,21 @@ def test_the_raw_request_takes_its_parameter_names_from_the_address_given(monkey
     assert wire_request("openai", request)["max_tokens"] == 5
     anthropic = wire_request("anthropic", request, base_url="https://api.anthropic.com")
     assert anthropic["max_tokens"] == 5 and anthropic["stream"] is True
+
+
+@pytest.mark.parametrize(
+    ("provider_type", "kind", "settings_type"),
+    [
+        ("openai", "openai", "openai"),
+        ("anthropic", "anthropic", "anthropic"),
+        ("openrouter", "openai_compatible", "openrouter"),
+        ("ollama", "openai_compatible", "openai"),
+        ("lmstudio_openai", "openai_compatible", "openai"),
+        ("vllm", "openai_compatible", "openai"),
+    ],
+)
+def test_model_settings_take_a_shape_the_sdk_knows(provider_type, kind, settings_type):
+    """AgentState.model_settings is a union the SDK tells apart by provider_type; servers with no shape of their
+    own take the shape of the protocol they speak."""
+    provider = provider_config(provider_type, kind=kind, base_url="http://127.0.0.1:9/v1")
+    assert provider.model_settings_type == settings_type
