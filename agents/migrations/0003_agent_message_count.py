@@ -13,14 +13,15 @@ def backfill(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("agents", "0002_message_text_search"),
+        ('agents', '0002_message_text_search'),
     ]
 
     operations = [
         migrations.AddField(
-            model_name="agent",
-            name="message_count",
+            model_name='agent',
+            name='message_count',
             field=models.PositiveIntegerField(default=0),
         ),
         migrations.RunPython(backfill, migrations.RunPython.noop),

@@ -6,43 +6,39 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("agents", "0003_agent_message_count"),
+        ('agents', '0003_agent_message_count'),
     ]
 
     operations = [
         migrations.AddField(
-            model_name="run",
-            name="callback_error",
+            model_name='run',
+            name='callback_error',
             field=models.TextField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name="run",
-            name="callback_sent_at",
+            model_name='run',
+            name='callback_sent_at',
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name="run",
-            name="callback_status_code",
+            model_name='run',
+            name='callback_status_code',
             field=models.PositiveIntegerField(blank=True, null=True),
         ),
         migrations.CreateModel(
-            name="RunEvent",
+            name='RunEvent',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("seq_id", models.PositiveIntegerField()),
-                ("event", models.JSONField()),
-                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
-                (
-                    "run",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE, related_name="events", to="agents.run"
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('seq_id', models.PositiveIntegerField()),
+                ('event', models.JSONField()),
+                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
+                ('run', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='events', to='agents.run')),
             ],
             options={
-                "ordering": ["run", "seq_id"],
-                "constraints": [models.UniqueConstraint(fields=("run", "seq_id"), name="run_event_seq")],
+                'ordering': ['run', 'seq_id'],
+                'constraints': [models.UniqueConstraint(fields=('run', 'seq_id'), name='run_event_seq')],
             },
         ),
     ]

@@ -4,14 +4,15 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("agents", "0004_run_events_and_callbacks"),
+        ('agents', '0004_run_events_and_callbacks'),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name="agent",
-            name="temperature",
+            model_name='agent',
+            name='temperature',
             field=models.FloatField(default=1.0),
         ),
     ]
