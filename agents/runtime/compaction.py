@@ -186,11 +186,9 @@ async def compact(state: RunState, model, emit: Emitter, *, trigger: str = "budg
     chosen = plan(state.buffer, counts, state.context_window, keep)
     if chosen is None:
         return None
-    summarizer = _summarizer(model)
+    summarizer, window = _summarizer(model, state.context_window)
     try:
-        summary = await summarize(
-            summarizer.client, summarizer.model, state.buffer[chosen.start : chosen.cut], state.context_window
-        )
+        summary = await summarize(summarizer.client, summarizer.model, state.buffer[chosen.start : chosen.cut], window)
     except LLMError as exc:
         return Stop(
             "llm_api_error",
@@ -220,10 +218,13 @@ async def compact(state: RunState, model, emit: Emitter, *, trigger: str = "budg
     return None
 
 
-def _summarizer(model):
+def _summarizer(model, context_window: int):
+    """The model that writes the summary and the window its requests must fit: LETTA_SUMMARIZER_MODEL with its
+    own window when set, else the agent's model within the agent's window."""
     if settings.SUMMARIZER_MODEL:
-        return resolve(settings.SUMMARIZER_MODEL)
-    return model
+        summarizer = resolve(settings.SUMMARIZER_MODEL)
+        return summarizer, summarizer.context_window
+    return model, context_window
 
 
 async def check_floor(state: RunState, request: LLMRequest, pending_rows: list[Message]) -> Stop | None:

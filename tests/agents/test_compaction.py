@@ -123,3 +123,22 @@ async def test_summarize_on_request_shrinks_the_context_and_reports_it(make_agen
     after = await run_agent(agent.id, input="next")
     assert "Six questions, six answers." in fake_openai.last_request["messages"][1]["content"]
     assert after.stop_reason == "end_turn"
+
+
+async def test_a_separate_summarizer_model_is_asked_within_its_own_window(make_agent, fake_openai, settings):
+    """LETTA_SUMMARIZER_MODEL may have a smaller window than the agent's: the transcript is cut to fit it."""
+    settings.SUMMARIZER_MODEL = "openai/small-summarizer"  # a model no table knows: the default window
+    settings.DEFAULT_CONTEXT_WINDOW = 2000
+    agent = await sync_to_async(make_agent)(context_window_limit=200_000)
+    fake_openai.responder = scripted_model
+    thought = "Here is a long thought about gardens, rivers, old maps and the people who drew them. " * 3
+    for turn in range(10):
+        await run_agent(agent.id, input=f"{thought}Topic {turn}")
+    from agents.runtime.summarize import summarize_agent
+
+    await summarize_agent(agent.id)
+
+    asked = [r for r in fake_openai.requests if is_summarizer(r)]
+    assert len(asked) > 1, "the transcript fits the agent's window, but not the summarizer's"
+    assert {r["model"] for r in asked} == {"small-summarizer"}
+    assert all(count_request(r["messages"], None, "small-summarizer").tokens < 2000 for r in asked)
