@@ -1,4 +1,5 @@
-"""The interface every provider client implements, and the error funnel they share."""
+"""The interface every provider client implements, the error funnel they share, and the plumbing common to
+the two SDKs we speak through (openai and anthropic are generated from one template, so they share their shape)."""
 
 from __future__ import annotations
 
@@ -6,11 +7,17 @@ import abc
 import logging
 import ssl
 from collections.abc import Awaitable, Callable
+from types import ModuleType
+from typing import Any
 
 import httpx2
 
 from .errors import ErrorContext, LLMBadRequestError, LLMError
 from .types import Delta, LLMRequest, LLMResponse, ModelInfo
+
+# Without a key the SDKs refuse to start (OpenAI) or go hunting for credential files (Anthropic); local servers
+# need none, and a server that does answers 401 for this one.
+PLACEHOLDER_KEY = "not-needed"
 
 log = logging.getLogger(__name__)
 
@@ -117,3 +124,114 @@ class LLMClient(abc.ABC):
             return self.errors.invalid_response(f"{type(exc).__name__}: {exc}")
         log.error("unexpected error from the %s client", self.provider_type, exc_info=exc)
         return self.errors.unexpected(exc)
+
+
+class SDKClient(LLMClient):
+    """A client over the openai or anthropic SDK: built the same way, posting plain dicts, reading plain JSON.
+
+    Requests go through the SDK's low-level post (its retries, errors and SSE parsing) with plain dicts: the
+    typed `create` methods walk every message through a TypedDict transform and build a pydantic model per
+    event, which costs milliseconds per step on a long context. A subclass names its SDK, the path it posts
+    to and its wire format; it builds the request body and reads the whole answer.
+    """
+
+    sdk: ModuleType  # the openai or anthropic module
+    sdk_client: type  # its Async* client class
+    sdk_error: type[Exception]  # the root of its exceptions
+    protocol: str  # named in error messages when the provider's own name does not say it
+    path: str  # where model calls are posted
+    fmt: ModuleType  # the wire format: StreamAssembler, STREAM_FLAGS
+
+    def __init__(
+        self,
+        api_key: str | None,
+        base_url: str | None = None,
+        *,
+        max_retries: int = 3,
+        timeout: float = 600.0,
+        provider_name: str | None = None,
+    ) -> None:
+        super().__init__()
+        self._client = self.sdk_client(
+            api_key=api_key or PLACEHOLDER_KEY,
+            base_url=base_url,
+            max_retries=max_retries,
+            # A dead host should fail in seconds, not after the whole read timeout.
+            timeout=self.sdk.Timeout(timeout, connect=min(timeout, 10.0)),
+        )
+        self.provider_name = provider_name or self.provider_type
+        self.base_url = str(self._client.base_url).rstrip("/")
+        self.errors = ErrorContext(
+            self.provider_name, self.base_url, max_retries=max_retries, timeout=timeout, protocol=self.protocol
+        )
+
+    @abc.abstractmethod
+    def _params(self, request: LLMRequest) -> dict:
+        """The request body for one model call."""
+
+    @abc.abstractmethod
+    def _parse(self, data: dict, requested_model: str) -> LLMResponse:
+        """The whole (not streamed) answer to one model call."""
+
+    async def _post(self, path: str, body: dict) -> dict:
+        return self._as_dict(await self._client.post(path, body=body, cast_to=object))
+
+    async def _complete(self, request: LLMRequest) -> LLMResponse:
+        return self._parse(await self._post(self.path, self._params(request)), request.model)
+
+    async def _stream(self, request: LLMRequest, on_delta: OnDelta) -> LLMResponse:
+        assembler = self.fmt.StreamAssembler(request.model)
+        stream = await self._client.post(
+            self.path,
+            body={**self._params(request), **self.fmt.STREAM_FLAGS},
+            cast_to=object,
+            stream=True,
+            stream_cls=self.sdk.AsyncStream[object],
+        )
+        async with stream:
+            async for event in stream:
+                for delta in assembler.feed(self._as_dict(event)):
+                    await on_delta(delta)
+        return assembler.result()
+
+    async def _list_models(self) -> list[ModelInfo]:
+        return [self._model_info(self._as_dict(model)) async for model in self._client.models.list()]
+
+    @abc.abstractmethod
+    def _model_info(self, data: dict) -> ModelInfo:
+        """One entry of GET /models."""
+
+    async def _aclose(self) -> None:
+        await self._client.close()
+
+    def _as_dict(self, model: object) -> dict:
+        """What the server sent, as plain JSON; a non-JSON body reaches us as a str."""
+        if isinstance(model, dict):
+            return model
+        if isinstance(model, self.sdk.BaseModel):
+            return model.to_dict(mode="json")
+        raise ValueError(f"expected a JSON object, got {type(model).__name__}: {str(model)[:200]!r}")
+
+    def _translate_sdk_error(self, exc: Exception, model: str) -> LLMError | None:
+        sdk = self.sdk
+        if isinstance(exc, sdk.APITimeoutError):
+            return self.errors.timed_out()
+        if isinstance(exc, sdk.APIConnectionError):
+            return self.errors.connection(exc.__cause__ or exc)
+        if isinstance(exc, sdk.APIResponseValidationError):
+            return self.errors.invalid_response(exc.message)
+        if isinstance(exc, sdk.APIStatusError):
+            return self._status_error(exc, model)
+        if isinstance(exc, sdk.APIError) and (mapped := self._api_error(exc, model)) is not None:
+            return mapped
+        if isinstance(exc, self.sdk_error):
+            return self.errors.invalid_response(str(exc))
+        return None
+
+    @abc.abstractmethod
+    def _status_error(self, exc: Any, model: str) -> LLMError:
+        """The LLMError for the SDK's APIStatusError: the provider answered with an error."""
+
+    def _api_error(self, exc: Any, model: str) -> LLMError | None:
+        """The LLMError for an APIError without a status, if this SDK raises one worth reading."""
+        return None

@@ -16,24 +16,11 @@ from letta_client import (
     UnprocessableEntityError,
 )
 
+from tests.api.helpers import MODEL, ONE_TOOL_THEN_ANSWER, create_agent
 from tests.fakes import Reply
 from tests.waiting import wait_until
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-MODEL = "openai/gpt-4.1-mini"
-
-
-def create_agent(client: Letta, name: str = "runner", **extra):
-    return client.agents.create(
-        name=name,
-        model=MODEL,
-        memory_blocks=[
-            {"label": "human", "value": "Name: unknown", "limit": 2000},
-            {"label": "persona", "value": "I am a helpful assistant.", "limit": 2000},
-        ],
-        **extra,
-    )
 
 
 def wait_until_done(client: Letta, run_id: str):
@@ -164,13 +151,7 @@ def test_background_stream_survives_a_disconnect_and_resumes(client, fake_openai
     assert first.message_type == "tool_call_message" and first.seq_id == 1 and first.run_id
 
     events = list(client.runs.messages.stream(first.run_id, include_pings=False))
-    assert [e.message_type for e in events] == [
-        "tool_call_message",
-        "tool_return_message",
-        "assistant_message",
-        "stop_reason",
-        "usage_statistics",
-    ]
+    assert [e.message_type for e in events] == ONE_TOOL_THEN_ANSWER
     assert [e.seq_id for e in events] == [1, 2, 3, 4, 5]
     assert events[2].content == "You came back." and events[3].stop_reason == "end_turn"
     assert events[4].step_count == 2

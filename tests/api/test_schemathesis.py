@@ -23,15 +23,13 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from accounts import services as accounts
-from accounts.models import Organization, Provider
+from accounts.models import Organization
 from agents import services
 from agents.api.schema_generator import SchemaGenerator
 from agents.models import Agent, Run, Step
 from agents.provider_services import create_provider
 from memory import archival
 from memory import services as memory_services
-from memory.models import Block
-from tools.models import Tool
 from tools.services import upsert_tool_from_source
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -48,6 +46,11 @@ def roll_die(sides: int) -> str:
 '''
 
 
+def gone(row) -> bool:
+    """Not made yet, or deleted since (by a generated DELETE)."""
+    return row is None or not type(row).objects.filter(pk=row.pk).exists()
+
+
 class World:
     """Real objects for the path parameters, made again when a generated DELETE removed them."""
 
@@ -57,7 +60,7 @@ class World:
         self.agent = self.tool = self.block = self.provider = None
 
     def agent_id(self) -> str:
-        if self.agent is None or not Agent.objects.filter(pk=self.agent.id).exists():
+        if gone(self.agent):
             self.agent = services.create_agent(
                 organization_id=self.organization_id,
                 name="fuzzed",
@@ -92,12 +95,12 @@ class World:
         return self.agent.id
 
     def tool_id(self) -> str:
-        if self.tool is None or not Tool.objects.filter(pk=self.tool.id).exists():
+        if gone(self.tool):
             self.tool = upsert_tool_from_source(organization_id=self.organization_id, source_code=TOOL_SOURCE)
         return self.tool.id
 
     def block_id(self) -> str:
-        if self.block is None or not Block.objects.filter(pk=self.block.id).exists():
+        if gone(self.block):
             self.block = memory_services.create_block(
                 organization_id=self.organization_id,
                 label="project",
@@ -109,7 +112,7 @@ class World:
 
     def provider_id(self) -> str:
         # Pointed at the fake OpenAI server, so checking its credentials answers without leaving the machine.
-        if self.provider is None or not Provider.objects.filter(pk=self.provider.id).exists():
+        if gone(self.provider):
             self.provider = create_provider(
                 organization_id=self.organization_id,
                 name="fuzzed-local",

@@ -10,23 +10,11 @@ from django.conf import settings
 from letta_client import AuthenticationError, Letta, NotFoundError
 
 from accounts.models import Organization
+from tests.api.helpers import MODEL, create_agent
 from tests.api.live_server import sdk
 from tests.fakes import Reply
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-MODEL = "openai/gpt-4.1-mini"
-
-
-def create_agent(client: Letta):
-    return client.agents.create(
-        name="tea-lover-helper",
-        model=MODEL,
-        memory_blocks=[
-            {"label": "human", "value": "Name: unknown", "limit": 2000},
-            {"label": "persona", "value": "I am a helpful assistant.", "limit": 2000},
-        ],
-    )
 
 
 def test_agent_learns_a_fact_and_the_sdk_reads_it_back(client, fake_openai):
@@ -95,7 +83,7 @@ def test_message_history_pages_in_both_orders(client, fake_openai):
 
 
 def test_manage_an_agent_through_the_sdk(client, fake_openai):
-    agent = create_agent(client)
+    agent = create_agent(client, name="tea-lover-helper")
     assert agent.id in [a.id for a in client.agents.list()]
     assert client.agents.retrieve(agent.id).name == "tea-lover-helper"
     assert client.agents.update(agent.id, name="renamed", tags=["demo"]).tags == ["demo"]
@@ -197,14 +185,19 @@ def test_a_custom_tool_created_from_source_is_called_by_the_agent(client, fake_o
     assert "lookup_order" in offered
 
 
-def test_per_agent_approval_then_approve_and_detach(client, fake_openai):
+def order_lookup_awaiting_approval(client: Letta, fake_openai, order_id: str):
+    """An agent whose lookup_order needs approval, asked where `order_id` is: the model calls the tool and the
+    send stops for approval. The agent, the tool and that first answer."""
     agent = create_agent(client)
     tool = client.tools.upsert(source_code=LOOKUP)
     client.agents.tools.attach(tool.id, agent_id=agent.id)
     client.agents.tools.update_approval("lookup_order", agent_id=agent.id, body_requires_approval=True)
+    fake_openai.script(Reply(tool_calls=[("lookup_order", {"order_id": order_id})]))
+    return agent, tool, client.agents.messages.create(agent_id=agent.id, input=f"Where is {order_id}?")
 
-    fake_openai.script(Reply(tool_calls=[("lookup_order", {"order_id": "B-2"})]))
-    first = client.agents.messages.create(agent_id=agent.id, input="Where is B-2?")
+
+def test_per_agent_approval_then_approve_and_detach(client, fake_openai):
+    agent, tool, first = order_lookup_awaiting_approval(client, fake_openai, "B-2")
     assert first.stop_reason.stop_reason == "requires_approval"
     call_id = first.messages[-1].tool_call.tool_call_id
 
@@ -221,13 +214,7 @@ def test_per_agent_approval_then_approve_and_detach(client, fake_openai):
 
 
 def test_a_denied_tool_call_is_not_run_and_the_agent_hears_why(client, fake_openai):
-    agent = create_agent(client)
-    tool = client.tools.upsert(source_code=LOOKUP)
-    client.agents.tools.attach(tool.id, agent_id=agent.id)
-    client.agents.tools.update_approval("lookup_order", agent_id=agent.id, body_requires_approval=True)
-
-    fake_openai.script(Reply(tool_calls=[("lookup_order", {"order_id": "C-3"})]))
-    first = client.agents.messages.create(agent_id=agent.id, input="Where is C-3?")
+    agent, _, first = order_lookup_awaiting_approval(client, fake_openai, "C-3")
     call_id = first.messages[-1].tool_call.tool_call_id
 
     fake_openai.script(Reply(text="Understood, I won't look it up."))

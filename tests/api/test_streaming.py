@@ -2,10 +2,11 @@
 
 import httpx
 import pytest
-from letta_client import Letta, NotFoundError
+from letta_client import NotFoundError
 
 from accounts import services as accounts
 from accounts.models import Organization
+from tests.api.helpers import ONE_TOOL_THEN_ANSWER, create_agent
 from tests.fakes import Reply
 from tests.waiting import wait_until
 
@@ -15,24 +16,10 @@ pytestmark = [
     pytest.mark.filterwarnings("ignore:deprecated:DeprecationWarning"),
 ]
 
-MODEL = "openai/gpt-4.1-mini"
-
 
 @pytest.fixture
 def key(letta_server, fake_openai):
     return accounts.create_api_key(organization_id=Organization.default().id, name="stream test")[1]
-
-
-def create_agent(client: Letta, **extra):
-    return client.agents.create(
-        name="streamer",
-        model=MODEL,
-        memory_blocks=[
-            {"label": "human", "value": "Name: unknown", "limit": 2000},
-            {"label": "persona", "value": "I am a helpful assistant.", "limit": 2000},
-        ],
-        **extra,
-    )
 
 
 def test_stream_tokens_yields_chunks_that_join_to_the_reply(client, fake_openai):
@@ -65,13 +52,7 @@ def test_step_mode_streams_full_messages(client, fake_openai):
         Reply(text="Noted, Ada."),
     )
     events = list(client.agents.messages.stream(agent.id, input="I'm Ada", include_pings=False))
-    assert [e.message_type for e in events] == [
-        "tool_call_message",
-        "tool_return_message",
-        "assistant_message",
-        "stop_reason",
-        "usage_statistics",
-    ]
+    assert [e.message_type for e in events] == ONE_TOOL_THEN_ANSWER
     call = next(e for e in events if e.message_type == "tool_call_message")
     assert call.tool_call.name == "memory_insert"
     assert next(e for e in events if e.message_type == "assistant_message").content == "Noted, Ada."

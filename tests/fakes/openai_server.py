@@ -125,6 +125,17 @@ class FakeOpenAI(FakeProvider):
         prompt, completion = reply.usage(request)
         return {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion}
 
+    @staticmethod
+    def _envelope(request: dict, kind: str) -> dict:
+        """What every completion and every chunk of a streamed one carries around its choices."""
+        return {
+            "id": new_id("chatcmpl-"),
+            "object": kind,
+            "created": int(time.time()),
+            "model": request.get("model", ""),
+            "system_fingerprint": None,
+        }
+
     def completion(self, request: dict, reply: Reply) -> dict:
         message: dict = {"role": "assistant", "content": reply.text, "refusal": None}
         if reply.reasoning is not None:
@@ -135,11 +146,7 @@ class FakeOpenAI(FakeProvider):
                 for name, args in reply.tool_calls
             ]
         body = {
-            "id": new_id("chatcmpl-"),
-            "object": "chat.completion",
-            "created": int(time.time()),
-            "model": request.get("model", ""),
-            "system_fingerprint": None,
+            **self._envelope(request, "chat.completion"),
             "choices": [
                 {"index": 0, "message": message, "logprobs": None, "finish_reason": self._finish_reason(reply)}
             ],
@@ -150,13 +157,7 @@ class FakeOpenAI(FakeProvider):
 
     def stream_events(self, request: dict, reply: Reply) -> Iterator[bytes]:
         include_usage = bool((request.get("stream_options") or {}).get("include_usage")) and not reply.omit_usage
-        base = {
-            "id": new_id("chatcmpl-"),
-            "object": "chat.completion.chunk",
-            "created": int(time.time()),
-            "model": request.get("model", ""),
-            "system_fingerprint": None,
-        }
+        base = self._envelope(request, "chat.completion.chunk")
         if include_usage:
             base["usage"] = None  # the real API marks every non-final chunk this way
 

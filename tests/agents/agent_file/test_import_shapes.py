@@ -125,12 +125,19 @@ def test_newer_tool_returns_are_read_as_they_are(org):
     assert tool.tool_returns[0]["stdout"] == ["line"]
 
 
+def awaiting_approval() -> list[dict]:
+    """A conversation saved with the model's call to lookup waiting for approval (message-2)."""
+    return [
+        message(0, "system", SYSTEM_TEXT),
+        message(1, "user", "Cancel order 7."),
+        message(2, "approval", [], tool_calls=[call("call_1", "lookup", {"order_id": "7"})]),
+    ]
+
+
 def test_an_answered_approval_keeps_its_link_to_the_request(org):
     doc = agent_file(
         messages=[
-            message(0, "system", SYSTEM_TEXT),
-            message(1, "user", "Cancel order 7."),
-            message(2, "approval", [], tool_calls=[call("call_1", "lookup", {"order_id": "7"})]),
+            *awaiting_approval(),
             message(
                 3,
                 "approval",
@@ -158,13 +165,7 @@ def test_an_answered_approval_keeps_its_link_to_the_request(org):
 
 
 def test_a_file_saved_while_waiting_for_approval_still_waits(org):
-    doc = agent_file(
-        messages=[
-            message(0, "system", SYSTEM_TEXT),
-            message(1, "user", "Cancel order 7."),
-            message(2, "approval", [], tool_calls=[call("call_1", "lookup", {"order_id": "7"})]),
-        ]
-    )
+    doc = agent_file(messages=awaiting_approval())
     agent, result = imported(org, doc)
     assert run_lifecycle.pending_approval(agent).id == result.id_mappings["message-2"]
     assert any("waits for a decision" in w for w in result.warnings)

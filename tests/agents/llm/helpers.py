@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from agents.llm import Delta
+from agents.llm import Delta, ToolSpec
+
+# The one tool the provider tests offer the model.
+WEATHER = ToolSpec(
+    "get_weather",
+    "Weather for a city.",
+    {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]},
+)
 
 
 class Recorder:

@@ -4,18 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from agents.llm import ChatMessage, LLMRequest, ToolCall, ToolSpec
+from agents.llm import ChatMessage, LLMRequest, ToolCall
 from tests.fakes import Reply
 
-from .helpers import Recorder
+from .helpers import WEATHER, Recorder
 
 pytestmark = pytest.mark.asyncio
-
-WEATHER = ToolSpec(
-    "get_weather",
-    "Weather for a city.",
-    {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]},
-)
 
 HISTORY = [
     ChatMessage("system", "You are a weather bot."),

@@ -6,15 +6,12 @@ import json
 
 import pytest
 
-from agents.llm import ChatMessage, LLMRequest, ToolCall, ToolSpec
+from agents.llm import ChatMessage, LLMRequest, ToolCall, ToolSpec, Usage
 from agents.llm import anthropic_format as anth
 from agents.llm import openai_format as oai
 
-WEATHER = ToolSpec(
-    "get_weather",
-    "Weather for a city.",
-    {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]},
-)
+from .helpers import WEATHER
+
 CALL = ToolCall("call_1", "get_weather", '{"city": "Paris"}')
 
 
@@ -136,15 +133,9 @@ def test_openai_parse_completion_with_reasoning_tool_calls_and_usage_details():
     assert resp.tool_calls[1].id.startswith("call_") and resp.tool_calls[1].arguments == "{}"
     assert resp.finish_reason == "tool_calls"
     assert resp.model == "served-model"
-    u = resp.usage
-    assert (
-        u.prompt_tokens,
-        u.completion_tokens,
-        u.total_tokens,
-        u.cached_input_tokens,
-        u.reasoning_tokens,
-        u.reported,
-    ) == (100, 20, 120, 64, 12, True)
+    assert resp.usage == Usage(
+        prompt_tokens=100, completion_tokens=20, total_tokens=120, cached_input_tokens=64, reasoning_tokens=12
+    )
     assert resp.raw is data
 
 
@@ -365,15 +356,14 @@ def test_anthropic_parse_message():
     assert (resp.content, resp.reasoning, resp.reasoning_signature) == ("Let me check.", "hmm", "sig")
     assert resp.tool_calls == [ToolCall("toolu_1", "f", json.dumps({"a": [1, 2]}))]
     assert resp.finish_reason == "tool_calls" and resp.model == "claude-x"
-    u = resp.usage
-    assert (
-        u.prompt_tokens,
-        u.completion_tokens,
-        u.total_tokens,
-        u.cached_input_tokens,
-        u.cache_write_tokens,
-        u.reasoning_tokens,
-    ) == (130, 7, 137, 100, 20, 3)
+    assert resp.usage == Usage(
+        prompt_tokens=130,
+        completion_tokens=7,
+        total_tokens=137,
+        cached_input_tokens=100,
+        cache_write_tokens=20,
+        reasoning_tokens=3,
+    )
 
 
 @pytest.mark.parametrize(
