@@ -16,7 +16,7 @@ from agents import services
 from agents.api import serializers as s
 from agents.api.archival_views import passage_data
 from agents.api.pagination import cursor_page
-from agents.api.views import get_agent, validated
+from agents.api.views import AgentAttachView, get_agent, validated
 from agents.passages import agent_embedder, archive_embedder, insert_archive_passages
 from memory import archival, archives
 from memory.models import Archive, Passage
@@ -163,16 +163,15 @@ class ArchivePassageDetailView(APIView):
         return Response(None)
 
 
-class AgentArchiveAttachView(APIView):
+class AgentArchiveAttachView(AgentAttachView):
     """`PATCH /v1/agents/{id}/archives/attach|detach/{archive_id}` -> null, as the reference answers SDK 1.x."""
 
-    def patch(self, request, agent_id, action, archive_id):
-        agent = get_agent(request, agent_id)
-        archive = get_archive(request, archive_id)
-        if action == "attach":
-            services.attach_archive(agent, archive)
-        else:
-            services.detach_archive(agent, archive)
+    actions = {"attach": services.attach_archive, "detach": services.detach_archive}
+
+    def item(self, request, archive_id):
+        return get_archive(request, archive_id)
+
+    def answer(self, request, agent_id):
         return JsonResponse(None, safe=False)  # a JSON `null` body, which the SDK reads as its `object`
 
 

@@ -12,7 +12,7 @@ from accounts.selectors import get_owned
 from agents import services
 from agents.api import serializers as s
 from agents.api.pagination import cursor_page
-from agents.api.views import get_agent, validated
+from agents.api.views import AgentAttachView, get_agent, validated
 from tools.models import Tool
 from tools.schema import schema_from_source
 from tools.search import search_tools
@@ -208,15 +208,11 @@ class AgentToolListView(APIView):
         return Response([s.tool_data(t) for t in _page(agent.tools.all(), query, 10)])
 
 
-class AgentToolAttachView(APIView):
-    def patch(self, request, agent_id: str, tool_id: str, action: str):
-        agent = get_agent(request, agent_id)
-        tool = _tool(request, tool_id)
-        if action == "attach":
-            services.attach_tool(agent, tool)
-        else:
-            services.detach_tool(agent, tool)
-        return Response(s.agent_state(get_agent(request, agent_id, with_relations=True)))
+class AgentToolAttachView(AgentAttachView):
+    actions = {"attach": services.attach_tool, "detach": services.detach_tool}
+
+    def item(self, request, tool_id: str):
+        return _tool(request, tool_id)
 
 
 class AgentToolApprovalView(APIView):

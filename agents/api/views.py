@@ -37,6 +37,25 @@ def edit_actor(request) -> EditActor:
     return EditActor.api(getattr(request.user, "api_key_id", None))
 
 
+# Base of `PATCH /v1/agents/{id}/<kind>/attach|detach/{item_id}`: the agent, then the item (each its own 404), then
+# the service named for the action in `actions`; answers the agent's new AgentState unless `answer` says otherwise.
+# A subclass names the services and how to fetch its item (`item(request, <kind>_id)`). A comment, not a docstring:
+# drf-spectacular would publish a base class's docstring as the description of a subclass that has none.
+class AgentAttachView(APIView):
+    actions: dict = {}  # "attach" / "detach" -> service function (agent, item)
+
+    def item(self, request, item_id):
+        raise NotImplementedError
+
+    def patch(self, request, agent_id, action, **item_id):
+        agent = get_agent(request, agent_id)
+        self.actions[action](agent, self.item(request, **item_id))
+        return self.answer(request, agent_id)
+
+    def answer(self, request, agent_id):
+        return Response(s.agent_state(get_agent(request, agent_id, with_relations=True)))
+
+
 def _includes(request) -> set[str]:
     return set(request.query_params.getlist("include")) | set(request.query_params.getlist("include_relationships"))
 
