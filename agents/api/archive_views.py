@@ -16,7 +16,7 @@ from agents import services
 from agents.api import serializers as s
 from agents.api.archival_views import passage_data
 from agents.api.pagination import cursor_page
-from agents.api.views import AgentAttachView, get_agent, validated
+from agents.api.views import AgentAttachView, filter_given, get_agent, validated
 from agents.passages import agent_embedder, archive_embedder, insert_archive_passages
 from memory import archival, archives
 from memory.models import Archive, Passage
@@ -100,13 +100,10 @@ class ArchiveListView(APIView):
 
     def get(self, request):
         query = validated(ArchiveListQuerySerializer, request.query_params)
-        rows = Archive.objects.for_organization(organization_of(request))
-        if query.get("name"):
-            rows = rows.filter(name=query["name"])
+        rows = filter_given(Archive.objects.for_organization(organization_of(request)), query, {"name": "name"})
         if query.get("agent_id"):
             rows = rows.filter(agents=get_agent(request, query["agent_id"]))
-        fields = ("created_at", "id")
-        page = cursor_page(rows, query, what="Archive", fields=fields)
+        page = cursor_page(rows, query, what="Archive")
         return Response([archive_data(a) for a in page])
 
     def post(self, request):

@@ -12,7 +12,7 @@ from accounts.selectors import get_owned
 from agents import services
 from agents.api import serializers as s
 from agents.api.pagination import cursor_page
-from agents.api.views import AgentAttachView, get_agent, validated
+from agents.api.views import AgentAttachView, filter_given, get_agent, validated
 from tools.models import Tool
 from tools.schema import schema_from_source
 from tools.search import search_tools
@@ -107,16 +107,8 @@ def _listed(request, query: dict):
         key: [v for raw in request.query_params.getlist(key) for v in raw.split(",") if v.strip()]
         for key in LIST_FILTERS
     }
-    if query.get("name"):
-        tools = tools.filter(name=query["name"])
-    if values["names"]:
-        tools = tools.filter(name__in=values["names"])
-    if values["tool_ids"]:
-        tools = tools.filter(pk__in=values["tool_ids"])
-    if query.get("search"):
-        tools = tools.filter(name__icontains=query["search"])
-    if values["tool_types"]:
-        tools = tools.filter(tool_type__in=values["tool_types"])
+    tools = filter_given(tools, query, {"name": "name", "search": "name__icontains"})
+    tools = filter_given(tools, values, {"names": "name__in", "tool_ids": "pk__in", "tool_types": "tool_type__in"})
     if values["exclude_tool_types"]:
         tools = tools.exclude(tool_type__in=values["exclude_tool_types"])
     if query.get("return_only_letta_tools"):
@@ -197,8 +189,7 @@ class ToolDetailView(APIView):
 
 def _page(tools, query, default_limit: int) -> list[Tool]:
     # The SDK's auto-pager asks again with `after=<last id>` until a page comes back empty.
-    fields = ("created_at", "id")
-    return cursor_page(tools, query, what="Tool", fields=fields, default_limit=default_limit)
+    return cursor_page(tools, query, what="Tool", default_limit=default_limit)
 
 
 class AgentToolListView(APIView):
