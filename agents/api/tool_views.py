@@ -7,12 +7,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.api import organization_of
-from accounts.errors import DomainError
 from accounts.selectors import get_owned
 from agents import services
 from agents.api import serializers as s
 from agents.api.pagination import cursor_page
-from agents.api.views import AgentAttachView, filter_given, get_agent, validated
+from agents.api.views import AgentAttachView, filter_given, full_text_search, get_agent, validated
 from tools.models import Tool
 from tools.schema import schema_from_source
 from tools.search import search_tools
@@ -141,12 +140,11 @@ class ToolCountView(APIView):
 
 class ToolSearchView(APIView):
     def post(self, request):
-        data = validated(ToolSearchSerializer, request.data)
-        if data["search_mode"] == "vector":
-            raise DomainError(
-                "This server does not embed tools, so it cannot search them by vector; use "
-                "search_mode 'fts' or 'hybrid' (which then ranks by words alone)."
-            )
+        data = full_text_search(
+            validated(ToolSearchSerializer, request.data),
+            "This server does not embed tools, so it cannot search them by vector; use "
+            "search_mode 'fts' or 'hybrid' (which then ranks by words alone).",
+        )
         matches = search_tools(
             organization_of(request),
             query=data.get("query"),

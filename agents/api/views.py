@@ -33,6 +33,14 @@ def validated(serializer_class, data):
     return serializer.validated_data
 
 
+def full_text_search(data: dict, refusal: str) -> dict:
+    """A validated search request, refused with `refusal` (a DomainError) when its `search_mode` is 'vector': the
+    messages and tools this server searches carry no embeddings, so 'fts' and 'hybrid' both rank by full text."""
+    if data["search_mode"] == "vector":
+        raise DomainError(refusal)
+    return data
+
+
 def edit_actor(request) -> EditActor:
     return EditActor.api(getattr(request.user, "api_key_id", None))
 
