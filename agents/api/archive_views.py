@@ -16,7 +16,7 @@ from agents import services
 from agents.api import serializers as s
 from agents.api.archival_views import passage_data
 from agents.api.pagination import cursor_page
-from agents.api.views import get_agent, validated
+from agents.api.views import AgentAttachView, filter_given, get_agent, validated
 from agents.passages import agent_embedder, archive_embedder, insert_archive_passages
 from memory import archival, archives
 from memory.models import Archive, Passage
@@ -100,13 +100,10 @@ class ArchiveListView(APIView):
 
     def get(self, request):
         query = validated(ArchiveListQuerySerializer, request.query_params)
-        rows = Archive.objects.for_organization(organization_of(request))
-        if query.get("name"):
-            rows = rows.filter(name=query["name"])
+        rows = filter_given(Archive.objects.for_organization(organization_of(request)), query, {"name": "name"})
         if query.get("agent_id"):
             rows = rows.filter(agents=get_agent(request, query["agent_id"]))
-        fields = ("created_at", "id")
-        page = cursor_page(rows, query, what="Archive", fields=fields)
+        page = cursor_page(rows, query, what="Archive")
         return Response([archive_data(a) for a in page])
 
     def post(self, request):
@@ -163,16 +160,15 @@ class ArchivePassageDetailView(APIView):
         return Response(None)
 
 
-class AgentArchiveAttachView(APIView):
+class AgentArchiveAttachView(AgentAttachView):
     """`PATCH /v1/agents/{id}/archives/attach|detach/{archive_id}` -> null, as the reference answers SDK 1.x."""
 
-    def patch(self, request, agent_id, action, archive_id):
-        agent = get_agent(request, agent_id)
-        archive = get_archive(request, archive_id)
-        if action == "attach":
-            services.attach_archive(agent, archive)
-        else:
-            services.detach_archive(agent, archive)
+    actions = {"attach": services.attach_archive, "detach": services.detach_archive}
+
+    def item(self, request, archive_id):
+        return get_archive(request, archive_id)
+
+    def answer(self, request, agent_id):
         return JsonResponse(None, safe=False)  # a JSON `null` body, which the SDK reads as its `object`
 
 

@@ -14,7 +14,7 @@ from accounts.selectors import get_owned
 from agents import services
 from agents.api import serializers as s
 from agents.api.pagination import cursor_page
-from agents.api.views import agent_states, edit_actor, get_agent, validated
+from agents.api.views import AgentAttachView, agent_states, edit_actor, validated
 from agents.models import Agent
 from memory import services as memory_services
 from memory.models import Block
@@ -133,14 +133,10 @@ class BlockAgentListView(APIView):
         return Response(agent_states(request, page))
 
 
-class AgentBlockAttachView(APIView):
+class AgentBlockAttachView(AgentAttachView):
     """`PATCH /v1/agents/{id}/core-memory/blocks/attach|detach/{block_id}` -> the agent's new AgentState."""
 
-    def patch(self, request, agent_id, action, block_id):
-        agent = get_agent(request, agent_id)
-        block = _block(request, block_id)
-        if action == "attach":
-            services.attach_block(agent, block)
-        else:
-            services.detach_block(agent, block)
-        return Response(s.agent_state(get_agent(request, agent_id, with_relations=True)))
+    actions = {"attach": services.attach_block, "detach": services.detach_block}
+
+    def item(self, request, block_id):
+        return _block(request, block_id)

@@ -7,10 +7,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.api import organization_of
-from accounts.errors import DomainError
 from agents import recall
 from agents.api import serializers as s
-from agents.api.views import get_agent, message_page, validated
+from agents.api.views import full_text_search, get_agent, message_page, validated
 from agents.letta_messages import to_letta_messages
 from agents.models import Message
 from tools.builtin.core_tools import ToolInputError
@@ -69,12 +68,11 @@ class MessageSearchView(APIView):
     """
 
     def post(self, request):
-        data = validated(MessageSearchSerializer, request.data)
-        if data["search_mode"] == "vector":
-            raise DomainError(
-                "Vector search over messages is not available on this server: messages are not "
-                "embedded. Use search_mode 'fts' or 'hybrid' (full-text ranking)."
-            )
+        data = full_text_search(
+            validated(MessageSearchSerializer, request.data),
+            "Vector search over messages is not available on this server: messages are not "
+            "embedded. Use search_mode 'fts' or 'hybrid' (full-text ranking).",
+        )
         messages = Message.objects.for_organization(organization_of(request))
         if data.get("agent_id"):
             messages = messages.filter(agent=get_agent(request, data["agent_id"]))

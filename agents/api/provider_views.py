@@ -19,7 +19,7 @@ from accounts.selectors import get_owned
 from agents.api import serializers as s
 from agents.api.async_views import api_view
 from agents.api.pagination import cursor_page
-from agents.api.views import validated
+from agents.api.views import filter_given, validated
 from agents.llm import LLMError
 from agents.provider_services import create_provider, kind_of, update_provider
 from agents.providers import LIST_TIMEOUT_SECONDS, ProviderConfig, from_record, provider_config
@@ -92,13 +92,12 @@ def _provider(organization_id: str, provider_id: str) -> Provider:
 class ProviderListView(APIView):
     def get(self, request):
         query = validated(ProviderListQuerySerializer, request.query_params)
-        providers = Provider.objects.for_organization(organization_of(request))
-        if query.get("name"):
-            providers = providers.filter(name=query["name"])
-        if query.get("provider_type"):
-            providers = providers.filter(provider_type=query["provider_type"])
-        fields = ("created_at", "id")
-        page = cursor_page(providers, query, what="Provider", fields=fields)
+        providers = filter_given(
+            Provider.objects.for_organization(organization_of(request)),
+            query,
+            {"name": "name", "provider_type": "provider_type"},
+        )
+        page = cursor_page(providers, query, what="Provider")
         return Response([provider_data(p) for p in page])
 
     def post(self, request):

@@ -14,7 +14,7 @@ from agents import services
 from agents.api import run_serializers as rs
 from agents.api.pagination import cursor_page
 from agents.api.serializers import ListQuerySerializer, run_data
-from agents.api.views import message_page, validated
+from agents.api.views import filter_given, message_page, validated
 from agents.models import Message, Run, Step
 
 CREATED = ("created_at", "id")
@@ -93,19 +93,19 @@ class StepListView(APIView):
 
     def get(self, request):
         query = validated(rs.StepListQuerySerializer, request.query_params)
-        steps = _steps(request)
-        if query.get("agent_id"):
-            steps = steps.filter(agent_id=query["agent_id"])
-        if query.get("model"):
-            steps = steps.filter(model=query["model"])
-        if query.get("feedback"):
-            steps = steps.filter(feedback=query["feedback"])
+        steps = filter_given(
+            _steps(request),
+            query,
+            {
+                "agent_id": "agent_id",
+                "model": "model",
+                "feedback": "feedback",
+                "start_date": "created_at__gte",
+                "end_date": "created_at__lte",
+            },
+        )
         if query["has_feedback"] is not None:
             steps = steps.filter(feedback__isnull=not query["has_feedback"])
-        if query.get("start_date"):
-            steps = steps.filter(created_at__gte=query["start_date"])
-        if query.get("end_date"):
-            steps = steps.filter(created_at__lte=query["end_date"])
         if query.get("project_id"):
             steps = steps.none()  # this server has no projects
         tags = set(request.query_params.getlist("tags"))

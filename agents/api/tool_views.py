@@ -7,12 +7,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.api import organization_of
-from accounts.errors import DomainError
 from accounts.selectors import get_owned
 from agents import services
 from agents.api import serializers as s
 from agents.api.pagination import cursor_page
-from agents.api.views import get_agent, validated
+from agents.api.views import AgentAttachView, filter_given, full_text_search, get_agent, validated
 from tools.models import Tool
 from tools.schema import schema_from_source
 from tools.search import search_tools
@@ -107,16 +106,8 @@ def _listed(request, query: dict):
         key: [v for raw in request.query_params.getlist(key) for v in raw.split(",") if v.strip()]
         for key in LIST_FILTERS
     }
-    if query.get("name"):
-        tools = tools.filter(name=query["name"])
-    if values["names"]:
-        tools = tools.filter(name__in=values["names"])
-    if values["tool_ids"]:
-        tools = tools.filter(pk__in=values["tool_ids"])
-    if query.get("search"):
-        tools = tools.filter(name__icontains=query["search"])
-    if values["tool_types"]:
-        tools = tools.filter(tool_type__in=values["tool_types"])
+    tools = filter_given(tools, query, {"name": "name", "search": "name__icontains"})
+    tools = filter_given(tools, values, {"names": "name__in", "tool_ids": "pk__in", "tool_types": "tool_type__in"})
     if values["exclude_tool_types"]:
         tools = tools.exclude(tool_type__in=values["exclude_tool_types"])
     if query.get("return_only_letta_tools"):
@@ -149,12 +140,11 @@ class ToolCountView(APIView):
 
 class ToolSearchView(APIView):
     def post(self, request):
-        data = validated(ToolSearchSerializer, request.data)
-        if data["search_mode"] == "vector":
-            raise DomainError(
-                "This server does not embed tools, so it cannot search them by vector; use "
-                "search_mode 'fts' or 'hybrid' (which then ranks by words alone)."
-            )
+        data = full_text_search(
+            validated(ToolSearchSerializer, request.data),
+            "This server does not embed tools, so it cannot search them by vector; use "
+            "search_mode 'fts' or 'hybrid' (which then ranks by words alone).",
+        )
         matches = search_tools(
             organization_of(request),
             query=data.get("query"),
@@ -197,8 +187,7 @@ class ToolDetailView(APIView):
 
 def _page(tools, query, default_limit: int) -> list[Tool]:
     # The SDK's auto-pager asks again with `after=<last id>` until a page comes back empty.
-    fields = ("created_at", "id")
-    return cursor_page(tools, query, what="Tool", fields=fields, default_limit=default_limit)
+    return cursor_page(tools, query, what="Tool", default_limit=default_limit)
 
 
 class AgentToolListView(APIView):
@@ -208,15 +197,11 @@ class AgentToolListView(APIView):
         return Response([s.tool_data(t) for t in _page(agent.tools.all(), query, 10)])
 
 
-class AgentToolAttachView(APIView):
-    def patch(self, request, agent_id: str, tool_id: str, action: str):
-        agent = get_agent(request, agent_id)
-        tool = _tool(request, tool_id)
-        if action == "attach":
-            services.attach_tool(agent, tool)
-        else:
-            services.detach_tool(agent, tool)
-        return Response(s.agent_state(get_agent(request, agent_id, with_relations=True)))
+class AgentToolAttachView(AgentAttachView):
+    actions = {"attach": services.attach_tool, "detach": services.detach_tool}
+
+    def item(self, request, tool_id: str):
+        return _tool(request, tool_id)
 
 
 class AgentToolApprovalView(APIView):

@@ -33,8 +33,44 @@ def validated(serializer_class, data):
     return serializer.validated_data
 
 
+def full_text_search(data: dict, refusal: str) -> dict:
+    """A validated search request, refused with `refusal` (a DomainError) when its `search_mode` is 'vector': the
+    messages and tools this server searches carry no embeddings, so 'fts' and 'hybrid' both rank by full text."""
+    if data["search_mode"] == "vector":
+        raise DomainError(refusal)
+    return data
+
+
 def edit_actor(request) -> EditActor:
     return EditActor.api(getattr(request.user, "api_key_id", None))
+
+
+# Base of `PATCH /v1/agents/{id}/<kind>/attach|detach/{item_id}`: the agent, then the item (each its own 404), then
+# the service named for the action in `actions`; answers the agent's new AgentState unless `answer` says otherwise.
+# A subclass names the services and how to fetch its item (`item(request, <kind>_id)`). A comment, not a docstring:
+# drf-spectacular would publish a base class's docstring as the description of a subclass that has none.
+class AgentAttachView(APIView):
+    actions: dict = {}  # "attach" / "detach" -> service function (agent, item)
+
+    def item(self, request, item_id):
+        raise NotImplementedError
+
+    def patch(self, request, agent_id, action, **item_id):
+        agent = get_agent(request, agent_id)
+        self.actions[action](agent, self.item(request, **item_id))
+        return self.answer(request, agent_id)
+
+    def answer(self, request, agent_id):
+        return Response(s.agent_state(get_agent(request, agent_id, with_relations=True)))
+
+
+def filter_given(rows, values: dict, lookups: dict[str, str]):
+    """`rows` narrowed by each of `values` that is given (not empty): value name -> the field lookup it filters.
+    The list views' optional filters, as a table instead of one `if` each."""
+    for key, lookup in lookups.items():
+        if values.get(key):
+            rows = rows.filter(**{lookup: values[key]})
+    return rows
 
 
 def _includes(request) -> set[str]:
