@@ -12,7 +12,7 @@ class DomainError(Exception):
 
     `status_code` and `code` are class defaults; an instance may override the status where one error class
     answers differently by cause (e.g. the status a provider answered). Keyword arguments are structured extras
-    (e.g. `run_id`) sent beside `detail`, together with `code`.
+    (e.g. `run_id`) sent beside `detail`, together with `code`, and readable as attributes (`exc.run_id`).
     """
 
     status_code = 400
@@ -22,6 +22,7 @@ class DomainError(Exception):
         super().__init__(message)
         self.message = message
         self.extra = extra
+        vars(self).update(extra)
         if status_code is not None:
             self.status_code = status_code
 

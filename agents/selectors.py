@@ -9,7 +9,7 @@ from django.db.models.functions import Coalesce
 from accounts.selectors import get_owned
 from agents.models import Agent
 from memory.models import Block
-from memory.selectors import with_tags
+from memory.selectors import narrowed, with_tags
 
 SORT_FIELDS = ("created_at", "updated_at", "last_run_completion")
 # Agents that never ran sort as the oldest by last_run_completion; keyset cursors need a non-null key.
@@ -38,14 +38,13 @@ def agents_matching(
     agents = Agent.objects.for_organization(organization_id)
     if identity_id or identifier_keys or template_id or base_template_id:
         return agents.none()
-    if name:
-        agents = agents.filter(name=name)
-    if query_text:
-        agents = agents.filter(name__icontains=query_text)
-    if created_by_id:
-        agents = agents.filter(created_by_id=created_by_id)
-    if last_stop_reason:
-        agents = agents.filter(last_stop_reason=last_stop_reason)
+    agents = narrowed(
+        agents,
+        name=name,
+        name__icontains=query_text,
+        created_by_id=created_by_id,
+        last_stop_reason=last_stop_reason,
+    )
     return with_tags(agents, tags or [], match_all=match_all_tags)
 
 

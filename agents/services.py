@@ -6,7 +6,7 @@ The API views, the ADE pages and the management commands all call these.
 from django.conf import settings
 from django.db import transaction
 
-from accounts.errors import DomainError, NotFoundError
+from accounts.errors import ConflictError, DomainError, NotFoundError
 from agents.models import DEFAULT_TEMPERATURE, Agent, AgentType, Message, Step
 from agents.runtime.errors import AgentBusyError
 from agents.runtime.run_lifecycle import active_run_id
@@ -133,10 +133,7 @@ def _tools_by_name(organization_id: str, names: list[str]) -> list[Tool]:
     return [found[n] for n in names]
 
 
-class BlockLabelConflict(AgentConfigError):
-    status_code = 409
-    code = "conflict"
-
+class BlockLabelConflict(ConflictError, AgentConfigError):
     """An agent would hold two blocks with one label (the reference's unique constraint)."""
 
     def __init__(self, agent: Agent, label: str):
@@ -249,10 +246,7 @@ def ensure_archive(agent: Agent) -> str:
     return agent.archive_id
 
 
-class ArchiveConflict(AgentConfigError):
-    status_code = 409
-    code = "conflict"
-
+class ArchiveConflict(ConflictError, AgentConfigError):
     def __init__(self, agent: Agent, archive_id: str):
         super().__init__(
             f"Agent {agent.id} already has archive {archive_id} attached; an agent has one archive. Detach it "

@@ -11,6 +11,7 @@ from itertools import islice
 
 from django.db.models import Q
 
+from accounts.errors import NotFoundError
 from memory import search_index, vector_index
 from memory.models import Passage
 from memory.services import InvalidEditError, MemoryEditError
@@ -24,9 +25,8 @@ _NEWEST_FIRST = ("-created_at", "-id")
 EmbedFn = Callable[[list[str]], list[list[float]]]
 
 
-class PassageNotFoundError(MemoryEditError):
-    status_code = 404
-    code = "not_found"
+class PassageNotFoundError(NotFoundError, MemoryEditError):
+    pass
 
 
 def insert_passage(

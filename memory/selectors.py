@@ -19,6 +19,12 @@ def with_tags(queryset: QuerySet, tags: list[str], *, match_all: bool) -> QueryS
     return queryset.filter(id__in=ids)
 
 
+def narrowed(queryset: QuerySet, **lookups) -> QuerySet:
+    """The queryset filtered by each lookup whose value was given: a list filter left empty (None, "", [])
+    narrows nothing."""
+    return queryset.filter(**{lookup: value for lookup, value in lookups.items() if value})
+
+
 def blocks_matching(
     organization_id: str,
     *,
@@ -42,16 +48,14 @@ def blocks_matching(
     blocks = Block.objects.for_organization(organization_id)
     if not include_hidden:
         blocks = blocks.filter(hidden=False)
-    if label:
-        blocks = blocks.filter(label=label)
-    if label_search:
-        blocks = blocks.filter(label__icontains=label_search)
-    if value_search:
-        blocks = blocks.filter(value__icontains=value_search)
-    if description_search:
-        blocks = blocks.filter(description__icontains=description_search)
-    if templates_only:
-        blocks = blocks.filter(is_template=True)
+    blocks = narrowed(
+        blocks,
+        label=label,
+        label__icontains=label_search,
+        value__icontains=value_search,
+        description__icontains=description_search,
+        is_template=templates_only,
+    )
     blocks = with_tags(blocks, tags or [], match_all=match_all_tags)
     counted = (connected_to_agents_count_gt, connected_to_agents_count_lt, connected_to_agents_count_eq)
     if any(bound is not None for bound in counted):

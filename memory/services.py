@@ -8,7 +8,7 @@ it is now and the BlockRevision it wrote, or None when the edit changed nothing 
 """
 
 import re
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 from django.db import transaction
 
@@ -27,7 +27,9 @@ UPDATABLE_FIELDS = ("value", "label", "description", "limit", "read_only", "meta
 
 @dataclass(frozen=True)
 class EditActor:
-    """Who makes an edit, recorded on the revision. `memory` knows no agents: the caller passes plain ids."""
+    """Who makes an edit, recorded on the revision. `memory` knows no agents: the caller passes plain ids.
+
+    Its fields are BlockRevision's columns of the same names, so a revision records the actor whole."""
 
     actor_type: str
     actor_id: str | None = None
@@ -394,12 +396,7 @@ def _record(block: Block, actor: EditActor, *, value_before: str, field_changes:
     return BlockRevision.objects.create(
         block=block,
         version=block.version,
-        actor_type=actor.actor_type,
-        actor_id=actor.actor_id,
-        agent_id=actor.agent_id,
-        step_id=actor.step_id,
-        tool_call_id=actor.tool_call_id,
-        tool_name=actor.tool_name,
+        **asdict(actor),
         field_changes=field_changes,
         value_before=value_before,
         value_after=block.value,

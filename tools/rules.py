@@ -12,18 +12,6 @@ from typing import Any, ClassVar
 
 from accounts.errors import DomainError
 
-RULE_TYPES = (
-    "run_first",
-    "exit_loop",
-    "continue_loop",
-    "constrain_child_tools",
-    "conditional",
-    "parent_last_tool",
-    "max_count_per_step",
-    "required_before_exit",
-    "requires_approval",
-)
-
 
 class ToolRuleError(DomainError, ValueError):
     """A stored or submitted tool rule is malformed."""
@@ -104,6 +92,8 @@ _CLASSES = {
         RequiresApprovalToolRule,
     )
 }
+# Every rule type, in the reference's order; the error for an unknown type lists them.
+RULE_TYPES = tuple(_CLASSES)
 
 
 # ------------------------------------------------------------------------------------------------- parsing

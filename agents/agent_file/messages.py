@@ -14,7 +14,7 @@ import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from agents.agent_file.errors import AgentFileError
+from agents.agent_file.errors import AgentFileError, optional_str
 from agents.runtime.transcript import text_of
 
 ROLES = ("system", "user", "assistant", "tool", "approval", "summary")
@@ -63,9 +63,7 @@ def parse_message(raw: dict, where: str) -> FileMessage:
         raise AgentFileError(f"{where} has unknown role {raw.get('role')!r}; roles are: {', '.join(ROLES)}.")
     strings = {}
     for key, limit in MAX_LENGTHS.items():
-        value = raw.get(key)
-        if value is not None and not isinstance(value, str):
-            raise AgentFileError(f"{where}: '{key}' must be a string.")
+        value = optional_str(raw, key, where)
         if value is not None and len(value) > limit:
             raise AgentFileError(f"{where}: '{key}' is longer than {limit} characters.")
         strings[key] = value
@@ -84,7 +82,7 @@ def parse_message(raw: dict, where: str) -> FileMessage:
         tool_returns=_tool_returns(raw, content, where) if role == "tool" else (raw.get("tool_returns") or None),
         approvals=approvals,
         approve=raw.get("approve"),
-        denial_reason=_optional_str(raw, "denial_reason", where),
+        denial_reason=optional_str(raw, "denial_reason", where),
         is_err=bool(raw.get("is_err")),
         created_at=parse_time(raw.get("created_at"), where),
         **strings,
@@ -189,13 +187,6 @@ def _status(value, where: str) -> str:
     if normal is None:
         raise AgentFileError(f"{where}: status {value!r} is neither 'success' nor 'error'.")
     return normal
-
-
-def _optional_str(raw: dict, key: str, where: str) -> str | None:
-    value = raw.get(key)
-    if value is not None and not isinstance(value, str):
-        raise AgentFileError(f"{where}: '{key}' must be a string.")
-    return value
 
 
 def parse_time(value, where: str) -> datetime | None:

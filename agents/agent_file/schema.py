@@ -11,7 +11,7 @@ import json
 import re
 from dataclasses import dataclass, field
 
-from agents.agent_file.errors import AgentFileError
+from agents.agent_file.errors import AgentFileError, optional_str
 from agents.agent_file.messages import FileMessage, parse_message
 from agents.storable import unstorable
 from tools.rules import ToolRuleError, parse_rules
@@ -170,9 +170,7 @@ def _block(raw: dict) -> FileBlock:
     limit = raw.get("limit")
     if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 1):
         raise AgentFileError(f"{where} ({label}): 'limit' must be a positive number of characters, not {limit!r}.")
-    description = raw.get("description")
-    if description is not None and not isinstance(description, str):
-        raise AgentFileError(f"{where} ({label}): 'description' must be a string.")
+    description = optional_str(raw, "description", f"{where} ({label})")
     return FileBlock(
         file_id=raw["id"],
         label=label,
@@ -197,8 +195,7 @@ def _tool(raw: dict) -> FileTool:
     if not isinstance(tool_type, str) or len(tool_type) > MAX_TOOL_TYPE:
         raise AgentFileError(f"{where} ({name}): 'tool_type' must be a short string such as 'custom'.")
     for key in ("source_code", "description"):
-        if raw.get(key) is not None and not isinstance(raw[key], str):
-            raise AgentFileError(f"{where} ({name}): '{key}' must be a string.")
+        optional_str(raw, key, f"{where} ({name})")
     if raw.get("json_schema") is not None and not isinstance(raw["json_schema"], dict):
         raise AgentFileError(f"{where} ({name}): 'json_schema' must be an object.")
     limit = raw.get("return_char_limit")
@@ -213,9 +210,7 @@ def _tool(raw: dict) -> FileTool:
 
 def _agent(raw: dict, blocks: dict, tools: dict) -> FileAgent:
     where = f"Agent {raw['id']}"
-    name = raw.get("name")
-    if name is not None and not isinstance(name, str):
-        raise AgentFileError(f"{where}: 'name' must be a string.")
+    optional_str(raw, "name", where)
     block_ids = _references(raw, "block_ids", blocks, where)
     labels: dict[str, str] = {}
     for block_id in block_ids:
@@ -233,8 +228,7 @@ def _agent(raw: dict, blocks: dict, tools: dict) -> FileAgent:
     except ToolRuleError as exc:
         raise AgentFileError(f"{where}: {exc}") from None
     for key in ("system", "description", "timezone", "agent_type"):
-        if raw.get(key) is not None and not isinstance(raw[key], str):
-            raise AgentFileError(f"{where}: '{key}' must be a string.")
+        optional_str(raw, key, where)
     tags = raw.get("tags") or []
     if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
         raise AgentFileError(f"{where}: 'tags' must be a list of strings.")

@@ -1,19 +1,17 @@
 """Errors a run can end with before or between steps. Each message names the thing and the fix."""
 
-from accounts.errors import DomainError
+from accounts.errors import ConflictError, DomainError, NotFoundError
 
 
 class RunRefused(DomainError):
     """The request cannot start a run; nothing was stored."""
 
 
-class AgentNotFound(RunRefused):
-    status_code = 404
-    code = "not_found"
+class AgentNotFound(NotFoundError, RunRefused):
+    pass
 
 
-class AgentBusyError(RunRefused):
-    status_code = 409
+class AgentBusyError(ConflictError, RunRefused):
     code = "AGENT_BUSY"
 
     def __init__(self, agent_id: str, run_id: str):
@@ -22,11 +20,9 @@ class AgentBusyError(RunRefused):
             "or send again with wait=true to queue behind it.",
             run_id=run_id,
         )
-        self.run_id = run_id
 
 
-class PendingApprovalError(RunRefused):
-    status_code = 409
+class PendingApprovalError(ConflictError, RunRefused):
     code = "PENDING_APPROVAL"
 
     def __init__(self, agent_id: str, request_id: str, tool_names: list[str]):
@@ -35,7 +31,6 @@ class PendingApprovalError(RunRefused):
             "Reply with an approval message (type 'approval') before sending a new message.",
             pending_request_id=request_id,
         )
-        self.pending_request_id = request_id
 
 
 class NoPendingApprovalError(RunRefused):

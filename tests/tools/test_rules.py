@@ -3,6 +3,7 @@ import json
 import pytest
 
 from tools.rules import (
+    RULE_TYPES,
     ChildToolRule,
     ConditionalToolRule,
     InitToolRule,
@@ -23,30 +24,19 @@ def solver(*rules: dict) -> ToolRulesSolver:
 
 
 def test_parse_every_type_and_ignore_extra_keys():
-    rules = parse_rules(
-        [
-            {"type": "run_first", "tool_name": "start", "args": {"q": "hi"}, "prompt_template": "x", "id": "r1"},
-            {"type": "exit_loop", "tool_name": "send_message"},
-            {"type": "continue_loop", "tool_name": "search"},
-            {"type": "constrain_child_tools", "tool_name": "start", "children": ["search"]},
-            {"type": "conditional", "tool_name": "fetch", "child_output_mapping": {"ok": "summarize"}},
-            {"type": "parent_last_tool", "tool_name": "search", "children": ["fetch"]},
-            {"type": "max_count_per_step", "tool_name": "search", "max_count_limit": 2},
-            {"type": "required_before_exit", "tool_name": "summarize"},
-            {"type": "requires_approval", "tool_name": "fetch"},
-        ]
-    )
-    assert [r.type for r in rules] == [
-        "run_first",
-        "exit_loop",
-        "continue_loop",
-        "constrain_child_tools",
-        "conditional",
-        "parent_last_tool",
-        "max_count_per_step",
-        "required_before_exit",
-        "requires_approval",
+    raw = [
+        {"type": "run_first", "tool_name": "start", "args": {"q": "hi"}, "prompt_template": "x", "id": "r1"},
+        {"type": "exit_loop", "tool_name": "send_message"},
+        {"type": "continue_loop", "tool_name": "search"},
+        {"type": "constrain_child_tools", "tool_name": "start", "children": ["search"]},
+        {"type": "conditional", "tool_name": "fetch", "child_output_mapping": {"ok": "summarize"}},
+        {"type": "parent_last_tool", "tool_name": "search", "children": ["fetch"]},
+        {"type": "max_count_per_step", "tool_name": "search", "max_count_limit": 2},
+        {"type": "required_before_exit", "tool_name": "summarize"},
+        {"type": "requires_approval", "tool_name": "fetch"},
     ]
+    rules = parse_rules(raw)
+    assert [r.type for r in rules] == [rule["type"] for rule in raw] == list(RULE_TYPES)
     assert rules[0] == InitToolRule(tool_name="start", prompt_template="x", args={"q": "hi"})
     assert rules[3] == ChildToolRule(tool_name="start", children=("search",))
     assert isinstance(rules[4], ConditionalToolRule) and rules[4].default_child is None
