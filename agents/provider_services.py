@@ -4,7 +4,7 @@ creating and changing them. Their models are then offered as `<name>/<model>` ha
 from django.conf import settings
 from django.db import IntegrityError, transaction
 
-from accounts.errors import DomainError
+from accounts.errors import ConflictError, DomainError
 from accounts.models import Provider
 from agents.llm.factory import DEFAULT_BASE_URLS
 
@@ -39,9 +39,8 @@ class ProviderError(DomainError, ValueError):
     """A provider that cannot be created or changed as asked; the message says what to fix."""
 
 
-class ProviderNameTaken(ProviderError):
-    status_code = 409
-    code = "conflict"
+class ProviderNameTaken(ConflictError, ProviderError):
+    pass
 
 
 def kind_of(provider_type: str) -> str:

@@ -8,6 +8,7 @@ sandbox with the agent's secrets. Nothing is added to the agent's messages.
 from asgiref.sync import sync_to_async
 from django.conf import settings
 
+from accounts.errors import NotFoundError
 from agents.models import Agent
 from agents.runtime import run_lifecycle
 from agents.runtime.embeddings import EMBEDDED_ARGUMENTS, embed_texts
@@ -21,9 +22,8 @@ from tools.models import Tool
 from tools.sandbox import run_custom_tool
 
 
-class ToolNotAttached(RunRefused):
-    status_code = 404
-    code = "not_found"
+class ToolNotAttached(NotFoundError, RunRefused):
+    pass
 
 
 def _load(agent_id: str, organization_id: str, tool_name: str) -> tuple[Agent, Tool]:
