@@ -21,7 +21,7 @@ def with_tags(queryset: QuerySet, tags: list[str], *, match_all: bool) -> QueryS
 
 def narrowed(queryset: QuerySet, **lookups) -> QuerySet:
     """The queryset filtered by each lookup whose value was given: a list filter left empty (None, "", [])
-    narrows nothing."""
+    narrows nothing. The one way the selectors and the API's list views apply optional filters."""
     return queryset.filter(**{lookup: value for lookup, value in lookups.items() if value})
 
 

@@ -16,10 +16,11 @@ from agents import services
 from agents.api import serializers as s
 from agents.api.archival_views import passage_data
 from agents.api.pagination import cursor_page
-from agents.api.views import AgentAttachView, filter_given, get_agent, validated
+from agents.api.views import AgentAttachView, get_agent, validated
 from agents.passages import agent_embedder, archive_embedder, insert_archive_passages
 from memory import archival, archives
 from memory.models import Archive, Passage
+from memory.selectors import narrowed
 
 
 class ArchiveCreateSerializer(serializers.Serializer):
@@ -100,7 +101,7 @@ class ArchiveListView(APIView):
 
     def get(self, request):
         query = validated(ArchiveListQuerySerializer, request.query_params)
-        rows = filter_given(Archive.objects.for_organization(organization_of(request)), query, {"name": "name"})
+        rows = narrowed(Archive.objects.for_organization(organization_of(request)), name=query.get("name"))
         if query.get("agent_id"):
             rows = rows.filter(agents=get_agent(request, query["agent_id"]))
         page = cursor_page(rows, query, what="Archive")

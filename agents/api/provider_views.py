@@ -19,10 +19,11 @@ from accounts.selectors import get_owned
 from agents.api import serializers as s
 from agents.api.async_views import api_view
 from agents.api.pagination import cursor_page
-from agents.api.views import filter_given, validated
+from agents.api.views import validated
 from agents.llm import LLMError
 from agents.provider_services import create_provider, kind_of, update_provider
 from agents.providers import LIST_TIMEOUT_SECONDS, ProviderConfig, from_record, provider_config
+from memory.selectors import narrowed
 
 CHECK_TIMEOUT_SECONDS = LIST_TIMEOUT_SECONDS
 
@@ -92,10 +93,10 @@ def _provider(organization_id: str, provider_id: str) -> Provider:
 class ProviderListView(APIView):
     def get(self, request):
         query = validated(ProviderListQuerySerializer, request.query_params)
-        providers = filter_given(
+        providers = narrowed(
             Provider.objects.for_organization(organization_of(request)),
-            query,
-            {"name": "name", "provider_type": "provider_type"},
+            name=query.get("name"),
+            provider_type=query.get("provider_type"),
         )
         page = cursor_page(providers, query, what="Provider")
         return Response([provider_data(p) for p in page])

@@ -14,8 +14,9 @@ from agents import services
 from agents.api import run_serializers as rs
 from agents.api.pagination import cursor_page
 from agents.api.serializers import ListQuerySerializer, run_data
-from agents.api.views import filter_given, message_page, validated
+from agents.api.views import message_page, validated
 from agents.models import Message, Run, Step
+from memory.selectors import narrowed
 
 CREATED = ("created_at", "id")
 
@@ -93,16 +94,13 @@ class StepListView(APIView):
 
     def get(self, request):
         query = validated(rs.StepListQuerySerializer, request.query_params)
-        steps = filter_given(
+        steps = narrowed(
             _steps(request),
-            query,
-            {
-                "agent_id": "agent_id",
-                "model": "model",
-                "feedback": "feedback",
-                "start_date": "created_at__gte",
-                "end_date": "created_at__lte",
-            },
+            agent_id=query.get("agent_id"),
+            model=query.get("model"),
+            feedback=query.get("feedback"),
+            created_at__gte=query.get("start_date"),
+            created_at__lte=query.get("end_date"),
         )
         if query["has_feedback"] is not None:
             steps = steps.filter(feedback__isnull=not query["has_feedback"])

@@ -11,7 +11,8 @@ from accounts.selectors import get_owned
 from agents import services
 from agents.api import serializers as s
 from agents.api.pagination import cursor_page
-from agents.api.views import AgentAttachView, filter_given, full_text_search, get_agent, validated
+from agents.api.views import AgentAttachView, full_text_search, get_agent, validated
+from memory.selectors import narrowed
 from tools.models import Tool
 from tools.schema import schema_from_source
 from tools.search import search_tools
@@ -106,8 +107,14 @@ def _listed(request, query: dict):
         key: [v for raw in request.query_params.getlist(key) for v in raw.split(",") if v.strip()]
         for key in LIST_FILTERS
     }
-    tools = filter_given(tools, query, {"name": "name", "search": "name__icontains"})
-    tools = filter_given(tools, values, {"names": "name__in", "tool_ids": "pk__in", "tool_types": "tool_type__in"})
+    tools = narrowed(
+        tools,
+        name=query.get("name"),
+        name__icontains=query.get("search"),
+        name__in=values["names"],
+        pk__in=values["tool_ids"],
+        tool_type__in=values["tool_types"],
+    )
     if values["exclude_tool_types"]:
         tools = tools.exclude(tool_type__in=values["exclude_tool_types"])
     if query.get("return_only_letta_tools"):

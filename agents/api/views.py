@@ -64,15 +64,6 @@ class AgentAttachView(APIView):
         return Response(s.agent_state(get_agent(request, agent_id, with_relations=True)))
 
 
-def filter_given(rows, values: dict, lookups: dict[str, str]):
-    """`rows` narrowed by each of `values` that is given (not empty): value name -> the field lookup it filters.
-    The list views' optional filters, as a table instead of one `if` each."""
-    for key, lookup in lookups.items():
-        if values.get(key):
-            rows = rows.filter(**{lookup: values[key]})
-    return rows
-
-
 def _includes(request) -> set[str]:
     return set(request.query_params.getlist("include")) | set(request.query_params.getlist("include_relationships"))
 
