@@ -57,12 +57,19 @@ def active_run_id(agent_id: str) -> str | None:
 
 
 def try_start_run(agent: Agent, request_config: dict, background: bool = False, callback_url: str | None = None) -> Run:
-    for attempt in range(2):
+    with transaction.atomic():
+        # Serializes with changes that must not overlap a run (reset-messages takes the same row lock), and with
+        # other starts, on PostgreSQL; SQLite's IMMEDIATE transactions already serialize every write.
+        Agent.objects.select_for_update().filter(pk=agent.pk).exists()
+        # Refuse on the committed state before inserting: an insert into the one-active-run index would wait on
+        # a running step's transaction that touches the active run, while that step waits for this agent row
+        # lock, a deadlock PostgreSQL breaks by failing one of them.
+        if active_run_id(agent.id) is not None:
+            reap_stale(agent.id)
+            if (running := active_run_id(agent.id)) is not None:
+                raise AgentBusyError(agent.id, running)
         try:
             with transaction.atomic():
-                # Serializes with changes that must not overlap a run (reset-messages takes the same row lock),
-                # on PostgreSQL; SQLite's IMMEDIATE transactions already serialize every write.
-                Agent.objects.select_for_update().filter(pk=agent.pk).exists()
                 return Run.objects.create(
                     organization_id=agent.organization_id,
                     agent=agent,
@@ -72,10 +79,8 @@ def try_start_run(agent: Agent, request_config: dict, background: bool = False, 
                     background=background,
                     callback_url=callback_url,
                 )
-        except IntegrityError:
-            if attempt == 0:
-                reap_stale(agent.id)
-    raise AgentBusyError(agent.id, active_run_id(agent.id) or "unknown")
+        except IntegrityError:  # another process's start won after all: the index holds one active run
+            raise AgentBusyError(agent.id, active_run_id(agent.id) or "unknown") from None
 
 
 async def start_run(
