@@ -289,7 +289,8 @@ class Documented(serializers.Field):
 
 class Always(Documented):
     """A field every body carries with the same value: a Letta feature this server does not have (`sources`,
-    `identities`), or a value that cannot differ here (`hidden`)."""
+    `identities`), or a value that cannot differ here (`hidden`). Also the placeholder of a documented field that
+    the serializer's `to_representation` fills in itself (AgentState's `llm_config`, `model_settings`, `memory`)."""
 
     def __init__(self, value, schema: serializers.Field, **kwargs):
         self.value = value
