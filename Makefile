@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint bench migrate clean
+.PHONY: install run test lint bench migrate clean chromium
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,9 +25,14 @@ run: migrate
 
 # Lint and format check first, then the suite twice: on the embedded SQLite, then on a throwaway PostgreSQL with pgvector (pgserver, unix socket,
 # deleted afterwards), so both databases the server supports are tested without any service installed.
-test: install lint
+test: install lint chromium
 	$(BIN)/pytest
 	$(BIN)/pytest --postgres
+
+# The browser stories drive Debian's Chromium with Playwright (never a downloaded browser): installed when missing,
+# which needs root, as on CI's fresh Debian machine.
+chromium:
+	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
 
 lint: install
 	$(BIN)/ruff check .

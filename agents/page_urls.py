@@ -1,11 +1,14 @@
-"""ADE routes of agents, mounted under /ade/."""
+"""ADE routes of agents, mounted under /ade/: each screen's module brings its own."""
 
-from django.urls import path
-
-from agents import pages
+from agents.pages import agent_list, archival, context, memory, providers, settings, timeline, tools
 
 urlpatterns = [
-    path("", pages.agent_list, name="ade-agents"),
-    path("agents/<str:agent_id>/", pages.agent_detail, name="ade-agent"),
-    path("agents/<str:agent_id>/context/", pages.agent_context, name="ade-agent-context"),
+    *context.urlpatterns,
+    *agent_list.urlpatterns,
+    *providers.urlpatterns,
+    *settings.urlpatterns,
+    *memory.urlpatterns,
+    *timeline.urlpatterns,
+    *archival.urlpatterns,
+    *tools.urlpatterns,
 ]

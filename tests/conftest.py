@@ -1,13 +1,16 @@
 """Fixtures every test directory shares: the default and a second organization, API clients with their keys, the
 providers pointed at the fake servers, and an agent factory. The fake provider servers are in tests/fakes/fixtures.py,
-the live server and the SDK client in tests/api/conftest.py."""
+the SDK client in tests/api/conftest.py."""
 
 import pytest
+from django.conf import settings
 from django.test import Client
 
 from accounts import services as accounts
 from accounts.models import Organization
 from agents import services as agents
+from tests.api.live_server import LiveServer
+from tests.postgres import database_env
 
 pytest_plugins = ["tests.fakes.fixtures"]
 
@@ -39,6 +42,13 @@ def pytest_configure(config):
         connections.__dict__.pop("settings", None)
 
 
+def pytest_ignore_collect(collection_path, config):
+    # Browser stories test the pages, not the database: they run on the SQLite leg only, which keeps `make test` short.
+    if config.getoption("postgres") and "browser" in collection_path.parts:
+        return True
+    return None
+
+
 def pytest_unconfigure(config):
     if server := config.stash.get(_throwaway_server, None):
         server.cleanup()
@@ -57,6 +67,23 @@ def _postgres_sessions_end_before_teardown(request):
     yield
     with request.getfixturevalue("django_db_blocker").unblock():
         terminate_other_sessions(connection)
+
+
+@pytest.fixture(scope="session")
+def letta_server(django_db_setup, fake_openai_server, fake_anthropic_server):
+    """The real ASGI server (daphne) on the test database, its providers pointed at the fake servers."""
+    server = LiveServer(
+        {
+            **database_env(settings.DATABASES["default"]),
+            "OPENAI_BASE_URL": fake_openai_server.base_url,
+            "OPENAI_API_KEY": "sk-test",
+            "ANTHROPIC_BASE_URL": fake_anthropic_server.base_url,
+            "ANTHROPIC_API_KEY": "sk-ant-test",
+            "LETTA_LLM_MAX_RETRIES": "0",
+        },
+    )
+    yield server
+    server.close()
 
 
 @pytest.fixture

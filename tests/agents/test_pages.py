@@ -60,7 +60,7 @@ def test_the_agent_page_shows_its_memory_blocks(signed_in, make_agent):
             {"label": "policy", "value": "Be kind.", "limit": 100, "read_only": True},
         ]
     )
-    html = signed_in.get(f"/ade/agents/{agent.id}/").content.decode()
+    html = signed_in.get(f"/ade/agents/{agent.id}/memory/").content.decode()
 
     assert "Name: Ada" in html and "9 / 500 chars" in html
     assert "Be kind." in html and "8 / 100 chars" in html

@@ -1,4 +1,4 @@
-"""The live server and the SDK on it, for the tests that drive the real stack over HTTP.
+"""The SDK on the live server (`letta_server`, tests/conftest.py), for the tests that drive the real stack over HTTP.
 
 One daphne serves the whole test session: it starts when the first test asks for it and stops at the end. It runs
 on pytest-django's test database, so the tests using it are transactional (their writes are committed, and flushed
@@ -8,29 +8,10 @@ client: tests through Django's test client use `api`, `other_api` (tests/conftes
 """
 
 import pytest
-from django.conf import settings
 from django.test import Client
 
 from accounts.models import Organization
-from tests.api.live_server import LiveServer, sdk
-from tests.postgres import database_env
-
-
-@pytest.fixture(scope="session")
-def letta_server(django_db_setup, fake_openai_server, fake_anthropic_server):
-    """The real ASGI server (daphne) on the test database, its providers pointed at the fake servers."""
-    server = LiveServer(
-        {
-            **database_env(settings.DATABASES["default"]),
-            "OPENAI_BASE_URL": fake_openai_server.base_url,
-            "OPENAI_API_KEY": "sk-test",
-            "ANTHROPIC_BASE_URL": fake_anthropic_server.base_url,
-            "ANTHROPIC_API_KEY": "sk-ant-test",
-            "LETTA_LLM_MAX_RETRIES": "0",
-        },
-    )
-    yield server
-    server.close()
+from tests.api.live_server import sdk
 
 
 @pytest.fixture

@@ -1,21 +1,16 @@
-"""ADE pages of agents: the list, and an agent's memory blocks beside its context window viewer."""
+"""An agent's page opens on its context window viewer: what the next request to the provider would hold."""
 
 from django.shortcuts import render
+from django.urls import path
 from django.views.decorators.http import require_GET
 
 from accounts.access import organization_required
 from agents import selectors
 from agents.context_display import context_display
 from agents.context_window import context_overview
+from agents.pages.panel import panel_context
 
 DETAIL = "agents/detail.html"
-
-
-@require_GET
-@organization_required
-def agent_list(request):
-    agents = selectors.list_agents(request.organization_id)
-    return render(request, "agents/list.html", {"agents": agents, "section": "agents"})
 
 
 @require_GET
@@ -38,10 +33,15 @@ def agent_context(request, agent_id: str):
 
 def _detail_context(agent, *, preview: str) -> dict:
     overview = context_overview(agent, preview or None)
-    return {
-        "agent": agent,
-        "blocks": agent.blocks.order_by("label", "id"),
-        "context": context_display(overview),
-        "preview": preview,
-        "section": "agents",
-    }
+    return panel_context(
+        agent,
+        "context",
+        context=context_display(overview),
+        preview=preview,
+    )
+
+
+urlpatterns = [
+    path("agents/<str:agent_id>/", agent_detail, name="ade-agent"),
+    path("agents/<str:agent_id>/context/", agent_context, name="ade-agent-context"),
+]
