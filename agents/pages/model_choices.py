@@ -1,0 +1,60 @@
+"""The models a page offers in its pickers: what the organization's providers list (as `GET /v1/models/` does).
+
+Asking every provider for its list on every page would make each page as slow as the slowest provider, so the lists
+are kept for a minute per organization (and forgotten at once when a provider is added, changed or removed). A model
+an agent already uses stays offered even when its provider does not list it right now, so a form never silently
+switches an agent's model.
+"""
+
+from dataclasses import dataclass
+
+from asgiref.sync import async_to_sync
+from django.core.cache import cache
+
+from agents.providers import list_embedding_models, list_models
+
+CACHE_SECONDS = 60
+
+
+@dataclass(frozen=True)
+class ModelChoice:
+    handle: str
+    label: str
+    context_window: int | None = None
+
+
+def model_choices(organization_id: str, current: str | None = None) -> list[ModelChoice]:
+    """Chat models, by handle; `current` first-class even when no provider lists it now."""
+    return _with_current(_cached("chat", organization_id, list_models), current)
+
+
+def embedding_choices(organization_id: str, current: str | None = None) -> list[ModelChoice]:
+    return _with_current(_cached("embedding", organization_id, list_embedding_models), current)
+
+
+def forget_models(organization_id: str) -> None:
+    """Call after a provider of the organization changes, so the pickers show its models at once."""
+    cache.delete_many([_key("chat", organization_id), _key("embedding", organization_id)])
+
+
+def _key(kind: str, organization_id: str) -> str:
+    return f"ade-models:{kind}:{organization_id}"
+
+
+def _cached(kind: str, organization_id: str, lister) -> list[ModelChoice]:
+    key = _key(kind, organization_id)
+    choices = cache.get(key)
+    if choices is None:
+        listed = async_to_sync(lister)(organization_id)
+        choices = sorted(
+            (ModelChoice(m["handle"], m["handle"], m.get("max_context_window")) for m in listed),
+            key=lambda choice: choice.handle,
+        )
+        cache.set(key, choices, CACHE_SECONDS)
+    return choices
+
+
+def _with_current(choices: list[ModelChoice], current: str | None) -> list[ModelChoice]:
+    if current and all(choice.handle != current for choice in choices):
+        return [ModelChoice(current, f"{current} (not listed by its provider now)"), *choices]
+    return choices
