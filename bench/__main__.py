@@ -2,7 +2,7 @@
 
 import argparse
 
-from bench import context, step_overhead
+from bench import context, pages, step_overhead
 
 
 def main() -> None:
@@ -11,6 +11,7 @@ def main() -> None:
     args = parser.parse_args()
     step_overhead.main(small=args.small)
     context.main(small=args.small)
+    pages.main(small=args.small)
 
 
 if __name__ == "__main__":

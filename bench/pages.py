@@ -1,0 +1,142 @@
+"""Server time of the ADE's pages on a large agent: 100 memory blocks (with 1,000 revisions), 1,000 archival
+passages and 50 tools, in an organization of 10,000 agents.
+
+Each page is requested in-process through Django's test client, signed in, after two warm-up requests; the time is
+from the request entering Django to the rendered response (no network, no browser), and the query count is that of
+one request. The target (issue 13) is under 100 ms for every page a user opens.
+"""
+
+import time
+
+from bench.setup import django_on_scratch_db, median
+
+TARGET_MS = 100
+
+
+def seed(small: bool):
+    from django.contrib.auth.models import User
+
+    from accounts.models import Membership, Organization
+    from agents import services
+    from agents.models import Agent
+    from memory.models import Passage
+    from memory.services import EditActor, update_block
+    from tools.services import upsert_tool_from_source
+
+    sizes = {"blocks": 10, "revisions": 100, "passages": 100, "tools": 5, "agents": 100}
+    if not small:
+        sizes = {"blocks": 100, "revisions": 1_000, "passages": 1_000, "tools": 50, "agents": 10_000}
+    org = Organization.default()
+    user = User.objects.create_user(username="bench", password="bench")
+    Membership.objects.create(user=user, organization=org)
+    blocks = [
+        {"label": f"notes_{i:03d}", "value": f"Block {i}: " + "facts about the user and the work. " * 12, "limit": 5000}
+        for i in range(sizes["blocks"])
+    ]
+    agent = services.create_agent(
+        organization_id=org.id, name="bench-big", model="openai/gpt-4.1-mini", memory_blocks=blocks
+    )
+    block_ids = list(agent.blocks.values_list("id", flat=True))
+    for i in range(sizes["revisions"]):
+        update_block(
+            block_ids[i % len(block_ids)], actor=EditActor.user(user.pk), value=f"Revision {i}: the user likes tea."
+        )
+    archive_id = services.ensure_archive(agent)
+    Passage.objects.bulk_create(
+        [
+            Passage(
+                organization_id=org.id,
+                archive_id=archive_id,
+                text=f"Passage {i}: a note about topic {i % 37}.",
+                tags=[f"t{i % 5}"],
+            )
+            for i in range(sizes["passages"])
+        ],
+        batch_size=500,
+    )
+    for i in range(sizes["tools"]):
+        source = (
+            f"def tool_{i:02d}(text: str) -> str:\n"
+            '    """Echo the text.\n\n    Args:\n        text: what to echo\n    """\n'
+            "    return text\n"
+        )
+        services.attach_tool(agent, upsert_tool_from_source(organization_id=org.id, source_code=source))
+    template = Agent.objects.get(pk=agent.id)
+    clones = []
+    for i in range(sizes["agents"] - 1):
+        template.pk = None
+        template.id = f"agent-bench-{i:05d}"
+        template.name = f"agent {i:05d}"
+        template.tags = [f"team-{i % 10}"]
+        clones.append(Agent(**{f.attname: getattr(template, f.attname) for f in Agent._meta.concrete_fields}))
+    Agent.objects.bulk_create(clones, batch_size=1_000)
+    return user, agent, sizes
+
+
+def pages(agent) -> list[tuple[str, str]]:
+    from django.urls import NoReverseMatch, reverse
+
+    named = [
+        ("agents list", "ade-agents", {}),
+        ("providers", "ade-providers", {}),
+        ("context window", "ade-agent", {"agent_id": agent.id}),
+        ("settings", "ade-agent-settings", {"agent_id": agent.id}),
+        ("memory blocks", "ade-agent-memory", {"agent_id": agent.id}),
+        ("memory timeline", "ade-agent-timeline", {"agent_id": agent.id}),
+        ("archival memory", "ade-agent-archival", {"agent_id": agent.id}),
+        ("tools", "ade-agent-tools", {"agent_id": agent.id}),
+    ]
+    found = []
+    for label, name, kwargs in named:
+        try:
+            found.append((label, reverse(name, kwargs=kwargs)))
+        except NoReverseMatch:
+            print(f"  {label}: no such page")
+    found.append(("agents list, search", reverse("ade-agents") + "?q=agent%2009"))
+    found.append(("agents list, tag filter", reverse("ade-agents") + "?tag=team-3"))
+    return found
+
+
+def measure(client, url: str, repeats: int) -> tuple[list[float], int, int]:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for _ in range(2):
+        client.get(url)
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        response = client.get(url)
+        times.append((time.perf_counter() - start) * 1000)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    return times, len(queries), response.status_code
+
+
+def main(small: bool = False) -> None:
+    django_on_scratch_db()
+    from django.conf import settings
+    from django.test import Client
+
+    from tests.fakes import start_fake_openai
+
+    fake = start_fake_openai()
+    settings.LLM_PROVIDERS = {"openai": {"kind": "openai", "api_key": "x", "base_url": fake.base_url}}
+    user, agent, sizes = seed(small)
+    client = Client()
+    client.force_login(user)
+    repeats = 5 if small else 20
+    print(
+        f"ADE page server time, {sizes['blocks']} blocks ({sizes['revisions']} revisions), {sizes['passages']} "
+        f"passages, {sizes['tools']} tools, {sizes['agents']} agents; {repeats} requests each (ms: median / max)"
+    )
+    slow = []
+    for label, url in pages(agent):
+        times, queries, status = measure(client, url, repeats)
+        flag = "" if median(times) < TARGET_MS else f"  over {TARGET_MS} ms"
+        print(f"  {label:<26} {median(times):7.1f} / {max(times):7.1f}   {queries:3d} queries   HTTP {status}{flag}")
+        if status != 200:
+            slow.append(f"{label}: HTTP {status}")
+    fake.close()
+    if slow:
+        raise SystemExit("pages that did not answer 200: " + "; ".join(slow))
