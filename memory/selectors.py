@@ -1,22 +1,20 @@
 """Reads of memory blocks for lists and filters (the REST API's `/v1/blocks`, the ADE)."""
 
-from django.db.models import Count, QuerySet
+from functools import reduce
+from operator import and_, or_
+
+from django.db.models import Count, Q, QuerySet
 
 from memory.models import Block
 
 
 def with_tags(queryset: QuerySet, tags: list[str], *, match_all: bool) -> QuerySet:
-    """Rows of any model with a JSON `tags` list carrying any (or, with match_all, all) of `tags`.
-
-    JSON containment has no SQLite lookup, so the match runs in Python over (id, tags) pairs only, the same way
-    on both databases.
-    """
+    """Rows of any model with a JSON `tags` list carrying any (or, with match_all, all) of `tags`, filtered by the
+    database (the `has_tag` lookup of memory/lookups.py)."""
     if not tags:
         return queryset
-    wanted = set(tags)
-    match = wanted.issubset if match_all else wanted.intersection
-    ids = [pk for pk, row_tags in queryset.values_list("id", "tags") if match(set(row_tags or []))]
-    return queryset.filter(id__in=ids)
+    conditions = [Q(tags__has_tag=tag) for tag in dict.fromkeys(tags)]
+    return queryset.filter(reduce(and_ if match_all else or_, conditions))
 
 
 def narrowed(queryset: QuerySet, **lookups) -> QuerySet:
