@@ -2,7 +2,8 @@
 
 A page is keyset-paged on one integer key (`version` within one block, the revision row's `id` across an agent's
 blocks, both assigned in the order the changes were made), so page 100 of an agent with thousands of revisions
-costs what page 1 does. Who made each change is named in a fixed number of queries per page (people, API keys,
+costs what page 1 does (a single integer key, so not agents.api.pagination's id cursors, which `memory` cannot
+import anyway). Who made each change is named in a fixed number of queries per page (people, API keys,
 and the runs of the agent's steps), never one per row. `memory` knows no agents: the caller passes a function that
 finds the run of each step.
 """

@@ -218,3 +218,21 @@ def test_another_organizations_agent_and_blocks_are_not_found(signed_in, agent, 
     assert signed_in.post(url(agent, "attach"), {"attach-block": block.id}, **HTMX).status_code == 422
     assert Block.objects.get(pk=block.pk).value == "x" and not agent.blocks.filter(pk=block.pk).exists()
     memory.update_block(block.id, value="still theirs", actor=EditActor.api())
+
+
+def test_details_saved_over_a_newer_version_are_refused_once_with_the_typed_details_kept(signed_in, agent):
+    block = human(agent)
+    memory.update_block(block.id, value="Name: Grace", actor=EditActor.api())  # someone else, after the page loaded
+    data = {"label": "person", "limit": "30", "version": "1"}
+    fields = {f"{block.id}-details-{k}": v for k, v in data.items()}
+    response = signed_in.post(url(agent, block.id, "details"), fields, **HTMX)
+    html = response.content.decode()
+
+    assert response.status_code == 422 and "was changed since you loaded it" in htmllib.unescape(html)
+    assert f'name="{block.id}-details-label" value="person"' in html
+    assert f'name="{block.id}-details-version" value="2"' in html
+    assert Block.objects.get(pk=block.pk).label == "human"
+
+    fields[f"{block.id}-details-version"] = "2"  # saving again is a deliberate choice
+    assert signed_in.post(url(agent, block.id, "details"), fields, **HTMX).status_code == 200
+    assert Block.objects.get(pk=block.pk).label == "person"
