@@ -2,7 +2,7 @@
 
 from playwright.sync_api import expect
 
-from tests.browser.conftest import shot
+from tests.browser.conftest import no_sideways_scroll, shot
 
 
 def test_an_edit_shows_on_the_timeline_and_an_old_version_comes_back(page, make_agent):
@@ -29,3 +29,11 @@ def test_an_edit_shows_on_the_timeline_and_an_old_version_comes_back(page, make_
 
     page.get_by_role("link", name="Memory blocks", exact=True).click()
     expect(page.get_by_label("Value of human")).to_have_value("Name: Ada\nLikes: tea")
+
+
+def test_the_timeline_fits_a_phone(phone, make_agent):
+    agent = make_agent(name="scout", blocks=[{"label": "human", "value": "A line that is long enough " * 8}])
+    phone.goto(f"/ade/agents/{agent.id}/timeline/")
+
+    expect(phone.locator("li.revision").first).to_contain_text("human · version 1")
+    assert no_sideways_scroll(phone)
