@@ -181,17 +181,27 @@ def _refresh_sharing(block_id: str) -> None:
 
 
 @transaction.atomic
-def update_block(block: Block, *, actor: EditActor, **fields) -> Block:
+def update_block(block: Block, *, actor: EditActor, expected_version: int | None = None, **fields) -> Block:
     """Edit a block through `memory.services` (limit, read-only, revision) for every agent that holds it.
 
     A new label must stay unique in each of those agents; their system messages are recompiled at once.
+    `expected_version` refuses the edit when the block changed since it was loaded (see memory.services).
     """
     new_label = fields.get("label")
     if new_label and new_label != block.label:
         clash = Agent.objects.filter(blocks__id=block.id).filter(blocks__label=new_label).first()
         if clash is not None:
             raise BlockLabelConflict(clash, new_label)
-    edit = memory_services.update_block(block.id, actor=actor, **fields)
+    edit = memory_services.update_block(block.id, actor=actor, expected_version=expected_version, **fields)
+    if edit.changed:
+        _refresh_sharing(block.id)
+    return edit.block
+
+
+@transaction.atomic
+def restore_block_revision(block: Block, version: int, *, actor: EditActor) -> Block:
+    """Bring back the value a block had at `version`, as a new revision, for every agent that holds it."""
+    edit = memory_services.restore_revision(block.id, version, actor=actor)
     if edit.changed:
         _refresh_sharing(block.id)
     return edit.block
@@ -276,8 +286,13 @@ def detach_archive(agent: Agent, archive: Archive) -> None:
     agent.archive_id = None
 
 
-def attach_new_block(agent: Agent, label: str, value: str, actor: EditActor) -> str:
-    block = memory_services.create_block(organization_id=agent.organization_id, label=label, value=value, actor=actor)
+@transaction.atomic
+def attach_new_block(agent: Agent, label: str, value: str, actor: EditActor, **fields) -> str:
+    """Create a block (`fields`: description, limit, read_only) and attach it; a label the agent already has is
+    refused with `BlockLabelConflict` and nothing is stored."""
+    block = memory_services.create_block(
+        organization_id=agent.organization_id, label=label, value=value, actor=actor, **fields
+    )
     attach_block(agent, block)
     return block.id
 

@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass
 
 from django.db import transaction
 
-from accounts.errors import DomainError
+from accounts.errors import ConflictError, DomainError, NotFoundError
 from memory.models import CORE_MEMORY_BLOCK_CHAR_LIMIT, DEFAULT_DESCRIPTIONS, Block, BlockRevision
 
 # Shown beside line-numbered views of a block; a model that copies it back into an edit has misread the view.
@@ -114,6 +114,25 @@ class InvalidEditError(MemoryEditError):
     pass
 
 
+class RevisionNotFoundError(NotFoundError, InvalidEditError):
+    """A version the block never had (404 on the API)."""
+
+
+class BlockVersionConflict(ConflictError, MemoryEditError):
+    """The block changed since the caller loaded it (another tab, the agent, the API): nothing was written.
+
+    `block` is the block as stored now, so the caller can show both versions and offer to save over it."""
+
+    def __init__(self, block: Block, expected_version: int):
+        super().__init__(
+            f"Memory block '{block.label}' was changed since you loaded it (you loaded version {expected_version}, "
+            f"it is now at version {block.version}). Compare both versions, then save yours over it or keep the "
+            "stored one.",
+            current_version=block.version,
+        )
+        self.block = block
+
+
 def edit_error_for_unknown_label(label: str, available_labels) -> BlockNotFoundError:
     labels = sorted(available_labels)
     available = ", ".join(labels) if labels else "none (this agent has no memory blocks)"
@@ -191,11 +210,13 @@ def create_block(
     return block
 
 
-def update_block(block_id: str, *, actor: EditActor, **fields) -> BlockEdit:
+def update_block(block_id: str, *, actor: EditActor, expected_version: int | None = None, **fields) -> BlockEdit:
     """Change any of `UPDATABLE_FIELDS`; the limit holds for the new value and the new limit together.
 
     Pass only the fields the caller set: None means "reset" (limit to the default, metadata and tags to empty).
     Label uniqueness among an agent's blocks is the caller's to check; `memory` does not know agents.
+    With `expected_version` (the version a form was loaded at) the edit is refused with `BlockVersionConflict`
+    when the block has moved on since, so two editors never silently overwrite each other.
     """
     unknown = sorted(set(fields) - set(UPDATABLE_FIELDS))
     if unknown:
@@ -216,22 +237,32 @@ def update_block(block_id: str, *, actor: EditActor, **fields) -> BlockEdit:
             fields[name] = empty
     with transaction.atomic():
         block = _locked(block_id, actor)
+        if expected_version is not None and block.version != expected_version:
+            raise BlockVersionConflict(block, expected_version)
         _check_limit(block, fields.get("value", block.value), fields.get("limit", block.limit))
         return _save(block, actor, fields)
 
 
 def restore_revision(block_id: str, version: int, *, actor: EditActor) -> BlockEdit:
-    """Set the block's value back to what it was after revision `version`, as a new revision."""
+    """Set the block's value back to what it was after revision `version`, as a new revision: the history keeps
+    every version, including the one replaced. Restoring the value the block already holds writes nothing."""
     if isinstance(version, bool) or not isinstance(version, int):
         raise InvalidEditError(f"A block version is a whole number, not {version!r}.")
     with transaction.atomic():
         block = _locked(block_id, actor)
         revision = block.revisions.filter(version=version).first()
         if revision is None:
-            raise InvalidEditError(
+            raise RevisionNotFoundError(
                 f"Memory block '{block.label}' has no version {version}; it has versions 1 to {block.version}."
             )
-        _check_limit(block, revision.value_after, block.limit)
+        try:
+            _check_limit(block, revision.value_after, block.limit)
+        except BlockLimitError:
+            raise BlockLimitError(
+                f"Cannot restore version {version} of memory block '{block.label}': it held "
+                f"{len(revision.value_after):,} characters, over the block's limit of {block.limit:,} now. Raise "
+                "the limit first, or restore another version."
+            ) from None
         return _save(block, actor, {"value": revision.value_after}, extra={"restored_from_version": version})
 
 

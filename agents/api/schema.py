@@ -29,7 +29,14 @@ from agents.api.archive_views import (
     ArchiveUpdateSerializer,
     OrganizationPassageSearchSerializer,
 )
-from agents.api.block_views import BlockCreateSerializer, BlockListQuerySerializer, BlockModifySerializer
+from agents.api.block_views import (
+    AgentMemoryHistoryQuerySerializer,
+    BlockCreateSerializer,
+    BlockHistoryQuerySerializer,
+    BlockListQuerySerializer,
+    BlockModifySerializer,
+    BlockRevisionSerializer,
+)
 from agents.api.context_views import RecompileQuerySerializer, ResetMessagesSerializer
 from agents.api.message_views import MessageSearchResultSerializer, MessageSearchSerializer
 from agents.api.provider_views import (
@@ -298,6 +305,38 @@ document(
         "List the agents holding a memory block",
         query=s.ListQuerySerializer,
         response=s.AgentStateSerializer(many=True),
+    ),
+)
+
+document(
+    "agents.api.block_views.BlockHistoryView",
+    get=op(
+        "list_block_history",
+        "List a memory block's revisions",
+        query=BlockHistoryQuerySerializer,
+        response=BlockRevisionSerializer(many=True),
+    ),
+)
+document(
+    "agents.api.block_views.BlockRestoreView",
+    post=op(
+        "restore_block_revision",
+        "Restore a memory block's value to an earlier version (as a new revision)",
+        request=None,
+        response=s.BlockSerializer,
+        responses={
+            200: s.BlockSerializer,
+            400: OpenApiResponse(description="That version's value is over the block's limit now."),
+        },
+    ),
+)
+document(
+    "agents.api.block_views.AgentMemoryHistoryView",
+    get=op(
+        "list_agent_memory_history",
+        "List the revisions of the agent's memory blocks",
+        query=AgentMemoryHistoryQuerySerializer,
+        response=BlockRevisionSerializer(many=True),
     ),
 )
 
@@ -750,6 +789,7 @@ document(
 # First match wins; otherwise the tag is the path's first segment after /v1 ("agents", "tools", "runs", ...).
 TAGS = [
     ("/v1/agents/{agent_id}/core-memory", "memory"),
+    ("/v1/agents/{agent_id}/memory", "memory"),
     ("/v1/agents/{agent_id}/archival-memory", "memory"),
     ("/v1/agents/{agent_id}/messages", "messages"),
     ("/v1/agents/{agent_id}/summarize", "messages"),
@@ -770,6 +810,7 @@ PATH_PARAMETERS = {
     "tool_id": "The tool's id (`tool-…`).",
     "tool_name": "The tool's name.",
     "block_id": "The memory block's id (`block-…`).",
+    "version": "A version of the memory block (1 is its first value).",
     "message_id": "The stored message's id (`message-…`).",
     "step_id": "The step's id (`step-…`).",
     "provider_id": "The provider's id (`provider-…`).",

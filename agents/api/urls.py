@@ -34,7 +34,7 @@ NOT_IMPLEMENTED = [
     (AGENT + r"/(folders|sources|files|identities|groups|schedule)", "That agent sub-resource"),
     (AGENT + r"/messages/(?!cancel)[^/]+", "Single-message routes (/v1/agents/{id}/messages/{message_id})"),
     (r"^(runs|steps)/[^/]+/trace", "Provider traces (/v1/runs/{id}/trace, /v1/steps/{id}/trace)"),
-    (r"^blocks/[^/]+/", "Block sub-resources (/v1/blocks/{id}/history, identities, proposals)"),
+    (r"^blocks/[^/]+/(identities|proposals)", "Block sub-resources (/v1/blocks/{id}/identities, proposals)"),
     (r"^tools/", "That tool route"),
 ]
 for family in (
@@ -162,6 +162,17 @@ urlpatterns = [
     re_path(r"^blocks/(?P<block_id>[^/]+)[/]?$", block_views.BlockDetailView.as_view(), name="api-block"),
     re_path(
         r"^blocks/(?P<block_id>[^/]+)/agents[/]?$", block_views.BlockAgentListView.as_view(), name="api-block-agents"
+    ),
+    re_path(
+        r"^blocks/(?P<block_id>[^/]+)/history[/]?$", block_views.BlockHistoryView.as_view(), name="api-block-history"
+    ),
+    re_path(
+        r"^blocks/(?P<block_id>[^/]+)/history/(?P<version>[^/]+)/restore[/]?$",
+        block_views.BlockRestoreView.as_view(),
+        name="api-block-restore",
+    ),
+    re_path(
+        AGENT + r"/memory/history[/]?$", block_views.AgentMemoryHistoryView.as_view(), name="api-agent-memory-history"
     ),
     re_path(r"^tags[/]?$", tag_views.TagListView.as_view(), name="api-tags"),
     re_path(r"^messages[/]?$", message_views.MessageListView.as_view(), name="api-messages"),

@@ -62,9 +62,9 @@ def test_the_agent_page_shows_its_memory_blocks(signed_in, make_agent):
     )
     html = signed_in.get(f"/ade/agents/{agent.id}/memory/").content.decode()
 
-    assert "Name: Ada" in html and "9 / 500 chars" in html
-    assert "Be kind." in html and "8 / 100 chars" in html
-    assert html.count("read-only") == 1
+    assert "Name: Ada</textarea>" in html and "9 / 500 characters" in html
+    assert "Be kind.</textarea>" in html and "8 / 100 characters" in html
+    assert html.count('<span class="badge">read-only</span>') == 1
 
 
 def test_the_context_viewer_shows_every_section_with_the_overviews_numbers(signed_in, make_agent):

@@ -269,8 +269,30 @@ def test_restore_revision_brings_back_an_old_value_as_a_new_revision(make_block)
 def test_restore_respects_the_limit_and_read_only(make_block, agent_actor):
     block = make_block("notes", "a long first value", limit=100)
     services.update_block(block.id, value="short", limit=10, actor=API)
-    with pytest.raises(BlockLimitError, match="would have 18 characters, over its limit of 10"):
+    with pytest.raises(
+        BlockLimitError,
+        match="Cannot restore version 1 of memory block .notes.: it held 18 characters, over the block.s limit of 10",
+    ):
         services.restore_revision(block.id, 1, actor=API)
     services.update_block(block.id, read_only=True, actor=API)
     with pytest.raises(BlockReadOnlyError):
         services.restore_revision(block.id, 1, actor=agent_actor)
+
+
+def test_an_edit_loaded_at_an_old_version_is_refused_and_writes_nothing(make_block):
+    block = make_block("notes", "first")
+    services.update_block(block.id, value="theirs", expected_version=1, actor=API)  # the first tab saves
+
+    with pytest.raises(services.BlockVersionConflict, match="you loaded version 1, it is now at version 2") as caught:
+        services.update_block(block.id, value="mine", expected_version=1, actor=API)  # the second tab
+
+    assert caught.value.status_code == 409 and caught.value.block.value == "theirs"
+    assert state(block) == ("theirs", 2, 2)
+    assert services.update_block(block.id, value="mine", expected_version=2, actor=API).block.value == "mine"
+
+
+def test_restoring_a_version_the_block_never_had_is_not_found(make_block):
+    block = make_block("notes", "first")
+    with pytest.raises(services.RevisionNotFoundError) as caught:
+        services.restore_revision(block.id, 5, actor=API)
+    assert caught.value.status_code == 404
