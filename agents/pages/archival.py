@@ -29,14 +29,24 @@ def split_tags(text: str) -> list[str]:
     return [t.strip() for t in text.split(",") if t.strip()]
 
 
-class PassageForm(forms.Form):
+class PanelForm(forms.Form):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, label_suffix="", **kwargs)  # labels read "Tags", not "Tags:"
+
+
+class PassageForm(PanelForm):
     # Not stripped or required here: the service refuses an empty text, in its own words.
     text = forms.CharField(label="Passage", required=False, strip=False, widget=forms.Textarea(attrs={"rows": 4}))
     tags = forms.CharField(required=False, help_text="Separated by commas.")
 
 
-class SearchForm(forms.Form):
-    query = forms.CharField(label="Search", error_messages={"required": "Type what to look for."})
+class SearchForm(PanelForm):
+    """Its ids start "search_", so they differ from the add form's on the same page (both have `tags`)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, auto_id="search_%s", **kwargs)
+
+    query = forms.CharField(label="Search for", error_messages={"required": "Type what to look for."})
     tags = forms.CharField(label="Only with tags", required=False, help_text="Separated by commas.")
     tag_match_mode = forms.ChoiceField(
         label="Tag match", choices=[("any", "any of the tags"), ("all", "all of the tags")], required=False

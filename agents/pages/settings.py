@@ -36,7 +36,7 @@ class SettingsForm(forms.Form):
     parallel_tool_calls = forms.BooleanField(label="Parallel tool calls", required=False)
 
     def __init__(self, *args, agent, **kwargs):
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, label_suffix="", **kwargs)
         self.agent = agent
         # Inside the form, htmx posts the whole form: the prompt and the model picked, to count with its tokenizer.
         recount = {

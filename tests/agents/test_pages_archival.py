@@ -56,9 +56,9 @@ def shown(html: str) -> list[str]:
     return re.findall(r'<p class="text">(note \d+)</p>', html)
 
 
-def error_of(html: str, field: str) -> str:
-    match = re.search(rf'<p class="field-error" id="id_{field}_error">(.*?)</p>', html, re.S)
-    assert match, f"no error beside {field}"
+def error_of(html: str, field_id: str) -> str:
+    match = re.search(rf'<p class="field-error" id="{field_id}_error">(.*?)</p>', html, re.S)
+    assert match, f"no error beside {field_id}"
     return markup.unescape(match.group(1))
 
 
@@ -105,7 +105,8 @@ def test_an_empty_passage_is_refused_beside_the_textarea(signed_in, agent):
 
     assert response.status_code == 422
     html = response.content.decode()
-    assert "must not be empty" in error_of(html, "text")
+    assert "must not be empty" in error_of(html, "id_text")
+    assert 'aria-describedby="id_text_error"' in html
     assert 'value="kept"' in html
     assert Passage.objects.count() == 0
 
@@ -130,7 +131,7 @@ def test_an_empty_search_is_refused_beside_its_box(signed_in, agent):
     response = signed_in.get(url(agent, "search/"), {"query": ""}, **HTMX)
 
     assert response.status_code == 422
-    assert "Type what to look for." in error_of(response.content.decode(), "query")
+    assert "Type what to look for." in error_of(response.content.decode(), "search_query")
 
 
 def test_delete_removes_the_passage_as_the_api_does(signed_in, agent):
