@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.access import organization_required
 from agents import passages, selectors
 from agents.pages.panel import panel_context
+from agents.pages.settings import plain_newlines
 from memory import archival
 from memory.archival import PassageNotFoundError
 from memory.services import MemoryEditError
@@ -72,7 +73,7 @@ def _add(request, agent) -> HttpResponse:
     form.is_valid()
     try:
         passage = passages.insert_passage(
-            agent, text=form.cleaned_data["text"], tags=split_tags(form.cleaned_data["tags"])
+            agent, text=plain_newlines(form.cleaned_data["text"]), tags=split_tags(form.cleaned_data["tags"])
         )
     except MemoryEditError as exc:
         form.add_error("text", str(exc))

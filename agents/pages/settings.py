@@ -53,6 +53,9 @@ class SettingsForm(forms.Form):
             "context_window_limit"
         ].help_text = f"Empty: the model's default. The most {agent.model} takes is {maximum:,} tokens."
 
+    def clean_system(self) -> str:
+        return plain_newlines(self.cleaned_data["system"])
+
     def clean_tags(self) -> list[str]:
         return list(dict.fromkeys(t.strip() for t in self.cleaned_data["tags"].split(",") if t.strip()))
 
@@ -68,6 +71,11 @@ class SettingsForm(forms.Form):
                 f"Model '{model}' is not offered by this organization's providers: pick one from the list."
             )
         return model
+
+
+def plain_newlines(text: str) -> str:
+    # Browsers send a textarea's lines ended by CRLF; the prompt is stored (and counted) as typed, with LF.
+    return text.replace("\r\n", "\n")
 
 
 def initial_of(agent) -> dict:
@@ -109,7 +117,9 @@ def system_tokens(request, agent_id: str):
     """The token count of the system prompt being typed, with the model picked in the form (else the agent's)."""
     agent = selectors.agent_of(request.organization_id, agent_id)
     model = request.POST.get("model") or agent.model
-    return render(request, f"{TEMPLATE}#tokens", {"tokens": token_count(request.POST.get("system", ""), model)})
+    return render(
+        request, f"{TEMPLATE}#tokens", {"tokens": token_count(plain_newlines(request.POST.get("system", "")), model)}
+    )
 
 
 def token_count(text: str, handle: str) -> dict:
@@ -119,7 +129,7 @@ def token_count(text: str, handle: str) -> dict:
 
 
 def _render(request, agent, form, *, status: int = 200, saved: bool = False) -> HttpResponse:
-    system = form["system"].value() or ""
+    system = plain_newlines(form["system"].value() or "")
     context = panel_context(
         agent, "settings", form=form, saved=saved, tokens=token_count(system, form["model"].value() or agent.model)
     )

@@ -92,6 +92,12 @@ def test_a_save_changes_what_was_changed_through_the_agents_service(signed_in, a
     assert "Be brief." in Message.objects.get(id=stored.message_ids[0]).text
 
 
+def test_a_prompt_is_stored_with_the_newlines_typed_not_the_browsers_crlf(signed_in, agent):
+    signed_in.post(url(agent), form_of(agent, system="Line one.\r\nLine two."), **HTMX)
+
+    assert Agent.objects.get(pk=agent.pk).system == "Line one.\nLine two."
+
+
 def test_switching_the_model_keeps_memory_tools_and_history(signed_in, agent):
     blocks = sorted(agent.blocks.values_list("id", flat=True))
     tools = sorted(agent.tools.values_list("id", flat=True))
