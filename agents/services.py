@@ -7,7 +7,7 @@ from django.conf import settings
 from django.db import transaction
 
 from accounts.errors import ConflictError, DomainError, NotFoundError
-from agents.models import DEFAULT_TEMPERATURE, Agent, AgentType, Message, Step
+from agents.models import DEFAULT_TEMPERATURE, MAX_STEPS, Agent, AgentType, Message, Step
 from agents.pages.model_choices import model_choices
 from agents.providers import ModelConfigError, context_window_for, resolve
 from agents.runtime.errors import AgentBusyError
@@ -295,6 +295,7 @@ _PLAIN_UPDATE_FIELDS = (
     "max_tokens",
     "parallel_tool_calls",
     "context_window_limit",
+    "max_steps",
     "embedding",
     "timezone",
     "message_buffer_autoclear",
@@ -349,6 +350,11 @@ def check_temperature(temperature) -> None:
         raise AgentFieldError("temperature", f"Temperature must be between 0 and 2, not {temperature}.")
 
 
+def check_max_steps(max_steps: int | None) -> None:
+    if max_steps is not None and not 1 <= max_steps <= MAX_STEPS:
+        raise AgentFieldError("max_steps", f"Max steps must be between 1 and {MAX_STEPS:,}, not {max_steps:,}.")
+
+
 def update_agent(agent: Agent, **fields) -> Agent:
     """Change an agent's configuration (the API's PATCH, the ADE's settings panel). Only the fields passed change.
 
@@ -365,6 +371,8 @@ def update_agent(agent: Agent, **fields) -> Agent:
         check_model_handle(fields["model"], agent.organization_id)
     if "temperature" in fields:
         check_temperature(fields["temperature"])
+    if "max_steps" in fields:
+        check_max_steps(fields["max_steps"])
     if {"model", "context_window_limit"} & set(fields):
         model = fields.get("model", agent.model)
         check_context_window(

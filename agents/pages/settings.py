@@ -15,6 +15,7 @@ from accounts.access import organization_required
 from agents import selectors, services
 from agents.pages.model_choices import model_choices
 from agents.pages.panel import panel_context
+from agents.runtime.loop import DEFAULT_MAX_STEPS
 from agents.tokens import count_text, encoding_name
 
 TEMPLATE = "agents/settings.html"
@@ -34,6 +35,11 @@ class SettingsForm(forms.Form):
     )
     context_window_limit = forms.IntegerField(label="Context window (tokens)", required=False, min_value=1)
     parallel_tool_calls = forms.BooleanField(label="Parallel tool calls", required=False)
+    max_steps = forms.IntegerField(
+        label="Max steps per run",
+        required=False,
+        help_text=f"Empty: {DEFAULT_MAX_STEPS}. A request that names its own max_steps uses that instead.",
+    )
 
     def __init__(self, *args, agent, **kwargs):
         super().__init__(*args, label_suffix="", **kwargs)
@@ -89,6 +95,7 @@ def initial_of(agent) -> dict:
         "max_tokens": agent.max_tokens,
         "context_window_limit": agent.context_window_limit,
         "parallel_tool_calls": agent.parallel_tool_calls,
+        "max_steps": agent.max_steps,
     }
 
 

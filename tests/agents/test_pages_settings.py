@@ -43,6 +43,7 @@ def form_of(agent, **changes) -> dict:
         "temperature": agent.temperature,
         "max_tokens": agent.max_tokens or "",
         "context_window_limit": agent.context_window_limit or "",
+        "max_steps": agent.max_steps or "",
     }
     if agent.parallel_tool_calls:
         data["parallel_tool_calls"] = "on"
@@ -76,6 +77,7 @@ def test_a_save_changes_what_was_changed_through_the_agents_service(signed_in, a
             max_tokens="512",
             context_window_limit="32000",
             parallel_tool_calls="on",
+            max_steps="8",
         ),
         **HTMX,
     )
@@ -86,7 +88,7 @@ def test_a_save_changes_what_was_changed_through_the_agents_service(signed_in, a
     stored = Agent.objects.get(pk=agent.pk)
     assert (stored.name, stored.tags, stored.system) == ("ranger", ["a", "b"], "Be brief.")
     assert (stored.temperature, stored.max_tokens, stored.context_window_limit) == (0.3, 512, 32000)
-    assert stored.parallel_tool_calls is True
+    assert stored.parallel_tool_calls is True and stored.max_steps == 8
     assert 'value="ranger"' in html and 'value="32000"' in html
     # The new prompt is already compiled into the system message the next run sends.
     assert "Be brief." in Message.objects.get(id=stored.message_ids[0]).text
@@ -153,6 +155,8 @@ def test_a_context_window_over_the_models_maximum_is_refused_naming_it(signed_in
         ("temperature", "7", "between 0 and 2"),
         ("temperature", "warm", "Enter a number"),
         ("max_tokens", "0", "greater than or equal to 1"),
+        ("max_steps", "0", "between 1 and 1,000"),
+        ("max_steps", "5000", "between 1 and 1,000"),
     ],
 )
 def test_bad_values_are_refused_beside_their_field(signed_in, agent, field, value, words):
@@ -161,7 +165,12 @@ def test_bad_values_are_refused_beside_their_field(signed_in, agent, field, valu
     assert response.status_code == 422
     assert words in error_of(response.content.decode(), field)
     stored = Agent.objects.get(pk=agent.pk)
-    assert (stored.name, stored.temperature, stored.max_tokens) == ("scout", agent.temperature, None)
+    assert (stored.name, stored.temperature, stored.max_tokens, stored.max_steps) == (
+        "scout",
+        agent.temperature,
+        None,
+        None,
+    )
 
 
 def test_the_token_count_follows_the_prompt_and_says_when_it_is_an_estimate(signed_in, agent):
