@@ -11,6 +11,8 @@ from accounts.models import OwnedModel, OwnedQuerySet
 
 # Letta's LLMConfig default, so an agent created without one samples as it would there.
 DEFAULT_TEMPERATURE = 1.0
+# The most steps one run may take, whether its request or its agent says how many.
+MAX_STEPS = 1000
 
 
 class AgentType(models.TextChoices):
@@ -35,6 +37,9 @@ class Agent(OwnedModel):
     max_tokens = models.PositiveIntegerField(null=True, blank=True)
     parallel_tool_calls = models.BooleanField(default=False)
     context_window_limit = models.PositiveIntegerField(null=True, blank=True)
+    # Steps a run may take when its request does not say (None: the loop's default). Not in Letta's AgentState,
+    # where max_steps is only a field of each request; the ADE's settings panel sets it.
+    max_steps = models.PositiveIntegerField(null=True, blank=True)
     tool_rules = models.JSONField(default=list, blank=True)
     tags = models.JSONField(default=list, blank=True)
     metadata = models.JSONField(default=dict, blank=True)

@@ -43,6 +43,23 @@ def insert_passage(agent: Agent, *, text: str, tags: list[str] | None = None) ->
     )
 
 
+def search_agent_passages(agent: Agent, query: str, **filters) -> list[dict]:
+    """The agent's passages ranked for `query` as its archival_memory_search tool ranks them: full text fused with
+    similarity under the agent's own embedding model when it has one. `filters` are those of
+    `memory.archival.search_passages` (tags, tag_match_mode, top_k, start_datetime, end_datetime)."""
+    if agent.archive_id is None:
+        return []
+    embed_fn, model = agent_embedder(agent, query)
+    return archival.search_passages(
+        archive_ids=[agent.archive_id], query=query, embed_fn=embed_fn, embedding_model=model, **filters
+    )
+
+
+def delete_agent_passage(agent: Agent, passage_id: str) -> None:
+    """Delete one passage of the agent's archive; a passage of any other archive is not found."""
+    archival.delete_passage(passage_id, archive_id=agent.archive_id or "none")
+
+
 def insert_archive_passages(archive: Archive, passages: list[dict]) -> list[Passage]:
     """Store passages (`text`, and optionally `tags`, `metadata`, `created_at`) in an archive, all or none.
     Raises a MemoryEditError for the first invalid one; then none is stored."""

@@ -7,7 +7,9 @@ from django.conf import settings
 from django.db import transaction
 
 from accounts.errors import ConflictError, DomainError, NotFoundError
-from agents.models import DEFAULT_TEMPERATURE, Agent, AgentType, Message, Step
+from agents.models import DEFAULT_TEMPERATURE, MAX_STEPS, Agent, AgentType, Message, Step
+from agents.pages.model_choices import model_choices
+from agents.providers import ModelConfigError, context_window_for, resolve
 from agents.runtime.errors import AgentBusyError
 from agents.runtime.run_lifecycle import active_run_id
 from agents.runtime.system_message import (
@@ -308,6 +310,7 @@ _PLAIN_UPDATE_FIELDS = (
     "max_tokens",
     "parallel_tool_calls",
     "context_window_limit",
+    "max_steps",
     "embedding",
     "timezone",
     "message_buffer_autoclear",
@@ -315,29 +318,92 @@ _PLAIN_UPDATE_FIELDS = (
 )
 
 
-def check_model_handle(model: str) -> None:
+class AgentFieldError(AgentConfigError):
+    """A value refused for one field of an agent; `field` names it, so a form shows the message beside it (the
+    API answers with the message alone)."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
+
+
+def check_model_handle(model: str, organization_id: str | None = None) -> None:
+    """Refuse a handle that is not `provider/model`, or (given the organization) whose provider it cannot use:
+    the loop would refuse it at the first send (`agents.providers.resolve` says what to configure)."""
     if "/" not in model:
-        raise AgentConfigError(f"Model '{model}' is not a handle: use 'provider/model', e.g. 'openai/{model}'.")
+        raise AgentFieldError("model", f"Model '{model}' is not a handle: use 'provider/model', e.g. 'openai/{model}'.")
+    if organization_id is not None:
+        try:
+            resolve(model, organization_id)
+        except ModelConfigError as exc:
+            raise AgentFieldError("model", str(exc)) from exc
 
 
-@transaction.atomic
+def max_context_window(model: str, organization_id: str) -> int:
+    """The largest context window an agent on `model` may set: what its provider lists (`max_context_window` of
+    `GET /v1/models/`, kept a minute by the pickers' cache), else what the model's name tells."""
+    listed = next((c.context_window for c in model_choices(organization_id) if c.handle == model), None)
+    return listed or context_window_for(model, None)
+
+
+def check_context_window(model: str, limit: int | None, organization_id: str) -> None:
+    if limit is None:
+        return
+    if limit < 1:
+        raise AgentFieldError("context_window_limit", "The context window must be at least 1 token.")
+    maximum = max_context_window(model, organization_id)
+    if limit > maximum:
+        raise AgentFieldError(
+            "context_window_limit",
+            f"A context window of {limit:,} tokens is more than {model} takes: its maximum is {maximum:,} tokens.",
+        )
+
+
+def check_temperature(temperature) -> None:
+    # The range every provider this server speaks to accepts (OpenAI's; Anthropic's is narrower and says so).
+    if temperature is None or not 0 <= temperature <= 2:
+        raise AgentFieldError("temperature", f"Temperature must be between 0 and 2, not {temperature}.")
+
+
+def check_max_steps(max_steps: int | None) -> None:
+    if max_steps is not None and not 1 <= max_steps <= MAX_STEPS:
+        raise AgentFieldError("max_steps", f"Max steps must be between 1 and {MAX_STEPS:,}, not {max_steps:,}.")
+
+
 def update_agent(agent: Agent, **fields) -> Agent:
-    """Change an agent's configuration (the API's PATCH). Only the fields passed change.
+    """Change an agent's configuration (the API's PATCH, the ADE's settings panel). Only the fields passed change.
 
-    The system message is recompiled at once when the template or rules change, so the context overview and the
-    next run see the new prompt; block edits go through `memory.services` instead.
+    Everything is checked before anything is written (listing a provider's models may take a network call, which
+    must not hold the database's write lock). Switching the model changes nothing else: blocks, tools and
+    messages stay. A context window above the model's maximum is refused, whether the window or the model is
+    what changes. The system message is recompiled at once when the template or rules change, so the context
+    overview and the next run see the new prompt; block edits go through `memory.services` instead.
     """
     unknown = sorted(set(fields) - set(_PLAIN_UPDATE_FIELDS) - {"model", "tool_rules"})
     if unknown:
         raise AgentConfigError(f"Cannot update {', '.join(unknown)} of an agent.")
     if "model" in fields:
-        check_model_handle(fields["model"])
+        check_model_handle(fields["model"], agent.organization_id)
+    if "temperature" in fields:
+        check_temperature(fields["temperature"])
+    if "max_steps" in fields:
+        check_max_steps(fields["max_steps"])
+    if {"model", "context_window_limit"} & set(fields):
+        model = fields.get("model", agent.model)
+        check_context_window(
+            model, fields.get("context_window_limit", agent.context_window_limit), agent.organization_id
+        )
     if "tool_rules" in fields:
         fields["tool_rules"] = fields["tool_rules"] or []
         parse_rules(fields["tool_rules"])  # refuse malformed rules before storing them
     for name in ("tags", "metadata", "secrets"):
         if name in fields and fields[name] is None:
             fields[name] = [] if name == "tags" else {}
+    return _save_agent(agent, fields)
+
+
+@transaction.atomic
+def _save_agent(agent: Agent, fields: dict) -> Agent:
     for name, value in fields.items():
         setattr(agent, name, value)
     agent.save()

@@ -81,8 +81,10 @@ def list_passages(
     before: str | None = None,
     limit: int | None = 100,
 ) -> list[Passage]:
-    """Passages of one archive in creation order; `after`/`before` are passage ids used as cursors."""
-    rows = Passage.objects.filter(archive_id=archive_id)
+    """Passages of one archive in creation order; `after`/`before` are passage ids used as cursors.
+
+    Embeddings are left unread (a list never shows them, and each is ~1,500 floats of JSON)."""
+    rows = Passage.objects.filter(archive_id=archive_id).defer("embedding")
     if search:
         rows = rows.filter(text__icontains=search)
     for cursor, newer in ((after, ascending), (before, not ascending)):

@@ -84,19 +84,14 @@ class ArchivalSearchView(APIView):
         query = validated(
             PassageSearchSerializer, {**raw.dict(), "tags": raw.getlist("tags")} if "tags" in raw else raw.dict()
         )
-        if agent.archive_id is None:
-            return Response({"results": [], "count": 0})
-        embed_fn, model = passages.agent_embedder(agent, query["query"])
-        results = archival.search_passages(
-            archive_ids=[agent.archive_id],
-            query=query["query"],
+        results = passages.search_agent_passages(
+            agent,
+            query["query"],
             tags=query.get("tags"),
             tag_match_mode=query["tag_match_mode"],
             top_k=query.get("top_k"),
             start_datetime=query.get("start_datetime"),
             end_datetime=query.get("end_datetime"),
-            embed_fn=embed_fn,
-            embedding_model=model,
         )
         return Response({"results": results, "count": len(results)})
 
@@ -104,5 +99,5 @@ class ArchivalSearchView(APIView):
 class ArchivalDetailView(APIView):
     def delete(self, request, agent_id: str, passage_id: str):
         agent = get_agent(request, agent_id)
-        archival.delete_passage(passage_id, archive_id=agent.archive_id or "none")
+        passages.delete_agent_passage(agent, passage_id)
         return Response(None)

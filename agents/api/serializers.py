@@ -14,7 +14,7 @@ from functools import cached_property
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from agents.models import Agent, AgentType, Run
+from agents.models import MAX_STEPS, Agent, AgentType, Run
 from agents.providers import EMBEDDING_CHUNK_SIZE, ModelConfig, describe, embedding_dim_for
 from memory.models import CORE_MEMORY_BLOCK_CHAR_LIMIT, Block
 from tools.models import Tool
@@ -172,7 +172,14 @@ class LettaRequestSerializer(serializers.Serializer):
     messages = serializers.ListField(child=serializers.DictField(), required=False, allow_null=True)
     # A string, or a list of content parts for one user message.
     input = serializers.JSONField(required=False, allow_null=True)
-    max_steps = serializers.IntegerField(required=False, min_value=1, max_value=1000, default=50)
+    max_steps = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        min_value=1,
+        max_value=MAX_STEPS,
+        default=None,
+        help_text="The most steps this run may take. Default: the agent's max_steps (set in the ADE), else 50.",
+    )
     client_tools = serializers.ListField(child=serializers.DictField(), required=False, allow_null=True)
     include_return_message_types = serializers.ListField(child=serializers.CharField(), required=False, allow_null=True)
     streaming = serializers.BooleanField(required=False, default=False)

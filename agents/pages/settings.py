@@ -1,9 +1,150 @@
-"""An agent's settings panel: name, description, tags, model, system prompt and the model settings."""
+"""An agent's settings panel: name, description, tags, model, system prompt and the model settings.
 
-from django.urls import path
+A save is `agents.services.update_agent`, the service of `PATCH /v1/agents/{id}`, given only the fields that changed;
+a value it refuses comes back beside its field with what was typed kept, and nothing is stored. The system prompt
+shows its token count as it is typed, counted as the context window viewer counts it (`agents.tokens`).
+"""
 
-from agents.pages.panel import placeholder
+from django import forms
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.urls import path, reverse
+from django.views.decorators.http import require_http_methods, require_POST
+
+from accounts.access import organization_required
+from agents import selectors, services
+from agents.pages.model_choices import model_choices
+from agents.pages.panel import panel_context
+from agents.runtime.loop import DEFAULT_MAX_STEPS
+from agents.tokens import count_text, encoding_name
+
+TEMPLATE = "agents/settings.html"
+
+
+class SettingsForm(forms.Form):
+    name = forms.CharField(max_length=200)
+    description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    tags = forms.CharField(required=False, help_text="Separated by commas.")
+    model = forms.CharField(widget=forms.Select)
+    system = forms.CharField(
+        label="System prompt", required=False, strip=False, widget=forms.Textarea(attrs={"rows": 12})
+    )
+    temperature = forms.FloatField(widget=forms.NumberInput(attrs={"step": "0.05"}))
+    max_tokens = forms.IntegerField(
+        label="Max output tokens", required=False, min_value=1, help_text="Empty: the provider's default."
+    )
+    context_window_limit = forms.IntegerField(label="Context window (tokens)", required=False, min_value=1)
+    parallel_tool_calls = forms.BooleanField(label="Parallel tool calls", required=False)
+    max_steps = forms.IntegerField(
+        label="Max steps per run",
+        required=False,
+        help_text=f"Empty: {DEFAULT_MAX_STEPS}. A request that names its own max_steps uses that instead.",
+    )
+
+    def __init__(self, *args, agent, **kwargs):
+        super().__init__(*args, label_suffix="", **kwargs)
+        self.agent = agent
+        # Inside the form, htmx posts the whole form: the prompt and the model picked, to count with its tokenizer.
+        recount = {
+            "hx-post": reverse("ade-agent-settings-tokens", args=[agent.id]),
+            "hx-target": "#system-tokens",
+            "hx-swap": "outerHTML",
+        }
+        self.fields["system"].widget.attrs.update(recount, **{"hx-trigger": "input changed delay:300ms"})
+        self.fields["model"].widget.attrs.update(recount, **{"hx-trigger": "change"})
+        self.offered = model_choices(agent.organization_id, agent.model)
+        self.fields["model"].widget.choices = [(c.handle, c.label) for c in self.offered]
+        maximum = services.max_context_window(agent.model, agent.organization_id)
+        self.fields[
+            "context_window_limit"
+        ].help_text = f"Empty: the model's default. The most {agent.model} takes is {maximum:,} tokens."
+
+    def clean_system(self) -> str:
+        return plain_newlines(self.cleaned_data["system"])
+
+    def clean_tags(self) -> list[str]:
+        return list(dict.fromkeys(t.strip() for t in self.cleaned_data["tags"].split(",") if t.strip()))
+
+    def clean_model(self) -> str:
+        model = self.cleaned_data["model"].strip()
+        if all(choice.handle != model for choice in self.offered):
+            # A provider that does not exist says so first (the service's words); else the model is not listed.
+            try:
+                services.check_model_handle(model, self.agent.organization_id)
+            except services.AgentFieldError as exc:
+                raise forms.ValidationError(str(exc)) from exc
+            raise forms.ValidationError(
+                f"Model '{model}' is not offered by this organization's providers: pick one from the list."
+            )
+        return model
+
+
+def plain_newlines(text: str) -> str:
+    # Browsers send a textarea's lines ended by CRLF; the prompt is stored (and counted) as typed, with LF.
+    return text.replace("\r\n", "\n")
+
+
+def initial_of(agent) -> dict:
+    return {
+        "name": agent.name,
+        "description": agent.description or "",
+        "tags": ", ".join(agent.tags or []),
+        "model": agent.model,
+        "system": agent.system,
+        "temperature": agent.temperature,
+        "max_tokens": agent.max_tokens,
+        "context_window_limit": agent.context_window_limit,
+        "parallel_tool_calls": agent.parallel_tool_calls,
+        "max_steps": agent.max_steps,
+    }
+
+
+@require_http_methods(["GET", "POST"])
+@organization_required
+def agent_settings(request, agent_id: str):
+    agent = selectors.agent_of(request.organization_id, agent_id)
+    if request.method == "GET":
+        return _render(request, agent, SettingsForm(initial=initial_of(agent), agent=agent))
+    form = SettingsForm(request.POST, initial=initial_of(agent), agent=agent)
+    if not form.is_valid():
+        return _render(request, agent, form, status=422)
+    changed = {name: form.cleaned_data[name] for name in form.changed_data}
+    try:
+        services.update_agent(agent, **changed)
+    except services.AgentFieldError as exc:
+        form.add_error(exc.field, str(exc))
+        return _render(request, agent, form, status=422)
+    agent = selectors.agent_of(request.organization_id, agent_id)
+    return _render(request, agent, SettingsForm(initial=initial_of(agent), agent=agent), saved=True)
+
+
+@require_POST
+@organization_required
+def system_tokens(request, agent_id: str):
+    """The token count of the system prompt being typed, with the model picked in the form (else the agent's)."""
+    agent = selectors.agent_of(request.organization_id, agent_id)
+    model = request.POST.get("model") or agent.model
+    return render(
+        request, f"{TEMPLATE}#tokens", {"tokens": token_count(plain_newlines(request.POST.get("system", "")), model)}
+    )
+
+
+def token_count(text: str, handle: str) -> dict:
+    model = handle.split("/", 1)[-1]
+    count = count_text(text, model)
+    return {"tokens": count.tokens, "estimate": count.estimate, "encoding": encoding_name(model)}
+
+
+def _render(request, agent, form, *, status: int = 200, saved: bool = False) -> HttpResponse:
+    system = plain_newlines(form["system"].value() or "")
+    context = panel_context(
+        agent, "settings", form=form, saved=saved, tokens=token_count(system, form["model"].value() or agent.model)
+    )
+    template = f"{TEMPLATE}#settings_form" if request.htmx else TEMPLATE
+    return render(request, template, context, status=status)
+
 
 urlpatterns = [
-    path("agents/<str:agent_id>/settings/", placeholder("settings"), name="ade-agent-settings"),
+    path("agents/<str:agent_id>/settings/", agent_settings, name="ade-agent-settings"),
+    path("agents/<str:agent_id>/settings/tokens/", system_tokens, name="ade-agent-settings-tokens"),
 ]

@@ -87,7 +87,7 @@ async def run_agent(
     *,
     input: str | None = None,
     organization_id: str | None = None,
-    max_steps: int = DEFAULT_MAX_STEPS,
+    max_steps: int | None = None,
     stream_tokens: bool = False,
     client_tools: list[dict] | None = None,
     wait: bool = False,
@@ -101,9 +101,10 @@ async def run_agent(
     `on_start(run_id)` is awaited once the request is accepted and its run exists, before the first step: a
     caller that does not wait for the run's end (a background run) answers then."""
     inputs = normalize(messages, input)
-    if max_steps < 1:
+    if max_steps is not None and max_steps < 1:
         raise RunRefused("max_steps must be at least 1.")
     agent = await sync_to_async(run_lifecycle.get_agent)(agent_id, organization_id)
+    max_steps = max_steps or agent.max_steps or DEFAULT_MAX_STEPS
     try:
         model = await aresolve(agent.model, agent.organization_id)
     except ModelConfigError as exc:

@@ -5,6 +5,7 @@ import asyncio
 import pytest
 from asgiref.sync import sync_to_async
 
+from agents import services
 from agents.models import Agent, Message, Run, Step
 from agents.runtime.errors import AgentBusyError, NoPendingApprovalError, PendingApprovalError
 from agents.runtime.loop import run_agent
@@ -193,6 +194,18 @@ async def test_max_steps_stops_a_model_that_keeps_calling_tools(make_agent, fake
     run = await Run.objects.aget(pk=result.run_id)
     assert run.status == "completed" and run.stop_reason == "max_steps" and run.step_count == 3
     assert await Step.objects.filter(run=run, status="success").acount() == 3
+
+
+async def test_an_agents_own_max_steps_bounds_a_run_that_names_none(make_agent, fake_openai):
+    agent = await sync_to_async(make_agent)()
+    await sync_to_async(services.update_agent)(agent, max_steps=2)
+    fake_openai.responder = lambda request: Reply(tool_calls=[("conversation_search", {"query": "tea"})])
+
+    own = await run_agent(agent.id, input="loop forever")
+    named = await run_agent(agent.id, input="loop forever", max_steps=3)
+
+    assert (own.stop_reason, own.usage["step_count"]) == ("max_steps", 2)
+    assert named.usage["step_count"] == 3
 
 
 async def test_provider_500_is_retried_and_the_run_succeeds(make_agent, fake_openai):

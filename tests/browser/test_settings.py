@@ -1,0 +1,69 @@
+"""Settings panel stories: change an agent's model and prompt; a too-large context window is refused in place."""
+
+import re
+
+from playwright.sync_api import expect
+
+from agents.models import Agent
+from tests.browser.conftest import no_sideways_scroll, shot
+
+
+def token_count(page) -> int:
+    return int(page.locator("#system-tokens strong").inner_text().replace(",", ""))
+
+
+def test_change_the_model_and_the_system_prompt(page, make_agent):
+    agent = make_agent(name="scout", system="You are a scout.")
+    page.goto(f"/ade/agents/{agent.id}/")
+    page.get_by_role("link", name="Settings").click()
+
+    prompt = page.get_by_label("System prompt")
+    expect(prompt).to_have_value("You are a scout.")
+    before = token_count(page)
+    prompt.fill("You are a careful scout. Report what you see in short sentences, and never guess.")
+    expect(page.locator("#system-tokens strong")).not_to_have_text(str(before))
+    assert token_count(page) > before
+    expect(page.locator("#system-tokens")).to_contain_text("exact")
+
+    page.get_by_label("Model", exact=True).select_option("anthropic/claude-sonnet-4-5")
+    expect(page.locator("#system-tokens")).to_contain_text("estimate")  # no tiktoken encoding for Claude
+    page.get_by_label("Temperature").fill("0.4")
+    page.get_by_role("button", name="Save settings").click()
+
+    expect(page.get_by_role("status").filter(has_text="Saved")).to_be_visible()
+    expect(page.locator(".page-head")).to_contain_text("anthropic/claude-sonnet-4-5")  # the head follows
+    expect(page.get_by_label("Model", exact=True)).to_have_value("anthropic/claude-sonnet-4-5")
+    expect(page.get_by_label("System prompt")).to_have_value(re.compile("careful scout"))
+    shot(page, "agent-settings")
+    stored = Agent.objects.get(pk=agent.pk)
+    assert (stored.model, stored.temperature) == ("anthropic/claude-sonnet-4-5", 0.4)
+    assert stored.system.startswith("You are a careful scout.")
+    assert stored.blocks.count() == 2  # the switch kept its memory
+
+    page.reload()
+    expect(page.get_by_label("Model", exact=True)).to_have_value("anthropic/claude-sonnet-4-5")
+
+
+def test_a_context_window_too_large_is_refused_beside_the_field(page, make_agent):
+    agent = make_agent(name="scout")
+    page.goto(f"/ade/agents/{agent.id}/settings/")
+
+    window = page.get_by_label("Context window (tokens)")
+    window.fill("5000000")
+    page.get_by_role("button", name="Save settings").click()
+
+    window = page.get_by_label("Context window (tokens)")
+    expect(window).to_have_attribute("aria-invalid", "true")
+    expect(page.locator("#id_context_window_limit_error")).to_contain_text("maximum is 128,000 tokens")
+    expect(window).to_have_value("5000000")
+    expect(window).to_have_accessible_description(re.compile("maximum is 128,000 tokens"))
+    assert Agent.objects.get(pk=agent.pk).context_window_limit is None
+
+
+def test_the_settings_panel_fits_a_phone(phone, make_agent):
+    agent = make_agent(name="scout")
+    phone.goto(f"/ade/agents/{agent.id}/settings/")
+
+    expect(phone.get_by_role("button", name="Save settings")).to_be_visible()
+    assert no_sideways_scroll(phone)
+    shot(phone, "agent-settings-phone")
