@@ -6,6 +6,7 @@ import re
 
 import pytest
 from django.contrib.auth.models import User
+from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from accounts.models import Membership, Organization
@@ -18,6 +19,7 @@ from tests.agents.agent_file.conftest import FIXTURE_DIR, agent_file
 
 @pytest.fixture
 def signed_in(client, org, providers):
+    cache.clear()  # the pickers keep each organization's model list a minute; start each test from the providers
     user = User.objects.create_user(username="ada", password="pw")
     Membership.objects.create(user=user, organization=org)
     client.force_login(user)
