@@ -19,6 +19,14 @@ DEFAULT_PERSONA = "I am a helpful assistant."
 DEFAULT_HUMAN = "Nothing known yet about the person I talk with."
 
 
+class PlainForm(forms.Form):
+    """Labels without Django's trailing colon, as every other label of the ADE reads."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+
 def _model_field(organization_id: str) -> forms.ChoiceField:
     choices = [(c.handle, c.label) for c in model_choices(organization_id)]
     return forms.ChoiceField(
@@ -36,7 +44,7 @@ def _default_model(field: forms.ChoiceField) -> str | None:
     return handles[0] if handles else None
 
 
-class StarterForm(forms.Form):
+class StarterForm(PlainForm):
     """A starter asks only for the agent's name and its model."""
 
     name = forms.CharField(label="Name", max_length=MAX_NAME, strip=True)
@@ -83,7 +91,7 @@ class CreateAgentForm(StarterForm):
         return [{"label": label, "value": data[label], "limit": self.block_limit} for label in ("persona", "human")]
 
 
-class ImportForm(forms.Form):
+class ImportForm(PlainForm):
     file = forms.FileField(
         label="Agent file (.af)",
         help_text=f"A Letta agent file, up to {MAX_FILE_BYTES // 1_048_576} MiB.",
@@ -92,7 +100,7 @@ class ImportForm(forms.Form):
     )
 
 
-class SearchForm(forms.Form):
+class SearchForm(PlainForm):
     q = forms.CharField(label="Search by name", required=False, max_length=MAX_NAME)
     # Any text is accepted (a tag may vanish between two pages); the select offers the organization's tags.
     tag = forms.CharField(label="Tag", required=False, widget=forms.Select)

@@ -18,6 +18,7 @@ from accounts.errors import DomainError
 from accounts.models import Provider
 from accounts.selectors import get_owned
 from agents.api.pagination import cursor_values, keyset_page
+from agents.pages.agent_forms import PlainForm
 from agents.pages.model_choices import embedding_choices, forget_models, model_choices
 from agents.provider_services import (
     ProviderNameError,
@@ -33,7 +34,7 @@ TEMPLATE = "providers/list.html"
 PAGE_SIZE = 50
 
 
-class ProviderForm(forms.Form):
+class ProviderForm(PlainForm):
     provider_type = forms.ChoiceField(
         label="Kind", choices=[("openai_compatible", "OpenAI-compatible"), ("anthropic", "Anthropic")]
     )
