@@ -300,3 +300,9 @@ def test_the_api_refuses_a_file_too_large_by_the_same_rule(api, monkeypatch):
     response = api.post("/v1/agents/import", {"file": upload(json.dumps(agent_file()).encode())})
     assert response.status_code == 413 and "over the limit" in response.json()["detail"]
     assert not Agent.objects.exists()
+
+
+def test_with_no_model_offered_the_form_says_where_to_add_a_provider(signed_in, settings):
+    settings.LLM_PROVIDERS = {}
+    html = signed_in.get("/ade/new/").content.decode()
+    assert "No provider offers a chat model right now." in html and 'href="/ade/providers/"' in html
