@@ -44,7 +44,9 @@ def agent_list(request):
         agents.annotate(num_blocks=Count("blocks")), fields, request.GET.get("after"), request.GET.get("before")
     )
     context = {"search": search, "filtered": bool(q or tag), "section": "agents", **page}
-    template = f"{LIST}#results" if request.htmx else LIST
+    # A history restore (back button after a pushed search) needs the whole page, not the results alone.
+    partial = request.htmx and not request.htmx.history_restore_request
+    template = f"{LIST}#results" if partial else LIST
     return render(request, template, context)
 
 

@@ -168,6 +168,8 @@ def test_htmx_search_answers_only_the_results(signed_in, make_agent):
     make_agent(name="alpha")
     html = signed_in.get("/ade/?q=alp", headers={"HX-Request": "true"}).content.decode()
     assert html.lstrip().startswith('<section id="results"') and "alpha" in html
+    restore = signed_in.get("/ade/?q=alp", headers={"HX-Request": "true", "HX-History-Restore-Request": "true"})
+    assert "<html" in restore.content.decode()  # the back button after a pushed search gets the whole page
 
 
 def test_the_list_pages_with_next_and_previous(signed_in, org, providers):
