@@ -24,8 +24,9 @@ from agents.starters import STARTERS, STARTERS_BY_SLUG, create_from_starter
 from memory.services import BlockLimitError, EditActor
 
 LIST = "agents/list.html"
-CREATE = "agents/create.html"
-IMPORT = "agents/import.html"
+CREATE = "agents/list_create.html"
+IMPORT = "agents/list_import.html"
+STARTER = "agents/list_starter.html"
 PAGE_SIZE = 25
 
 
@@ -130,9 +131,7 @@ def starter(request, slug: str):
             form.add_error(None, str(exc))
         else:
             return _to_agent(request, agent)
-    template = (
-        "agents/starter.html#starter-form" if request.htmx and request.method == "POST" else "agents/starter.html"
-    )
+    template = f"{STARTER}#starter-form" if request.htmx and request.method == "POST" else STARTER
     context = {"form": form, "starter": chosen, "section": "agents"}
     return render(request, template, context, status=422 if form.errors else 200)
 
@@ -174,7 +173,7 @@ def export_file(request, agent_id: str):
 def confirm_delete(request, agent_id: str):
     """Without JavaScript, Delete leads here: the same question hx-confirm asks, answered by a POST."""
     agent = selectors.agent_of(request.organization_id, agent_id)
-    return render(request, "agents/confirm_delete.html", {"agent": agent, "section": "agents"})
+    return render(request, "agents/list_confirm_delete.html", {"agent": agent, "section": "agents"})
 
 
 @require_POST
