@@ -1,11 +1,14 @@
 """Providers created through the API (`/v1/providers`): which types this server can talk to, and the rules for
 creating and changing them. Their models are then offered as `<name>/<model>` handles (agents/providers.py)."""
 
+import asyncio
+
 from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from accounts.errors import ConflictError, DomainError
 from accounts.models import Provider
+from agents.llm import LLMError
 from agents.llm.factory import DEFAULT_BASE_URLS
 
 # Letta's provider types this server serves, and the protocol (Provider.kind) each speaks.
@@ -33,14 +36,24 @@ KINDS = {
     },
 }
 MAX_NAME_LENGTH = 100
+# As long as listing a provider's models may take when every provider is listed (agents.providers).
+CHECK_TIMEOUT_SECONDS = 10.0
 
 
 class ProviderError(DomainError, ValueError):
     """A provider that cannot be created or changed as asked; the message says what to fix."""
 
 
-class ProviderNameTaken(ConflictError, ProviderError):
+class ProviderNameError(ProviderError):
+    """The name cannot be used (a form shows it next to the name)."""
+
+
+class ProviderNameTaken(ConflictError, ProviderNameError):
     pass
+
+
+class ProviderURLError(ProviderError):
+    """The base URL is missing or not an http(s) address (a form shows it next to the base URL)."""
 
 
 def kind_of(provider_type: str) -> str:
@@ -58,19 +71,19 @@ def _base_url(provider_type: str, kind: str, base_url: str | None) -> str:
     if not base_url:
         base_url = DEFAULT_BASE_URLS.get(provider_type, "")  # where the well-known services live
     if not base_url and kind == Provider.Kind.OPENAI_COMPATIBLE:
-        raise ProviderError(
+        raise ProviderURLError(
             f"A '{provider_type}' provider needs a base_url, e.g. http://127.0.0.1:8000/v1 (the address that "
             "serves /v1/chat/completions and /v1/models)."
         )
     if base_url and not base_url.startswith(("http://", "https://")):
-        raise ProviderError(f"base_url '{base_url}' must start with http:// or https://.")
+        raise ProviderURLError(f"base_url '{base_url}' must start with http:// or https://.")
     return base_url
 
 
 def _check_name(name: str) -> str:
     name = (name or "").strip()
     if not name or "/" in name or len(name) > MAX_NAME_LENGTH:
-        raise ProviderError(
+        raise ProviderNameError(
             f"Provider name '{name}' is not usable: give 1 to {MAX_NAME_LENGTH} characters without '/', since "
             "models are addressed as '<provider name>/<model>'."
         )
@@ -126,3 +139,33 @@ def update_provider(provider: Provider, changes: dict) -> Provider:
             setattr(provider, field, changes[field])
     provider.save()
     return provider
+
+
+def delete_provider(provider: Provider) -> None:
+    """Remove a provider; agents on its models keep their handles and say what to configure when they next run."""
+    provider.delete()
+
+
+def new_provider_config(provider_type: str, *, api_key: str | None = None, base_url: str | None = None):
+    """The ProviderConfig a provider created with these settings would have, to check it before storing it.
+    Raises ProviderError for what `create_provider` would refuse (an unknown type, a missing or odd base URL)."""
+    from agents.providers import provider_config  # agents.providers imports KINDS from this module
+
+    kind = kind_of(provider_type)
+    return provider_config(provider_type, kind=kind, api_key=api_key, base_url=_base_url(provider_type, kind, base_url))
+
+
+async def check_provider(provider, provider_type: str) -> str:
+    """Ask the provider (a ProviderConfig) for its models with its credentials: the cheapest call that needs a
+    valid key. Answers the confirmation; raises a DomainError with the provider's own message otherwise (a bad
+    config 400, the provider's refusal with the status it maps to, no answer in time 504)."""
+    client = provider.client()
+    try:
+        await asyncio.wait_for(client.list_models(), CHECK_TIMEOUT_SECONDS)
+    except LLMError as exc:
+        raise DomainError(str(exc), status_code=exc.status_code) from exc
+    except TimeoutError:
+        raise DomainError(
+            f"The provider did not list its models within {CHECK_TIMEOUT_SECONDS:g} seconds.", status_code=504
+        ) from None
+    return f"Valid api key for provider_type={provider_type}"

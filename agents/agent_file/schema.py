@@ -11,7 +11,7 @@ import json
 import re
 from dataclasses import dataclass, field
 
-from agents.agent_file.errors import AgentFileError, optional_str
+from agents.agent_file.errors import AgentFileError, check_size, optional_str
 from agents.agent_file.messages import FileMessage, parse_message
 from agents.storable import unstorable
 from tools.rules import ToolRuleError, parse_rules
@@ -78,6 +78,8 @@ class AgentFile:
 
 def decode(data) -> dict:
     """The file's top-level object from bytes, text or an already parsed dict."""
+    if isinstance(data, bytes | bytearray | str):
+        check_size(len(data))
     if isinstance(data, bytes | bytearray):
         try:
             data = bytes(data).decode("utf-8-sig")

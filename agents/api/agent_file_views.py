@@ -8,6 +8,7 @@ from rest_framework.views import APIView
 
 from accounts.api import organization_of
 from agents.agent_file import AgentFileError, export_agent, import_agent
+from agents.agent_file.errors import check_size
 from agents.api.views import get_agent
 
 
@@ -39,6 +40,7 @@ class AgentImportView(APIView):
         upload = request.FILES.get("file")
         if upload is None:
             raise AgentFileError("Send the agent file as multipart form field 'file'.")
+        check_size(upload.size)  # before reading it into memory
         data = request.data
         raw_secrets = _first(data, "secrets", "env_vars_json") or "{}"
         try:

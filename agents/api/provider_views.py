@@ -4,8 +4,6 @@ The API key is stored but never returned: responses say only whether one is set 
 can read providers cannot collect the credentials behind them.
 """
 
-import asyncio
-
 from asgiref.sync import sync_to_async
 from django.http import JsonResponse
 from rest_framework import serializers
@@ -13,19 +11,21 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.api import organization_of
-from accounts.errors import DomainError
 from accounts.models import Provider
 from accounts.selectors import get_owned
 from agents.api import serializers as s
 from agents.api.async_views import api_view
 from agents.api.pagination import cursor_page
 from agents.api.views import validated
-from agents.llm import LLMError
-from agents.provider_services import create_provider, kind_of, update_provider
-from agents.providers import LIST_TIMEOUT_SECONDS, ProviderConfig, from_record, provider_config
+from agents.provider_services import (
+    check_provider,
+    create_provider,
+    delete_provider,
+    new_provider_config,
+    update_provider,
+)
+from agents.providers import from_record
 from memory.selectors import narrowed
-
-CHECK_TIMEOUT_SECONDS = LIST_TIMEOUT_SECONDS
 
 
 class ProviderCreateSerializer(serializers.Serializer):
@@ -125,40 +125,20 @@ class ProviderDetailView(APIView):
         return Response(provider_data(update_provider(provider, changes)))
 
     def delete(self, request, provider_id: str):
-        _provider(organization_of(request), provider_id).delete()
+        delete_provider(_provider(organization_of(request), provider_id))
         return Response({"message": f"Provider id={provider_id} successfully deleted"})
-
-
-async def _check(provider: ProviderConfig, provider_type: str) -> JsonResponse:
-    """Ask the provider for its models with the given credentials: the cheapest call that needs a valid key.
-
-    A bad config raises ModelConfigError (400); the provider's refusal answers with the status it maps to, and
-    a provider that does not answer in time with 504."""
-    client = provider.client()
-    try:
-        await asyncio.wait_for(client.list_models(), CHECK_TIMEOUT_SECONDS)
-    except LLMError as exc:
-        raise DomainError(str(exc), status_code=exc.status_code) from exc
-    except TimeoutError:
-        raise DomainError(
-            f"The provider did not list its models within {CHECK_TIMEOUT_SECONDS:g} seconds.", status_code=504
-        ) from None
-    return JsonResponse({"message": f"Valid api key for provider_type={provider_type}"})
 
 
 @api_view("POST", body=True)
 async def check_new(request):
     """`POST /v1/providers/check`: test credentials before creating a provider with them."""
     data = validated(ProviderCheckSerializer, request.json)
-    kind = kind_of(data["provider_type"])
-    provider = provider_config(
-        data["provider_type"], kind=kind, api_key=data.get("api_key"), base_url=data.get("base_url") or None
-    )
-    return await _check(provider, data["provider_type"])
+    provider = new_provider_config(data["provider_type"], api_key=data.get("api_key"), base_url=data.get("base_url"))
+    return JsonResponse({"message": await check_provider(provider, data["provider_type"])})
 
 
 @api_view("POST", body=True)
 async def check_existing(request, provider_id: str):
     """`POST /v1/providers/{id}/check`: test a stored provider's credentials."""
     provider = await sync_to_async(_provider)(request.organization_id, provider_id)
-    return await _check(from_record(provider), provider.provider_type)
+    return JsonResponse({"message": await check_provider(from_record(provider), provider.provider_type)})
