@@ -10,6 +10,7 @@ from accounts.errors import ConflictError, DomainError
 from accounts.models import Provider
 from agents.llm import LLMError
 from agents.llm.factory import DEFAULT_BASE_URLS
+from agents.model_choices import forget_models
 
 # Letta's provider types this server serves, and the protocol (Provider.kind) each speaks.
 KINDS = {
@@ -110,7 +111,7 @@ def create_provider(
     base_url = _base_url(provider_type, kind, base_url)
     try:
         with transaction.atomic():
-            return Provider.objects.create(
+            provider = Provider.objects.create(
                 organization_id=organization_id,
                 name=name,
                 provider_type=provider_type,
@@ -126,6 +127,8 @@ def create_provider(
             f"A provider named '{name}' already exists; choose another name or modify that "
             "one with PATCH /v1/providers/{id}."
         ) from None
+    forget_models(organization_id)
+    return provider
 
 
 def update_provider(provider: Provider, changes: dict) -> Provider:
@@ -138,12 +141,14 @@ def update_provider(provider: Provider, changes: dict) -> Provider:
         if changes.get(field) is not None:
             setattr(provider, field, changes[field])
     provider.save()
+    forget_models(provider.organization_id)
     return provider
 
 
 def delete_provider(provider: Provider) -> None:
     """Remove a provider; agents on its models keep their handles and say what to configure when they next run."""
     provider.delete()
+    forget_models(provider.organization_id)
 
 
 def new_provider_config(provider_type: str, *, api_key: str | None = None, base_url: str | None = None):

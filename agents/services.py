@@ -7,8 +7,8 @@ from django.conf import settings
 from django.db import transaction
 
 from accounts.errors import ConflictError, DomainError, NotFoundError
+from agents.model_choices import model_choices
 from agents.models import DEFAULT_TEMPERATURE, MAX_STEPS, Agent, AgentType, Message, Step
-from agents.pages.model_choices import model_choices
 from agents.providers import ModelConfigError, context_window_for, resolve
 from agents.runtime.errors import AgentBusyError
 from agents.runtime.run_lifecycle import active_run_id

@@ -8,7 +8,7 @@ from django import forms
 from django.conf import settings
 
 from agents.agent_file.errors import MAX_FILE_BYTES
-from agents.pages.model_choices import embedding_choices, model_choices
+from agents.model_choices import embedding_choices, model_choices
 from agents.starters import STARTER_BLOCK_LIMIT
 from memory.models import DEFAULT_DESCRIPTIONS
 

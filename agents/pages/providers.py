@@ -1,7 +1,7 @@
 """Providers and their models: add an OpenAI-compatible or Anthropic provider, check it, list its models.
 
 Each action is the service `/v1/providers` calls (`create_provider`, `check_provider`, `delete_provider`). After a
-change the organization's model lists are forgotten (`forget_models`), so every picker offers the new models at once.
+change those services forget the organization's model lists, so every picker offers the new models at once.
 """
 
 from asgiref.sync import async_to_sync
@@ -18,8 +18,8 @@ from accounts.errors import DomainError
 from accounts.models import Provider
 from accounts.selectors import get_owned
 from agents.api.pagination import cursor_values, keyset_page
+from agents.model_choices import embedding_choices, model_choices
 from agents.pages.agent_forms import PlainForm
-from agents.pages.model_choices import embedding_choices, forget_models, model_choices
 from agents.provider_services import (
     ProviderNameError,
     ProviderURLError,
@@ -70,7 +70,6 @@ def provider_create(request):
         except DomainError as exc:
             form.add_error(_field_of(exc), str(exc))
         else:
-            forget_models(request.organization_id)
             if not request.htmx:
                 return redirect("ade-providers")
             return render(request, f"{TEMPLATE}#providers", _context(request, ProviderForm(), added=provider))
@@ -119,7 +118,6 @@ def provider_confirm_delete(request, provider_id: str):
 @organization_required
 def provider_delete(request, provider_id: str):
     delete_provider(get_owned(Provider, request.organization_id, provider_id, "Provider"))
-    forget_models(request.organization_id)
     if request.htmx:
         return render(request, f"{TEMPLATE}#providers", _context(request, ProviderForm()))
     return redirect("ade-providers")

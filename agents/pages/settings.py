@@ -13,7 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.access import organization_required
 from agents import selectors, services
-from agents.pages.model_choices import model_choices
+from agents.model_choices import model_choices
 from agents.pages.panel import panel_context
 from agents.runtime.loop import DEFAULT_MAX_STEPS
 from agents.tokens import count_text, encoding_name

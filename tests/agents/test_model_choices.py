@@ -1,6 +1,6 @@
 """The model pickers offer what the organization's providers list, and never drop an agent's own model."""
 
-from agents.pages.model_choices import embedding_choices, forget_models, model_choices
+from agents.model_choices import embedding_choices, forget_models, model_choices
 
 
 def test_the_pickers_offer_the_providers_models(org, providers):

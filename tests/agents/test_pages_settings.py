@@ -9,8 +9,8 @@ from django.contrib.auth.models import User
 
 from accounts.models import Membership, Organization
 from agents import services
+from agents.model_choices import forget_models
 from agents.models import Agent, Message
-from agents.pages.model_choices import forget_models
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 

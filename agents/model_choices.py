@@ -1,17 +1,16 @@
-"""The models a page offers in its pickers: what the organization's providers list (as `GET /v1/models/` does).
+"""The models the ADE's pickers offer and a model's known maximum window: what the organization's providers list
+(as `GET /v1/models/` does).
 
 Asking every provider for its list on every page would make each page as slow as the slowest provider, so the lists
-are kept for a minute per organization (and forgotten at once when a provider is added, changed or removed). A model
-an agent already uses stays offered even when its provider does not list it right now, so a form never silently
-switches an agent's model.
+are kept for a minute per organization (and forgotten at once when a provider service adds, changes or removes
+one). A model an agent already uses stays offered even when its provider does not list it right now, so a form
+never silently switches an agent's model.
 """
 
 from dataclasses import dataclass
 
 from asgiref.sync import async_to_sync
 from django.core.cache import cache
-
-from agents.providers import list_embedding_models, list_models
 
 CACHE_SECONDS = 60
 
@@ -25,11 +24,11 @@ class ModelChoice:
 
 def model_choices(organization_id: str, current: str | None = None) -> list[ModelChoice]:
     """Chat models, by handle; `current` first-class even when no provider lists it now."""
-    return _with_current(_cached("chat", organization_id, list_models), current)
+    return _with_current(_cached("chat", organization_id, "list_models"), current)
 
 
 def embedding_choices(organization_id: str, current: str | None = None) -> list[ModelChoice]:
-    return _with_current(_cached("embedding", organization_id, list_embedding_models), current)
+    return _with_current(_cached("embedding", organization_id, "list_embedding_models"), current)
 
 
 def forget_models(organization_id: str) -> None:
@@ -41,11 +40,14 @@ def _key(kind: str, organization_id: str) -> str:
     return f"ade-models:{kind}:{organization_id}"
 
 
-def _cached(kind: str, organization_id: str, lister) -> list[ModelChoice]:
+def _cached(kind: str, organization_id: str, lister: str) -> list[ModelChoice]:
     key = _key(kind, organization_id)
     choices = cache.get(key)
     if choices is None:
-        listed = async_to_sync(lister)(organization_id)
+        # Imported here: the provider services import this module to forget the lists, and `providers` imports them.
+        from agents import providers
+
+        listed = async_to_sync(getattr(providers, lister))(organization_id)
         choices = sorted(
             (ModelChoice(m["handle"], m["handle"], m.get("max_context_window")) for m in listed),
             key=lambda choice: choice.handle,
