@@ -45,7 +45,7 @@ class ToolSourceForm(forms.Form):
     attach = forms.BooleanField(required=False, initial=True)
 
     def __init__(self, *args, agent: Agent | None = None, **kwargs):
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, label_suffix="", **kwargs)
         # The schema beside the source follows what is typed (htmx posts the form to the preview).
         self.fields["source_code"].widget.attrs.update(
             {
@@ -68,6 +68,9 @@ class RunForm(forms.Form):
         strip=False,
         widget=forms.Textarea(attrs={"rows": 4, "spellcheck": "false", "placeholder": '{"sides": 20}'}),
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, label_suffix="", **kwargs)
 
     def clean_args(self) -> dict:
         text = self.cleaned_data["args"].strip()

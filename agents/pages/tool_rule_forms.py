@@ -45,7 +45,7 @@ class RuleForm(forms.Form):
     kept = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, tool_names: list[str], **kwargs):
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, label_suffix="", **kwargs)
         tools = [(name, name) for name in tool_names]
         self.fields["type"].choices = [("", "Choose a type"), *TYPE_LABELS.items()]
         self.fields["tool_name"].choices = [("", "Choose a tool"), *tools]
