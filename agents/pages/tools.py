@@ -51,7 +51,7 @@ def set_approval(request, agent_id: str, tool_name: str):
         services.set_tool_approval(agent, tool_name, request.POST.get("requires_approval") == "on")
     except NotFoundError as exc:
         raise Http404(str(exc)) from exc
-    return _render(request, agent)
+    return _changed(request, agent)
 
 
 @require_POST
@@ -59,7 +59,7 @@ def set_approval(request, agent_id: str, tool_name: str):
 def attach(request, agent_id: str):
     agent = _agent(request, agent_id)
     services.attach_tool(agent, get_owned(Tool, request.organization_id, request.POST.get("tool_id", ""), "Tool"))
-    return _render(request, agent)
+    return _changed(request, agent)
 
 
 @require_POST
@@ -67,7 +67,7 @@ def attach(request, agent_id: str):
 def detach(request, agent_id: str, tool_id: str):
     agent = _agent(request, agent_id)
     services.detach_tool(agent, get_owned(agent.tools.all(), request.organization_id, tool_id, "Tool"))
-    return _render(request, agent)
+    return _changed(request, agent)
 
 
 @require_GET
@@ -90,8 +90,11 @@ def save_rules(request, agent_id: str):
     removed = request.POST.get("remove")
     kept = [form for index, form in enumerate(rows.forms) if str(index) != removed]
     adding = removed is None
-    forms_ok = all([form.is_valid() for form in kept]) and (not adding or new.is_valid())
-    if not (forms_ok and rows.management_form.is_valid()):
+    if not rows.management_form.is_valid():
+        # Only a hand-made request lacks it; saving would drop every rule, so nothing is saved.
+        error = "The rule editor's form arrived incomplete; reload the page and try again."
+        return _render(request, agent, rules_error=error, status=422)
+    if not (all([form.is_valid() for form in kept]) and (not adding or new.is_valid())):
         return _render(request, agent, rows=rows, new=new, status=422)
     edited = [rule_of(form.cleaned_data) for form in kept]
     if adding and not new.is_blank:
@@ -100,7 +103,15 @@ def save_rules(request, agent_id: str):
         services.update_agent(agent, tool_rules=[*edited, *approval_rules(agent.tool_rules)])
     except ToolRuleError as exc:
         return _render(request, agent, rows=rows, new=new, rules_error=str(exc), status=422)
-    return _render(request, agent, saved=True)
+    return _changed(request, agent, saved=True)
+
+
+def _changed(request, agent, **extra):
+    """After a change: the panel for htmx to swap in; without htmx, back to the panel's address, so reloading
+    the page does not post the change again."""
+    if request.htmx:
+        return _render(request, agent, **extra)
+    return redirect("ade-agent-tools", agent.id)
 
 
 def _agent(request, agent_id: str):

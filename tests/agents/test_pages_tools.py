@@ -265,6 +265,20 @@ def test_a_rule_for_a_detached_tool_survives_a_save(signed_in, agent):
     assert rules_of(agent) == rules
 
 
+def test_without_htmx_a_change_goes_back_to_the_panel(signed_in, agent):
+    response = editor_post(signed_in, agent, [], new={"type": "exit_loop", "tool_name": "memory_insert"}, htmx=False)
+    assert response.status_code == 302 and response["Location"] == tools_url(agent)
+    assert rules_of(agent) == [{"type": "exit_loop", "tool_name": "memory_insert"}]
+
+
+def test_an_editor_post_without_its_management_form_changes_nothing(signed_in, agent):
+    rules = [{"type": "exit_loop", "tool_name": "memory_insert"}]
+    services.update_agent(agent, tool_rules=rules)
+    response = signed_in.post(tools_url(agent, "rules/"), {"new-type": ""}, headers={"HX-Request": "true"})
+    assert response.status_code == 422 and "arrived incomplete" in response.content.decode()
+    assert rules_of(agent) == rules
+
+
 # ----------------------------------------------------------------------------------------- the tool editor
 
 
@@ -366,6 +380,17 @@ def test_editing_a_tool_updates_its_source_and_schema(signed_in, greet):
     assert response.status_code == 302
     greet.refresh_from_db()
     assert greet.source_code == new and greet.description == "Greet someone warmly."
+
+
+def test_renaming_a_tool_onto_another_is_refused_next_to_the_source(signed_in, greet, org):
+    upsert_tool_from_source(organization_id=org.id, source_code=GREET.replace("def greet", "def wave"))
+    renamed = GREET.replace("def greet", "def wave")
+    response = signed_in.post(f"/ade/tools/{greet.id}/", {"source_code": renamed})
+    html = response.content.decode()
+    assert response.status_code == 422 and "a tool with that name already exists" in html
+    assert 'id="id_source_code_error"' in html and "def wave" in html
+    greet.refresh_from_db()
+    assert greet.name == "greet" and greet.source_code == GREET
 
 
 def test_a_built_in_tool_has_no_editor(signed_in, org):
