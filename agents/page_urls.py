@@ -12,3 +12,8 @@ urlpatterns = [
     *archival.urlpatterns,
     *tools.urlpatterns,
 ]
+
+# Appended by the tools screen (issue 13): the custom tool editor lives at /ade/tools/, outside an agent's page.
+from agents.pages import tool_editor  # noqa: E402
+
+urlpatterns += tool_editor.urlpatterns

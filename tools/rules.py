@@ -298,7 +298,7 @@ class ToolRulesSolver:
             )
         error = f"[ToolConstraintError] Cannot call {name}, valid tools include: [{', '.join(decision.allowed)}]."
         last = self.history[-1][0] if self.history else None
-        hints = [_describe(r) for r in self.rules if r.tool_name in (name, last) or name in getattr(r, "children", ())]
+        hints = [describe(r) for r in self.rules if r.tool_name in (name, last) or name in getattr(r, "children", ())]
         hints = [h for h in dict.fromkeys(hints) if h]
         if hints:
             error += "\nHint: rules that apply here:\n" + "\n".join(f"- {h}" for h in hints)
@@ -306,11 +306,16 @@ class ToolRulesSolver:
 
     def render_for_prompt(self) -> str:
         """One line per rule, for the <tool_usage_rules> section of the system prompt ("" when there are none)."""
-        lines = dict.fromkeys(_describe(r) for r in self.rules)
-        return "\n".join(f"- {line}" for line in lines if line)
+        return "\n".join(f"- {line}" for line in describe_rules(self.rules))
 
 
-def _describe(rule: ToolRule) -> str:
+def describe_rules(rules: list[ToolRule]) -> list[str]:
+    """The rules in words, each once, as the prompt's <tool_usage_rules> and the ADE's tool-rule editor show them."""
+    return [line for line in dict.fromkeys(describe(r) for r in rules) if line]
+
+
+def describe(rule: ToolRule) -> str:
+    """One rule in words, addressed to the model (the prompt, and the hints of a ToolConstraintError)."""
     name = rule.tool_name
     match rule:
         case InitToolRule():

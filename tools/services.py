@@ -90,6 +90,26 @@ def upsert_tool_from_source(
     return tool
 
 
+def create_tool_from_source(
+    *, organization_id: str, source_code: str, json_schema: dict | None = None, **fields
+) -> Tool:
+    """Create a new custom tool (`POST /v1/tools/`, the ADE's new tool): like `upsert_tool_from_source`, but a
+    name the organization already uses is refused instead of overwriting that tool."""
+    try:
+        name = (json_schema or schema_from_source(source_code))["name"]
+    except SchemaError as exc:
+        raise ToolDefinitionError(str(exc)) from exc
+    # A built-in's name is refused by upsert_tool_from_source, with the reason that is the more useful one.
+    if name not in BUILTIN_TOOLS and Tool.objects.for_organization(organization_id).filter(name=name).exists():
+        raise ToolDefinitionError(
+            f"A tool named '{name}' already exists; rename the function, or edit that tool instead "
+            "(on the API: PUT /v1/tools/)."
+        )
+    return upsert_tool_from_source(
+        organization_id=organization_id, source_code=source_code, json_schema=json_schema, **fields
+    )
+
+
 # What PATCH /v1/tools/{id} may change on a built-in tool: how it is used, never what it is (its code and schema
 # come from the server, and ensure_base_tools would put them back).
 BUILTIN_EDITABLE = {"tags", "return_char_limit", "default_requires_approval", "enable_parallel_execution", "metadata"}

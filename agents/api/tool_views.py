@@ -14,9 +14,8 @@ from agents.api.pagination import cursor_page
 from agents.api.views import AgentAttachView, full_text_search, get_agent, validated
 from memory.selectors import narrowed
 from tools.models import Tool
-from tools.schema import schema_from_source
 from tools.search import search_tools
-from tools.services import ToolDefinitionError, ensure_base_tools, update_tool, upsert_tool_from_source
+from tools.services import create_tool_from_source, ensure_base_tools, update_tool, upsert_tool_from_source
 
 
 class PackageRequirementSerializer(serializers.Serializer):
@@ -87,8 +86,10 @@ def _tool(request, tool_id: str) -> Tool:
     return get_owned(Tool, organization_of(request), tool_id, "Tool")
 
 
-def _upsert(request, data: dict) -> Tool:
-    return upsert_tool_from_source(
+def _upsert(request, data: dict, *, create: bool = False) -> Tool:
+    # POST creates (refusing a name in use), PUT creates or updates: the same fields either way.
+    service = create_tool_from_source if create else upsert_tool_from_source
+    return service(
         organization_id=organization_of(request),
         source_code=data["source_code"],
         description=data.get("description"),
@@ -131,10 +132,7 @@ class ToolListView(APIView):
 
     def post(self, request):
         data = validated(ToolCreateSerializer, request.data)
-        source_name = (data.get("json_schema") or schema_from_source(data["source_code"]))["name"]
-        if _tools(request).filter(name=source_name).exists():
-            raise ToolDefinitionError(f"A tool named '{source_name}' already exists; use PUT /v1/tools/ to update it.")
-        return Response(s.tool_data(_upsert(request, data)))
+        return Response(s.tool_data(_upsert(request, data, create=True)))
 
     def put(self, request):
         return Response(s.tool_data(_upsert(request, validated(ToolCreateSerializer, request.data))))
