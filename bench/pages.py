@@ -1,5 +1,5 @@
 """Server time of the ADE's pages on a large agent: 100 memory blocks (with 1,000 revisions), 1,000 archival
-passages and 50 tools, in an organization of 10,000 agents.
+passages and 50 tools with 20 tool rules, in an organization of 10,000 agents.
 
 Each page is requested in-process through Django's test client, signed in, after two warm-up requests; the time is
 from the request entering Django to the rendered response (no network, no browser), and the query count is that of
@@ -61,6 +61,10 @@ def seed(small: bool):
             "    return text\n"
         )
         services.attach_tool(agent, upsert_tool_from_source(organization_id=org.id, source_code=source))
+    names = [f"tool_{i:02d}" for i in range(sizes["tools"])]
+    rules = [{"type": "max_count_per_step", "tool_name": name, "max_count_limit": 2} for name in names[:10]]
+    rules += [{"type": "child", "tool_name": name, "children": names[:3]} for name in names[10:20]]
+    services.update_agent(agent, tool_rules=rules)
     template = Agent.objects.get(pk=agent.id)
     clones = []
     for i in range(sizes["agents"] - 1):
@@ -85,6 +89,8 @@ def pages(agent) -> list[tuple[str, str]]:
         ("memory timeline", "ade-agent-timeline", {"agent_id": agent.id}),
         ("archival memory", "ade-agent-archival", {"agent_id": agent.id}),
         ("tools", "ade-agent-tools", {"agent_id": agent.id}),
+        ("custom tool editor", "ade-tool", {"tool_id": agent.tools.filter(name="tool_00").get().id}),
+        ("new agent form", "ade-agent-create", {}),
     ]
     found = []
     for label, name, kwargs in named:
