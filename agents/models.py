@@ -64,6 +64,9 @@ class Agent(OwnedModel):
 
     class Meta:
         ordering = ["created_at", "id"]
+        # The lists page by (created_at, id) within an organization: with this index a page of 10,000 agents reads
+        # its 25 rows in order instead of sorting them all.
+        indexes = [models.Index(fields=["organization", "created_at", "id"], name="agent_org_created_idx")]
 
     def __str__(self):
         return f"{self.name} ({self.id})"

@@ -58,9 +58,11 @@ def sorted_by(agents: QuerySet[Agent], order_by: str) -> tuple[QuerySet[Agent], 
     return agents, (order_by, "id")
 
 
-def list_agents(organization_id: str) -> QuerySet[Agent]:
-    """The organization's agents by name, each with `num_blocks` (one query, however many agents)."""
-    return Agent.objects.for_organization(organization_id).annotate(num_blocks=Count("blocks")).order_by("name", "id")
+def block_counts(agent_ids: list[str]) -> dict[str, int]:
+    """How many blocks each of these agents holds, counted for these agents only (one query): a page of a list
+    asks for its own rows, not a count grouped over the whole organization."""
+    through = Agent.blocks.through.objects.filter(agent_id__in=agent_ids)
+    return dict(through.values("agent_id").annotate(count=Count("id")).values_list("agent_id", "count"))
 
 
 def agent_of(organization_id: str, agent_id: str, *, with_relations: bool = False) -> Agent:
@@ -77,9 +79,10 @@ def organization_tags(organization_id: str, *, search: str | None = None) -> lis
     Tags are JSON lists, which SQLite cannot unnest; reading only the tag columns and merging them in Python is the
     same on every database.
     """
+    # DISTINCT first: thousands of agents share a handful of tag lists, so only those few are decoded.
     rows = [
-        *Agent.objects.for_organization(organization_id).values_list("tags", flat=True),
-        *Block.objects.for_organization(organization_id).values_list("tags", flat=True),
+        *Agent.objects.for_organization(organization_id).values_list("tags", flat=True).order_by().distinct(),
+        *Block.objects.for_organization(organization_id).values_list("tags", flat=True).order_by().distinct(),
     ]
     tags = {tag for row in rows for tag in (row or []) if isinstance(tag, str)}
     if search:

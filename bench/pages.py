@@ -11,6 +11,7 @@ import time
 from bench.setup import django_on_scratch_db, median
 
 TARGET_MS = 100
+REVISIONS = 1_000
 
 
 def seed(small: bool):
@@ -25,7 +26,7 @@ def seed(small: bool):
 
     sizes = {"blocks": 10, "revisions": 100, "passages": 100, "tools": 5, "agents": 100}
     if not small:
-        sizes = {"blocks": 100, "revisions": 1_000, "passages": 1_000, "tools": 50, "agents": 10_000}
+        sizes = {"blocks": 100, "revisions": REVISIONS, "passages": 1_000, "tools": 50, "agents": 10_000}
     org = Organization.default()
     user = User.objects.create_user(username="bench", password="bench")
     Membership.objects.create(user=user, organization=org)
@@ -63,7 +64,7 @@ def seed(small: bool):
         services.attach_tool(agent, upsert_tool_from_source(organization_id=org.id, source_code=source))
     names = [f"tool_{i:02d}" for i in range(sizes["tools"])]
     rules = [{"type": "max_count_per_step", "tool_name": name, "max_count_limit": 2} for name in names[:10]]
-    rules += [{"type": "child", "tool_name": name, "children": names[:3]} for name in names[10:20]]
+    rules += [{"type": "constrain_child_tools", "tool_name": name, "children": names[:3]} for name in names[10:20]]
     services.update_agent(agent, tool_rules=rules)
     template = Agent.objects.get(pk=agent.id)
     clones = []

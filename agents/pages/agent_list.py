@@ -4,7 +4,6 @@ Every action calls the service the API calls: `create_agent` (POST /v1/agents), 
 (POST /v1/agents/import) and `export_agent` (GET /v1/agents/{id}/export).
 """
 
-from django.db.models import Count
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
@@ -41,9 +40,10 @@ def agent_list(request):
     agents, fields = selectors.sorted_by(
         selectors.agents_matching(org, query_text=q, tags=[tag] if tag else None), "created_at"
     )
-    page = _page(
-        agents.annotate(num_blocks=Count("blocks")), fields, request.GET.get("after"), request.GET.get("before")
-    )
+    page = _page(agents, fields, request.GET.get("after"), request.GET.get("before"))
+    counts = selectors.block_counts([agent.id for agent in page["agents"]])
+    for agent in page["agents"]:
+        agent.num_blocks = counts.get(agent.id, 0)
     context = {"search": search, "filtered": bool(q or tag), "section": "agents", **page}
     # A history restore (back button after a pushed search) needs the whole page, not the results alone.
     partial = request.htmx and not request.htmx.history_restore_request

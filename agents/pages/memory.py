@@ -8,6 +8,7 @@ shown side by side with the stored value instead of silently overwriting it.
 """
 
 from django import forms
+from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
@@ -25,6 +26,7 @@ from memory.services import EditActor
 
 TEMPLATE = "agents/memory.html"
 ATTACHABLE_PAGE = 20
+BLOCKS_PAGE = 20
 
 
 class ValueForm(forms.Form):
@@ -98,10 +100,14 @@ def _card(agent: Agent, block: Block, *, value_form=None, details_form=None, con
 
 
 def _panel(request, agent: Agent, *, new_form=None, attach_form=None, query: str = "", **extra) -> dict:
+    # A page of blocks at a time: each card is two forms, and an agent may hold a hundred blocks. Actions inside the
+    # section send the page they were on (hx-vals on the section), so the section comes back on that page.
+    page = Paginator(_blocks(agent), BLOCKS_PAGE).get_page(request.POST.get("page") or request.GET.get("page"))
     return panel_context(
         agent,
         "memory",
-        cards=[_card(agent, block) for block in _blocks(agent)],
+        page=page,
+        cards=[_card(agent, block) for block in page],
         new_form=new_form or NewBlockForm(prefix="new"),
         attach_form=attach_form or AttachForm(prefix="attach"),
         attachable=_attachable(agent, query),

@@ -236,3 +236,13 @@ def test_details_saved_over_a_newer_version_are_refused_once_with_the_typed_deta
     fields[f"{block.id}-details-version"] = "2"  # saving again is a deliberate choice
     assert signed_in.post(url(agent, block.id, "details"), fields, **HTMX).status_code == 200
     assert Block.objects.get(pk=block.pk).label == "person"
+
+
+def test_an_agent_with_many_blocks_shows_them_a_page_at_a_time(signed_in, make_agent):
+    agent = make_agent(blocks=[{"label": f"note_{i:02d}", "value": f"fact {i}"} for i in range(25)])
+    first = signed_in.get(f"/ade/agents/{agent.id}/memory/").content.decode()
+    second = signed_in.get(f"/ade/agents/{agent.id}/memory/?page=2").content.decode()
+
+    assert "note_00" in first and "note_19" in first and "note_20" not in first
+    assert "Blocks 1–20 of 25" in first and 'href="?page=2"' in first
+    assert "note_20" in second and "note_24" in second and "note_19" not in second
