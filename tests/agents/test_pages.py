@@ -3,20 +3,11 @@
 import re
 
 import pytest
-from django.contrib.auth.models import User
 
-from accounts.models import Membership, Organization
+from accounts.models import Organization
 from agents.context_display import SECTIONS
 from agents.context_window import context_overview
 from agents.models import Agent
-
-
-@pytest.fixture
-def signed_in(client, org):
-    user = User.objects.create_user(username="ada", password="pw")
-    Membership.objects.create(user=user, organization=org)
-    client.force_login(user)
-    return client
 
 
 @pytest.fixture

@@ -5,23 +5,14 @@ import re
 from datetime import timedelta
 
 import pytest
-from django.contrib.auth.models import User
 from django.utils import timezone
 
-from accounts.models import Membership, Organization
+from accounts.models import Organization
 from agents import passages, services
 from agents.pages.archival import PAGE_SIZE
 from memory.models import Passage
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
-
-
-@pytest.fixture
-def signed_in(client, org):
-    user = User.objects.create_user(username="ada", password="pw")
-    Membership.objects.create(user=user, organization=org)
-    client.force_login(user)
-    return client
 
 
 @pytest.fixture

@@ -5,25 +5,14 @@ import json
 import re
 
 import pytest
-from django.contrib.auth.models import User
-from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from accounts.models import Membership, Organization
+from accounts.models import Organization
 from agents import services
 from agents.agent_file import errors as agent_file_errors
 from agents.models import Agent
 from memory.models import Block, Passage
 from tests.agents.agent_file.conftest import FIXTURE_DIR, agent_file
-
-
-@pytest.fixture
-def signed_in(client, org, providers):
-    cache.clear()  # the pickers keep each organization's model list a minute; start each test from the providers
-    user = User.objects.create_user(username="ada", password="pw")
-    Membership.objects.create(user=user, organization=org)
-    client.force_login(user)
-    return client
 
 
 @pytest.fixture

@@ -4,28 +4,14 @@ import html as htmllib
 import re
 
 import pytest
-from django.contrib.auth.models import User
 
-from accounts.models import Membership, Organization
+from accounts.models import Organization
 from agents import services
 from memory import services as memory
 from memory.models import Block, BlockRevision
 from memory.services import EditActor
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
-
-
-@pytest.fixture
-def person(org):
-    user = User.objects.create_user(username="ada", password="pw")
-    Membership.objects.create(user=user, organization=org)
-    return user
-
-
-@pytest.fixture
-def signed_in(client, person):
-    client.force_login(person)
-    return client
 
 
 @pytest.fixture

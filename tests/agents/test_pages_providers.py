@@ -5,22 +5,11 @@ import re
 import socket
 
 import pytest
-from django.contrib.auth.models import User
-from django.core.cache import cache
 
-from accounts.models import Membership, Organization, Provider
+from accounts.models import Organization, Provider
 from agents.provider_services import create_provider
 
 pytestmark = pytest.mark.django_db(transaction=True)  # the checks call the fake servers from another thread
-
-
-@pytest.fixture
-def signed_in(client, org, providers):
-    cache.clear()  # the pickers keep each organization's model list a minute; start each test from the providers
-    user = User.objects.create_user(username="ada", password="pw")
-    Membership.objects.create(user=user, organization=org)
-    client.force_login(user)
-    return client
 
 
 def field_error(html: str, field: str) -> str:

@@ -5,23 +5,12 @@ import html as markup
 import re
 
 import pytest
-from django.contrib.auth.models import User
 
-from accounts.models import Membership, Organization
+from accounts.models import Organization
 from agents import services
-from agents.model_choices import forget_models
 from agents.models import Agent, Message
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
-
-
-@pytest.fixture
-def signed_in(client, org, providers):
-    forget_models(org.id)  # the pickers' minute-long cache must not hold another test's fake server
-    user = User.objects.create_user(username="ada", password="pw")
-    Membership.objects.create(user=user, organization=org)
-    client.force_login(user)
-    return client
 
 
 @pytest.fixture

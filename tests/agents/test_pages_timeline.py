@@ -4,12 +4,11 @@ import html as htmllib
 import re
 
 import pytest
-from django.contrib.auth.models import User
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from accounts import services as accounts
-from accounts.models import Membership, Organization
+from accounts.models import Organization
 from agents import services
 from agents.models import Run, Step
 from memory import services as memory
@@ -17,19 +16,6 @@ from memory.models import Block
 from memory.services import EditActor
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
-
-
-@pytest.fixture
-def person(org):
-    user = User.objects.create_user(username="ada", password="pw")
-    Membership.objects.create(user=user, organization=org)
-    return user
-
-
-@pytest.fixture
-def signed_in(client, person):
-    client.force_login(person)
-    return client
 
 
 @pytest.fixture

@@ -3,9 +3,8 @@
 from html import unescape
 
 import pytest
-from django.contrib.auth.models import User
 
-from accounts.models import Membership, Organization
+from accounts.models import Organization
 from agents import services
 from agents.models import Agent
 from agents.pages.tool_rule_forms import APPROVAL, initial_of
@@ -22,14 +21,6 @@ GREET = '''def greet(name: str, times: int = 1) -> str:
     print("greeting", name)
     return " ".join(["hello " + name] * times)
 '''
-
-
-@pytest.fixture
-def signed_in(client, org):
-    user = User.objects.create_user(username="ada", password="pw")
-    Membership.objects.create(user=user, organization=org)
-    client.force_login(user)
-    return client
 
 
 @pytest.fixture
