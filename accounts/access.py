@@ -6,6 +6,7 @@ every page scopes its queries by `request.organization_id` and never by anything
 
 from functools import wraps
 
+from asgiref.sync import iscoroutinefunction, sync_to_async
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
@@ -27,7 +28,20 @@ def organization_id_for(user) -> str | None:
 
 
 def organization_required(view):
-    """Sign-in required (else to the login page); then `request.organization_id` is set for the view."""
+    """Sign-in required (else to the login page); then `request.organization_id` is set for the view. Works on
+    async views too (Django's `login_required` does), so a long-running page need not hold the sync thread."""
+    if iscoroutinefunction(view):
+
+        @login_required
+        @wraps(view)
+        async def wrapped_async(request, *args, **kwargs):
+            organization_id = await sync_to_async(organization_id_for)(request.user)
+            if organization_id is None:
+                return await sync_to_async(render)(request, "accounts/no_organization.html", status=403)
+            request.organization_id = organization_id
+            return await view(request, *args, **kwargs)
+
+        return wrapped_async
 
     @login_required
     @wraps(view)

@@ -10,12 +10,11 @@ import time
 from asgiref.sync import sync_to_async
 from django import forms
 from django.conf import settings
-from django.contrib.auth.views import redirect_to_login
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts.access import organization_id_for, organization_required
+from accounts.access import organization_required
 from accounts.selectors import get_owned
 from agents import services
 from agents.models import Agent
@@ -160,14 +159,10 @@ def schema_preview(request):
 
 
 @require_POST
+@organization_required
 async def test_run(request):
     """Run the source as typed with the JSON arguments, as POST /v1/tools/run does. Async, like that route: a tool
     may take up to TOOL_TIMEOUT_SECONDS in its sandbox, and a sync view would hold the shared thread meanwhile."""
-    user = await request.auser()
-    if not user.is_authenticated:
-        return redirect_to_login(request.get_full_path())
-    if await sync_to_async(organization_id_for)(user) is None:
-        return await sync_to_async(render)(request, "accounts/no_organization.html", status=403)
     form = RunForm(request.POST)
     context, status = {"run_form": form}, 422
     if form.is_valid():

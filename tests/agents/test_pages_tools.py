@@ -3,6 +3,7 @@
 from html import unescape
 
 import pytest
+from django.contrib.auth.models import User
 
 from accounts.models import Organization
 from agents import services
@@ -324,6 +325,12 @@ def test_a_test_run_of_source_without_a_schema_says_what_to_fix(signed_in):
 def test_a_test_run_needs_a_signed_in_person(client):
     response = client.post("/ade/tools/run/", {"source_code": GREET, "args": '{"name": "Ada"}'})
     assert response.status_code == 302 and "/login" in response["Location"]
+
+
+def test_a_test_run_needs_a_member_of_an_organization(client, db):
+    client.force_login(User.objects.create_user(username="drifter", password="pw"))
+    response = client.post("/ade/tools/run/", {"source_code": GREET, "args": '{"name": "Ada"}'})
+    assert response.status_code == 403 and "run-result" not in response.content.decode()
 
 
 def test_creating_a_tool_and_attaching_it_to_the_agent(signed_in, agent, org):
