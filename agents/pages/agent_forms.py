@@ -4,6 +4,8 @@ They only type and label input; the rules (model handles, block limits, file sha
 errors the views put next to the control they concern.
 """
 
+import json
+
 from django import forms
 from django.conf import settings
 
@@ -25,6 +27,21 @@ class PlainForm(forms.Form):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
+
+
+def json_object(text: str, *, subject: str, example: str) -> dict | None:
+    """The JSON object typed in a field (None when left blank), or a ValidationError naming `subject` and showing
+    `example` of what is wanted. Tool arguments are typed this way in the tool editor and the tool-rule editor."""
+    text = text.strip()
+    if not text:
+        return None
+    try:
+        value = json.loads(text)
+    except ValueError as exc:
+        raise forms.ValidationError(f"{subject} are not valid JSON: {exc}.") from exc
+    if not isinstance(value, dict):
+        raise forms.ValidationError(f"{subject} must be a JSON object{example}.")
+    return value
 
 
 def _model_field(organization_id: str) -> forms.ChoiceField:

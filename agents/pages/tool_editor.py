@@ -18,6 +18,7 @@ from accounts.access import organization_required
 from accounts.selectors import get_owned
 from agents import services
 from agents.models import Agent
+from agents.pages.agent_forms import json_object
 from tools.models import Tool
 from tools.sandbox import run_custom_tool
 from tools.schema import SchemaError, check_arguments, schema_from_source
@@ -72,16 +73,8 @@ class RunForm(forms.Form):
         super().__init__(*args, label_suffix="", **kwargs)
 
     def clean_args(self) -> dict:
-        text = self.cleaned_data["args"].strip()
-        if not text:
-            return {}
-        try:
-            value = json.loads(text)
-        except ValueError as exc:
-            raise forms.ValidationError(f"The arguments are not valid JSON: {exc}.") from exc
-        if not isinstance(value, dict):
-            raise forms.ValidationError('The arguments must be a JSON object of names to values, e.g. {"sides": 20}.')
-        return value
+        example = ' of names to values, e.g. {"sides": 20}'
+        return json_object(self.cleaned_data["args"], subject="The arguments", example=example) or {}
 
 
 @require_http_methods(["GET", "POST"])

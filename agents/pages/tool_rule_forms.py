@@ -13,6 +13,8 @@ from django import forms
 from django.forms.utils import flatatt
 from django.utils.safestring import mark_safe
 
+from agents.pages.agent_forms import json_object
+
 TYPE_LABELS = {
     "run_first": "Run first",
     "exit_loop": "Terminal: ends the turn",
@@ -88,16 +90,7 @@ class RuleForm(forms.Form):
         self.fields["default_child"].choices = [("", "no tool"), *tools]
 
     def clean_args(self) -> dict | None:
-        text = self.cleaned_data["args"].strip()
-        if not text:
-            return None
-        try:
-            value = json.loads(text)
-        except ValueError as exc:
-            raise forms.ValidationError(f"Arguments are not valid JSON: {exc}.") from exc
-        if not isinstance(value, dict):
-            raise forms.ValidationError('Arguments must be a JSON object, such as {"query": "today"}.')
-        return value
+        return json_object(self.cleaned_data["args"], subject="Arguments", example=', such as {"query": "today"}')
 
     def clean_mapping(self) -> dict:
         mapping = {}
