@@ -21,6 +21,25 @@ DEFAULT_PERSONA = "I am a helpful assistant."
 DEFAULT_HUMAN = "Nothing known yet about the person I talk with."
 
 
+def plain_newlines(text: str) -> str:
+    """A textarea's text as stored: browsers send its lines ended by CRLF, while the agent, the limits and the
+    page's live counters all see LF."""
+    return text.replace("\r\n", "\n")
+
+
+class TextareaField(forms.CharField):
+    """Multi-line text typed in the ADE, kept as typed (not stripped) with LF line ends."""
+
+    widget = forms.Textarea
+
+    def __init__(self, *, rows: int, **kwargs):
+        kwargs.setdefault("strip", False)
+        super().__init__(widget=forms.Textarea(attrs={"rows": rows}), **kwargs)
+
+    def to_python(self, value):
+        return plain_newlines(super().to_python(value))
+
+
 class PlainForm(forms.Form):
     """Labels without Django's trailing colon, as every other label of the ADE reads."""
 
@@ -73,19 +92,17 @@ class StarterForm(PlainForm):
 
 
 class CreateAgentForm(StarterForm):
-    persona = forms.CharField(
+    persona = TextareaField(
         label="Persona block",
-        widget=forms.Textarea(attrs={"rows": 4}),
+        rows=4,
         required=False,
-        strip=False,
         initial=DEFAULT_PERSONA,
         help_text=DEFAULT_DESCRIPTIONS["persona"],
     )
-    human = forms.CharField(
+    human = TextareaField(
         label="Human block",
-        widget=forms.Textarea(attrs={"rows": 3}),
+        rows=3,
         required=False,
-        strip=False,
         initial=DEFAULT_HUMAN,
         help_text=DEFAULT_DESCRIPTIONS["human"],
     )

@@ -15,8 +15,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.access import organization_required
 from agents import passages, selectors
+from agents.pages.agent_forms import TextareaField
 from agents.pages.panel import panel_context
-from agents.pages.settings import plain_newlines
 from memory import archival
 from memory.archival import PassageNotFoundError
 from memory.services import MemoryEditError
@@ -37,7 +37,7 @@ class PanelForm(forms.Form):
 
 class PassageForm(PanelForm):
     # Not stripped or required here: the service refuses an empty text, in its own words.
-    text = forms.CharField(label="Passage", required=False, strip=False, widget=forms.Textarea(attrs={"rows": 4}))
+    text = TextareaField(label="Passage", required=False, rows=4)
     tags = forms.CharField(required=False, help_text="Separated by commas.")
 
 
@@ -73,7 +73,7 @@ def _add(request, agent) -> HttpResponse:
     form.is_valid()
     try:
         passage = passages.insert_passage(
-            agent, text=plain_newlines(form.cleaned_data["text"]), tags=split_tags(form.cleaned_data["tags"])
+            agent, text=form.cleaned_data["text"], tags=split_tags(form.cleaned_data["tags"])
         )
     except MemoryEditError as exc:
         form.add_error("text", str(exc))

@@ -18,6 +18,7 @@ from accounts.access import organization_required
 from accounts.errors import DomainError
 from agents import selectors, services
 from agents.models import Agent
+from agents.pages.agent_forms import TextareaField
 from agents.pages.panel import panel_context
 from memory import services as memory_services
 from memory.models import Block
@@ -30,13 +31,13 @@ BLOCKS_PAGE = 20
 
 
 class ValueForm(forms.Form):
-    value = forms.CharField(required=False, strip=False, widget=forms.Textarea(attrs={"rows": 6}))
+    value = TextareaField(required=False, rows=6)
     version = forms.IntegerField(widget=forms.HiddenInput)
 
 
 class DetailsForm(forms.Form):
     label = forms.CharField(max_length=200)
-    description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    description = TextareaField(required=False, strip=True, rows=2)
     limit = forms.IntegerField(min_value=1, label="Limit (characters)")
     read_only = forms.BooleanField(required=False, label="Read-only for the agent")
     version = forms.IntegerField(widget=forms.HiddenInput)
@@ -44,9 +45,9 @@ class DetailsForm(forms.Form):
 
 class NewBlockForm(forms.Form):
     label = forms.CharField(max_length=200)
-    value = forms.CharField(required=False, strip=False, widget=forms.Textarea(attrs={"rows": 4}))
+    value = TextareaField(required=False, rows=4)
     limit = forms.IntegerField(min_value=1, initial=5000, label="Limit (characters)")
-    description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    description = TextareaField(required=False, strip=True, rows=2)
 
 
 class AttachForm(forms.Form):

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts.access import organization_required
 from agents import selectors, services
 from agents.model_choices import model_choices
+from agents.pages.agent_forms import TextareaField, plain_newlines
 from agents.pages.panel import panel_context
 from agents.runtime.loop import DEFAULT_MAX_STEPS
 from agents.tokens import count_text, encoding_name
@@ -26,9 +27,7 @@ class SettingsForm(forms.Form):
     description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
     tags = forms.CharField(required=False, help_text="Separated by commas.")
     model = forms.CharField(widget=forms.Select)
-    system = forms.CharField(
-        label="System prompt", required=False, strip=False, widget=forms.Textarea(attrs={"rows": 12})
-    )
+    system = TextareaField(label="System prompt", required=False, rows=12)
     temperature = forms.FloatField(widget=forms.NumberInput(attrs={"step": "0.05"}))
     max_tokens = forms.IntegerField(
         label="Max output tokens", required=False, min_value=1, help_text="Empty: the provider's default."
@@ -59,9 +58,6 @@ class SettingsForm(forms.Form):
             "context_window_limit"
         ].help_text = f"Empty: the model's default. The most {agent.model} takes is {maximum:,} tokens."
 
-    def clean_system(self) -> str:
-        return plain_newlines(self.cleaned_data["system"])
-
     def clean_tags(self) -> list[str]:
         return list(dict.fromkeys(t.strip() for t in self.cleaned_data["tags"].split(",") if t.strip()))
 
@@ -77,11 +73,6 @@ class SettingsForm(forms.Form):
                 f"Model '{model}' is not offered by this organization's providers: pick one from the list."
             )
         return model
-
-
-def plain_newlines(text: str) -> str:
-    # Browsers send a textarea's lines ended by CRLF; the prompt is stored (and counted) as typed, with LF.
-    return text.replace("\r\n", "\n")
 
 
 def initial_of(agent) -> dict:

@@ -232,3 +232,13 @@ def test_an_agent_with_many_blocks_shows_them_a_page_at_a_time(signed_in, make_a
     assert "note_00" in first and "note_19" in first and "note_20" not in first
     assert "Blocks 1–20 of 25" in first and 'href="?page=2"' in first
     assert "note_20" in second and "note_24" in second and "note_19" not in second
+
+
+def test_a_value_typed_in_the_browser_is_stored_with_plain_newlines(signed_in, agent):
+    # Browsers send a textarea's lines ended by CRLF; the page's counter, the limit and the agent see LF, so a
+    # value the counter shows at exactly its limit (20 characters) is taken.
+    block = human(agent)
+    response = save_value(signed_in, agent, block, "Name: Ada\r\nLikes: tea", 1)
+
+    assert response.status_code == 200
+    assert Block.objects.get(pk=block.pk).value == "Name: Ada\nLikes: tea"
