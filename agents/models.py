@@ -242,10 +242,44 @@ class Step(OwnedModel):
     error_type = models.CharField(max_length=64, blank=True, null=True)
     error_data = models.JSONField(null=True, blank=True)
     feedback = models.CharField(max_length=16, blank=True, null=True)
+    # A person's words beside the thumbs up/down (the ADE's inspector); not in Letta's Step.
+    feedback_comment = models.TextField(blank=True, null=True)
     tags = models.JSONField(default=list, blank=True)
+    # From sending the request to the provider's first streamed piece (None when the step was not streamed).
+    ttft_ns = models.BigIntegerField(null=True, blank=True)
     llm_duration_ns = models.BigIntegerField(null=True, blank=True)
     tool_duration_ns = models.BigIntegerField(null=True, blank=True)
+    # Each tool call's own time, in call order: [{"tool_call_id", "name", "duration_ns"}].
+    tool_timings = models.JSONField(default=list, blank=True)
     total_duration_ns = models.BigIntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ["created_at", "id"]
+
+
+class ProviderTrace(OwnedModel):
+    """The exact request a step (or a compaction) sent to the provider and what came back, for the inspector and
+    Letta's trace routes. Bounded: each side is cut to settings.TRACE_MAX_BYTES (`truncated` says so) and traces
+    older than settings.TRACE_KEEP_DAYS are deleted."""
+
+    class CallType(models.TextChoices):
+        AGENT_STEP = "agent_step"
+        SUMMARIZATION = "summarization"
+
+    id = models.CharField(primary_key=True, max_length=64, default=id_factory("provider_trace"), editable=False)
+    agent = models.ForeignKey(Agent, on_delete=models.CASCADE, related_name="provider_traces")
+    run = models.ForeignKey(Run, null=True, blank=True, on_delete=models.CASCADE, related_name="provider_traces")
+    # Not a foreign key: a failed or cancelled step's trace is written before (or without) its Step row.
+    step_id = models.CharField(max_length=64, blank=True, null=True, db_index=True)
+    call_type = models.CharField(max_length=32, choices=CallType.choices, default=CallType.AGENT_STEP)
+    provider_type = models.CharField(max_length=32, blank=True, default="")
+    endpoint = models.CharField(max_length=500, blank=True, default="")
+    request_json = models.JSONField(default=dict)
+    # The parsed answer; a streamed answer is {"stream": [event, ...]}; a failed call is {"error": {...}}.
+    response_json = models.JSONField(default=dict)
+    latency_ms = models.PositiveIntegerField(null=True, blank=True)
+    truncated = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["run", "created_at"], name="trace_run_created_idx")]

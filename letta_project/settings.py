@@ -203,6 +203,11 @@ RUN_STALE_AFTER_SECONDS = env_int("LETTA_RUN_STALE_AFTER", int(LLM_TIMEOUT_SECON
 # deleted when the organization starts its next background run, and resuming them answers 410.
 RUN_EVENTS_KEEP_SECONDS = env_int("LETTA_RUN_EVENTS_KEEP_SECONDS", 3 * 3600)
 
+# Provider traces (the exact request and answer of each step, shown by the ADE's run inspector and served on
+# /v1/steps/{id}/trace and /v1/runs/{id}/trace): each side is cut to this many bytes of JSON, and traces are
+# deleted this many days after they were written (0 stores none).
+TRACE_MAX_BYTES = env_int("LETTA_TRACE_MAX_BYTES", 256 * 1024, minimum=1024)
+TRACE_KEEP_DAYS = env_int("LETTA_TRACE_KEEP_DAYS", 7, minimum=0)
 TIKTOKEN_CACHE_DIR = env_path("TIKTOKEN_CACHE_DIR", DATA_DIR / "tiktoken")
 
 LOG_LEVEL = env_choice("LETTA_LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"))
