@@ -1,6 +1,6 @@
 """ADE routes of agents, mounted under /ade/: each screen's module brings its own."""
 
-from agents.pages import agent_list, archival, context, memory, providers, settings, timeline, tool_editor, tools
+from agents.pages import agent_list, archival, context, memory, providers, runs, settings, timeline, tool_editor, tools
 
 urlpatterns = [
     *context.urlpatterns,
@@ -12,4 +12,5 @@ urlpatterns = [
     *archival.urlpatterns,
     *tools.urlpatterns,
     *tool_editor.urlpatterns,
+    *runs.urlpatterns,
 ]
