@@ -17,7 +17,7 @@ from agents.api.serializers import (
     ResponseSerializer,
     nullable,
 )
-from agents.models import Run, Step
+from agents.models import ProviderTrace, Run, Step
 
 
 class LettaAsyncRequestSerializer(LettaRequestSerializer):
@@ -117,6 +117,12 @@ class StepSerializer(ResponseSerializer):
         return {"reasoning_tokens": step.reasoning_tokens}
 
 
+class ToolTimingSerializer(ResponseSerializer):
+    tool_call_id = serializers.CharField()
+    name = serializers.CharField()
+    duration_ns = nullable(serializers.IntegerField)
+
+
 class StepMetricsSerializer(ResponseSerializer):
     id = serializers.CharField()
     agent_id = nullable(serializers.CharField)
@@ -125,10 +131,94 @@ class StepMetricsSerializer(ResponseSerializer):
     llm_request_ns = nullable(serializers.IntegerField, source="llm_duration_ns")
     tool_execution_ns = nullable(serializers.IntegerField, source="tool_duration_ns")
     step_ns = nullable(serializers.IntegerField, source="total_duration_ns")
+    # Beyond Letta's StepMetrics (the SDK keeps unknown fields): the inspector's per-step timings.
+    ttft_ns = nullable(
+        serializers.IntegerField,
+        help_text="From sending the model request to its first streamed piece (null when it was not streamed).",
+    )
+    tool_timings = serializers.ListField(
+        child=ToolTimingSerializer(), help_text="Each tool call's own time, in call order."
+    )
 
     @extend_schema_field(OpenApiTypes.INT)
     def get_step_start_ns(self, step: Step) -> int:
-        return int(step.created_at.timestamp() * 1e9)
+        # The row is written as the step ends; it began its total time earlier.
+        return int(step.created_at.timestamp() * 1e9) - (step.total_duration_ns or 0)
+
+
+class ProviderTraceSerializer(ResponseSerializer):
+    """A model call's exact request and response (letta-client's ProviderTrace), plus where it was sent."""
+
+    id = serializers.CharField()
+    request_json = serializers.DictField()
+    response_json = serializers.DictField()
+    step_id = nullable(serializers.CharField)
+    run_id = nullable(serializers.CharField)
+    agent_id = nullable(serializers.CharField)
+    agent_tags = serializers.SerializerMethodField()
+    call_type = serializers.CharField()
+    latency_ms = nullable(serializers.IntegerField)
+    llm_config = serializers.SerializerMethodField()
+    compaction_settings = serializers.SerializerMethodField()
+    source = serializers.SerializerMethodField()
+    org_id = serializers.CharField(source="organization_id")
+    created_by_id = nullable(serializers.CharField)
+    last_updated_by_id = nullable(serializers.CharField)
+    created_at = IsoDateTimeField()
+    updated_at = IsoDateTimeField()
+    provider_type = serializers.CharField(help_text="The wire protocol: openai or anthropic.")
+    endpoint = serializers.CharField(help_text="Where the request was posted (base URL and path).")
+    truncated = serializers.BooleanField(
+        help_text="A side was over LETTA_TRACE_MAX_BYTES and was cut; the cut side says how big it was."
+    )
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_agent_tags(self, trace: ProviderTrace) -> list:
+        return list(trace.agent.tags or [])
+
+    @extend_schema_field(serializers.DictField(allow_null=True))
+    def get_llm_config(self, trace: ProviderTrace) -> dict | None:
+        if trace.call_type != ProviderTrace.CallType.AGENT_STEP:
+            return None
+        return _llm_config(trace)
+
+    @extend_schema_field(serializers.DictField(allow_null=True))
+    def get_compaction_settings(self, trace: ProviderTrace) -> dict | None:
+        if trace.call_type != ProviderTrace.CallType.SUMMARIZATION:
+            return None
+        return {"model": _requested(trace, "model"), "max_tokens": _max_tokens(trace)}
+
+    @extend_schema_field(OpenApiTypes.STR)
+    def get_source(self, trace: ProviderTrace) -> str:
+        return TRACE_SOURCE
+
+
+TRACE_SOURCE = "letta-django"
+
+
+def _requested(trace: ProviderTrace, key: str):
+    request = trace.request_json if isinstance(trace.request_json, dict) else {}
+    return request.get(key)
+
+
+def _max_tokens(trace: ProviderTrace) -> int | None:
+    return _requested(trace, "max_tokens") or _requested(trace, "max_completion_tokens")
+
+
+def _llm_config(trace: ProviderTrace) -> dict:
+    """What the request was made with: read from the body sent (the agent may have changed since) and the step."""
+    step = getattr(trace, "step", None)
+    model = _requested(trace, "model")
+    return {
+        "model": model,
+        "handle": step.model_handle if step is not None else None,
+        "model_endpoint_type": trace.provider_type,
+        "model_endpoint": trace.endpoint,
+        "context_window": step.context_window_limit if step is not None else None,
+        "temperature": _requested(trace, "temperature"),
+        "max_tokens": _max_tokens(trace),
+        "parallel_tool_calls": _requested(trace, "parallel_tool_calls"),
+    }
 
 
 class RunUsageSerializer(ResponseSerializer):
@@ -161,7 +251,7 @@ class RunMetricsSerializer(ResponseSerializer):
         return int(run.created_at.timestamp() * 1e9)
 
 
-_STEP, _STEP_METRICS = StepSerializer(), StepMetricsSerializer()
+_STEP, _STEP_METRICS, _TRACE = StepSerializer(), StepMetricsSerializer(), ProviderTraceSerializer()
 _RUN_USAGE, _RUN_METRICS = RunUsageSerializer(), RunMetricsSerializer()
 
 
@@ -171,6 +261,11 @@ def step_data(step: Step) -> dict:
 
 def step_metrics(step: Step) -> dict:
     return _STEP_METRICS.to_representation(step)
+
+
+def provider_trace(trace: ProviderTrace, step: Step | None) -> dict:
+    trace.step = step  # for its llm_config
+    return _TRACE.to_representation(trace)
 
 
 def run_usage(run: Run) -> dict:

@@ -5,12 +5,13 @@ stored, their usage and timings, and feedback on a step. Starting and following 
 Every query is scoped to the key's organization; a foreign or unknown id answers 404.
 """
 
+from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.api import organization_of
 from accounts.selectors import get_owned
-from agents import services
+from agents import services, trace_spans, traces
 from agents.api import run_serializers as rs
 from agents.api.pagination import cursor_page
 from agents.api.serializers import ListQuerySerializer, run_data
@@ -89,6 +90,21 @@ class RunMetricsView(APIView):
         return Response(rs.run_metrics(get_run(request, run_id)))
 
 
+class RunTraceQuerySerializer(serializers.Serializer):
+    limit = serializers.IntegerField(
+        required=False, default=trace_spans.DEFAULT_LIMIT, min_value=1, max_value=trace_spans.MAX_LIMIT
+    )
+
+
+class RunTraceView(APIView):
+    """`GET /v1/runs/{id}/trace?limit=`: the run as spans, oldest first."""
+
+    def get(self, request, run_id):
+        run = get_run(request, run_id)
+        query = validated(RunTraceQuerySerializer, request.query_params)
+        return Response(trace_spans.run_spans(run, query["limit"]))
+
+
 class StepListView(APIView):
     """`GET /v1/steps/` with the SDK's filters."""
 
@@ -128,6 +144,15 @@ class StepMessagesView(APIView):
 class StepMetricsView(APIView):
     def get(self, request, step_id):
         return Response(rs.step_metrics(get_step(request, step_id)))
+
+
+class StepTraceView(APIView):
+    """`GET /v1/steps/{id}/trace`: the exact request and response of the step's model call, or null."""
+
+    def get(self, request, step_id):
+        step = get_step(request, step_id)
+        trace = traces.of_step(step.id)
+        return Response(rs.provider_trace(trace, step) if trace is not None else None)
 
 
 class StepFeedbackView(APIView):

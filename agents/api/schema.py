@@ -46,6 +46,7 @@ from agents.api.provider_views import (
     ProviderSerializer,
     ProviderUpdateSerializer,
 )
+from agents.api.run_views import RunTraceQuerySerializer
 from agents.api.schema_generator import document, op
 from agents.api.tag_views import TagListQuerySerializer
 from agents.api.tool_run_views import (
@@ -461,6 +462,15 @@ document(
     get=op("retrieve_metrics_for_run", "A run's timings", response=rs.RunMetricsSerializer),
 )
 document(
+    "agents.api.run_views.RunTraceView",
+    get=op(
+        "retrieve_trace_for_run",
+        "A run's trace spans",
+        query=RunTraceQuerySerializer,
+        response=shape.TraceSpan(many=True),
+    ),
+)
+document(
     "agents.api.send_views.run_stream",
     post=op(
         "retrieve_stream_for_run",
@@ -497,6 +507,14 @@ document(
 document(
     "agents.api.run_views.StepMetricsView",
     get=op("retrieve_metrics_for_step", "A step's timings", response=rs.StepMetricsSerializer),
+)
+document(
+    "agents.api.run_views.StepTraceView",
+    get=op(
+        "retrieve_trace_for_step",
+        "A step's provider trace: the exact request and response (null when none is kept)",
+        response=rs.ProviderTraceSerializer,
+    ),
 )
 document(
     "agents.api.run_views.StepFeedbackView",
@@ -816,6 +834,9 @@ PATH_PARAMETERS = {
     "provider_id": "The provider's id (`provider-…`).",
     "archive_id": "The archive's id (`archive-…`).",
 }
+
+# Routes whose 200 body may be `null` (an Optional in letta-client).
+NULLABLE_BODIES = {"/v1/steps/{step_id}/trace"}
 
 # Query parameters and bodies that name an object, so answer 404 when it is not in the organization.
 NAMED_IN_QUERY = {"after", "before", "agent_id", "archive_id"}

@@ -190,7 +190,7 @@ _ERROR_REF = {"$ref": "#/components/schemas/Error"}
 
 def postprocess(result, generator, request, public):
     """Fill in what is the same for many operations: variant ids, path-parameter docs, the error responses."""
-    from agents.api.schema import ERROR_RESPONSES, PATH_PARAMETERS
+    from agents.api.schema import ERROR_RESPONSES, NULLABLE_BODIES, PATH_PARAMETERS
 
     result.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR
     variants = generator.inspector.variants if generator.inspector else {}
@@ -205,6 +205,9 @@ def postprocess(result, generator, request, public):
                 if parameter["in"] == "path" and parameter["name"] in PATH_PARAMETERS:
                     parameter.setdefault("description", PATH_PARAMETERS[parameter["name"]])
             responses = operation["responses"]
+            if path in NULLABLE_BODIES:
+                body = responses["200"]["content"]["application/json"]
+                body["schema"] = {"allOf": [body["schema"]], "nullable": True}
             for status, (when, description) in ERROR_RESPONSES.items():
                 if when(path, operation):
                     responses.setdefault(status, {"description": description})

@@ -182,3 +182,20 @@ class ImportAgent(f.Serializer):
     override_existing_tools = f.BooleanField(required=False, default=True)
     append_copy_suffix = f.BooleanField(required=False, default=True)
     secrets = f.CharField(required=False, help_text="A JSON object of secret names to values.")
+
+
+class TraceSpan(f.Serializer):
+    """One span of `GET /v1/runs/{id}/trace` (built by `agents.trace_spans`): the run (`agent_run`), a step
+    (`agent_step`), its `time_to_first_token`, a `tool_execution` or a compaction's `summarization`."""
+
+    name = f.ChoiceField(choices=["agent_run", "agent_step", "time_to_first_token", "tool_execution", "summarization"])
+    trace_id = f.CharField()
+    span_id = f.CharField()
+    parent_span_id = nullable(f.CharField)
+    start_time = f.DateTimeField()
+    end_time = f.DateTimeField()
+    start_time_unix_nano = f.IntegerField()
+    duration_ns = f.IntegerField()
+    duration_ms = f.FloatField()
+    status_code = f.ChoiceField(choices=["OK", "ERROR", "UNSET"])
+    attributes = f.DictField(help_text="step_id, run_id, tool_name, status, tokens, ... as the span's kind has them.")

@@ -33,7 +33,6 @@ NOT_IMPLEMENTED = [
     (AGENT + r"/passages", "Passages (/v1/agents/{id}/passages)"),
     (AGENT + r"/(folders|sources|files|identities|groups|schedule)", "That agent sub-resource"),
     (AGENT + r"/messages/(?!cancel)[^/]+", "Single-message routes (/v1/agents/{id}/messages/{message_id})"),
-    (r"^(runs|steps)/[^/]+/trace", "Provider traces (/v1/runs/{id}/trace, /v1/steps/{id}/trace)"),
     (r"^blocks/[^/]+/(identities|proposals)", "Block sub-resources (/v1/blocks/{id}/identities, proposals)"),
     (r"^tools/", "That tool route"),
 ]
@@ -101,6 +100,7 @@ urlpatterns = [
     re_path(r"^runs/(?P<run_id>[^/]+)/usage[/]?$", run_views.RunUsageView.as_view(), name="api-run-usage"),
     re_path(r"^runs/(?P<run_id>[^/]+)/metrics[/]?$", run_views.RunMetricsView.as_view(), name="api-run-metrics"),
     re_path(r"^runs/(?P<run_id>[^/]+)/stream[/]?$", send_views.run_stream, name="api-run-stream"),
+    re_path(r"^runs/(?P<run_id>[^/]+)/trace[/]?$", run_views.RunTraceView.as_view(), name="api-run-trace"),
     re_path(r"^steps[/]?$", run_views.StepListView.as_view(), name="api-steps"),
     re_path(r"^steps/(?P<step_id>[^/]+)[/]?$", run_views.StepDetailView.as_view(), name="api-step"),
     re_path(
@@ -109,6 +109,7 @@ urlpatterns = [
         name="api-step-messages",
     ),
     re_path(r"^steps/(?P<step_id>[^/]+)/metrics[/]?$", run_views.StepMetricsView.as_view(), name="api-step-metrics"),
+    re_path(r"^steps/(?P<step_id>[^/]+)/trace[/]?$", run_views.StepTraceView.as_view(), name="api-step-trace"),
     re_path(
         r"^steps/(?P<step_id>[^/]+)/feedback[/]?$",
         run_views.StepFeedbackView.as_view(),

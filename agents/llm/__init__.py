@@ -19,7 +19,7 @@ from .errors import (
 )
 from .factory import make_client, parse_handle
 from .openai_client import OpenAIClient
-from .types import ChatMessage, Delta, LLMRequest, LLMResponse, ModelInfo, ToolCall, ToolSpec, Usage
+from .types import ChatMessage, Delta, LLMRequest, LLMResponse, ModelInfo, ProviderCall, ToolCall, ToolSpec, Usage
 
 __all__ = [
     "AnthropicClient",
@@ -39,6 +39,7 @@ __all__ = [
     "LLMTimeoutError",
     "ModelInfo",
     "OpenAIClient",
+    "ProviderCall",
     "ToolCall",
     "ToolSpec",
     "Usage",

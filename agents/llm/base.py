@@ -6,6 +6,7 @@ from __future__ import annotations
 import abc
 import logging
 import ssl
+import time
 from collections.abc import Awaitable, Callable
 from types import ModuleType
 from typing import Any
@@ -13,7 +14,7 @@ from typing import Any
 import httpx2
 
 from .errors import ErrorContext, LLMBadRequestError, LLMError
-from .types import Delta, LLMRequest, LLMResponse, ModelInfo
+from .types import Delta, LLMRequest, LLMResponse, ModelInfo, ProviderCall
 
 # Without a key the SDKs refuse to start (OpenAI) or go hunting for credential files (Anthropic); local servers
 # need none, and a server that does answers 401 for this one.
@@ -50,18 +51,44 @@ class LLMClient(abc.ABC):
     def __init__(self) -> None:
         self.closed = False
 
-    async def complete(self, request: LLMRequest, on_delta: OnDelta | None = None) -> LLMResponse:
-        """One model call. With on_delta, stream and await it for each piece, then return the whole response."""
+    async def complete(
+        self, request: LLMRequest, on_delta: OnDelta | None = None, *, call: ProviderCall | None = None
+    ) -> LLMResponse:
+        """One model call. With on_delta, stream and await it for each piece, then return the whole response.
+
+        What went over the wire is recorded in `call` (a fresh ProviderCall unless the caller passes its own) and
+        attached to the response, or to the LLMError raised, as `.trace`."""
+        call = call if call is not None else ProviderCall()
+        call.provider_type, call.endpoint = self.provider_type, self.base_url
+        call.started_ns = time.monotonic_ns()
         try:
             if on_delta is None:
-                return await self._complete(request)
-            return await self._stream(request, guard_callback(on_delta))
+                response = await self._complete(request, call)
+            else:
+                response = await self._stream(request, guard_callback(on_delta), call)
         except CallbackError as exc:
             raise exc.original from None
-        except LLMError:
+        except LLMError as exc:
+            self._failed(call, exc, exc)
             raise
         except Exception as exc:
-            raise self._translate_error(exc, request.model) from exc
+            raise self._failed(call, exc, self._translate_error(exc, request.model)) from exc
+        finally:
+            call.ended_ns = time.monotonic_ns()
+        response.trace = call
+        return response
+
+    @staticmethod
+    def _failed(call: ProviderCall, exc: Exception, error: LLMError) -> LLMError:
+        """Record the failure in the call (the provider's status and error body, if it sent one) and attach it."""
+        call.error = {
+            "status": getattr(exc, "status_code", None),
+            "type": error.error_type,
+            "message": error.message,
+            "body": getattr(exc, "body", None),
+        }
+        error.trace = call
+        return error
 
     async def list_models(self) -> list[ModelInfo]:
         try:
@@ -87,10 +114,12 @@ class LLMClient(abc.ABC):
     # ------------------------------------------------------------------ what each provider supplies
 
     @abc.abstractmethod
-    async def _complete(self, request: LLMRequest) -> LLMResponse: ...
+    async def _complete(self, request: LLMRequest, call: ProviderCall) -> LLMResponse:
+        """The whole answer; fills in call.endpoint, call.request and call.response."""
 
     @abc.abstractmethod
-    async def _stream(self, request: LLMRequest, on_delta: OnDelta) -> LLMResponse: ...
+    async def _stream(self, request: LLMRequest, on_delta: OnDelta, call: ProviderCall) -> LLMResponse:
+        """The streamed answer; fills in call.endpoint, call.request, call.events and call.first_piece_ns."""
 
     @abc.abstractmethod
     async def _list_models(self) -> list[ModelInfo]: ...
@@ -176,21 +205,25 @@ class SDKClient(LLMClient):
     async def _post(self, path: str, body: dict) -> dict:
         return self._as_dict(await self._client.post(path, body=body, cast_to=object))
 
-    async def _complete(self, request: LLMRequest) -> LLMResponse:
-        return self._parse(await self._post(self.path, self._params(request)), request.model)
+    async def _complete(self, request: LLMRequest, call: ProviderCall) -> LLMResponse:
+        call.endpoint, call.request = self.base_url + self.path, self._params(request)
+        call.response = await self._post(self.path, call.request)
+        return self._parse(call.response, request.model)
 
-    async def _stream(self, request: LLMRequest, on_delta: OnDelta) -> LLMResponse:
+    async def _stream(self, request: LLMRequest, on_delta: OnDelta, call: ProviderCall) -> LLMResponse:
         assembler = self.fmt.StreamAssembler(request.model)
+        call.endpoint, call.request = self.base_url + self.path, {**self._params(request), **self.fmt.STREAM_FLAGS}
+        call.events = events = []
         stream = await self._client.post(
-            self.path,
-            body={**self._params(request), **self.fmt.STREAM_FLAGS},
-            cast_to=object,
-            stream=True,
-            stream_cls=self.sdk.AsyncStream[object],
+            self.path, body=call.request, cast_to=object, stream=True, stream_cls=self.sdk.AsyncStream[object]
         )
         async with stream:
             async for event in stream:
-                for delta in assembler.feed(self._as_dict(event)):
+                data = self._as_dict(event)
+                events.append(data)  # by reference: the assembler only reads it
+                for delta in assembler.feed(data):
+                    if call.first_piece_ns is None:
+                        call.first_piece_ns = time.monotonic_ns()
                     await on_delta(delta)
         return assembler.result()
 

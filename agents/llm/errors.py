@@ -20,6 +20,7 @@ class LLMError(Exception):
         super().__init__(message)
         self.message = message
         self.detail = detail
+        self.trace = None  # the ProviderCall that failed, when the error came from a model call
 
 
 class LLMAuthenticationError(LLMError):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 
 
@@ -63,6 +64,47 @@ class LLMResponse:
     reasoning: str | None = None
     reasoning_signature: str | None = None
     raw: dict | None = None
+    trace: ProviderCall | None = None  # what went over the wire for this answer
+
+
+@dataclass(slots=True)
+class ProviderCall:
+    """What went over the wire for one model call: the body posted and what came back, never a header or key.
+
+    The client fills it in as the call goes; a caller that may abandon the call (a cancelled run) passes its own
+    to `LLMClient.complete` and still holds what arrived before it gave up. Nothing here is copied: the request
+    is the dict the SDK posted and the events are the dicts the stream parsed, kept by reference."""
+
+    provider_type: str = ""
+    endpoint: str = ""
+    request: dict = field(default_factory=dict)
+    response: dict | None = None  # a whole (not streamed) answer, as parsed JSON
+    events: list[dict] | None = None  # a streamed answer: every event, in order
+    error: dict | None = None  # a failed call: {"status", "type", "message", "body"}
+    started_ns: int = field(default_factory=time.monotonic_ns)
+    first_piece_ns: int | None = None  # when the first streamed piece arrived
+    ended_ns: int | None = None
+
+    @property
+    def latency_ns(self) -> int:
+        return (self.ended_ns or time.monotonic_ns()) - self.started_ns
+
+    @property
+    def ttft_ns(self) -> int | None:
+        """From sending the request to the first streamed piece; None for a call that was not streamed."""
+        return None if self.first_piece_ns is None else self.first_piece_ns - self.started_ns
+
+    def answer(self) -> dict:
+        """The response side as one JSON object: the answer, the stream's events, or the error (with any events
+        that came before it)."""
+        out: dict = {}
+        if self.response is not None:
+            out = dict(self.response)
+        if self.events is not None:
+            out["stream"] = self.events
+        if self.error is not None:
+            out["error"] = self.error
+        return out
 
 
 @dataclass(slots=True)

@@ -15,7 +15,7 @@ from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.utils import timezone
 
-from agents.llm import ChatMessage, LLMError, LLMRequest
+from agents.llm import ChatMessage, LLMError, LLMRequest, ProviderCall
 from agents.models import Message
 from agents.providers import resolve
 from agents.runtime import persist
@@ -131,8 +131,12 @@ def summarizer_request(model: str, previous: str | None, lines: list[str]) -> LL
     )
 
 
-async def summarize(client, model: str, messages: list[Message], window: int) -> str:
-    """Summarize messages (the first may be the previous summary), chunk by chunk when they are too large."""
+async def summarize(
+    client, model: str, messages: list[Message], window: int, calls: list[ProviderCall] | None = None
+) -> str:
+    """Summarize messages (the first may be the previous summary), chunk by chunk when they are too large.
+    Each model call made (also one that fails) is appended to `calls`, for its trace."""
+    calls = [] if calls is None else calls
     previous = None
     if messages and messages[0].role == "summary":
         previous = summary_body(text_of(messages[0].content))
@@ -140,7 +144,8 @@ async def summarize(client, model: str, messages: list[Message], window: int) ->
     budget = max(int(window * SUMMARIZER_FRACTION) - count_text(SUMMARIZER_PROMPT, model).tokens - 1024, 256)
     summary = previous
     for piece in chunks(transcript_lines(messages), model, budget):
-        response = await client.complete(summarizer_request(model, summary, piece))
+        calls.append(call := ProviderCall())
+        response = await client.complete(summarizer_request(model, summary, piece), call=call)
         summary = (response.content or "").strip() or summary
     return summary or ""
 
@@ -177,19 +182,26 @@ def summary_body(text: str) -> str:
 # ------------------------------------------------------------------------------------------ in a run
 
 
-async def compact(state: RunState, model, emit: Emitter, *, trigger: str = "budget") -> Stop | None:
+async def compact(
+    state: RunState, model, emit: Emitter, *, trigger: str = "budget", step_id: str | None = None
+) -> Stop | None:
     """Summarize the oldest part of the buffer into the summary message. Nothing to evict is not an error:
     the caller finds out whether what remains fits. Asked for by a person ("manual"), at least half of the
-    context is summarized even when it is far from the budget."""
+    context is summarized even when it is far from the budget. The summarizer's calls are kept as traces of
+    the run (and of `step_id`, the step that needed the room, if any)."""
     counts = [state.ledger.message(m) for m in state.buffer]
     keep = min(int(state.context_window * KEEP_FRACTION), sum(counts[1:]) // 2) if trigger == "manual" else None
     chosen = plan(state.buffer, counts, state.context_window, keep)
     if chosen is None:
         return None
     summarizer, window = _summarizer(model, state.context_window)
+    calls: list[ProviderCall] = []
     try:
-        summary = await summarize(summarizer.client, summarizer.model, state.buffer[chosen.start : chosen.cut], window)
+        summary = await summarize(
+            summarizer.client, summarizer.model, state.buffer[chosen.start : chosen.cut], window, calls
+        )
     except LLMError as exc:
+        await sync_to_async(persist.store_summarization)(state, calls, step_id)
         return Stop(
             "llm_api_error",
             {"error_type": exc.error_type, "message": f"Compaction failed: {exc.message}", "detail": exc.detail},
@@ -202,7 +214,9 @@ async def compact(state: RunState, model, emit: Emitter, *, trigger: str = "budg
         "context_tokens_before": before,
         "context_window": state.context_window,
     }
-    summary_row = await sync_to_async(persist.persist_compaction)(state, cut=chosen.cut, summary=summary, stats=stats)
+    summary_row = await sync_to_async(persist.persist_compaction)(
+        state, cut=chosen.cut, summary=summary, stats=stats, calls=calls, step_id=step_id
+    )
     stats["messages_after"] = len(state.buffer)
     stats["context_tokens_after"] = sum(state.ledger.message(m) for m in state.buffer)
     await emit(

@@ -15,7 +15,16 @@ from asgiref.sync import sync_to_async
 from django.db import transaction
 
 from accounts.ids import new_id
-from agents.llm import Delta, LLMContextWindowExceededError, LLMError, LLMRequest, LLMResponse, ToolCall
+from agents import traces
+from agents.llm import (
+    Delta,
+    LLMContextWindowExceededError,
+    LLMError,
+    LLMRequest,
+    LLMResponse,
+    ProviderCall,
+    ToolCall,
+)
 from agents.models import Message, Step
 from agents.providers import ModelConfigError, aresolve
 from agents.runtime import compaction, persist, run_lifecycle
@@ -78,6 +87,8 @@ def _begin(
     if approvals is not None and pending is None:
         raise NoPendingApprovalError()
     refresh_system_message(agent)
+    # Old traces are swept here, as runs start, at most once a minute (no query on most runs).
+    traces.prune_if_due(agent.organization_id)
     return load_run_state(agent, run_id, max_steps=max_steps, stream_tokens=stream_tokens, client_tools=client_tools)
 
 
@@ -244,11 +255,12 @@ def _delta_forwarder(state: RunState, emit: Emitter, message_id: str, step_id: s
 
 async def _step(state: RunState, model, pending_rows: list[Message], emit: Emitter) -> Stop | None:
     step_id, message_id = new_id("step"), new_id("message")
+    step_started = time.monotonic_ns()
     request = build_request(state, model.model, pending_rows)
     if not state.ledger.fits(
         [*state.buffer, *pending_rows], request.tools, compaction.TRIGGER_FRACTION * state.context_window
     ):
-        if stop := await compaction.compact(state, model, emit):
+        if stop := await compaction.compact(state, model, emit, step_id=step_id):
             return stop
         request = build_request(state, model.model, pending_rows)
         if stop := await compaction.check_floor(state, request, pending_rows):
@@ -256,10 +268,17 @@ async def _step(state: RunState, model, pending_rows: list[Message], emit: Emitt
     started = time.monotonic_ns()
     on_delta = _delta_forwarder(state, emit, message_id, step_id)
     for attempt in range(MAX_OVERFLOW_RETRIES + 1):
+        # The loop holds the call's record itself: a cancelled call never returns, but what it sent and what
+        # had arrived is still the step's trace.
+        call = ProviderCall()
         try:
-            response = await _unless_cancelled(state.run_id, model.client.complete(request, on_delta=on_delta))
+            response = await _unless_cancelled(
+                state.run_id, model.client.complete(request, on_delta=on_delta, call=call)
+            )
             break
         except _Cancelled:
+            call.ended_ns = time.monotonic_ns()
+            call.error = {"status": None, "type": "cancelled", "message": "The run was cancelled during this call."}
             await sync_to_async(persist.record_failed_step)(
                 state,
                 step_id=step_id,
@@ -267,18 +286,24 @@ async def _step(state: RunState, model, pending_rows: list[Message], emit: Emitt
                 estimated_prompt_tokens=None,
                 status=Step.Status.CANCELLED,
                 timings={"llm_duration_ns": time.monotonic_ns() - started},
+                started_ns=step_started,
+                trace=call,
             )
             return Stop("cancelled")
         except LLMContextWindowExceededError as exc:
             # The provider counts differently than we estimate: compact and try again, a bounded number of times.
-            if attempt < MAX_OVERFLOW_RETRIES and not (
-                stop := await compaction.compact(state, model, emit, trigger="provider_overflow")
-            ):
-                request = build_request(state, model.model, pending_rows)
-                continue
-            return await _fail_step(state, step_id, exc, started)
+            if attempt < MAX_OVERFLOW_RETRIES:
+                # Kept now, so the step's calls and the compaction between them read back in the order they ran.
+                await sync_to_async(_store_attempt)(state, step_id, call)
+                if not (
+                    stop := await compaction.compact(state, model, emit, trigger="provider_overflow", step_id=step_id)
+                ):
+                    request = build_request(state, model.model, pending_rows)
+                    continue
+                return await _fail_step(state, step_id, exc, started, step_started, trace=None)
+            return await _fail_step(state, step_id, exc, started, step_started, trace=call)
         except LLMError as exc:
-            return await _fail_step(state, step_id, exc, started)
+            return await _fail_step(state, step_id, exc, started, step_started, trace=call)
     llm_ns = time.monotonic_ns() - started
     # Without a provider figure, our own count (the overview's method) is what the step records.
     estimated = None if response.usage.reported else state.ledger.request([*state.buffer, *pending_rows], request.tools)
@@ -287,9 +312,11 @@ async def _step(state: RunState, model, pending_rows: list[Message], emit: Emitt
     response.tool_calls = calls
     planned = plan_calls(state, calls)
     needs_approval = any(p.needs_approval for p in planned)
+    tools_began = time.monotonic_ns()
     if not needs_approval:
         await prepare_embeddings(state, planned)
         await run_custom_tools(state, planned)
+    outside_ns = time.monotonic_ns() - tools_began
     assistant = _assistant_row(response, message_id)
     extra: list[Message] = []
     stop: Stop | None = None
@@ -315,7 +342,8 @@ async def _step(state: RunState, model, pending_rows: list[Message], emit: Emitt
         planned=planned if not needs_approval else [],
         response=response,
         estimated_prompt_tokens=estimated,
-        timings={"llm_duration_ns": llm_ns, "total_duration_ns": time.monotonic_ns() - started},
+        timings={"llm_duration_ns": llm_ns, "tool_duration_ns": outside_ns if planned and not needs_approval else None},
+        started_ns=step_started,
         extra=extra,
     )
     state.step_count += 1
@@ -362,7 +390,9 @@ async def _unless_cancelled(run_id: str, call):
             task.cancel()
 
 
-async def _fail_step(state: RunState, step_id: str, exc: LLMError, started: int) -> Stop:
+async def _fail_step(
+    state: RunState, step_id: str, exc: LLMError, started: int, step_started: int, *, trace: ProviderCall | None
+) -> Stop:
     error = {"error_type": exc.error_type, "message": exc.message, "detail": exc.detail}
     await sync_to_async(persist.record_failed_step)(
         state,
@@ -370,8 +400,16 @@ async def _fail_step(state: RunState, step_id: str, exc: LLMError, started: int)
         error=error,
         estimated_prompt_tokens=None,
         timings={"llm_duration_ns": time.monotonic_ns() - started},
+        started_ns=step_started,
+        trace=trace,
     )
     return Stop("llm_api_error", error)
+
+
+def _store_attempt(state: RunState, step_id: str, call: ProviderCall) -> None:
+    traces.store(
+        [call], organization_id=state.organization_id, agent_id=state.agent.id, run_id=state.run_id, step_id=step_id
+    )
 
 
 # ----------------------------------------------------------------------------------------------- compaction

@@ -4,12 +4,15 @@ The loop calls these inside the step's transaction, around the tool stage (`tool
 step's messages and the memory edits of its tools land together or not at all.
 """
 
+import time
+
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from agents.llm import LLMResponse
-from agents.models import Message, Run, Step
+from agents import traces
+from agents.llm import LLMResponse, ProviderCall
+from agents.models import Message, ProviderTrace, Run, Step
 from agents.runtime.state import RunState
 from agents.runtime.system_message import refresh_system_message
 from agents.runtime.tool_calls import ExecutedCalls, tool_return
@@ -60,9 +63,21 @@ def _record_step(
     status: str,
     estimated_prompt_tokens: int | None,
     timings: dict,
+    started_ns: int,
+    trace: ProviderCall | None,
     error: dict | None = None,
 ) -> None:
+    """The step's record, its model call's trace and its run's counters. Its total time runs to here, so it
+    covers the built-in tools that ran in this transaction."""
     usage = response.usage if response else None
+    if trace is not None:
+        traces.store(
+            [trace],
+            organization_id=state.organization_id,
+            agent_id=state.agent.id,
+            run_id=state.run_id,
+            step_id=step_id,
+        )
     Step.objects.create(
         id=step_id,
         organization_id=state.organization_id,
@@ -81,7 +96,9 @@ def _record_step(
         estimated_prompt_tokens=estimated_prompt_tokens,
         error_type=error and error.get("error_type"),
         error_data=error,
+        ttft_ns=trace.ttft_ns if trace is not None else None,
         **timings,
+        total_duration_ns=time.monotonic_ns() - started_ns,
     )
     Run.objects.filter(pk=state.run_id).update(
         heartbeat_at=timezone.now(),
@@ -101,6 +118,7 @@ def persist_step(
     response: LLMResponse,
     estimated_prompt_tokens: int | None,
     timings: dict,
+    started_ns: int,
     extra: list[Message] = (),
 ) -> list[Message]:
     """Finish a step after its tools ran: their returns, any reminder, the step's record, the system message
@@ -110,6 +128,10 @@ def persist_step(
     for message in rest:
         message.save()
     _refresh_after_edits(state, calls)
+    if calls is not None:
+        # The sandboxed tools' wall time (measured by the loop) plus the built-in ones that ran here.
+        tool_ns = (timings.get("tool_duration_ns") or 0) + calls.inside_ns
+        timings = {**timings, "tool_duration_ns": tool_ns, "tool_timings": calls.timings}
     _record_step(
         state,
         step_id,
@@ -117,6 +139,8 @@ def persist_step(
         status=Step.Status.SUCCESS,
         estimated_prompt_tokens=estimated_prompt_tokens,
         timings=timings,
+        started_ns=started_ns,
+        trace=response.trace,
     )
     new = [*stored, *rest]
     _add_to_context(state, new)
@@ -141,9 +165,12 @@ def record_failed_step(
     error: dict | None,
     timings: dict,
     estimated_prompt_tokens: int | None,
+    started_ns: int,
+    trace: ProviderCall | None,
     status: str = Step.Status.FAILED,
 ) -> None:
-    """A step that stored no messages: its provider call failed, or the run was cancelled during it."""
+    """A step that stored no messages: its provider call failed, or the run was cancelled during it. Its trace
+    (the error, or what arrived before the cancel) is kept."""
     _record_step(
         state,
         step_id,
@@ -152,6 +179,8 @@ def record_failed_step(
         error=error,
         estimated_prompt_tokens=estimated_prompt_tokens,
         timings=timings,
+        started_ns=started_ns,
+        trace=trace,
     )
 
 
@@ -162,9 +191,14 @@ def denied_return(call_id: str, name: str, reason: str | None) -> dict:
 
 
 @transaction.atomic
-def persist_compaction(state: RunState, *, cut: int, summary: str, stats: dict) -> Message:
-    """Put the summary in place of buffer[1:cut]. The evicted rows stay stored: recall memory keeps them."""
+def persist_compaction(
+    state: RunState, *, cut: int, summary: str, stats: dict, calls: list[ProviderCall], step_id: str | None
+) -> Message:
+    """Put the summary in place of buffer[1:cut]. The evicted rows stay stored: recall memory keeps them. The
+    summarizer's calls are kept as traces."""
     from agents.runtime.compaction import summary_text
+
+    store_summarization(state, calls, step_id)
 
     kept = state.buffer[cut:]
     hidden = state.agent.message_count - len(kept) - 1
@@ -179,3 +213,15 @@ def persist_compaction(state: RunState, *, cut: int, summary: str, stats: dict) 
     if (system := refresh_system_message(state.agent, force=True)) is not None:
         state.buffer[0] = system
     return message
+
+
+def store_summarization(state: RunState, calls: list[ProviderCall], step_id: str | None) -> None:
+    """The traces of a compaction's summarizer calls (also of one that failed)."""
+    traces.store(
+        calls,
+        organization_id=state.organization_id,
+        agent_id=state.agent.id,
+        run_id=state.run_id,
+        step_id=step_id,
+        call_type=ProviderTrace.CallType.SUMMARIZATION,
+    )

@@ -1,6 +1,7 @@
 """Custom tools run in their sandbox before the step's transaction: a slow tool must not hold the database."""
 
 import asyncio
+import time
 
 from django.conf import settings
 
@@ -19,8 +20,10 @@ def agent_secrets(agent) -> dict[str, str]:
     return {k: str(v) for k, v in (agent.secrets or {}).items() if v is not None}
 
 
-async def _run_one(state: RunState, item: PlannedCall) -> dict:
+async def _run_one(state: RunState, item: PlannedCall) -> tuple[dict, int]:
+    """The call's tool return and how long it took (its own time: calls run concurrently)."""
     tool = state.tools[item.name]
+    began = time.monotonic_ns()
     result = await run_custom_tool(
         tool.source_code,
         item.name,
@@ -30,11 +33,13 @@ async def _run_one(state: RunState, item: PlannedCall) -> dict:
         env=agent_secrets(state.agent),
         timeout_seconds=settings.TOOL_TIMEOUT_SECONDS,
     )
-    return tool_return(item.call.id, item.name, result.status, result.func_return, result.stdout, result.stderr)
+    ret = tool_return(item.call.id, item.name, result.status, result.func_return, result.stdout, result.stderr)
+    return ret, time.monotonic_ns() - began
 
 
 async def run_custom_tools(state: RunState, planned: list[PlannedCall]) -> None:
     """Run this step's custom-tool calls (concurrently) and keep their returns for the step to persist."""
     outside = [item for item in planned if _runs_in_sandbox(state, item)]
-    returns = await asyncio.gather(*(_run_one(state, item) for item in outside))
-    state.ran_outside = {ret["tool_call_id"]: ret for ret in returns}
+    done = await asyncio.gather(*(_run_one(state, item) for item in outside))
+    state.ran_outside = {ret["tool_call_id"]: ret for ret, _ in done}
+    state.ran_outside_ns = {ret["tool_call_id"]: ns for ret, ns in done}

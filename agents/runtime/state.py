@@ -60,6 +60,8 @@ class RunState:
     embeddings: dict[str, list[float]] = field(default_factory=dict)
     # Returns of this step's calls that ran outside its transaction (custom tools in their sandbox), by call id.
     ran_outside: dict[str, dict] = field(default_factory=dict)
+    # How long each of those took in its sandbox, by call id (the step's tool_timings).
+    ran_outside_ns: dict[str, int] = field(default_factory=dict)
 
     @property
     def organization_id(self) -> str:

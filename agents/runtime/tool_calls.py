@@ -6,6 +6,7 @@ tools ran before it, in their sandbox (`sandboxed.py`); their returns are picked
 """
 
 import json
+import time
 from dataclasses import dataclass, field
 
 from django.utils import timezone
@@ -79,6 +80,12 @@ class ExecutedCalls:
     returns: list[dict] = field(default_factory=list)  # one tool-return entry per call
     ran: list[str] = field(default_factory=list)  # names of the tools that ran server-side
     changed_block_ids: list[str] = field(default_factory=list)  # memory blocks the built-in tools changed
+    # Each call that ran, in call order: {"tool_call_id", "name", "duration_ns"} (the step's tool_timings).
+    timings: list[dict] = field(default_factory=list)
+    inside_ns: int = 0  # time the built-in tools took here, inside the step's transaction
+
+    def timed(self, item: PlannedCall, duration_ns: int | None) -> None:
+        self.timings.append({"tool_call_id": item.call.id, "name": item.name, "duration_ns": duration_ns})
 
 
 def execute_calls(
@@ -94,12 +101,17 @@ def execute_calls(
         elif item.call.id in state.ran_outside:
             ret = state.ran_outside[item.call.id]
             executed.ran.append(item.name)
+            executed.timed(item, state.ran_outside_ns.get(item.call.id))
         else:
             # Rules are checked again at run time: an earlier call of this same response may have changed them.
             if item.error is None and (problem := state.rules.check_call(item.name, state.tool_names())):
                 item.error = problem
+            began = time.monotonic_ns()
             ret, result = run_call(state, item, step_id, build)
             if result is not None:
+                took = time.monotonic_ns() - began
+                executed.inside_ns += took
+                executed.timed(item, took)
                 executed.ran.append(item.name)
                 executed.changed_block_ids += result.changed_block_ids
         state.rules.record_call(item.name, ret["func_response"])
