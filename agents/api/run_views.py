@@ -5,6 +5,7 @@ stored, their usage and timings, and feedback on a step. Starting and following 
 Every query is scoped to the key's organization; a foreign or unknown id answers 404.
 """
 
+from django.http import JsonResponse
 from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -152,7 +153,9 @@ class StepTraceView(APIView):
     def get(self, request, step_id):
         step = get_step(request, step_id)
         trace = traces.of_step(step.id)
-        return Response(rs.provider_trace(trace, step) if trace is not None else None)
+        if trace is None:
+            return JsonResponse(None, safe=False)  # a JSON `null` (DRF sends None as an empty body)
+        return Response(rs.provider_trace(trace, step))
 
 
 class StepFeedbackView(APIView):
