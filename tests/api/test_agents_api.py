@@ -169,7 +169,7 @@ def test_unknown_and_unimplemented_routes_answer_json(api, db):
         "/v1/sources/",
         "/v1/conversations",
         "/v1/agents/agent-x/passages",
-        "/v1/runs/run-x/trace",
+        "/v1/blocks/block-x/identities",
     ):
         response = api.get(path)
         assert response.status_code == 501, path
