@@ -16,7 +16,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from agents.llm import ChatMessage, LLMError, LLMRequest, ProviderCall
-from agents.models import Message
+from agents.models import Message, ProviderTrace
 from agents.providers import resolve
 from agents.runtime import persist
 from agents.runtime.emitter import Emitter, Stop
@@ -201,7 +201,7 @@ async def compact(
             summarizer.client, summarizer.model, state.buffer[chosen.start : chosen.cut], window, calls
         )
     except LLMError as exc:
-        await sync_to_async(persist.store_summarization)(state, calls, step_id)
+        await sync_to_async(persist.store_traces)(state, calls, step_id, ProviderTrace.CallType.SUMMARIZATION)
         return Stop(
             "llm_api_error",
             {"error_type": exc.error_type, "message": f"Compaction failed: {exc.message}", "detail": exc.detail},

@@ -294,7 +294,7 @@ async def _step(state: RunState, model, pending_rows: list[Message], emit: Emitt
             # The provider counts differently than we estimate: compact and try again, a bounded number of times.
             if attempt < MAX_OVERFLOW_RETRIES:
                 # Kept now, so the step's calls and the compaction between them read back in the order they ran.
-                await sync_to_async(_store_attempt)(state, step_id, call)
+                await sync_to_async(persist.store_traces)(state, [call], step_id)
                 if not (
                     stop := await compaction.compact(state, model, emit, trigger="provider_overflow", step_id=step_id)
                 ):
@@ -404,12 +404,6 @@ async def _fail_step(
         trace=trace,
     )
     return Stop("llm_api_error", error)
-
-
-def _store_attempt(state: RunState, step_id: str, call: ProviderCall) -> None:
-    traces.store(
-        [call], organization_id=state.organization_id, agent_id=state.agent.id, run_id=state.run_id, step_id=step_id
-    )
 
 
 # ----------------------------------------------------------------------------------------------- compaction

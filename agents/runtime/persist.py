@@ -198,7 +198,7 @@ def persist_compaction(
     summarizer's calls are kept as traces."""
     from agents.runtime.compaction import summary_text
 
-    store_summarization(state, calls, step_id)
+    store_traces(state, calls, step_id, ProviderTrace.CallType.SUMMARIZATION)
 
     kept = state.buffer[cut:]
     hidden = state.agent.message_count - len(kept) - 1
@@ -215,13 +215,18 @@ def persist_compaction(
     return message
 
 
-def store_summarization(state: RunState, calls: list[ProviderCall], step_id: str | None) -> None:
-    """The traces of a compaction's summarizer calls (also of one that failed)."""
+def store_traces(
+    state: RunState,
+    calls: list[ProviderCall],
+    step_id: str | None,
+    call_type: str = ProviderTrace.CallType.AGENT_STEP,
+) -> None:
+    """Keep the traces of model calls made for this run: a step's, or a compaction's summarizer calls."""
     traces.store(
         calls,
         organization_id=state.organization_id,
         agent_id=state.agent.id,
         run_id=state.run_id,
         step_id=step_id,
-        call_type=ProviderTrace.CallType.SUMMARIZATION,
+        call_type=call_type,
     )
