@@ -11,7 +11,8 @@ from asgiref.sync import iscoroutinefunction, sync_to_async
 from django.contrib.auth.views import redirect_to_login
 from django.shortcuts import render, resolve_url
 from django.utils.http import url_has_allowed_host_and_scheme
-from django_htmx.http import HttpResponseClientRedirect
+from django.views import csrf
+from django_htmx.http import HttpResponseClientRedirect, HttpResponseClientRefresh
 
 from accounts.models import Membership, Organization
 
@@ -77,16 +78,26 @@ def sign_in_redirect(request):
         return HttpResponseClientRedirect(redirect_to_login(_same_site_path(request, request.htmx.current_url)).url)
     if request.method in ("GET", "HEAD"):
         return redirect_to_login(request.get_full_path())
-    return redirect_to_login(_same_site_path(request, request.headers.get("Referer")))
+    # A page at the form's own URL was the answer to posting it, which a GET of that URL would not give back.
+    return redirect_to_login(_same_site_path(request, request.headers.get("Referer"), exclude=request.path))
 
 
-def _same_site_path(request, url: str | None) -> str:
+def _same_site_path(request, url: str | None, exclude: str | None = None) -> str:
     """`url` as a path on this server (e.g. "/ade/agents/agent-1/memory/?page=2"), or the ADE home when it is
-    missing or points anywhere else."""
+    missing, points anywhere else, or is the path `exclude`."""
     if url and url_has_allowed_host_and_scheme(
         url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         parts = urlsplit(url)
-        if parts.path.startswith("/"):
+        if parts.path.startswith("/") and parts.path != exclude:
             return parts.path + (f"?{parts.query}" if parts.query else "")
     return resolve_url(ADE_HOME)
+
+
+def csrf_failure(request, reason=""):
+    """settings.CSRF_FAILURE_VIEW. A page open since before a sign-in in another tab holds a stale CSRF token
+    (signing in renews it), so its next htmx post is refused; htmx would show nothing at all. The page is
+    reloaded instead (`HX-Refresh`), which gives it a fresh token (or the sign-in page, when signed out)."""
+    if request.htmx:
+        return HttpResponseClientRefresh()
+    return csrf.csrf_failure(request, reason)

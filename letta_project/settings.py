@@ -119,6 +119,9 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 LOGIN_URL = "ade-login"
 LOGIN_REDIRECT_URL = "ade-agents"
 LOGOUT_REDIRECT_URL = "ade-login"
+# An htmx post with a stale CSRF token (a sign-in in another tab renewed it) reloads its page instead of failing
+# silently.
+CSRF_FAILURE_VIEW = "accounts.access.csrf_failure"
 
 # --- Sign-in throttling (django-axes) ------------------------------------------------------------
 # Password guessing on the sign-in page: after LETTA_LOGIN_FAILURE_LIMIT failures for one username from one

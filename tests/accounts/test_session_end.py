@@ -108,6 +108,31 @@ def test_a_form_posted_without_a_referer_lands_on_the_ade_home(client, member):
     assert posted["Location"] == sign_in_url(reverse("ade-agents"))
 
 
+@pytest.mark.django_db
+def test_a_form_posted_from_the_answer_of_a_post_does_not_come_back_to_it(client, member):
+    # A page at the form's own URL was rendered by posting it; a GET of that URL after sign-in would be a 405.
+    signed_out_in_another_tab(client, member)
+    create = reverse("ade-key-create")
+    posted = client.post(create, {"name": "laptop"}, headers={"Referer": f"http://testserver{create}"})
+    assert posted["Location"] == sign_in_url(reverse("ade-agents"))
+
+
+@pytest.mark.django_db
+def test_an_htmx_post_with_a_stale_csrf_token_reloads_its_page(member):
+    # A sign-in in another tab renews the CSRF token; a page open since before holds the old one.
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(member)
+    browser.get(reverse("ade-keys"))  # sets the CSRF cookie
+    stale = {"X-CSRFToken": "x" * 64}
+
+    htmx = browser.post(reverse("ade-key-create"), {"name": "laptop"}, headers={"HX-Request": "true", **stale})
+    plain = browser.post(reverse("ade-key-create"), {"name": "laptop"}, headers=stale)
+
+    assert htmx["HX-Refresh"] == "true"
+    assert plain.status_code == 403
+    assert not APIKey.objects.exists()
+
+
 # --- sockets -------------------------------------------------------------------------------------
 
 

@@ -39,6 +39,31 @@ def test_signing_out_in_one_tab_sends_the_other_to_sign_in_and_back(page, make_a
     other_tab.close()
 
 
+def test_a_tab_open_since_before_a_sign_in_elsewhere_reloads_instead_of_failing_silently(page, make_agent):
+    # Signing in renews the CSRF token, so the first tab's next save is refused: it reloads with a fresh one.
+    agent = make_agent(name="scout")
+    memory_page = reverse("ade-agent-memory", args=[agent.id])
+    page.goto(memory_page)
+    other_tab = page.context.new_page()
+    other_tab.goto(reverse("ade-keys"))
+    other_tab.get_by_role("button", name="Sign out").click()
+    other_tab.get_by_label("Username").fill("ada")
+    other_tab.get_by_label("Password").fill(PASSWORD)
+    other_tab.get_by_role("button", name="Sign in").click()
+    expect(other_tab.get_by_role("heading", name="Agents")).to_be_visible()
+
+    page.get_by_label("Value of human").fill("Name: Ada")
+    with page.expect_navigation():  # the reload
+        page.get_by_role("button", name="Save human").click()
+
+    expect(page).to_have_url(re.compile(re.escape(memory_page) + "$"))
+    page.get_by_label("Value of human").fill("Name: Ada")
+    page.get_by_role("button", name="Save human").click()
+    expect(page.get_by_role("status").filter(has_text="Saved")).to_be_visible()
+    assert agent.blocks.get(label="human").value == "Name: Ada"
+    other_tab.close()
+
+
 def test_a_locked_sign_in_says_until_when(chromium, letta_server, person):
     tab = chromium.new_context(base_url=letta_server.url).new_page()
     tab.goto(reverse("ade-login"))
