@@ -24,6 +24,7 @@ from accounts.errors import DomainError
 logger = logging.getLogger(__name__)
 
 UNKNOWN_ERROR_MESSAGE = "An unknown error occurred"
+NOT_FOUND_MESSAGE = "Not found."
 
 
 def exception_handler(exc, context):
@@ -114,6 +115,14 @@ def _unknown_error(exc, context) -> Response:
     # DRF's handler does this for the errors it knows; an ATOMIC_REQUESTS transaction must not commit half a view.
     set_rollback()
     return Response({"detail": UNKNOWN_ERROR_MESSAGE}, status=status.HTTP_500_INTERNAL_SERVER_ERROR)
+
+
+def page_not_found(request, exception):
+    """Django's handler404: an API client gets the reference's JSON 404 for a path no route matches, never the
+    ADE's HTML page (DRF's own views already answer their 404s in JSON through the handler above)."""
+    if request.path.startswith("/v1/"):
+        return JsonResponse({"detail": NOT_FOUND_MESSAGE}, status=404)
+    return defaults.page_not_found(request, exception)
 
 
 def server_error(request, *args, **kwargs):

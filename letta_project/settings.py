@@ -6,7 +6,10 @@ server runs on the embedded default: SQLite in WAL mode, the in-memory channel l
 lists every variable.
 """
 
+from datetime import timedelta
 from pathlib import Path
+
+from django.utils.csp import CSP
 
 from letta_project.env import env_bool, env_choice, env_int, env_list, env_path, env_seconds, env_str, env_url
 
@@ -32,6 +35,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",  # Swagger UI as static files: the docs page works offline
     "channels",
     "django_htmx",
+    "axes",  # sign-in throttling (see "Sign-in throttling" below)
     "accounts",
     "memory",
     "tools",
@@ -40,6 +44,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -48,6 +53,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "agents.api.storable_input.StorableQueryMiddleware",
+    # Last, as django-axes asks: it turns a sign-in refused for too many failures into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "letta_project.urls"
@@ -112,6 +119,57 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 LOGIN_URL = "ade-login"
 LOGIN_REDIRECT_URL = "ade-agents"
 LOGOUT_REDIRECT_URL = "ade-login"
+# An htmx post with a stale CSRF token (a sign-in in another tab renewed it) reloads its page instead of failing
+# silently.
+CSRF_FAILURE_VIEW = "accounts.access.csrf_failure"
+
+# --- Sign-in throttling (django-axes) ------------------------------------------------------------
+# Password guessing on the sign-in page: after LETTA_LOGIN_FAILURE_LIMIT failures for one username from one
+# address, that pair is refused (the right password too) for LETTA_LOGIN_COOLOFF_MINUTES, with a page saying
+# until when; anyone else, and the API (keys, not passwords), is unaffected. `manage.py axes_reset` lifts every
+# lock (`axes_reset_username NAME`, `axes_reset_ip ADDRESS` one). Behind a proxy, every request comes from the
+# proxy's address unless AXES_IPWARE_* settings say which header carries the client's.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_FAILURE_LIMIT = env_int("LETTA_LOGIN_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("LETTA_LOGIN_COOLOFF_MINUTES", 15, minimum=1))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_CALLABLE = "accounts.throttle.lockout_response"
+AXES_RESET_ON_SUCCESS = True
+# Attempts while locked do not push the end of the lock further away, so the time the page names holds.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# Failures are what the lock needs; a row per successful sign-in would only grow the database.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_VERBOSE = False
+
+# --- Content-Security-Policy ---------------------------------------------------------------------
+# The ADE runs only its own static scripts (no inline script, handler or eval: htmx's allowEval is off too) and
+# stylesheets; websockets go to this host ('self' covers ws: and wss: of it in current browsers).
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF],
+    "style-src": [CSP.SELF],
+    # Style attributes only (never <style> elements): the context window's bars are sized by `style="width: …"`
+    # computed on the server. An attribute cannot run code, and templates escape everything put into one.
+    "style-src-attr": [CSP.UNSAFE_INLINE],
+    "img-src": [CSP.SELF, "data:"],
+    "connect-src": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+    "form-action": [CSP.SELF],
+    "base-uri": [CSP.NONE],
+    "object-src": [CSP.NONE],
+}
+# The API's Swagger UI page (/v1/docs/) starts itself with an inline script and styles itself inline; it is the
+# only page allowed to, through its own policy (agents/api/urls.py), so the ADE's policy stays strict.
+API_DOCS_CSP = {
+    **SECURE_CSP,
+    "script-src": [CSP.SELF, CSP.UNSAFE_INLINE],
+    "style-src": [CSP.SELF, CSP.UNSAFE_INLINE],
+}
+
+# A websocket signed in with a session or a key closes when the credential ends: at once on sign-out, key
+# revocation or deactivation (a message to the socket), at the session's expiry (a timer), and otherwise when a
+# re-check finds it gone; this is how often that re-check runs (a query per socket, not per event).
+SOCKET_RECHECK_SECONDS = env_seconds("LETTA_SOCKET_RECHECK_SECONDS", 30)
 
 REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
@@ -216,6 +274,7 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    # The SDKs log every HTTP request at INFO; that is noise next to the run's own events.
-    "loggers": {name: {"level": "WARNING"} for name in ("httpx", "httpx2", "openai", "anthropic")},
+    # The SDKs log every HTTP request at INFO, django-axes every sign-in; that is noise next to the run's own
+    # events (a failed sign-in and a lockout are warnings, and stay).
+    "loggers": {name: {"level": "WARNING"} for name in ("httpx", "httpx2", "openai", "anthropic", "axes")},
 }

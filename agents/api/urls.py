@@ -5,8 +5,10 @@ Route families the reference has but this server does not serve yet answer 501 n
 else under /v1 answers a JSON 404, so a client never gets an HTML error page.
 """
 
+from django.conf import settings
 from django.http import JsonResponse
 from django.urls import re_path
+from django.views.decorators.csp import csp_override
 from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerView
 
 from agents.api import (
@@ -204,7 +206,12 @@ urlpatterns = [
     ),
     # The OpenAPI schema and its Swagger UI page, readable without a key (routes described in agents/api/schema.py).
     re_path(r"^openapi\.json$", SpectacularJSONAPIView.as_view(), name="api-schema"),
-    re_path(r"^docs[/]?$", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    # Swagger UI starts with an inline script: its own Content-Security-Policy (settings.API_DOCS_CSP).
+    re_path(
+        r"^docs[/]?$",
+        csp_override(settings.API_DOCS_CSP)(SpectacularSwaggerView.as_view(url_name="api-schema")),
+        name="api-docs",
+    ),
     *[re_path(pattern, _not_implemented(what)) for pattern, what in NOT_IMPLEMENTED],
     re_path(r"^(?P<path>.*)$", not_found),
 ]

@@ -3,9 +3,10 @@
 from io import StringIO
 
 import pytest
-from django.contrib.auth import authenticate
+from django.contrib.auth import authenticate as django_authenticate
 from django.contrib.auth.models import User
 from django.core.management import CommandError, call_command
+from django.test import RequestFactory
 
 from accounts.access import organization_id_for
 
@@ -13,6 +14,11 @@ from accounts.access import organization_id_for
 @pytest.fixture
 def password(monkeypatch):
     monkeypatch.setenv("LETTA_USER_PASSWORD", "s3cret pass")
+
+
+def authenticate(**credentials):
+    # As the sign-in page does: the throttling backend (django-axes) counts failures per request's address.
+    return django_authenticate(RequestFactory().post("/ade/login/"), **credentials)
 
 
 def run(*args) -> str:

@@ -1,5 +1,8 @@
 """Every ADE page a person opens: each control has a name a screen reader reads, the page fits a 390 px phone without
-sideways scrolling, and the keyboard reaches every control."""
+sideways scrolling, the keyboard reaches every control, and nothing on it breaks the Content-Security-Policy (every
+test here fails on a violation, reported by the page or in the console)."""
+
+import re
 
 import pytest
 from django.urls import reverse
@@ -34,6 +37,33 @@ UNNAMED_CONTROLS = """() => [...document.querySelectorAll(
   .map((el) => el.outerHTML.slice(0, 160))"""
 
 
+# Registered before any page script runs (Playwright's init scripts are exempt from the page's policy).
+RECORD_VIOLATIONS = """document.addEventListener('securitypolicyviolation', (e) => {
+  (window.__cspViolations = window.__cspViolations || []).push(
+    `${e.violatedDirective} blocked ${e.blockedURI || 'inline'} at ${e.sourceFile}:${e.lineNumber}`);
+});"""
+
+
+@pytest.fixture(autouse=True)
+def no_csp_violations(request):
+    """Fails the test on any CSP violation on the tabs it uses."""
+    tabs = [request.getfixturevalue(name) for name in ("page", "phone") if name in request.fixturenames]
+    seen: list[str] = []
+    for tab in tabs:
+        tab.add_init_script(RECORD_VIOLATIONS)
+        # Chromium reports each violation in the console too, so those of pages already left are caught here.
+        tab.on("console", lambda message: _note_csp_console(message, seen))
+    yield
+    for tab in tabs:
+        seen.extend(tab.evaluate("window.__cspViolations || []"))  # the last page's, reported by the page
+    assert seen == [], "Content-Security-Policy violations"
+
+
+def _note_csp_console(message, seen: list[str]) -> None:
+    if "Content Security Policy" in message.text or "Content-Security-Policy" in message.text:
+        seen.append(message.text)
+
+
 def _urls(agent) -> list[str]:
     return [reverse(name) for name in PAGES] + [reverse(name, args=[agent.id]) for name in AGENT_PAGES]
 
@@ -66,3 +96,8 @@ def test_the_keyboard_reaches_each_tab_of_an_agent(page, agent):
     expect(tabs.last).to_be_focused()
     page.keyboard.press("Enter")
     expect(tabs.last).to_have_attribute("aria-current", "page")
+
+
+def test_the_api_docs_work_under_their_own_policy(page):
+    page.goto("/v1/docs/")
+    expect(page.get_by_role("heading", name=re.compile("Letta-compatible agent server API"))).to_be_visible()
