@@ -165,6 +165,7 @@
       li.append(clientToolNote(clientCalls));
     } else {
       li.append(approvalForm(calls));
+      setTimeout(() => window.htmx.process(li), 0); // once in the page, htmx posts it
     }
     return li;
   }
@@ -193,6 +194,8 @@
     result.id = "approval-result-" + formCount;
     form.setAttribute("hx-target", "#" + result.id);
     form.setAttribute("hx-swap", "innerHTML");
+    const csrf = document.querySelector("#chat-send [name=csrfmiddlewaretoken]");
+    if (csrf) form.append(csrf.cloneNode());
     for (const call of calls) {
       const hidden = el("input");
       hidden.type = "hidden";
