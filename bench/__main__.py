@@ -2,7 +2,7 @@
 
 import argparse
 
-from bench import context, pages, step_overhead
+from bench import chat_latency, context, pages, step_overhead
 
 
 def main() -> None:
@@ -12,6 +12,7 @@ def main() -> None:
     step_overhead.main(small=args.small)
     context.main(small=args.small)
     pages.main(small=args.small)
+    chat_latency.main(small=args.small)
 
 
 if __name__ == "__main__":

@@ -241,6 +241,11 @@
 
   // Draw one message into `into` (the list, or a fragment of older history); false when it was already shown.
   function place(msg, into) {
+    if (msg.message_type === "run_finished") {
+      const footer = runFooter(msg);
+      if (footer) into.append(footer);
+      return Boolean(footer);
+    }
     const render = RENDER[msg.message_type];
     if (!render) return false;
     if (msg.otid && shown.has(msg.otid)) return false;
@@ -341,15 +346,26 @@
       contextChanged();
     } else if (type === "run_finished") {
       if (running && running.run_id === event.run_id) setRunning(null);
-      if (chat) keepingBottom(() => {
-        const footer = runFooter(event);
-        if (footer) list.append(footer);
-      });
+      if (chat) draw(event);
       contextChanged();
     } else if (chat) {
-      keepingBottom(() => place(event, list));
-      updateEmpty();
+      draw(event);
     }
+  }
+
+  // Messages are drawn once per frame, not once per event: a fast stream brings hundreds of deltas a second,
+  // and laying the page out after each would fall behind it. A hidden tab gets no frames, hence the timer.
+  const waiting = [];
+  function draw(event) {
+    waiting.push(event);
+    if (waiting.length > 1) return;
+    const later = document.visibilityState === "visible" ? window.requestAnimationFrame : (f) => setTimeout(f, 50);
+    later(() => {
+      keepingBottom(() => {
+        for (const item of waiting.splice(0)) place(item, list);
+      });
+      updateEmpty();
+    });
   }
 
   // ------------------------------------------------------------------------------------------- loading
