@@ -255,6 +255,7 @@
       return true;
     }
     const li = render(msg);
+    if (msg.message_type === "approval_request_message") dropStreamedCalls(msg);
     const partial = shown.get(key);
     if (partial) {
       partial.replaceWith(li); // what was stored replaces what the deltas built
@@ -265,6 +266,17 @@
     if (msg.otid) shown.set(msg.otid, li);
     if (msg.seq_id) newestSeq = Math.max(newestSeq, msg.seq_id);
     return true;
+  }
+
+  // A call that waits for approval streamed in as a tool call; the approval request shows it instead.
+  function dropStreamedCalls(msg) {
+    for (const call of msg.tool_calls || []) {
+      const key = "p:" + msg.id + "|tool_call_message|" + call.tool_call_id;
+      if (shown.has(key)) {
+        shown.get(key).remove();
+        shown.delete(key);
+      }
+    }
   }
 
   function appendDelta(msg, key) {
