@@ -270,3 +270,32 @@ def test_a_socket_closed_for_an_ended_session_sends_the_browser_to_sign_in_and_b
     network.drop(code=4401)
 
     expect(page).to_have_url(re.compile(r"/login/\?next=" + re.escape(f"/ade/agents/{agent.id}/".replace("/", "%2F"))))
+
+
+def test_a_client_side_tool_says_the_page_cannot_run_it_and_how_to_answer_it(
+    page, make_agent, fake_openai, letta_server
+):
+    import httpx
+
+    from accounts import services as accounts
+
+    agent = make_agent()
+    fake_openai.script(Reply(tool_calls=[("read_file", {"path": "notes.txt"})]))
+    page.goto(f"/ade/agents/{agent.id}/")
+    expect(page.locator("#live-status")).to_have_text("live")
+    _, key = accounts.create_api_key(organization_id=agent.organization_id, name="cli")
+    body = {
+        "messages": [{"role": "user", "content": "Read my notes"}],
+        "client_tools": [
+            {"name": "read_file", "parameters": {"type": "object", "properties": {"path": {"type": "string"}}}}
+        ],
+    }
+    answer = httpx.post(
+        f"{letta_server.url}/v1/agents/{agent.id}/messages", json=body, headers={"Authorization": f"Bearer {key}"}
+    )
+    assert answer.json()["stop_reason"]["stop_reason"] == "requires_approval"
+
+    log = chat_log(page)
+    expect(log.get_by_text("read_file is a client-side tool")).to_be_visible()
+    expect(log.get_by_text(f"POST /v1/agents/{agent.id}/messages")).to_be_visible()
+    expect(log.get_by_role("button", name="Approve")).to_have_count(0)
