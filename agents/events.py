@@ -1,4 +1,23 @@
-"""Every step's events go to the agent's channel-layer group; the websocket and SSE readers subscribe there."""
+"""Every step's events go to the agent's channel-layer group; the websocket and SSE readers subscribe there.
+
+The group carries the run's Letta stream (LettaMessage dicts, `stop_reason`, `usage_statistics`, `error_message`,
+`event_message`) plus what only the ADE's chat needs, which the Letta stream does not carry and which therefore goes
+to the group alone, never into an SSE stream, a kept background-run stream or an API response
+(agents.runtime.emitter.Emitter decides which copy goes where):
+
+- a token delta (`reasoning_message`, `assistant_message`, `tool_call_message` with a piece of text) is marked
+  `"delta": true` on its websocket copy, so a reader can append it to the message of the same `id` and type;
+- `run_started` {run_id, stream_tokens}: a run of the agent began, whoever started it;
+- the run's input messages (`user_message` / `system_message` LettaMessages with the ids they are stored under),
+  right after `run_started`, so a reader that did not send them sees what was said;
+- with `stream_tokens`, the whole reasoning/assistant/tool-call messages of a step after their deltas (the Letta
+  stream leaves them out then), so a reader can replace what it assembled with what was stored;
+- `step_finished` {run_id, step_id, changed_block_ids}: a step's writes are committed (the memory blocks its
+  tools changed are listed), so the context window has changed;
+- `run_finished` {run_id, status, stop_reason, step_count, prompt_tokens, completion_tokens, total_tokens,
+  duration_ms, error}: the run's record once it has ended, the last event of a run.
+Each of these carries `message_type` naming it, like the Letta events.
+"""
 
 from channels.layers import get_channel_layer
 

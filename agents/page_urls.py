@@ -1,9 +1,22 @@
 """ADE routes of agents, mounted under /ade/: each screen's module brings its own."""
 
-from agents.pages import agent_list, archival, context, memory, providers, runs, settings, timeline, tool_editor, tools
+from agents.pages import (
+    agent_list,
+    archival,
+    chat,
+    context,
+    memory,
+    providers,
+    runs,
+    settings,
+    timeline,
+    tool_editor,
+    tools,
+)
 
 urlpatterns = [
     *context.urlpatterns,
+    *chat.urlpatterns,
     *agent_list.urlpatterns,
     *providers.urlpatterns,
     *settings.urlpatterns,

@@ -2,7 +2,7 @@
 
 import argparse
 
-from bench import context, pages, step_overhead, traces
+from bench import chat_latency, context, pages, step_overhead, traces
 
 
 def main() -> None:
@@ -13,6 +13,7 @@ def main() -> None:
     context.main(small=args.small)
     pages.main(small=args.small)
     traces.main(small=args.small)
+    chat_latency.main(small=args.small)
 
 
 if __name__ == "__main__":

@@ -1,14 +1,21 @@
-"""What a run tells its listeners, and how it ends."""
+"""What a run tells its listeners, and how it ends.
+
+Two readers: the agent's channel-layer group (the websocket) and the run's own sink (an SSE stream, a kept
+background stream). The sink gets the Letta stream exactly as the API documents it; the group gets that stream
+plus the events only the ADE's chat needs (listed in agents/events.py)."""
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from agents.events import publish
 from agents.letta_messages import to_letta_messages
-from agents.models import Message
+from agents.models import Message, Run
 from agents.runtime.state import RunState
 
 EventSink = Callable[[dict], Awaitable[None]]
+
+# With token streaming, these parts of a step's reply reached the sink as deltas already.
+_STREAMED_PARTS = ("reasoning_message", "assistant_message", "tool_call_message")
 
 
 @dataclass(slots=True)
@@ -27,14 +34,59 @@ class Emitter:
         if self.sink is not None:
             await self.sink(event)
 
+    async def delta(self, event: dict) -> None:
+        """A token delta: the websocket copy says so, the Letta stream's copy is unchanged."""
+        await publish(self.state.agent.id, {**event, "delta": True})
+        if self.sink is not None:
+            await self.sink(event)
+
+    async def page_only(self, event: dict) -> None:
+        await publish(self.state.agent.id, event)
+
     async def messages(self, rows: list[Message], *, skip_assistant_parts: bool = False, pending=None) -> None:
         for row in rows:
             for item in to_letta_messages(row, pending_approval_calls=pending):
                 self.state.messages_out.append(item)
-                if skip_assistant_parts and item["message_type"] in (
-                    "reasoning_message",
-                    "assistant_message",
-                    "tool_call_message",
-                ):
+                if skip_assistant_parts and item["message_type"] in _STREAMED_PARTS:
+                    await self.page_only(item)  # the stored whole, to replace what the deltas built
                     continue
                 await self(item)
+
+    async def run_started(self, inputs: list[Message]) -> None:
+        """The run began: say so, with what was said to start it (not yet stored; stored under these ids)."""
+        run_id = self.state.run_id
+        await self.page_only(
+            {"message_type": "run_started", "run_id": run_id, "stream_tokens": self.state.stream_tokens}
+        )
+        for row in inputs:
+            for item in to_letta_messages(row):
+                await self.page_only({**item, "run_id": run_id})
+
+    async def step_finished(self, step_id: str | None, changed_block_ids: list[str]) -> None:
+        await self.page_only(
+            {
+                "message_type": "step_finished",
+                "run_id": self.state.run_id,
+                "step_id": step_id,
+                "changed_block_ids": list(dict.fromkeys(changed_block_ids)),
+            }
+        )
+
+    async def run_finished(self, run: Run) -> None:
+        await self.page_only({"message_type": "run_finished", **run_summary(run)})
+
+
+def run_summary(run: Run) -> dict:
+    """What the chat shows of a finished run (also for a run that ended while a page was away)."""
+    duration = run.total_duration_ns
+    return {
+        "run_id": run.id,
+        "status": run.status,
+        "stop_reason": run.stop_reason,
+        "step_count": run.step_count,
+        "prompt_tokens": run.prompt_tokens,
+        "completion_tokens": run.completion_tokens,
+        "total_tokens": run.total_tokens,
+        "duration_ms": duration // 1_000_000 if duration is not None else None,
+        "error": (run.metadata or {}).get("error"),
+    }

@@ -146,14 +146,16 @@ async def run_agent(
         await on_start(run.id)
     emit = Emitter(state, on_event)
     started = time.monotonic_ns()
+    rows = to_rows(inputs)
+    await emit.run_started(rows)
     try:
-        stop = await _drive(state, model, to_rows(inputs), decisions, emit)
+        stop = await _drive(state, model, rows, decisions, emit)
     except Exception as exc:  # a bug or a lost database: the step's transaction rolled back; say what happened
         log.exception("run %s failed", run.id)
         stop = Stop("error", {"error_type": "internal_error", "message": f"{type(exc).__name__}: {exc}"})
     ended = time.monotonic_ns()
     ttft = state.first_token_ns - started if state.first_token_ns else None
-    await sync_to_async(run_lifecycle.finish_run)(
+    finished = await sync_to_async(run_lifecycle.finish_run)(
         run.id, state.agent.id, stop.reason, started_ns=started, ended_ns=ended, ttft_ns=ttft, error=stop.error
     )
     usage = {**state.usage, "step_count": state.step_count, "run_ids": [run.id]}
@@ -161,6 +163,7 @@ async def run_agent(
         await emit({"message_type": "error_message", "run_id": run.id, **stop.error})
     await emit({"message_type": "stop_reason", "stop_reason": stop.reason})
     await emit({"message_type": "usage_statistics", **usage})
+    await emit.run_finished(finished)
     return RunResult(run_id=run.id, stop_reason=stop.reason, messages=state.messages_out, usage=usage, error=stop.error)
 
 
@@ -235,9 +238,9 @@ def _delta_forwarder(state: RunState, emit: Emitter, message_id: str, step_id: s
         if not state.stream_tokens:
             return
         if delta.kind == "content":
-            await emit({**base, "message_type": "assistant_message", "content": delta.text})
+            await emit.delta({**base, "message_type": "assistant_message", "content": delta.text})
         elif delta.kind == "reasoning":
-            await emit(
+            await emit.delta(
                 {**base, "message_type": "reasoning_message", "reasoning": delta.text, "source": "reasoner_model"}
             )
         elif delta.kind == "tool_call":
@@ -248,7 +251,7 @@ def _delta_forwarder(state: RunState, emit: Emitter, message_id: str, step_id: s
                 "arguments": delta.text or None,
                 "tool_call_id": call_ids.get(delta.tool_call_index),
             }
-            await emit({**base, "message_type": "tool_call_message", "tool_call": piece, "tool_calls": piece})
+            await emit.delta({**base, "message_type": "tool_call_message", "tool_call": piece, "tool_calls": piece})
 
     return on_delta
 
@@ -349,6 +352,7 @@ async def _step(state: RunState, model, pending_rows: list[Message], emit: Emitt
     state.step_count += 1
     pending = {p.call.id for p in planned if p.needs_approval} if needs_approval else None
     await emit.messages(new[len(pending_rows) :], skip_assistant_parts=state.stream_tokens, pending=pending)
+    await emit.step_finished(step_id, calls.changed_block_ids if calls else [])
     if stop:
         return stop
     if calls is not None and any(state.rules.is_terminal(name) for name in calls.ran):
@@ -373,21 +377,25 @@ class _Cancelled(Exception):
 
 
 async def _unless_cancelled(run_id: str, call):
-    """Await the provider call, but give up on it when the run is cancelled meanwhile (from any process: the
-    flag is in the database). The first look comes after CANCEL_FIRST_CHECK, so quick calls cost no query."""
+    """Await the provider call, but give up on it when the run is cancelled meanwhile: at once when the cancel
+    is requested in this process (its signal), else when the database flag says so (another process asked).
+    The first look at the flag comes after CANCEL_FIRST_CHECK, so quick calls cost no query."""
     task = asyncio.ensure_future(call)
     delay = run_lifecycle.CANCEL_FIRST_CHECK
-    try:
-        while True:
-            done, _ = await asyncio.wait({task}, timeout=delay)
-            if done:
-                return task.result()
-            if await sync_to_async(run_lifecycle.is_cancel_requested)(run_id):
-                raise _Cancelled()
-            delay = run_lifecycle.CANCEL_CHECK_INTERVAL
-    finally:
-        if not task.done():
-            task.cancel()
+    with run_lifecycle.cancel_signal(run_id) as signal:
+        signalled = asyncio.ensure_future(signal.wait())
+        try:
+            while True:
+                done, _ = await asyncio.wait({task, signalled}, timeout=delay, return_when=asyncio.FIRST_COMPLETED)
+                if task in done:
+                    return task.result()
+                if signalled in done or await sync_to_async(run_lifecycle.is_cancel_requested)(run_id):
+                    raise _Cancelled()
+                delay = run_lifecycle.CANCEL_CHECK_INTERVAL
+        finally:
+            signalled.cancel()
+            if not task.done():
+                task.cancel()
 
 
 async def _fail_step(
@@ -483,6 +491,7 @@ async def _answer_approval(
     )
     new, calls = await sync_to_async(_write_approval_response)(state, response, planned, decided)
     await emit.messages(new)
+    await emit.step_finished(None, calls.changed_block_ids)
     if any(state.rules.is_terminal(name) for name in calls.ran):
         return Stop("tool_rule")
     return None

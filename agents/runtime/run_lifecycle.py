@@ -1,6 +1,7 @@
 """Starting and finishing runs. One run per agent holds across processes through a partial unique constraint."""
 
 import asyncio
+import contextlib
 from datetime import timedelta
 
 from asgiref.sync import sync_to_async
@@ -14,6 +15,10 @@ from agents.runtime.errors import AgentBusyError, AgentNotFound
 # While a provider call is in flight, how soon and how often the loop looks for a cancel request.
 CANCEL_FIRST_CHECK = 0.5  # seconds
 CANCEL_CHECK_INTERVAL = 1.0
+
+# The provider calls in flight in this process, by run: a cancel requested here wakes its call at once instead
+# of waiting for the next look at the database flag. request_cancel runs on a worker thread, hence the loop.
+_CANCEL_SIGNALS: dict[str, tuple[asyncio.AbstractEventLoop, asyncio.Event]] = {}
 
 STATUS_FOR_STOP = {
     "end_turn": Run.Status.COMPLETED,
@@ -147,7 +152,22 @@ def request_cancel(agent_id: str, run_ids: list[str] | None = None) -> dict[str,
         runs = runs.filter(pk__in=run_ids)
     ids = list(runs.values_list("id", flat=True))
     Run.objects.filter(pk__in=ids).update(cancel_requested=True)
+    for run_id in ids:
+        if (waiting := _CANCEL_SIGNALS.get(run_id)) is not None:
+            loop, signal = waiting
+            loop.call_soon_threadsafe(signal.set)
     return {run_id: "cancelled" for run_id in ids}
+
+
+@contextlib.contextmanager
+def cancel_signal(run_id: str):
+    """An asyncio.Event set when this process is asked to cancel `run_id`, while the block runs."""
+    signal = asyncio.Event()
+    _CANCEL_SIGNALS[run_id] = (asyncio.get_running_loop(), signal)
+    try:
+        yield signal
+    finally:
+        _CANCEL_SIGNALS.pop(run_id, None)
 
 
 def pending_approval(agent: Agent) -> Message | None:

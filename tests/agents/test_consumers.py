@@ -28,33 +28,78 @@ async def _close_code(path: str, headers) -> int:
     return closed["code"]
 
 
-async def test_websocket_receives_the_steps_of_a_run(make_agent, fake_openai):
-    agent = await sync_to_async(make_agent)()
+async def _watch(agent) -> WebsocketCommunicator:
     watcher = WebsocketCommunicator(
         application, f"/ws/agents/{agent.id}/", headers=await _bearer(agent.organization_id)
     )
     connected, _ = await watcher.connect()
     assert connected
-    fake_openai.script(
-        Reply(tool_calls=[("memory_insert", {"label": "human", "new_string": "Likes jazz"})]),
-        Reply(text="Jazz it is."),
-    )
+    return watcher
 
-    await run_agent(agent.id, input="I like jazz")
 
+async def _events_of_one_run(watcher) -> list[dict]:
     seen = []
 
     async def the_last_event_arrived():
         if not await watcher.receive_nothing(timeout=0.05):
             seen.append(await watcher.receive_json_from())
-        return seen and seen[-1]["message_type"] == "usage_statistics"
+        return seen and seen[-1]["message_type"] == "run_finished"
 
-    await await_until(the_last_event_arrived, message="the run's last event (usage_statistics) on the websocket")
+    await await_until(the_last_event_arrived, message="the run's last event (run_finished) on the websocket")
     while not await watcher.receive_nothing(timeout=0.1):  # and anything after it, which would be a mistake
         seen.append(await watcher.receive_json_from())
+    return seen
+
+
+async def test_websocket_receives_the_steps_of_a_run(make_agent, fake_openai):
+    agent = await sync_to_async(make_agent)()
+    watcher = await _watch(agent)
+    fake_openai.script(
+        Reply(tool_calls=[("memory_insert", {"label": "human", "new_string": "Likes jazz"})]),
+        Reply(text="Jazz it is."),
+    )
+
+    result = await run_agent(agent.id, input="I like jazz")
+
+    seen = await _events_of_one_run(watcher)
     kinds = [event["message_type"] for event in seen]
-    assert kinds == ["tool_call_message", "tool_return_message", "assistant_message", "stop_reason", "usage_statistics"]
-    assert seen[2]["content"] == "Jazz it is."
+    assert kinds == [
+        "run_started",
+        "user_message",  # what was said, for a page that did not say it
+        "tool_call_message",
+        "tool_return_message",
+        "step_finished",
+        "assistant_message",
+        "step_finished",
+        "stop_reason",
+        "usage_statistics",
+        "run_finished",
+    ]
+    assert seen[0] == {"message_type": "run_started", "run_id": result.run_id, "stream_tokens": False}
+    assert seen[1]["content"] == "I like jazz" and seen[1]["run_id"] == result.run_id
+    human = await sync_to_async(lambda: agent.blocks.get(label="human").id)()
+    assert seen[4]["changed_block_ids"] == [human] and seen[6]["changed_block_ids"] == []
+    assert seen[5]["content"] == "Jazz it is."
+    finished = seen[-1]
+    assert finished["run_id"] == result.run_id and finished["stop_reason"] == "end_turn"
+    assert finished["status"] == "completed" and finished["step_count"] == 2 and finished["total_tokens"] > 0
+    await watcher.disconnect()
+
+
+async def test_streamed_tokens_are_marked_and_followed_by_the_stored_message(make_agent, fake_openai):
+    agent = await sync_to_async(make_agent)()
+    watcher = await _watch(agent)
+    fake_openai.script(Reply(text="Hello there, friend."))
+
+    await run_agent(agent.id, input="hi", stream_tokens=True)
+
+    seen = await _events_of_one_run(watcher)
+    replies = [e for e in seen if e["message_type"] == "assistant_message"]
+    deltas = [e for e in replies if e.get("delta")]
+    assert len(deltas) > 1 and "".join(e["content"] for e in deltas) == "Hello there, friend."
+    whole = replies[-1]
+    assert not whole.get("delta") and whole["content"] == "Hello there, friend." and whole["otid"]
+    assert {e["id"] for e in replies} == {whole["id"]}  # one message: the stored whole replaces its deltas
     await watcher.disconnect()
 
 

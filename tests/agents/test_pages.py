@@ -110,5 +110,5 @@ def test_the_agent_page_follows_its_agents_events_to_refresh_the_viewer(signed_i
     # tests/agents/test_consumers.py (a session from this server's own pages is let in).
     agent = make_agent()
     html = signed_in.get(f"/ade/agents/{agent.id}/").content.decode()
-    assert f'data-agent-socket="/ws/agents/{agent.id}/"' in html and "agent_live.js" in html
+    assert f'data-agent-socket="/ws/agents/{agent.id}/"' in html and "js/chat.js" in html
     assert 'hx-trigger="context-changed from:body' in html
