@@ -14,6 +14,7 @@ from agents.runtime import event_log
 from agents.runtime.background import run_detached
 from agents.runtime.event_log import EventRecorder
 from tests.fakes import Reply
+from tests.waiting import await_until
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
 
@@ -41,7 +42,12 @@ async def test_recorder_numbers_forwards_and_writes_in_batches(make_agent, monke
     recorder.run_id = run.id
     for n in range(4):
         await recorder({"message_type": "assistant_message", "content": str(n)})
-    assert await RunEvent.objects.filter(run=run).acount() == 3  # one full batch written, one event pending
+    assert len(forwarded) == 4  # forwarded at once, whatever the writes are doing
+
+    async def one_full_batch_written():  # written beside the stream; the fourth event is still pending
+        return await RunEvent.objects.filter(run=run).acount() == 3
+
+    await await_until(one_full_batch_written, message="the first batch of 3 events in the database")
     await recorder.close()
     stored = [e async for e in RunEvent.objects.filter(run=run).values_list("event", flat=True)]
     assert stored == forwarded and [e["seq_id"] for e in stored] == [1, 2, 3, 4]
