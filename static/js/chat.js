@@ -1,5 +1,6 @@
 // An agent's page, live. On every tab: follows the agent's websocket (session-authenticated), reconnects with
-// backoff, and sends the browser to sign-in when the session ended (close code 4401). On the first tab: the chat.
+// backoff, and says so with a sign-in link when the session ended (close code 4401): it does not leave the page by
+// itself, so nothing typed into it is lost. On the first tab: the chat.
 // One renderer per message type draws the history embedded in the page, the older pages loaded on scroll, the
 // catch-up after a reconnect and the live events alike, always with textContent (message text is never HTML).
 // The events are those of agents/events.py: LettaMessages (token deltas marked `delta`), plus run_started,
@@ -457,9 +458,21 @@
 
   // ------------------------------------------------------------------------------------------- socket
 
-  function signIn() {
+  function signInUrl() {
     const next = window.location.pathname + window.location.search;
-    window.location.assign(status.dataset.signInUrl + "?next=" + encodeURIComponent(next));
+    return status.dataset.signInUrl + "?next=" + encodeURIComponent(next);
+  }
+
+  function signIn() {
+    window.location.assign(signInUrl());
+  }
+
+  function showSignedOut() {
+    if (!status) return;
+    const link = document.createElement("a");
+    link.href = signInUrl();
+    link.textContent = "sign in again";
+    status.replaceChildren("not live: you were signed out, ", link);
   }
 
   const url = new URL(head.dataset.agentSocket, window.location.href);
@@ -478,8 +491,7 @@
     socket.onmessage = (message) => handle(JSON.parse(message.data));
     socket.onclose = (closed) => {
       if (closed.code === 4401) {
-        show("signed out");
-        signIn();
+        showSignedOut();
         return;
       }
       if (closed.code === 4404) {

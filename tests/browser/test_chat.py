@@ -260,15 +260,22 @@ def test_a_dropped_socket_reconnects_and_catches_up_without_duplicates(page, mak
     expect(log.get_by_text("First answer.")).to_have_count(1)
 
 
-def test_a_socket_closed_for_an_ended_session_sends_the_browser_to_sign_in_and_back(page, make_agent):
+def test_a_socket_closed_for_an_ended_session_offers_sign_in_and_keeps_what_was_typed(page, make_agent):
     agent = make_agent()
     network = FlakyNetwork(page)
     page.goto(f"/ade/agents/{agent.id}/")
     expect(page.locator("#live-status")).to_have_text("live")
+    page.get_by_label("Message", exact=True).fill("half a thought")
 
     page.context.clear_cookies()  # signed out elsewhere; the server then closes the socket with 4401
     network.drop(code=4401)
 
+    status = page.locator("#live-status")
+    expect(status).to_contain_text("you were signed out")
+    expect(page.get_by_label("Message", exact=True)).to_have_value(
+        "half a thought"
+    )  # the page stays, with what was typed
+    status.get_by_role("link", name="sign in again").click()
     expect(page).to_have_url(re.compile(r"/login/\?next=" + re.escape(f"/ade/agents/{agent.id}/".replace("/", "%2F"))))
 
 
