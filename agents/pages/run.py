@@ -63,8 +63,19 @@ def _decorate(agent, steps) -> None:
         step.error_text = run_display.error_text(step.error_data)
 
 
+def _run_url(agent, run) -> str:
+    return reverse("ade-agent-run", args=[agent.id, run.id])
+
+
 def _feedback_context(agent, run, step, form=None, saved: str = "") -> dict:
-    return {"agent": agent, "run": run, "step": step, "feedback_form": form, "saved": saved}
+    return {
+        "agent": agent,
+        "run": run,
+        "run_url": _run_url(agent, run),
+        "step": step,
+        "feedback_form": form,
+        "saved": saved,
+    }
 
 
 @require_GET
@@ -82,6 +93,7 @@ def run_detail(request, agent_id: str, run_id: str):
         agent,
         "runs",
         run=the_run,
+        run_url=_run_url(agent, the_run),
         run_error=run_display.error_text((the_run.metadata or {}).get("error")),
         summaries=run_selectors.summarization_traces(the_run),
         trace_max_bytes=settings.TRACE_MAX_BYTES,

@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from django.utils import timezone
 
 from agents.models import Message, ProviderTrace, Run, Step
@@ -183,6 +184,7 @@ def test_the_run_page_shows_its_summary(signed_in, agent):
         callback_status_code=204,
     )
     page = text(signed_in.get(run_url(run)).content.decode())
+    assert "{#" not in page and "reverse some hundred" not in page  # template comments stay in the template
     assert f"Run {run.id}" in page and "failed llm_api_error" in page and "Duration 2.00 s" in page
     assert "Error: llm_rate_limit: Rate limited by the provider." in page
     assert "POSTed to https://example.com/hook" in page and "HTTP 204" in page
@@ -371,7 +373,9 @@ def test_the_page_lists_traces_without_their_bodies_which_load_on_opening(signed
     page = signed_in.get(run_url(step.run)).content.decode()
     assert "needle" not in page  # the bodies are not on the page
     assert "http://127.0.0.1:9/v1/chat/completions" in page and "42 ms" in page
-    body_url = f"/ade/agents/{agent.id}/runs/{step.run_id}/traces/{tr.id}/request/"
+    body_url = reverse("ade-trace-body", args=[agent.id, step.run_id, tr.id, "request"])
+    assert f'action="{reverse("ade-step-feedback", args=[agent.id, step.run_id, step.id])}"' in page
+    assert f'href="{reverse("ade-step-trace-json", args=[agent.id, step.run_id, step.id])}"' in page
     assert f'hx-get="{body_url}" hx-trigger="toggle once"' in page
 
     body = signed_in.get(body_url, **HTMX).content.decode()
