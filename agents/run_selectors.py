@@ -92,6 +92,12 @@ def messages_by_step(step_ids: list[str]) -> dict[str, list[Message]]:
     return grouped
 
 
+def messages_outside_steps(run: Run, limit: int = 50) -> list[Message]:
+    """The run's messages stored without a step: a person's approval answer and the returns of the calls it ran
+    (a run has a handful; the limit keeps a pathological one from loading them all)."""
+    return list(Message.objects.filter(run=run, step__isnull=True).order_by("sequence_id")[:limit])
+
+
 def traces_by_step(agent: Agent, step_ids: list[str]) -> dict[str, list[ProviderTrace]]:
     """The shown steps' traces, in call order, without their bodies."""
     grouped = defaultdict(list)
@@ -101,9 +107,12 @@ def traces_by_step(agent: Agent, step_ids: list[str]) -> dict[str, list[Provider
     return grouped
 
 
-def summarization_traces(run: Run) -> list[ProviderTrace]:
-    """The run's compaction calls (not a step's own call), without their bodies."""
-    traces = ProviderTrace.objects.filter(run=run, call_type=ProviderTrace.CallType.SUMMARIZATION)
+def run_level_traces(run: Run) -> list[ProviderTrace]:
+    """The run's provider calls shown under the run rather than a step, without their bodies: its compactions'
+    summarization calls, and any call whose step was never recorded (its process died mid-step)."""
+    steps = Step.objects.filter(run=run).values("id")
+    outside = Q(call_type=ProviderTrace.CallType.SUMMARIZATION) | Q(step_id__isnull=True) | ~Q(step_id__in=steps)
+    traces = ProviderTrace.objects.filter(run=run).filter(outside)
     return list(traces.defer(*TRACE_BODIES).order_by(*KEY))
 
 

@@ -71,6 +71,9 @@ def step_parts(messages) -> list[Part]:
     tool_names: dict[str, str] = {}
     parts = []
     for message in messages:
+        for stored in message.tool_returns or []:  # a return outside its call's step still knows its tool
+            if stored.get("tool_name"):
+                tool_names.setdefault(stored.get("tool_call_id"), stored["tool_name"])
         for letta in to_letta_messages(message):
             if (part := _part(letta, tool_names)) is not None:
                 parts.append(part)

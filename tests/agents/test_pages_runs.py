@@ -424,5 +424,26 @@ def test_summarization_calls_appear_under_the_run(signed_in, agent):
         endpoint="http://127.0.0.1:9/v1/chat/completions",
         request_json={"messages": []},
     )
-    page = text(signed_in.get(run_url(run)).content.decode())
-    assert "Compaction calls" in page and "summarization" in page
+    step = make_step(run)
+    trace(step)
+    orphan = ProviderTrace.objects.create(
+        organization_id=agent.organization_id, agent=agent, run=run, step_id="step-never-recorded"
+    )
+    page = signed_in.get(run_url(run)).content.decode()
+    outside = re.search(r'<section id="run-compactions".*?</section>', page, re.S).group(0)
+    assert "Calls outside a step" in text(outside) and "summarization" in text(outside)
+    assert f'id="trace-{orphan.id}"' in outside and outside.count('class="trace"') == 2
+
+
+def test_an_approval_answer_shows_under_the_run(signed_in, agent):
+    run = make_run(agent)
+    common = {"organization_id": agent.organization_id, "agent": agent, "run": run}
+    Message.objects.create(role="approval", approvals=[{"approve": False, "reason": "Not <that> file."}], **common)
+    Message.objects.create(
+        role="tool",
+        tool_returns=[{"tool_call_id": "c-9", "tool_name": "rm", "status": "error", "func_response": "denied"}],
+        **common,
+    )
+    page = signed_in.get(run_url(run)).content.decode()
+    outside = text(re.search(r'<section id="run-outside".*?</section>', page, re.S).group(0))
+    assert "Approval denied Not <that> file." in outside and "Return of rm error denied" in outside
