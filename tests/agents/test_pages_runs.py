@@ -447,3 +447,15 @@ def test_an_approval_answer_shows_under_the_run(signed_in, agent):
     page = signed_in.get(run_url(run)).content.decode()
     outside = text(re.search(r'<section id="run-outside".*?</section>', page, re.S).group(0))
     assert "Approval denied Not <that> file." in outside and "Return of rm error denied" in outside
+
+
+def test_without_htmx_the_forms_land_back_on_the_run(signed_in, agent):
+    run = make_run(agent, status=Run.Status.RUNNING)
+    step = make_step(run)
+    response = signed_in.post(feedback_url(step), {"verdict": "positive", "comment": ""})
+    assert response.status_code == 302 and response["Location"] == run_url(run) + f"?step={step.id}#step-{step.id}"
+    assert Step.objects.get(pk=step.pk).feedback == "positive"
+    response = signed_in.post(f"/ade/agents/{agent.id}/runs/{run.id}/cancel/")
+    assert response.status_code == 302 and response["Location"] == run_url(run)
+    assert Run.objects.get(pk=run.pk).cancel_requested
+    assert "Cancelling…" in signed_in.get(run_url(run)).content.decode()
