@@ -470,12 +470,32 @@ def _stored_system_text(agent: Agent) -> str:
 
 
 _KEEP = object()
+FEEDBACK_VALUES = ("positive", "negative")
+# A note beside a verdict, not a document: long enough for a paragraph on what went wrong.
+FEEDBACK_COMMENT_MAX = 2000
 
 
-def record_step_feedback(step: Step, *, feedback: str | None = _KEEP, tags: list[str] | None = None) -> Step:
+class FeedbackError(DomainError, ValueError):
+    status_code = 422
+
+
+def record_step_feedback(
+    step: Step, *, feedback: str | None = _KEEP, tags: list[str] | None = None, comment: str | None = _KEEP
+) -> Step:
     """A person's verdict on a step: `feedback` ("positive", "negative", or None to clear it) replaces the last
-    one when given; `tags` are added to the step's tags (each once)."""
+    one when given; `tags` are added to the step's tags (each once); `comment` (blank or None clears it) replaces
+    the last one when given. A refused comment or verdict changes nothing."""
     fields = []
+    if feedback is not _KEEP and feedback is not None and feedback not in FEEDBACK_VALUES:
+        raise FeedbackError(f"Feedback must be 'positive', 'negative' or null, not {feedback!r}.")
+    if comment is not _KEEP:
+        comment = (comment or "").strip() or None
+        if comment and len(comment) > FEEDBACK_COMMENT_MAX:
+            raise FeedbackError(
+                f"The comment is {len(comment):,} characters long; keep it to {FEEDBACK_COMMENT_MAX:,} or fewer."
+            )
+        step.feedback_comment = comment
+        fields.append("feedback_comment")
     if feedback is not _KEEP:
         step.feedback = feedback
         fields.append("feedback")

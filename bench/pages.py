@@ -1,5 +1,6 @@
 """Server time of the ADE's pages on a large agent: 100 memory blocks (with 1,000 revisions), 1,000 archival
-passages and 50 tools with 20 tool rules, in an organization of 10,000 agents.
+passages, 50 tools with 20 tool rules and 500 runs, one of them of 1,000 steps each with a provider trace of
+~50 KB, in an organization of 10,000 agents.
 
 Each page is requested in-process through Django's test client, signed in, after two warm-up requests; the time is
 from the request entering Django to the rendered response (no network, no browser), and the query count is that of
@@ -12,6 +13,9 @@ from bench.setup import django_on_scratch_db, median
 
 TARGET_MS = 100
 REVISIONS = 1_000
+RUN_STEPS = 1_000
+PAGE_BACK = 5  # "run, its last steps" pages from the sixth step before the end
+TRACE_BYTES = 50_000
 
 
 def seed(small: bool):
@@ -75,7 +79,84 @@ def seed(small: bool):
         template.tags = [f"team-{i % 10}"]
         clones.append(Agent(**{f.attname: getattr(template, f.attname) for f in Agent._meta.concrete_fields}))
     Agent.objects.bulk_create(clones, batch_size=1_000)
+    sizes["runs"], sizes["steps"] = (20, 100) if small else (500, RUN_STEPS)
+    sizes["long_run"] = seed_runs(agent, runs=sizes["runs"], steps=sizes["steps"])
     return user, agent, sizes
+
+
+def seed_runs(agent, *, runs: int, steps: int) -> str:
+    """`runs` finished runs of the agent; the newest has `steps` steps, each with a user message, a tool call and
+    its return, and a provider trace of about TRACE_BYTES (the request's messages, as a long run's grow)."""
+    from agents.models import Message, ProviderTrace, Run, Step
+
+    org = agent.organization_id
+    made = Run.objects.bulk_create(
+        [
+            Run(
+                organization_id=org,
+                agent=agent,
+                status="completed",
+                stop_reason="end_turn",
+                step_count=1,
+                total_duration_ns=900_000_000,
+                prompt_tokens=1200,
+                completion_tokens=30,
+                total_tokens=1230,
+            )
+            for _ in range(runs)
+        ]
+    )
+    long_run = made[-1]
+    Run.objects.filter(pk=long_run.pk).update(step_count=steps)
+    rows = [
+        Step(
+            organization_id=org,
+            run=long_run,
+            agent=agent,
+            status="success",
+            model_handle=agent.model,
+            prompt_tokens=1200,
+            completion_tokens=30,
+            total_tokens=1230,
+            llm_duration_ns=400_000_000,
+            total_duration_ns=420_000_000,
+            tool_timings=[{"tool_call_id": f"call-{i}", "name": "tool_00", "duration_ns": 2_000_000}],
+        )
+        for i in range(steps)
+    ]
+    Step.objects.bulk_create(rows, batch_size=500)
+    call = {"id": "call-1", "type": "function", "function": {"name": "tool_00", "arguments": '{"text": "hi"}'}}
+    messages, traces = [], []
+    filler = [{"role": "user", "content": "A message of a long conversation. " * 30}] * (TRACE_BYTES // 1_100)
+    for step in rows:
+        common = {"organization_id": org, "agent": agent, "run": long_run, "step": step}
+        messages += [
+            Message(role="user", content=[{"type": "text", "text": "Please echo hi."}], **common),
+            Message(role="assistant", tool_calls=[call], **common),
+            Message(
+                role="tool",
+                tool_returns=[
+                    {"tool_call_id": "call-1", "tool_name": "tool_00", "status": "success", "func_response": "hi"}
+                ],
+                **common,
+            ),
+        ]
+        traces.append(
+            ProviderTrace(
+                organization_id=org,
+                agent=agent,
+                run=long_run,
+                step_id=step.id,
+                provider_type="openai",
+                endpoint="http://127.0.0.1/v1/chat/completions",
+                latency_ms=400,
+                request_json={"model": "gpt-4.1-mini", "messages": filler},
+                response_json={"choices": [{"message": {"tool_calls": [call]}}]},
+            )
+        )
+    Message.objects.bulk_create(messages, batch_size=500)
+    ProviderTrace.objects.bulk_create(traces, batch_size=100)
+    return long_run.id
 
 
 def pages(agent) -> list[tuple[str, str]]:
@@ -99,6 +180,11 @@ def pages(agent) -> list[tuple[str, str]]:
             found.append((label, reverse(name, kwargs=kwargs)))
         except NoReverseMatch:
             print(f"  {label}: no such page")
+    long_run = agent.runs.order_by("-step_count").first()
+    found.append(("runs tab", reverse("ade-agent-runs", args=[agent.id])))
+    found.append((f"run, {long_run.step_count:,} steps", reverse("ade-agent-run", args=[agent.id, long_run.id])))
+    last = long_run.steps.order_by("-created_at", "-id")[PAGE_BACK]
+    found.append(("run, its last steps", reverse("ade-agent-run", args=[agent.id, long_run.id]) + f"?after={last.id}"))
     found.append(("agents list, search", reverse("ade-agents") + "?q=agent%2009"))
     found.append(("agents list, tag filter", reverse("ade-agents") + "?tag=team-3"))
     return found
@@ -143,7 +229,8 @@ def main(small: bool = False) -> None:
     repeats = 5 if small else 20
     print(
         f"ADE page server time, {sizes['blocks']} blocks ({sizes['revisions']} revisions), {sizes['passages']} "
-        f"passages, {sizes['tools']} tools, {sizes['agents']} agents; {repeats} requests each (ms: median / max)"
+        f"passages, {sizes['tools']} tools, {sizes['agents']} agents, {sizes['runs']} runs (one of {sizes['steps']} "
+        f"steps with a ~{TRACE_BYTES // 1000} KB trace each); {repeats} requests each (ms: median / max)"
     )
     failed = [problem for label, url in pages(agent) if (problem := measure_and_print(client, label, url, repeats))]
     # The issue's sizes name no tool rules; the 20 above are the rule editor's heavy case. Without them:

@@ -62,6 +62,14 @@ class StepListQuerySerializer(ListQuerySerializer):
 class FeedbackSerializer(serializers.Serializer):
     feedback = serializers.ChoiceField(choices=["positive", "negative"], required=False, allow_null=True)
     tags = serializers.ListField(child=serializers.CharField(), required=False, allow_null=True)
+    # Beyond Letta's request: the ADE's note beside the verdict; its length is the service's rule.
+    comment = serializers.CharField(
+        required=False,
+        allow_null=True,
+        allow_blank=True,
+        trim_whitespace=False,
+        help_text="A note on the verdict; blank or null clears it.",
+    )
 
 
 class RunStreamSerializer(serializers.Serializer):

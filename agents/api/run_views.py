@@ -159,7 +159,8 @@ class StepTraceView(APIView):
 
 
 class StepFeedbackView(APIView):
-    """`PATCH /v1/steps/{id}/feedback` `{feedback?, tags?}`: set the verdict, add the tags."""
+    """`PATCH /v1/steps/{id}/feedback` `{feedback?, tags?, comment?}`: set the verdict, add the tags, set the
+    comment (beyond Letta's fields; not in the Step it answers)."""
 
     def patch(self, request, step_id):
         step = get_step(request, step_id)

@@ -57,7 +57,8 @@ def test_each_change_says_who_made_it_and_shows_a_diff(signed_in, agent, person,
 
     assert "human · version 4" in text(newest)
     assert f"run {run.id}, step {step.id}, tool call memory_rethink (call-7)" in text(newest)
-    assert f'href="/ade/agents/{agent.id}/"' in newest
+    assert f'href="/ade/agents/{agent.id}/runs/{run.id}/"' in newest
+    assert f'href="/ade/agents/{agent.id}/runs/{run.id}/?step={step.id}#step-{step.id}"' in newest
     assert "<del>- Name: Ada</del>" in newest and "<ins>+ Name: Ada Lovelace</ins>" in newest
     assert "Through the API, key “ci pipeline”" in text(by_key) and "Changed: limit." in text(by_key)
     assert "limit: 60 → 80" in text(by_key) and "The value did not change." in text(by_key)
