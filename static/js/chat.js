@@ -54,7 +54,7 @@
   }
 
   function runLink(runId, text) {
-    return link(chat.dataset.runUrl + encodeURIComponent(runId), text || "open the run");
+    return link(chat.dataset.runUrl + encodeURIComponent(runId) + "/", text || "open the run");
   }
 
   function pretty(args) {

@@ -111,10 +111,13 @@ def test_a_provider_failure_is_shown_and_the_run_kept(page, make_agent, fake_ope
     alert = chat_log(page).get_by_role("alert")
     expect(alert).to_contain_text("The run failed")
     expect(alert).to_contain_text("The run was kept")
-    run_link = re.compile(rf"^/ade/agents/{agent.id}/runs/\?run=run-")
+    run_link = re.compile(rf"^/ade/agents/{agent.id}/runs/run-[^/]+/$")
     expect(alert.get_by_role("link", name="open the run")).to_have_attribute("href", run_link)
     expect(chat_log(page).get_by_text("Run failed: llm_api_error")).to_be_visible()
     expect(chat_log(page).get_by_text("Hello?", exact=True)).to_be_visible()  # the input was stored
+
+    alert.get_by_role("link", name="open the run").click()  # the kept run, in the inspector
+    expect(page.get_by_text("the model server is down").first).to_be_visible()
 
 
 def test_a_run_started_through_the_api_appears_live_with_its_input(page, make_agent, fake_openai, letta_server):
