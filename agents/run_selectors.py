@@ -9,9 +9,10 @@ from collections import defaultdict
 
 from django.db.models import Q, QuerySet
 from django.http import Http404
+from rest_framework.exceptions import NotFound
 
 from accounts.selectors import get_owned
-from agents.api.pagination import keyset_page
+from agents.api.pagination import page_window
 from agents.models import Agent, Message, ProviderTrace, Run, Step
 
 KEY = ("created_at", "id")
@@ -34,33 +35,12 @@ def step_of(run: Run, step_id: str) -> Step:
     return get_owned(Step, run.organization_id, step_id, "Step", run=run)
 
 
-def _cursor(queryset: QuerySet, cursor_id: str | None, what: str) -> tuple | None:
-    if not cursor_id:
-        return None
-    values = queryset.filter(id=cursor_id).values_list(*KEY).first()
-    if values is None:
-        raise Http404(f"{what} {cursor_id} not found (used as a page cursor).")
-    return values
-
-
 def keyset(queryset: QuerySet, *, after: str | None, before: str | None, order: str, size: int, what: str) -> dict:
-    """One page of `size` rows in `order`, and the ids to page on: `previous` (towards the start of the order)
-    and `next`. One row more than shown is read to know whether another page follows; nothing is counted."""
-    after_key = _cursor(queryset, after, what)
-    before_key = None if after_key else _cursor(queryset, before, what)
-    rows = keyset_page(queryset, fields=KEY, after=after_key, before=before_key, order=order, limit=size + 1)
-    more = len(rows) > size
-    if before_key:  # the rows nearest the cursor, in order: the extra one read is the first
-        rows = rows[1:] if more else rows
-        has_previous, has_next = more, True
-    else:
-        rows = rows[:size]
-        has_previous, has_next = after_key is not None, more
-    return {
-        "rows": rows,
-        "previous": rows[0].id if rows and has_previous else None,
-        "next": rows[-1].id if rows and has_next else None,
-    }
+    """One page of `size` rows in creation order (pagination.page_window); an unknown cursor is a 404."""
+    try:
+        return page_window(queryset, fields=KEY, after=after, before=before, order=order, size=size, what=what)
+    except NotFound as exc:
+        raise Http404(str(exc.detail)) from exc
 
 
 def agent_runs(agent: Agent, *, status: str | None = None) -> QuerySet[Run]:

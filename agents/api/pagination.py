@@ -75,6 +75,36 @@ def cursor_page(
     )
 
 
+def page_window(
+    queryset: QuerySet,
+    *,
+    fields: tuple[str, ...],
+    after: str | None,
+    before: str | None,
+    order: str,
+    size: int,
+    what: str,
+) -> dict:
+    """A page of `size` rows for a screen with Previous/Next links: the rows, and the ids to page on, `previous`
+    (towards the start of the order) and `next`, None where nothing lies beyond. One row more than shown is read
+    to know whether another page follows, so nothing is counted. An unknown cursor id is NotFound naming it."""
+    after_key = cursor_values(queryset, after, fields, what)
+    before_key = None if after_key else cursor_values(queryset, before, fields, what)
+    rows = keyset_page(queryset, fields=fields, after=after_key, before=before_key, order=order, limit=size + 1)
+    more = len(rows) > size
+    if before_key:  # the rows nearest the cursor, in order: the extra one read is the first
+        rows = rows[1:] if more else rows
+        has_previous, has_next = more, True
+    else:
+        rows = rows[:size]
+        has_previous, has_next = after_key is not None, more
+    return {
+        "rows": rows,
+        "previous": rows[0].id if rows and has_previous else None,
+        "next": rows[-1].id if rows and has_next else None,
+    }
+
+
 def value_page(values: list[str], *, after: str | None, before: str | None, order: str, limit: int) -> list[str]:
     """One page of distinct, sorted strings (e.g. tag names) whose cursors are the values themselves.
 

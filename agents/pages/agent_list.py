@@ -16,7 +16,7 @@ from accounts.errors import DomainError
 from agents import selectors, services
 from agents.agent_file import AgentFileError, export_agent, import_agent
 from agents.agent_file.errors import check_size
-from agents.api.pagination import cursor_values, keyset_page
+from agents.api.pagination import page_window
 from agents.models import Agent
 from agents.pages.agent_forms import CreateAgentForm, ImportForm, SearchForm, StarterForm
 from agents.starters import STARTERS, STARTERS_BY_SLUG, create_from_starter
@@ -57,23 +57,12 @@ def _page(agents, fields: tuple[str, ...], after: str | None, before: str | None
     One row more than shown is read to know whether another page follows, so no page counts all the agents.
     """
     try:
-        after_key = cursor_values(agents, after, fields, "Agent")
-        before_key = None if after_key else cursor_values(agents, before, fields, "Agent")
+        page = page_window(
+            agents, fields=fields, after=after, before=before, order="desc", size=PAGE_SIZE, what="Agent"
+        )
     except NotFound as exc:
         raise Http404(str(exc.detail)) from exc
-    rows = keyset_page(agents, fields=fields, after=after_key, before=before_key, order="desc", limit=PAGE_SIZE + 1)
-    more = len(rows) > PAGE_SIZE
-    if before_key:  # the rows nearest the cursor, newest first: the extra one read is the first
-        rows = rows[1:] if more else rows
-        has_newer, has_older = more, True
-    else:
-        rows = rows[:PAGE_SIZE]
-        has_newer, has_older = after_key is not None, more
-    return {
-        "agents": rows,
-        "newer": rows[0].id if rows and has_newer else None,
-        "older": rows[-1].id if rows and has_older else None,
-    }
+    return {"agents": page["rows"], "newer": page["previous"], "older": page["next"]}
 
 
 @require_http_methods(["GET", "POST"])
