@@ -18,6 +18,18 @@ def django_on_scratch_db() -> str:
     return data_dir
 
 
+def fake_openai_provider(responder):
+    """The fake OpenAI server answering with `responder`, set as the server's only provider (Django set up)."""
+    from django.conf import settings
+
+    from tests.fakes import start_fake_openai
+
+    fake = start_fake_openai()
+    fake.responder = responder
+    settings.LLM_PROVIDERS = {"openai": {"kind": "openai", "api_key": "x", "base_url": fake.base_url}}
+    return fake
+
+
 def median(values: list[float]) -> float:
     ordered = sorted(values)
     middle = len(ordered) // 2

@@ -10,7 +10,7 @@ only the last 10 in context and the rest in recall memory.
 import asyncio
 import time
 
-from bench.setup import django_on_scratch_db, median
+from bench.setup import django_on_scratch_db, fake_openai_provider, median
 
 
 def report(label: str, overheads: list[float], walls: list[float]) -> None:
@@ -84,15 +84,11 @@ def respond(request: dict):
 
 def main(small: bool = False) -> None:
     django_on_scratch_db()
-    from django.conf import settings
 
     from accounts.models import Organization
     from agents import services
-    from tests.fakes import start_fake_openai
 
-    fake = start_fake_openai()
-    fake.responder = respond
-    settings.LLM_PROVIDERS = {"openai": {"kind": "openai", "api_key": "x", "base_url": fake.base_url}}
+    fake = fake_openai_provider(respond)
     org = Organization.default()
     sizes = (10, 100) if small else (10, 1_000)
     turns = 5 if small else 40

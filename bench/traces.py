@@ -8,7 +8,7 @@ settings are measured in alternating rounds, so drift on a shared machine hits b
 import asyncio
 import time
 
-from bench.setup import django_on_scratch_db, median
+from bench.setup import django_on_scratch_db, fake_openai_provider, median
 from bench.step_overhead import respond, seed_history
 
 
@@ -61,11 +61,8 @@ def main(small: bool = False) -> None:
     from accounts.models import Organization
     from agents import services
     from agents.models import ProviderTrace
-    from tests.fakes import start_fake_openai
 
-    fake = start_fake_openai()
-    fake.responder = respond
-    settings.LLM_PROVIDERS = {"openai": {"kind": "openai", "api_key": "x", "base_url": fake.base_url}}
+    fake = fake_openai_provider(respond)
     org = Organization.default()
     turns, rounds = (5, 2) if small else (30, 3)
     keep_days = settings.TRACE_KEEP_DAYS or 7
