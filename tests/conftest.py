@@ -42,9 +42,20 @@ def pytest_configure(config):
         connections.__dict__.pop("settings", None)
 
 
+# Tests that never touch the database: browser stories (they test pages), the provider clients against the fake
+# servers, and the fakes themselves. They run on the SQLite leg only, which keeps `make test` short.
+_DATABASE_FREE = (("browser",), ("agents", "llm"), ("fakes",))
+
+
 def pytest_ignore_collect(collection_path, config):
-    # Browser stories test the pages, not the database: they run on the SQLite leg only, which keeps `make test` short.
-    if config.getoption("postgres") and "browser" in collection_path.parts:
+    if not config.getoption("postgres"):
+        return None
+    parts = collection_path.parts
+    tests_at = len(parts) - 1 - parts[::-1].index("tests") if "tests" in parts else None
+    if tests_at is None:
+        return None
+    below = parts[tests_at + 1 :]
+    if any(below[: len(prefix)] == prefix for prefix in _DATABASE_FREE):
         return True
     return None
 
