@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.access import organization_required
 from accounts.errors import DomainError
 from agents import run_selectors, selectors, services
+from agents.api.run_serializers import provider_trace
 from agents.pages import run_display
 from agents.pages.agent_forms import PlainForm, TextareaField
 from agents.pages.panel import panel_context
@@ -152,22 +153,8 @@ def step_trace_json(request, agent_id: str, run_id: str, step_id: str):
     """The step's traces as a JSON file: every provider call it made, in order, request and answer."""
     agent = selectors.agent_of(request.organization_id, agent_id)
     step = run_selectors.step_of(run_selectors.run_of(agent, run_id), step_id)
-    traces = [
-        {
-            "id": trace.id,
-            "step_id": trace.step_id,
-            "run_id": trace.run_id,
-            "call_type": trace.call_type,
-            "provider_type": trace.provider_type,
-            "endpoint": trace.endpoint,
-            "latency_ms": trace.latency_ms,
-            "truncated": trace.truncated,
-            "created_at": trace.created_at.isoformat(),
-            "request_json": trace.request_json,
-            "response_json": trace.response_json,
-        }
-        for trace in run_selectors.step_traces(step)
-    ]
+    # Each in the shape `GET /v1/steps/{id}/trace` answers, so a download reads like the API.
+    traces = [provider_trace(trace, step) for trace in run_selectors.step_traces(step)]
     response = JsonResponse(traces, safe=False, json_dumps_params={"indent": 2, "ensure_ascii": False})
     response["Content-Disposition"] = f'attachment; filename="trace-{step.id}.json"'
     return response
