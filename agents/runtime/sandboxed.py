@@ -32,6 +32,7 @@ async def _run_one(state: RunState, item: PlannedCall) -> tuple[dict, int]:
         return_char_limit=tool.return_char_limit,
         env=agent_secrets(state.agent),
         timeout_seconds=settings.TOOL_TIMEOUT_SECONDS,
+        organization_id=state.agent.organization_id,
     )
     ret = tool_return(item.call.id, item.name, result.status, result.func_return, result.stdout, result.stderr)
     return ret, time.monotonic_ns() - began

@@ -56,6 +56,7 @@ async def run_agent_tool(agent_id: str, organization_id: str, tool_name: str, ar
             return_char_limit=tool.return_char_limit,
             env=agent_secrets(agent),
             timeout_seconds=settings.TOOL_TIMEOUT_SECONDS,
+            organization_id=organization_id,
         )
     if tool.name in BUILTIN_TOOLS and tool.tool_type != Tool.Type.CUSTOM:
         text = args.get(EMBEDDED_ARGUMENTS.get(tool.name, ""))
