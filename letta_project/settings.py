@@ -245,6 +245,8 @@ for _name in ("ollama", "vllm", "lmstudio", "openrouter", "together", "groq", "g
             "base_url": _base,
         }
 
+# Where the server is reached, for the API client a custom tool gets (agents/runtime/tool_agent.py).
+SERVER_URL = env_url("LETTA_SERVER_URL", schemes=("http", "https")) or f"http://127.0.0.1:{env_int('PORT', 8000)}"
 # Wall-clock limit for one custom tool call in its sandbox.
 TOOL_TIMEOUT_SECONDS = env_seconds("LETTA_TOOL_TIMEOUT", 30)
 LLM_MAX_RETRIES = env_int("LETTA_LLM_MAX_RETRIES", 3)
@@ -266,6 +268,13 @@ RUN_EVENTS_KEEP_SECONDS = env_int("LETTA_RUN_EVENTS_KEEP_SECONDS", 3 * 3600)
 # deleted this many days after they were written (0 stores none).
 TRACE_MAX_BYTES = env_int("LETTA_TRACE_MAX_BYTES", 256 * 1024, minimum=1024)
 TRACE_KEEP_DAYS = env_int("LETTA_TRACE_KEEP_DAYS", 7, minimum=0)
+# Requests the server makes to URLs users supply (tools' fetches, MCP servers over HTTP, tools' network grants)
+# refuse loopback, private, link-local and metadata addresses; these hosts, addresses or networks (CIDR) are let
+# through anyway (letta_project/outbound.py).
+OUTBOUND_ALLOW = env_list("LETTA_OUTBOUND_ALLOW", [])
+# Secrets at rest (agents' secrets, MCP servers' headers) are encrypted with these Fernet keys: the first encrypts,
+# all decrypt, so a new key is put first to rotate. Unset, one key is derived from SECRET_KEY.
+ENCRYPTION_KEYS = env_list("LETTA_ENCRYPTION_KEY", [])
 TIKTOKEN_CACHE_DIR = env_path("TIKTOKEN_CACHE_DIR", DATA_DIR / "tiktoken")
 
 LOG_LEVEL = env_choice("LETTA_LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"))
