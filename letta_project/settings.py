@@ -292,7 +292,7 @@ LOGGING = {
 # bubblewrap, found as LETTA_TOOL_SANDBOX_BWRAP when set, else on PATH, else beside the server's Python; without it
 # custom tools are refused with a message saying how to enable it. "unsafe-none" runs them unconfined (a warning
 # is logged at start): only for a trusted single-user server.
-TOOL_SANDBOX = env_choice("LETTA_TOOL_SANDBOX", "bwrap", ("bwrap", "unsafe-none"))
+TOOL_SANDBOX = env_choice("LETTA_TOOL_SANDBOX", "BWRAP", ("BWRAP", "UNSAFE-NONE")).lower()
 TOOL_SANDBOX_BWRAP = env_str("LETTA_TOOL_SANDBOX_BWRAP")
 # Caps of one run: memory of the whole process tree and how many processes it may have at once (a per-run cgroup;
 # where the host allows none, memory falls back to each process's address space and processes are not capped),
