@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.waiting import wait_until
+from tools.sandbox.limits import create_cgroup
 
 pytestmark = pytest.mark.asyncio
 
@@ -57,16 +58,22 @@ async def test_a_setsid_grandchild_does_not_outlive_the_timeout(run, settings):
     source = """
 import subprocess, time
 def linger() -> str:
-    subprocess.Popen(["sleep", "876543"], start_new_session=True)
+    quiet = {"stdin": subprocess.DEVNULL, "stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+    subprocess.Popen(["sleep", "876543"], start_new_session=True, **quiet)
     time.sleep(60)
 """
-    result = await run(source, "linger", timeout_seconds=1.5)
-    assert "did not finish within 1.5 seconds" in result.func_return
-    wait_until(lambda: gone("876543"), timeout=5, message="the setsid grandchild to end")
+    try:
+        result = await run(source, "linger", timeout_seconds=1.5)
+        assert "did not finish within 1.5 seconds" in result.func_return
+        wait_until(lambda: gone("876543"), timeout=5, message="the setsid grandchild to end")
+    finally:
+        for pid in running_with("876543"):
+            os.kill(pid, signal.SIGKILL)
 
 
-async def test_tool_processes_die_with_a_killed_server(tmp_path):
-    """The "server" here is a process of its own running one tool, SIGKILLed while the tool sleeps."""
+@pytest.mark.parametrize("stop", [signal.SIGKILL, signal.SIGTERM])
+async def test_tool_processes_die_with_a_killed_or_stopped_server(stop):
+    """The "server" here is a process of its own running one tool, killed or stopped while the tool sleeps."""
     script = (
         "import asyncio, django; django.setup()\n"
         "from tools.sandbox import run_tool_source\n"
@@ -77,7 +84,7 @@ async def test_tool_processes_die_with_a_killed_server(tmp_path):
     server = subprocess.Popen([sys.executable, "-c", script], cwd=PROJECT, env=env)
     try:
         wait_until(lambda: running_with("765432"), message="the tool to start")
-        server.send_signal(signal.SIGKILL)
+        server.send_signal(stop)
         server.wait()
         wait_until(lambda: gone("765432"), timeout=5, message="the tool to end with its server")
     finally:
@@ -104,3 +111,23 @@ def spawn() -> int:
     assert result.ok, result.func_return
     assert int(result.func_return) < 20
     assert time.monotonic() - began < 15  # the sleepers ended with the sandbox; nothing waited on them
+
+
+async def test_the_runs_cgroup_is_removed_afterwards(run, monkeypatch):
+    from tools.sandbox import run as sandbox_run
+
+    made = []
+
+    def recording(limits):
+        cgroup = create_cgroup(limits)
+        made.extend(cgroup.dirs)
+        return cgroup
+
+    monkeypatch.setattr(sandbox_run, "create_cgroup", recording)
+    result = await run(
+        "import subprocess\ndef f() -> str:\n    subprocess.Popen(['sleep', '30'])\n    return 'ok'\n", "f"
+    )
+    assert result.func_return == "ok"
+    if not made:
+        pytest.skip("no cgroup on this host")
+    assert not [directory for directory in made if directory.exists()]
