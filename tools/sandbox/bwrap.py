@@ -109,12 +109,12 @@ def bwrap_command(
     return args + ["--", *argv]
 
 
-def runner_argv(bwrap: str, *, env: dict[str, str], scratch_bytes: int, egress_socket: str | None) -> list[str]:
+def runner_argv(bwrap: str, *, scratch_bytes: int, egress_socket: str | None) -> list[str]:
     inner = [sys.executable, "-I", "-B", INSIDE_RUNNER]
     return bwrap_command(
         bwrap,
         inner,
-        env=env,
+        env={},
         scratch_bytes=scratch_bytes,
         egress_socket=egress_socket,
         binds=[(str(RUNNER), INSIDE_RUNNER)],

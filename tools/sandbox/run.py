@@ -61,17 +61,18 @@ async def run_tool_source(
 
 
 async def _run(source: str, name: str, args: dict, env: dict, limits: SandboxLimits, hosts) -> ToolResult:
-    payload = {"source": source, "name": name, "args": args, "result_max": settings.TOOL_RESULT_MAX_BYTES}
+    # The tool's environment (the agent's secrets) travels in the payload, not on a command line others can read.
+    payload = {"source": source, "name": name, "args": args, "env": env, "result_max": settings.TOOL_RESULT_MAX_BYTES}
     async with AsyncExitStack() as stack:
         if settings.TOOL_SANDBOX == "unsafe-none":
             scratch = stack.enter_context(tempfile.TemporaryDirectory(prefix="tool-"))
             argv = [sys.executable, "-I", "-B", str(RUNNER)]
-            spawn = {"cwd": scratch, "env": {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": scratch, **env}}
+            spawn = {"cwd": scratch, "env": {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": scratch}}
             spawn["start_new_session"] = True
         else:
-            bwrap = ready_bwrap()
+            bwrap = await asyncio.to_thread(ready_bwrap)  # its first call runs the start-up check
             socket_path = await stack.enter_async_context(egress.proxy(hosts)) if hosts else None
-            argv = runner_argv(bwrap, env=env, scratch_bytes=limits.scratch_bytes, egress_socket=socket_path)
+            argv = runner_argv(bwrap, scratch_bytes=limits.scratch_bytes, egress_socket=socket_path)
             spawn = {"env": {"PATH": os.environ.get("PATH", "/usr/bin:/bin")}}
         return await _execute(name, argv, payload, limits, spawn)
 

@@ -85,6 +85,7 @@ def forward_then_run(command: list[str]) -> int:
 
 def main() -> None:
     payload = json.loads(sys.stdin.read())
+    os.environ.update(payload.get("env") or {})
     os.set_inheritable(payload["result_fd"], False)
     result = os.fdopen(payload["result_fd"], "w", encoding="utf-8")
     if os.path.exists(EGRESS_SOCKET):
