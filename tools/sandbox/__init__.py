@@ -13,10 +13,14 @@ For other processes (stdio MCP servers), the same confinement as a command line:
   any spawner, e.g. the MCP SDK's stdio client); the process runs in its own sandbox, cgroup and rlimits (timeout
   excepted: it lives as long as its spawner keeps it), sees nothing of the server, has no network, and gets only
   `env` (plus PATH, HOME, LANG). The command must live under /usr or the Python runtime (e.g. a console script in
-  the virtualenv's bin/). Raises SandboxUnavailable (message says how to enable bwrap) when there is no sandbox.
+  the virtualenv's bin/); `writable=[path, ...]` binds those directories read-write at the same place (a
+  repository for mcp-server-git), `limits=SandboxLimits(...)` replaces the tool caps (a long-lived server may
+  need more CPU seconds). Raises SandboxUnavailable (message says how to enable bwrap) when there is no sandbox.
 - `async with sandboxed_command(argv, network=NetworkGrant(...), env={}, organization_id=..., name=...) as argv:`
   the same, with network grants: the egress proxy lives as long as the block.
-With LETTA_TOOL_SANDBOX=unsafe-none both return `argv` unchanged (only rlimits/cgroup through the launcher).
+With LETTA_TOOL_SANDBOX=unsafe-none both return `argv` under the launcher only (rlimits and cgroup, no bwrap).
+The launcher (`launch.py`) dies with the thread that spawned it (PR_SET_PDEATHSIG), taking the sandbox along:
+spawn from the event loop's thread or another that lives as long as the process should.
 """
 
 import contextlib
@@ -87,25 +91,38 @@ def _launched(command: list[str], limits: SandboxLimits) -> list[str]:
     return [sys.executable, "-I", "-B", LAUNCHER, json.dumps(asdict(limits)), *command]
 
 
-def _confined(argv: list[str], env: dict[str, str], egress_socket: str | None) -> list[str]:
-    limits = limits_from_settings()
+def _confined(
+    argv: list[str], env: dict[str, str], egress_socket: str | None, limits: SandboxLimits | None, writable: list[str]
+) -> list[str]:
+    limits = limits or limits_from_settings()
     if settings.TOOL_SANDBOX == "unsafe-none":
         return _launched(list(argv), limits)
     inner, binds = list(argv), []
     if egress_socket:  # the runner's forwarder gives the process its granted network
         inner, binds = [sys.executable, "-I", "-B", INSIDE_RUNNER, "--forward", *inner], [(str(RUNNER), INSIDE_RUNNER)]
     command = bwrap_command(
-        ready_bwrap(), inner, env=env, scratch_bytes=limits.scratch_bytes, egress_socket=egress_socket, binds=binds
+        ready_bwrap(),
+        inner,
+        env=env,
+        scratch_bytes=limits.scratch_bytes,
+        egress_socket=egress_socket,
+        binds=binds,
+        writable=writable,
     )
     return _launched(command, limits)
 
 
 def sandboxed_argv(
-    argv: list[str], *, network: NetworkGrant | None = None, env: dict[str, str] | None = None
+    argv: list[str],
+    *,
+    network: NetworkGrant | None = None,
+    env: dict[str, str] | None = None,
+    limits: SandboxLimits | None = None,
+    writable: list[str] = (),
 ) -> list[str]:
     if network and network.hosts:
         raise ValueError("a network grant needs the proxy's lifetime: use `async with sandboxed_command(...)`")
-    return _confined(argv, env or {}, None)
+    return _confined(argv, env or {}, None, limits, list(writable))
 
 
 @contextlib.asynccontextmanager
@@ -116,10 +133,12 @@ async def sandboxed_command(
     env: dict[str, str] | None = None,
     organization_id: str | None = None,
     name: str = "",
+    limits: SandboxLimits | None = None,
+    writable: list[str] = (),
 ):
     hosts = egress.granted_hosts(organization_id, name, network)
     if not hosts or settings.TOOL_SANDBOX == "unsafe-none":
-        yield _confined(argv, env or {}, None)
+        yield _confined(argv, env or {}, None, limits, list(writable))
         return
     async with egress.proxy(hosts) as socket_path:
-        yield _confined(argv, env or {}, socket_path)
+        yield _confined(argv, env or {}, socket_path, limits, list(writable))

@@ -92,8 +92,10 @@ def bwrap_command(
     scratch_bytes: int,
     egress_socket: str | None = None,
     binds: list[tuple[str, str]] = (),
+    writable: list[str] = (),
 ) -> list[str]:
-    """bwrap's argv confining `argv`. `binds` are extra (outside, inside) read-only binds, e.g. the runner."""
+    """bwrap's argv confining `argv`. `binds` are extra (outside, inside) read-only binds, e.g. the runner;
+    `writable` paths are bound read-write where they are (what a caller hands the process on purpose)."""
     args = [bwrap, "--unshare-all", "--unshare-user", "--uid", str(UID), "--gid", str(UID), "--hostname", "sandbox"]
     args += ["--die-with-parent", "--new-session", "--cap-drop", "ALL"]
     args += _system_binds(network=egress_socket is not None) + _python_binds()
@@ -103,6 +105,8 @@ def bwrap_command(
         args += ["--bind", egress_socket, INSIDE_EGRESS]
     args += ["--proc", "/proc", "--dev", "/dev"]
     args += ["--size", str(scratch_bytes), "--tmpfs", SCRATCH, "--size", str(scratch_bytes), "--tmpfs", "/tmp"]
+    for path in writable:  # after the tmpfs mounts, so a directory under /tmp is not hidden by them
+        args += ["--bind", path, path]
     args += ["--remount-ro", "/", "--chdir", SCRATCH, "--clearenv"]  # the root tmpfs, /etc etc. are read-only too
     for key, value in {"PATH": PATH, "HOME": SCRATCH, "LANG": "C.UTF-8", **env}.items():
         args += ["--setenv", key, value]

@@ -53,3 +53,13 @@ async def test_a_granted_program_reaches_only_the_granted_host(web):  # noqa: F8
     async with sandboxed_command([sys.executable, "-c", fetch, str(granted), str(other)], network=grant) as argv:
         code, out = await communicate(argv)
     assert out.splitlines() == [f"hello from {granted}", "refused 403"], out
+
+
+async def test_a_directory_handed_over_is_writable_and_nothing_else(tmp_path):
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    code, out = await communicate(sandboxed_argv(["/usr/bin/git", "init", "-q", str(repo)], writable=[str(repo)]))
+    assert code == 0, out
+    assert (repo / ".git" / "HEAD").exists()
+    code, out = await communicate(sandboxed_argv(["/usr/bin/git", "init", "-q", str(tmp_path / "other")]))
+    assert code != 0 and not (tmp_path / "other").exists()
