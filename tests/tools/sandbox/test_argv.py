@@ -61,5 +61,6 @@ async def test_a_directory_handed_over_is_writable_and_nothing_else(tmp_path):
     code, out = await communicate(sandboxed_argv(["/usr/bin/git", "init", "-q", str(repo)], writable=[str(repo)]))
     assert code == 0, out
     assert (repo / ".git" / "HEAD").exists()
-    code, out = await communicate(sandboxed_argv(["/usr/bin/git", "init", "-q", str(tmp_path / "other")]))
-    assert code != 0 and not (tmp_path / "other").exists()
+    # Elsewhere it writes into its own throwaway /tmp at most, never the host's.
+    await communicate(sandboxed_argv(["/usr/bin/git", "init", "-q", str(tmp_path / "other")]))
+    assert not (tmp_path / "other").exists()
