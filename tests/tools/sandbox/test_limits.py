@@ -10,9 +10,15 @@ pytestmark = pytest.mark.asyncio
 HOLDERS = """
 import subprocess, sys
 def hold(children: int, megabytes: int) -> int:
-    code = f"x = b'x' * ({megabytes} << 20); print('held', flush=True); import time; time.sleep(2)"
-    procs = [subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE) for _ in range(children)]
-    return sum(b"held" in p.communicate()[0] for p in procs)
+    # Each child holds its memory until its stdin closes, so all hold at once however slowly they start.
+    code = f"import sys; x = b'x' * ({megabytes} << 20); print('held', flush=True); sys.stdin.read()"
+    pipes = {"stdin": subprocess.PIPE, "stdout": subprocess.PIPE}
+    procs = [subprocess.Popen([sys.executable, "-c", code], **pipes) for _ in range(children)]
+    held = sum(b"held" in p.stdout.readline() for p in procs)
+    for p in procs:
+        p.stdin.close()
+        p.wait()
+    return held
 """
 
 
