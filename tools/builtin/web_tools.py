@@ -7,6 +7,7 @@ page's main content as markdown and drops navigation, footers and scripts, which
 """
 
 import asyncio
+import functools
 import json
 import re
 from typing import Literal
@@ -79,12 +80,30 @@ def _html_to_text(html: str, page_url: str) -> str:
     import trafilatura  # imported on first use: it loads lxml and its models, which the server need not start with
 
     text = trafilatura.extract(
-        html, url=page_url or None, output_format="markdown", include_links=True, include_tables=True
+        html,
+        url=page_url or None,
+        output_format="markdown",
+        include_links=True,
+        include_tables=True,
+        config=_extraction_config(),
     )
     if not text:
-        # A short or unusual page the extractor finds no main content in: all of its visible text instead.
+        # A page the extractor finds no main content in (a bare listing, a frame set): all of its visible text.
         text = trafilatura.html2txt(html)
-    return text.strip() or "The page has no readable text."
+    return (text or "").strip() or "The page has no readable text."
+
+
+@functools.cache
+def _extraction_config():
+    from trafilatura.settings import use_config
+
+    config = use_config()
+    # Its defaults drop a page whose main content is under 250 characters and fall back to everything, navigation
+    # included; a short page's main content is what the model wants. Its own timeout uses signals, which only the
+    # main thread may set: the tool's overall limit applies instead.
+    for key, value in (("MIN_EXTRACTED_SIZE", "1"), ("MIN_OUTPUT_SIZE", "1"), ("EXTRACTION_TIMEOUT", "0")):
+        config.set("DEFAULT", key, value)
+    return config
 
 
 def _parse_content_type(value: str | None) -> tuple[str, str | None]:
