@@ -21,7 +21,7 @@ migrate: install
 	$(BIN)/python manage.py migrate --noinput
 
 run: migrate
-	$(BIN)/daphne -b 127.0.0.1 -p $(PORT) letta_project.asgi:application
+	PORT=$(PORT) $(BIN)/daphne -b 127.0.0.1 -p $(PORT) letta_project.asgi:application
 
 # Lint and format check first, then the suite twice: on the embedded SQLite, then on a throwaway PostgreSQL with pgvector (pgserver, unix socket,
 # deleted afterwards), so both databases the server supports are tested without any service installed.

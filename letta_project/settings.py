@@ -245,6 +245,8 @@ for _name in ("ollama", "vllm", "lmstudio", "openrouter", "together", "groq", "g
             "base_url": _base,
         }
 
+# Where the server is reached, for the API client a custom tool gets (agents/runtime/tool_agent.py).
+SERVER_URL = env_url("LETTA_SERVER_URL", schemes=("http", "https")) or f"http://127.0.0.1:{env_int('PORT', 8000)}"
 # Wall-clock limit for one custom tool call in its sandbox.
 TOOL_TIMEOUT_SECONDS = env_seconds("LETTA_TOOL_TIMEOUT", 30)
 LLM_MAX_RETRIES = env_int("LETTA_LLM_MAX_RETRIES", 3)
