@@ -1,9 +1,8 @@
 """Running one of an agent's tools on request (`POST /v1/agents/{id}/tools/{name}/run`), outside any turn.
 
 The call goes through the same paths as a call the model makes: built-in tools through the executor with the
-agent's ToolContext (so memory edits keep their limits, read-only rules and revisions), the network and code
-built-ins outside any transaction, custom tools through the sandbox with the agent's secrets. Nothing is added to
-the agent's messages.
+agent's ToolContext (so memory edits keep their limits, read-only rules and revisions), custom tools through the
+sandbox with the agent's secrets. Nothing is added to the agent's messages.
 """
 
 from asgiref.sync import sync_to_async
@@ -14,7 +13,8 @@ from agents.models import Agent
 from agents.runtime import run_lifecycle
 from agents.runtime.embeddings import EMBEDDED_ARGUMENTS, embed_texts
 from agents.runtime.errors import RunRefused
-from agents.runtime.sandboxed import agent_secrets, run_outside_builtin
+from agents.runtime.outside_builtins import run_outside_builtin
+from agents.runtime.sandboxed import agent_secrets
 from agents.runtime.tool_calls import tool_context_factory
 from tools.builtin import BUILTIN_TOOLS, OUTSIDE_TOOLS
 from tools.context import ToolResult
@@ -48,6 +48,8 @@ def _run_builtin(agent: Agent, tool: Tool, args: dict, embeddings: dict) -> Tool
 async def run_agent_tool(agent_id: str, organization_id: str, tool_name: str, args: dict) -> ToolResult:
     """Raises AgentNotFound or ToolNotAttached; anything the tool itself does wrong is an error result."""
     agent, tool = await sync_to_async(_load)(agent_id, organization_id, tool_name)
+    if tool.name in OUTSIDE_TOOLS and tool.tool_type != Tool.Type.CUSTOM:  # network/sandbox built-ins: no transaction
+        return await run_outside_builtin(agent, tool.name, args, tool.return_char_limit)
     if tool.tool_type == Tool.Type.CUSTOM and tool.source_code:
         return await run_custom_tool(
             tool.source_code,
@@ -58,8 +60,6 @@ async def run_agent_tool(agent_id: str, organization_id: str, tool_name: str, ar
             env=agent_secrets(agent),
             timeout_seconds=settings.TOOL_TIMEOUT_SECONDS,
         )
-    if tool.name in OUTSIDE_TOOLS and tool.tool_type != Tool.Type.CUSTOM:
-        return await run_outside_builtin(agent, tool.name, args, tool.return_char_limit)
     if tool.name in BUILTIN_TOOLS and tool.tool_type != Tool.Type.CUSTOM:
         text = args.get(EMBEDDED_ARGUMENTS.get(tool.name, ""))
         embeddings = await embed_texts(agent, [text]) if isinstance(text, str) and text.strip() else {}

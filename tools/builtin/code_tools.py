@@ -1,5 +1,5 @@
 """`run_code`, Letta's code-interpreter tool. Python runs in the same sandbox as custom tools
-(`tools.sandbox.run_tool_source`), never in the server's process; the other languages Letta lists have no runtime
+(`tools.sandbox.run_custom_tool`), never in the server's process; the other languages Letta lists have no runtime
 here and say so.
 
 The answer has the shape of Letta's (an E2B execution made model-friendly): {"results": [the value of the last
@@ -14,7 +14,7 @@ from django.conf import settings
 
 from tools.builtin.core_tools import ToolInputError
 from tools.context import ToolContext, ToolResult
-from tools.sandbox import SandboxLimits, run_tool_source
+from tools.sandbox import run_custom_tool
 
 # Runs inside the sandbox as a tool named run_code: the code executes as a module of its own, and a trailing
 # expression is evaluated and kept, as a notebook cell does. Only frames of the code itself are shown in a trace.
@@ -48,6 +48,7 @@ def run_code(code):
     return {"results": results, "error": error}
 """
 
+MAX_RETURN_CHARS = 10_000_000
 OTHER_LANGUAGES = {"js": "JavaScript", "ts": "TypeScript", "r": "R", "java": "Java"}
 
 
@@ -63,8 +64,16 @@ async def run_code(ctx: ToolContext, code: str, language: Literal["python", "js"
             f"run_code cannot run {OTHER_LANGUAGES.get(language, language)} on this server: only python is "
             "available here. Write the code in Python instead."
         )
-    limits = SandboxLimits(timeout_seconds=settings.RUN_CODE_TIMEOUT_SECONDS)
-    ran = await run_tool_source(WRAPPER, "run_code", {"code": code}, limits=limits)
+    # As a custom tool runs: the operator's sandbox limits, with run_code's own timeout. No secrets: the model's
+    # code is not the agent owner's code. The whole answer is cut to the tool's limit afterwards, not here.
+    ran = await run_custom_tool(
+        WRAPPER,
+        "run_code",
+        {"code": code},
+        schema=None,
+        return_char_limit=MAX_RETURN_CHARS,
+        timeout_seconds=settings.RUN_CODE_TIMEOUT_SECONDS,
+    )
     if not ran.ok:
         # The sandbox stopped it (timeout, memory, no sandbox on this host): its message says which.
         return ran
