@@ -34,7 +34,9 @@ def execute_builtin(name: str, arguments: dict, ctx: ToolContext, *, return_char
         )
     if name in OUTSIDE_TOOLS:
         # Only reached on a path that forgot to run it before the step's transaction: say so, do not block in it.
-        return ToolResult(status="error", func_return=f"Error: {name} could not run here; please try again.")
+        return ToolResult(
+            status="error", func_return=f"Error: {name} was not run: it runs before the step's transaction, not in it."
+        )
     checked = _checked_arguments(name, arguments)
     if isinstance(checked, ToolResult):
         return checked

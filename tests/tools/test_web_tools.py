@@ -5,6 +5,7 @@ import http.server
 import json
 import socket
 import threading
+import time
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -61,11 +62,17 @@ def site():
     routes = {
         "/article": (200, html, ARTICLE),
         "/short": (200, html, b"<html><body><p>Just one line.</p></body></html>"),
+        "/latin": (
+            200,
+            {"Content-Type": "text/html"},
+            '<html><head><meta charset="iso-8859-1"></head><body><p>Crème brûlée.</p></body></html>'.encode("latin-1"),
+        ),
         "/plain": (200, {"Content-Type": "text/plain"}, b"line one\nline two\n"),
         "/data": (200, {"Content-Type": "application/json"}, b'{"temperature": 21.5, "unit": "C"}'),
         "/big": (200, {"Content-Type": "text/plain"}, b"abcdefghij" * 1000),
         "/photo": (200, {"Content-Type": "image/png"}, b"\x89PNG\r\n\x1a\n" + b"\x00" * 100),
         "/secret-404": (404, {"Content-Type": "text/html"}, b"<p>internal stack trace: db password hunter2</p>"),
+        "/slow": lambda handler: time.sleep(2) or (200, {"Content-Type": "text/plain"}, b"late"),
         "/hop": (302, {"Location": "/article"}, b""),
         "/to-private": (302, {"Location": "http://10.20.30.40/admin"}, b""),
         "/to-metadata": (302, {"Location": "http://169.254.169.254/latest/meta-data/"}, b""),
@@ -103,6 +110,11 @@ async def test_html_comes_back_as_readable_markdown_without_navigation_or_script
 async def test_a_page_with_little_content_still_gives_its_text(site, allow_local):
     result = await fetch(f"{site[0]}/short")
     assert result.ok and "Just one line." in result.func_return
+
+
+async def test_the_pages_own_charset_is_honoured(site, allow_local):
+    result = await fetch(f"{site[0]}/latin")
+    assert result.func_return == "Crème brûlée."
 
 
 async def test_plain_text_and_json_come_back_as_they_are(site, allow_local):
@@ -163,6 +175,12 @@ async def test_a_closed_port_says_it_could_not_connect(allow_local):
         port = sock.getsockname()[1]
     result = await fetch(f"http://127.0.0.1:{port}/")
     assert result.func_return == "Error: Could not connect to 127.0.0.1."
+
+
+async def test_a_page_that_does_not_answer_in_time_is_given_up(site, allow_local, settings):
+    settings.FETCH_WEBPAGE_TIMEOUT_SECONDS = 0.3
+    result = await fetch(f"{site[0]}/slow")
+    assert result.func_return == "Error: The request to 127.0.0.1 timed out."
 
 
 async def test_other_schemes_are_refused(allow_local):
@@ -285,6 +303,17 @@ async def test_searxng_results_are_filtered_by_domain_and_counted(settings):
     assert [r["url"] for r in answer_["results"]] == ["https://a.example/0", "https://c.example/2"]
     assert answer_["results"][0]["highlights"] == ["snippet 0"]
     assert seen[-1]["method"] == "GET"
+
+
+async def test_a_search_provider_that_does_not_answer_in_time_is_given_up(settings):
+    base, _, stop = serve({"/search": lambda handler: time.sleep(2) or (200, {}, b"{}")})
+    settings.WEB_SEARCH_PROVIDER, settings.EXA_API_KEY, settings.EXA_BASE_URL = "exa", "k", base
+    settings.WEB_SEARCH_TIMEOUT_SECONDS = 0.3
+    try:
+        result = await search(query="otters")
+    finally:
+        stop()
+    assert result.status == "error" and "did not answer in time" in result.func_return
 
 
 async def test_unconfigured_search_tells_the_model_what_the_operator_sets(settings):

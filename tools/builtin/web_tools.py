@@ -67,7 +67,8 @@ def page_text(body: bytes, content_type: str | None, *, page_url: str = "") -> s
     if not mime:
         mime = _sniff(body)
     if mime in HTML_TYPES:
-        return _html_to_text(_decode(body, charset), page_url)
+        # Without a charset in the header, the page's own <meta charset> decides: trafilatura reads it from bytes.
+        return _html_to_text(_decode(body, charset) if charset else body, page_url)
     if mime.startswith("text/") or mime in JSON_TYPES or mime.endswith("+json"):
         text = _decode(body, charset)
         return text if text.strip() else "The page is empty."
@@ -76,7 +77,7 @@ def page_text(body: bytes, content_type: str | None, *, page_url: str = "") -> s
     )
 
 
-def _html_to_text(html: str, page_url: str) -> str:
+def _html_to_text(html: str | bytes, page_url: str) -> str:
     import trafilatura  # imported on first use: it loads lxml and its models, which the server need not start with
 
     text = trafilatura.extract(
