@@ -114,3 +114,23 @@ async def test_run_code_in_the_loop_and_through_the_tool_run_route(make_agent, f
 
     direct = await run_agent_tool(agent.id, agent.organization_id, "run_code", {"code": "1 + 1", "language": "python"})
     assert direct.ok and json.loads(direct.func_return)["results"] == ["2"]
+
+
+async def test_a_fetch_that_needs_approval_runs_only_once_approved(make_agent, fake_openai, site):
+    agent = await sync_to_async(make_agent)(
+        tools=["fetch_webpage"], tool_rules=[{"type": "requires_approval", "tool_name": "fetch_webpage"}]
+    )
+    fake_openai.script(Reply(tool_calls=[("fetch_webpage", {"url": f"{site}/notes"})]))
+    first = await run_agent(agent.id, input="What is new in 2.0?")
+    assert first.stop_reason == "requires_approval"
+    assert not any(m["message_type"] == "tool_return_message" for m in first.messages)
+
+    fake_openai.script(Reply(text="Conversations."))
+    call_id = first.messages[-1]["tool_call"]["tool_call_id"]
+    result = await run_agent(
+        agent.id, [{"type": "approval", "approvals": [{"type": "approval", "tool_call_id": call_id, "approve": True}]}]
+    )
+
+    tool_return = next(m for m in result.messages if m["message_type"] == "tool_return_message")
+    assert tool_return["status"] == "success" and "adds conversations" in tool_return["tool_return"]
+    assert result.stop_reason == "end_turn"
