@@ -62,3 +62,16 @@ async def test_a_read_only_block_stays_unchanged_and_the_model_is_told(providers
     tool_return = next(m for m in run.messages if m.get("message_type") == "tool_return_message")
     assert tool_return["status"] == "error" and "read-only" in tool_return["tool_return"]
     assert (await Block.objects.aget(agents=agent, label="research_plan")).value == before
+
+
+async def test_agent_state_tools_survive_an_export_and_a_second_import(providers):
+    from agents.agent_file.exporter import export_agent
+
+    agent = await imported_research_agent()
+    exported = await sync_to_async(export_agent)(agent)
+    tools = {t["name"]: t for t in exported["tools"]}
+    assert "agent_state" in tools["create_research_plan"]["source_code"]
+    org = await sync_to_async(Organization.default)()
+    again = await sync_to_async(import_agent)(exported, organization_id=org.id, model="openai/gpt-4.1-mini")
+    copy = await Agent.objects.aget(pk=again.agent_ids[0])
+    assert await copy.tools.filter(name__in=["create_research_plan", "reset_research"]).acount() == 2
