@@ -73,6 +73,7 @@ async def run_code(ctx: ToolContext, code: str, language: Literal["python", "js"
         schema=None,
         return_char_limit=MAX_RETURN_CHARS,
         timeout_seconds=settings.RUN_CODE_TIMEOUT_SECONDS,
+        organization_id=ctx.organization_id,  # its concurrency slot counts against the organization's share
     )
     if not ran.ok:
         # The sandbox stopped it (timeout, memory, no sandbox on this host): its message says which.
