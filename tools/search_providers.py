@@ -35,12 +35,13 @@ class SearchRequest:
     user_location: str | None = None
 
 
-def configured_provider() -> str | None:
-    """ "exa", "searxng", or None when the operator configured no search backend."""
+def configured_provider(exa_api_key: str | None = None) -> str | None:
+    """The backend to ask: "exa", "searxng", or None when none is configured. An agent's own EXA_API_KEY secret
+    counts, as in Letta."""
     choice = settings.WEB_SEARCH_PROVIDER
     if choice != "auto":
         return choice
-    if settings.EXA_API_KEY:
+    if exa_api_key or settings.EXA_API_KEY:
         return "exa"
     if settings.SEARXNG_URL:
         return "searxng"
@@ -49,20 +50,23 @@ def configured_provider() -> str | None:
 
 NOT_CONFIGURED = (
     "web search is not configured on this server; the operator sets EXA_API_KEY (Exa) or LETTA_SEARXNG_URL "
-    "(a SearXNG instance) to enable it."
+    "(a SearXNG instance) to enable it, or the agent's owner adds an EXA_API_KEY secret to the agent."
 )
 
 
-async def search(request: SearchRequest) -> list[dict]:
-    provider = configured_provider()
-    if provider == "exa" and settings.EXA_API_KEY:
-        return await _exa(request)
+async def search(request: SearchRequest, *, exa_api_key: str | None = None) -> list[dict]:
+    """Results from the configured backend; `exa_api_key` (the agent's own secret) takes the place of the
+    server's."""
+    exa_api_key = exa_api_key or settings.EXA_API_KEY
+    provider = configured_provider(exa_api_key)
+    if provider == "exa" and exa_api_key:
+        return await _exa(request, exa_api_key)
     if provider == "searxng" and settings.SEARXNG_URL:
         return await _searxng(request)
     raise SearchUnavailable(NOT_CONFIGURED)
 
 
-async def _exa(request: SearchRequest) -> list[dict]:
+async def _exa(request: SearchRequest, api_key: str) -> list[dict]:
     body = {
         "query": request.query,
         "numResults": request.num_results,
@@ -84,7 +88,7 @@ async def _exa(request: SearchRequest) -> list[dict]:
     }
     body.update({key: value for key, value in optional.items() if value})
     url = settings.EXA_BASE_URL.rstrip("/") + "/search"
-    answer = await _call("POST", url, json=body, headers={"x-api-key": settings.EXA_API_KEY})
+    answer = await _call("POST", url, json=body, headers={"x-api-key": api_key})
     results = []
     for item in answer.get("results") or []:
         if not isinstance(item, dict):

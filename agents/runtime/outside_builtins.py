@@ -1,11 +1,13 @@
 """The built-in tools that wait on the network or a sandbox (web_search, fetch_webpage, run_code: OUTSIDE_TOOLS)
 run before the step's transaction, beside the custom tools (`sandboxed.py`): a slow page or search must not hold
-the database. Their context carries ids only; they read and write nothing of the agent's state."""
+the database. Their context carries ids and the agent's secrets only; they read and write nothing of the agent's
+state."""
 
 import time
 
 from agents.runtime.state import RunState
 from agents.runtime.tool_calls import PlannedCall, tool_return
+from agents.secrets import as_environment
 from tools.builtin import OUTSIDE_TOOLS
 from tools.context import ToolContext, ToolResult
 from tools.executor import execute_outside
@@ -27,7 +29,11 @@ async def run_outside_builtin(
 ) -> ToolResult:
     """One OUTSIDE_TOOLS call for `agent` (the loop's, or the agent tool-run route's)."""
     ctx = ToolContext(
-        organization_id=agent.organization_id, agent_id=agent.id, tool_call_id=tool_call_id, tool_name=tool_name
+        organization_id=agent.organization_id,
+        agent_id=agent.id,
+        tool_call_id=tool_call_id,
+        tool_name=tool_name,
+        secrets=as_environment(agent.secrets),
     )
     return await execute_outside(tool_name, arguments, ctx, return_char_limit=return_char_limit)
 

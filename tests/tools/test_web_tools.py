@@ -267,6 +267,13 @@ async def test_full_text_only_when_asked_and_num_results_clamped(exa):
     assert json.loads(exa[-1]["body"])["numResults"] == 100
 
 
+async def test_an_agents_own_exa_key_is_used_as_in_letta(exa, settings):
+    settings.EXA_API_KEY = None
+    context = ToolContext(organization_id="o", agent_id="a", secrets={"EXA_API_KEY": "agents-own-key"})
+    result = await execute_outside("web_search", {"query": "otters"}, context, return_char_limit=50_000)
+    assert result.ok and exa[-1]["headers"]["x-api-key"] == "agents-own-key"
+
+
 async def test_a_provider_error_is_named_without_its_body(settings):
     base, _, stop = serve({"/search": (401, {"Content-Type": "application/json"}, b'{"error": "key sk-live-123"}')})
     settings.WEB_SEARCH_PROVIDER, settings.EXA_API_KEY, settings.EXA_BASE_URL = "exa", "wrong", base

@@ -206,7 +206,7 @@ async def web_search(
         user_location=user_location,
     )
     try:
-        results = await search_providers.search(request)
+        results = await search_providers.search(request, exa_api_key=ctx.secrets.get("EXA_API_KEY"))
     except search_providers.SearchUnavailable as exc:
         raise ToolInputError(str(exc)) from None
     return json.dumps({"query": request.query, "results": results}, indent=2, ensure_ascii=False)
