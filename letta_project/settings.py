@@ -173,12 +173,10 @@ SOCKET_RECHECK_SECONDS = env_seconds("LETTA_SOCKET_RECHECK_SECONDS", 30)
 
 REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    # JSON refusing text no database can store (agents/api/storable.py); form and multipart for agent-file uploads.
-    "DEFAULT_PARSER_CLASSES": [
-        "agents.api.storable_input.StorableJSONParser",
-        "rest_framework.parsers.FormParser",
-        "rest_framework.parsers.MultiPartParser",
-    ],
+    # JSON refusing text no database can store (agents/api/storable.py). Only JSON: the agent-file upload takes its
+    # own form parsers, and a form type documented for every route would invite multipart bodies, which the HTTP
+    # server (Twisted, under daphne) answers with a bare 400 when malformed, before the request reaches Django.
+    "DEFAULT_PARSER_CLASSES": ["agents.api.storable_input.StorableJSONParser"],
     # Every API view needs a key unless it says otherwise; no key answers 401 with a Bearer challenge.
     "DEFAULT_AUTHENTICATION_CLASSES": ["accounts.authentication.APIKeyAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
