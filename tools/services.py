@@ -63,11 +63,7 @@ def upsert_tool_from_source(
 ) -> Tool:
     """Create a custom tool from Python source, or update the organization's tool of the same name. The JSON
     schema comes from the function's signature and docstring unless one is given."""
-    try:
-        schema = json_schema or schema_from_source(source_code, name)
-        validate_tool_name(schema["name"])
-    except SchemaError as exc:
-        raise ToolDefinitionError(str(exc)) from exc
+    schema = _schema_of(source_code, json_schema, name)
     if name and schema["name"] != name:
         raise ToolDefinitionError(f"The tool is named '{name}' but its schema names '{schema['name']}'.")
     if schema["name"] in BUILTIN_TOOLS:
@@ -90,15 +86,24 @@ def upsert_tool_from_source(
     return tool
 
 
+def _schema_of(source_code: str, json_schema: dict | None, name: str | None = None) -> dict:
+    """The tool's schema: the one given (which must name the function), else one read from the source."""
+    try:
+        schema = json_schema or schema_from_source(source_code, name)
+        if not isinstance(schema.get("name"), str):
+            raise SchemaError("json_schema has no 'name': give the function's name in it, or leave json_schema out.")
+        validate_tool_name(schema["name"])
+    except SchemaError as exc:
+        raise ToolDefinitionError(str(exc)) from exc
+    return schema
+
+
 def create_tool_from_source(
     *, organization_id: str, source_code: str, json_schema: dict | None = None, **fields
 ) -> Tool:
     """Create a new custom tool (`POST /v1/tools/`, the ADE's new tool): like `upsert_tool_from_source`, but a
     name the organization already uses is refused instead of overwriting that tool."""
-    try:
-        name = (json_schema or schema_from_source(source_code))["name"]
-    except SchemaError as exc:
-        raise ToolDefinitionError(str(exc)) from exc
+    name = _schema_of(source_code, json_schema)["name"]
     # A built-in's name is refused by upsert_tool_from_source, with the reason that is the more useful one.
     if name not in BUILTIN_TOOLS and Tool.objects.for_organization(organization_id).filter(name=name).exists():
         raise ToolDefinitionError(

@@ -3,11 +3,10 @@
 import asyncio
 import time
 
-from django.conf import settings
-
+from agents.runtime.outside_builtins import run_builtin_call, runs_outside
 from agents.runtime.state import RunState
+from agents.runtime.tool_agent import run_agents_custom_tool
 from agents.runtime.tool_calls import PlannedCall, tool_return
-from tools.sandbox import run_custom_tool
 
 
 def _runs_in_sandbox(state: RunState, item: PlannedCall) -> bool:
@@ -15,25 +14,21 @@ def _runs_in_sandbox(state: RunState, item: PlannedCall) -> bool:
     return item.error is None and tool is not None and tool.tool_type == "custom" and bool(tool.source_code)
 
 
-def agent_secrets(agent) -> dict[str, str]:
-    """The agent's secrets as the environment of its custom tools."""
-    return {k: str(v) for k, v in (agent.secrets or {}).items() if v is not None}
-
-
 async def _run_one(state: RunState, item: PlannedCall) -> tuple[dict, int]:
     """The call's tool return and how long it took (its own time: calls run concurrently)."""
     tool = state.tools[item.name]
     began = time.monotonic_ns()
-    result = await run_custom_tool(
-        tool.source_code,
-        item.name,
-        item.arguments or {},
+    result = await run_agents_custom_tool(
+        state.agent,
+        name=item.name,
+        source=tool.source_code,
         schema=tool.schema,
         return_char_limit=tool.return_char_limit,
-        env=agent_secrets(state.agent),
-        timeout_seconds=settings.TOOL_TIMEOUT_SECONDS,
-        organization_id=state.agent.organization_id,
+        args=item.arguments or {},
+        run_id=state.run_id,
     )
+    if result.block_values:
+        state.ran_outside_blocks[item.call.id] = result.block_values
     ret = tool_return(item.call.id, item.name, result.status, result.func_return, result.stdout, result.stderr)
     return ret, time.monotonic_ns() - began
 
@@ -41,6 +36,9 @@ async def _run_one(state: RunState, item: PlannedCall) -> tuple[dict, int]:
 async def run_custom_tools(state: RunState, planned: list[PlannedCall]) -> None:
     """Run this step's custom-tool calls (concurrently) and keep their returns for the step to persist."""
     outside = [item for item in planned if _runs_in_sandbox(state, item)]
-    done = await asyncio.gather(*(_run_one(state, item) for item in outside))
+    builtins = [item for item in planned if runs_outside(state, item)]  # web_search, fetch_webpage, run_code
+    done = await asyncio.gather(
+        *(_run_one(state, item) for item in outside), *(run_builtin_call(state, item) for item in builtins)
+    )
     state.ran_outside = {ret["tool_call_id"]: ret for ret, _ in done}
     state.ran_outside_ns = {ret["tool_call_id"]: ns for ret, ns in done}

@@ -20,8 +20,11 @@ from django.conf import settings
 
 from accounts.tool_keys import end_tool_key, issue_tool_key
 from agents.models import Agent
+from agents.secrets import as_environment
 from memory import services as memory_services
 from memory.services import EditActor, MemoryEditError
+from tools.context import ToolResult
+from tools.sandbox import NetworkGrant, run_custom_tool
 
 
 def _function(source: str, name: str) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
@@ -74,12 +77,48 @@ def apply_block_changes(agent: Agent, changes: dict, *, step_id, tool_call_id, t
             problems.append(f"block '{label}' does not exist")
             continue
         try:
-            memory_services.memory_rethink(block_id, value, actor=actor)
+            memory_services.update_block(block_id, actor=actor, value=value)
         except MemoryEditError as exc:
             problems.append(str(exc))
             continue
         changed.append(block_id)
     return changed, "; ".join(problems)
+
+
+def written_back(result: ToolResult, agent: Agent, *, step_id, tool_call_id, tool_name) -> ToolResult:
+    """`result` after its block values are written: the changed blocks listed, or an error saying what was not
+    written (the tool ran, but the model must not believe its memory changed)."""
+    if not result.block_values:
+        return result
+    changed, problem = apply_block_changes(
+        agent, result.block_values, step_id=step_id, tool_call_id=tool_call_id, tool_name=tool_name
+    )
+    result.changed_block_ids += changed
+    if problem:
+        result.status = "error"
+        result.func_return = f"Error: {tool_name} changed memory that could not be saved: {problem}"
+    return result
+
+
+async def run_agents_custom_tool(
+    agent: Agent, *, name: str, source: str, schema: dict | None, return_char_limit: int, args: dict, run_id
+) -> ToolResult:
+    """One call of an agent's custom tool in the sandbox, with the agent's secrets as its environment, its state
+    if the tool declares `agent_state`, and an API key if it uses the client. Block values are not written here."""
+    state = await sync_to_async(agent_state_payload)(agent) if takes_agent_state(source, name) else None
+    async with api_access(agent, run_id=run_id, tool_name=name, source=source) as (api_env, hosts):
+        return await run_custom_tool(
+            source,
+            name,
+            args,
+            schema=schema,
+            return_char_limit=return_char_limit,
+            env={**as_environment(agent.secrets), **api_env},
+            timeout_seconds=settings.TOOL_TIMEOUT_SECONDS,
+            organization_id=agent.organization_id,
+            network=NetworkGrant(hosts=hosts) if hosts else None,
+            agent_state=state,
+        )
 
 
 @asynccontextmanager

@@ -228,3 +228,12 @@ def test_a_tool_the_agent_does_not_have_is_not_found(api, make_agent):
     assert response.status_code == 404 and "not found on agent" in response.json()["detail"]
     response = post(api, "/v1/agents/agent-missing/tools/greet/run", {"args": {}})
     assert response.status_code == 404
+
+
+@pytest.mark.parametrize("method", ["post", "put"])
+def test_a_json_schema_without_a_name_is_refused_clearly(api, method):
+    body = {"source_code": GREET, "json_schema": {"parameters": {"type": "object", "properties": {}}}}
+    response = getattr(api, method)("/v1/tools/", data=json.dumps(body), content_type="application/json")
+    assert response.status_code == 400
+    assert "json_schema has no 'name'" in response.json()["detail"]
+    assert not Tool.objects.filter(tool_type="custom").exists()

@@ -64,6 +64,7 @@ async def run_custom_tool(
     timeout_seconds: float | None = None,
     organization_id: str | None = None,
     network: NetworkGrant | None = None,
+    agent_state: dict | None = None,
 ) -> ToolResult:
     """A custom tool call as the agent loop and the API make it: arguments checked against the tool's schema
     first (a clear error instead of a TypeError from the child), the return cut to the tool's limit."""
@@ -77,6 +78,7 @@ async def run_custom_tool(
         limits=limits_from_settings(timeout_seconds),
         organization_id=organization_id,
         network=network,
+        agent_state=agent_state,
     )
     text = result.func_return
     if len(text) > return_char_limit:

@@ -50,19 +50,29 @@ async def run_tool_source(
     limits: SandboxLimits | None = None,
     organization_id: str | None = None,
     network: egress.NetworkGrant | None = None,
+    agent_state: dict | None = None,
 ) -> ToolResult:
+    """`agent_state` (the SDK's AgentState JSON) is what a tool declaring that parameter receives (None when the
+    call has no agent); block values it sets come back in `ToolResult.block_values`."""
     limits = limits or limits_from_settings()
     try:
         async with tool_slot(organization_id):
             hosts = egress.granted_hosts(organization_id, name, network)
-            return await _run(source, name, args, env or {}, limits, hosts)
+            return await _run(source, name, args, env or {}, limits, hosts, agent_state)
     except (NoSlot, SandboxUnavailable) as exc:
         return ToolResult(status="error", func_return=f"Error: tool '{name}' did not run: {exc}")
 
 
-async def _run(source: str, name: str, args: dict, env: dict, limits: SandboxLimits, hosts) -> ToolResult:
+async def _run(source: str, name: str, args: dict, env: dict, limits: SandboxLimits, hosts, agent_state) -> ToolResult:
     # The tool's environment (the agent's secrets) travels in the payload, not on a command line others can read.
-    payload = {"source": source, "name": name, "args": args, "env": env, "result_max": settings.TOOL_RESULT_MAX_BYTES}
+    payload = {
+        "source": source,
+        "name": name,
+        "args": args,
+        "env": env,
+        "agent_state": agent_state,
+        "result_max": settings.TOOL_RESULT_MAX_BYTES,
+    }
     async with AsyncExitStack() as stack:
         if settings.TOOL_SANDBOX == "unsafe-none":
             scratch = stack.enter_context(tempfile.TemporaryDirectory(prefix="tool-"))
@@ -185,7 +195,8 @@ def _result(name, returncode, result, cut, out_of_memory, stdout, stderr, limits
     if outcome.get("cut"):
         value += f"... [return value cut at {settings.TOOL_RESULT_MAX_BYTES} characters]"
     if outcome.get("status") == "success":
-        return ToolResult(status="success", func_return=value, stdout=stdout, stderr=stderr)
+        memory = outcome.get("memory") if isinstance(outcome.get("memory"), dict) else {}
+        return ToolResult(status="success", func_return=value, stdout=stdout, stderr=stderr, block_values=memory)
     return ToolResult(
         status="error",
         func_return=f"Error executing function {name}: {value}",

@@ -53,22 +53,98 @@ def start_forwarder() -> None:
     threading.Thread(target=_serve, args=(listener,), daemon=True).start()
 
 
+class _View(dict):
+    """A JSON object read by attribute too, as Letta's tools read its pydantic models (`agent_state.id`)."""
+
+    def __getattr__(self, name):
+        try:
+            return _view(self[name])
+        except KeyError:
+            raise AttributeError(name) from None
+
+
+def _view(value):
+    if isinstance(value, dict) and not isinstance(value, _View):
+        return _View(value)
+    if isinstance(value, list):
+        return [_view(item) for item in value]
+    return value
+
+
+class _Memory:
+    """Letta's `agent_state.memory`: read blocks, set a block's value. What is set is written back by the server
+    after the call, under the agent's rules (read-only blocks, limits)."""
+
+    def __init__(self, blocks: list, changes: dict):
+        self.blocks = [_View(block) for block in blocks]
+        self._changes = changes
+
+    def get_block(self, label: str):
+        for block in self.blocks:
+            if block.get("label") == label:
+                return block
+        labels = ", ".join(self.list_block_labels())
+        raise KeyError(f"Block field {label} does not exist (available sections = {labels})")
+
+    def list_block_labels(self) -> list:
+        return [block.get("label") for block in self.blocks]
+
+    def update_block_value(self, label: str, value: str) -> None:
+        if not isinstance(value, str):
+            raise ValueError("block values must be strings")
+        self.get_block(label)["value"] = value
+        self._changes[label] = value
+
+
+def _agent_state(data, changes: dict):
+    if data is None:
+        return None
+    state = _View(data)
+    state["memory"] = _Memory((data.get("memory") or {}).get("blocks") or data.get("blocks") or [], changes)
+    return state
+
+
+def _inject_client(namespace: dict) -> None:
+    """Letta's tools find a `client` for their own server when the call was given a key (and the SDK is there)."""
+    if not os.environ.get("LETTA_API_KEY"):
+        return
+    try:
+        from letta_client import Letta
+    except ImportError:
+        return
+    namespace["client"] = Letta(base_url=os.environ["LETTA_BASE_URL"], api_key=os.environ["LETTA_API_KEY"])
+
+
+def _takes(func, name: str) -> bool:
+    code = getattr(func, "__code__", None)
+    return code is not None and name in code.co_varnames[: code.co_argcount + code.co_kwonlyargcount]
+
+
 def call(payload: dict) -> dict:
-    namespace = {"__name__": "__tool__"}
+    import typing
+
+    # Letta runs tool source with typing's names in scope; its published tools annotate with a bare `List[str]`.
+    namespace = {name: getattr(typing, name) for name in typing.__all__}
+    namespace["__name__"] = "__tool__"
     filename = "<tool " + payload["name"] + ">"
     source = payload["source"]
     linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    changes: dict = {}
     try:
+        _inject_client(namespace)
         exec(compile(source, filename, "exec"), namespace)
         func = namespace.get(payload["name"])
         if not callable(func):
             raise NameError("the source defines no function named " + repr(payload["name"]))
-        value = func(**payload["args"])
+        args = dict(payload["args"])
+        if "agent_state" in payload and _takes(func, "agent_state"):
+            args["agent_state"] = _agent_state(payload["agent_state"], changes)
+        value = func(**args)
         try:
             text = value if isinstance(value, str) else json.dumps(value, default=str)
         except (TypeError, ValueError):
             text = repr(value)
-        return {"status": "success", "value": text}
+        return {"status": "success", "value": text, "memory": changes}
     except BaseException as exc:  # the tool's failure, whatever it is, is its result
         lines = traceback.format_exception(exc)
         return {"status": "error", "value": type(exc).__name__ + ": " + str(exc), "trace": "".join(lines[-6:])}
