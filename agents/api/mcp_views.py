@@ -7,8 +7,6 @@ take up to LETTA_MCP_TIMEOUT_SECONDS, and a sync view would hold a worker thread
 
 from asgiref.sync import sync_to_async
 from django.http import JsonResponse
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.selectors import get_owned
@@ -53,6 +51,10 @@ class MCPToolRunSerializer(serializers.Serializer):
     args = serializers.DictField(required=False, default=dict)
 
 
+class Masked(s.OnRequest):
+    """A secret, always sent masked by the serializer's `get_<name>`; optional in the schema, as in the SDK."""
+
+
 class MCPServerSerializer(s.ResponseSerializer):
     """StdioMcpServer, SseMcpServer or StreamableHTTPMcpServer (the fields of the other kinds are left out).
     Secrets are masked: header and environment names are shown, their values never."""
@@ -62,21 +64,18 @@ class MCPServerSerializer(s.ResponseSerializer):
     mcp_server_type = serializers.ChoiceField(choices=MCPServer.Type.values)
     command = s.nullable(serializers.CharField)
     args = s.nullable(serializers.ListField, child=serializers.CharField())
-    env = serializers.SerializerMethodField()
+    env = Masked(serializers.DictField(child=serializers.CharField(), allow_null=True))
     server_url = s.nullable(serializers.CharField)
     auth_header = s.nullable(serializers.CharField)
-    auth_token = serializers.SerializerMethodField()
-    custom_headers = serializers.SerializerMethodField()
+    auth_token = Masked(serializers.CharField(allow_null=True))
+    custom_headers = Masked(serializers.DictField(child=serializers.CharField(), allow_null=True))
 
-    @extend_schema_field(serializers.DictField(child=serializers.CharField(), allow_null=True))
     def get_env(self, server: MCPServer) -> dict | None:
         return _masked(server.env)
 
-    @extend_schema_field(OpenApiTypes.STR)
     def get_auth_token(self, server: MCPServer) -> str | None:
         return services.MASK if server.auth_token else None
 
-    @extend_schema_field(serializers.DictField(child=serializers.CharField(), allow_null=True))
     def get_custom_headers(self, server: MCPServer) -> dict | None:
         return _masked(server.custom_headers)
 

@@ -1,5 +1,6 @@
 import pytest
 
+from tests.agents.conftest import person, signed_in  # noqa: F401 (the ADE's signed-in client, for the page tests)
 from tests.mcp.servers import HTTPServer
 
 
