@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint bench migrate clean chromium
+.PHONY: install run test lint bench migrate clean chromium bwrap
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -15,13 +15,23 @@ $(STAMP): $(BIN)/python pyproject.toml
 	$(BIN)/pip install --quiet -e ".[dev]"
 	touch $(STAMP)
 
-install: $(STAMP)
+install: $(STAMP) bwrap
+
+# Custom tools run under bubblewrap (README, "Tool sandbox"). When no bwrap is on PATH, the Debian package's binary
+# is unpacked into .venv/bin/, where the server looks next: `apt-get download` needs no root, only apt's lists,
+# which are fetched first when they are empty and we are root (as on CI's fresh Debian machine).
+bwrap: $(BIN)/python
+	@command -v bwrap >/dev/null || test -x $(BIN)/bwrap || { \
+		tmp=$$(mktemp -d) && dest=$(abspath $(BIN))/bwrap && cd $$tmp && \
+		{ apt-get download bubblewrap >/dev/null 2>&1 || \
+			{ [ "$$(id -u)" = 0 ] && apt-get update -qq && apt-get download bubblewrap >/dev/null; }; } && \
+		dpkg-deb -x bubblewrap_*.deb unpacked && cp unpacked/usr/bin/bwrap $$dest && cd / && rm -rf $$tmp; }
 
 migrate: install
 	$(BIN)/python manage.py migrate --noinput
 
 run: migrate
-	$(BIN)/daphne -b 127.0.0.1 -p $(PORT) letta_project.asgi:application
+	PORT=$(PORT) $(BIN)/daphne -b 127.0.0.1 -p $(PORT) letta_project.asgi:application
 
 # Lint and format check first, then the suite twice: on the embedded SQLite, then on a throwaway PostgreSQL with pgvector (pgserver, unix socket,
 # deleted afterwards), so both databases the server supports are tested without any service installed.

@@ -1,4 +1,5 @@
 from django.db import models
+from django.utils import timezone
 
 from accounts.ids import DEFAULT_ORG_ID, id_factory
 
@@ -44,7 +45,13 @@ class OwnedModel(models.Model):
 
 class APIKeyQuerySet(OwnedQuerySet):
     def active(self):
-        return self.filter(revoked_at__isnull=True)
+        return self.filter(revoked_at__isnull=True).filter(
+            models.Q(expires_at__isnull=True) | models.Q(expires_at__gt=timezone.now())
+        )
+
+    def issued_to_people(self):
+        """Keys people created, not the short-lived ones a tool call gets (accounts.tool_keys)."""
+        return self.filter(run_id__isnull=True)
 
 
 class APIKey(models.Model):
@@ -68,6 +75,9 @@ class APIKey(models.Model):
     # Refreshed at most once a minute (see services.authenticate_key), so it is accurate to the minute.
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # A key issued to one tool call of a run (accounts/tool_keys.py): it ends by itself and is deleted after.
+    expires_at = models.DateTimeField(null=True, blank=True)
+    run_id = models.CharField(max_length=64, null=True, blank=True)
 
     objects = APIKeyQuerySet.as_manager()
 

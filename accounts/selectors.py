@@ -23,7 +23,7 @@ def get_owned(model: type[Model] | QuerySet, organization_id: str, pk: str, what
 
 def list_api_keys(organization_id: str, *, include_revoked: bool = False) -> QuerySet[APIKey]:
     """An organization's keys, newest first. Revoked keys are kept (for the audit trail) but hidden unless asked."""
-    keys = APIKey.objects.for_organization(organization_id)
+    keys = APIKey.objects.for_organization(organization_id).issued_to_people()
     if not include_revoked:
         keys = keys.active()
     return keys.order_by("-created_at", "-id")

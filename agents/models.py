@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from accounts.ids import id_factory
 from accounts.models import OwnedModel, OwnedQuerySet
+from letta_project.encryption import EncryptedJSONField
 
 # Letta's LLMConfig default, so an agent created without one samples as it would there.
 DEFAULT_TEMPERATURE = 1.0
@@ -43,7 +44,8 @@ class Agent(OwnedModel):
     tool_rules = models.JSONField(default=list, blank=True)
     tags = models.JSONField(default=list, blank=True)
     metadata = models.JSONField(default=dict, blank=True)
-    secrets = models.JSONField(default=dict, blank=True)
+    # Encrypted at rest; responses mask the values (agents/secrets.py).
+    secrets = EncryptedJSONField(default=dict, blank=True)
     timezone = models.CharField(max_length=64, default="UTC")
     message_buffer_autoclear = models.BooleanField(default=False)
     # Ordered ids of the messages in the context window; [0] is the system message.

@@ -21,6 +21,7 @@ from agents.runtime.system_message import (
     system_content,
 )
 from agents.runtime.transcript import text_of
+from agents.secrets import merged
 from memory import services as memory_services
 from memory.models import Archive, Block
 from memory.services import EditActor
@@ -64,6 +65,7 @@ def create_agent(
     context_window_limit: int | None = None,
     embedding: str | None = None,
     timezone: str = "UTC",
+    secrets: dict | None = None,
     actor: EditActor | None = None,
 ) -> Agent:
     model = model or settings.DEFAULT_MODEL
@@ -89,6 +91,7 @@ def create_agent(
         context_window_limit=context_window_limit,
         embedding=embedding,
         timezone=timezone,
+        secrets=merged({}, secrets),
         created_by_id=actor.person_id,
         last_updated_by_id=actor.person_id,
     )
@@ -399,6 +402,8 @@ def update_agent(agent: Agent, **fields) -> Agent:
     for name in ("tags", "metadata", "secrets"):
         if name in fields and fields[name] is None:
             fields[name] = [] if name == "tags" else {}
+    if "secrets" in fields:
+        fields["secrets"] = merged(agent.secrets, fields["secrets"])
     return _save_agent(agent, fields)
 
 

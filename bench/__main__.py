@@ -2,7 +2,7 @@
 
 import argparse
 
-from bench import chat_latency, context, pages, step_overhead, traces
+from bench import chat_latency, context, pages, step_overhead, tool_sandbox, traces
 
 
 def main() -> None:
@@ -14,6 +14,7 @@ def main() -> None:
     pages.main(small=args.small)
     traces.main(small=args.small)
     chat_latency.main(small=args.small)
+    tool_sandbox.main(small=args.small)
 
 
 if __name__ == "__main__":

@@ -245,6 +245,8 @@ for _name in ("ollama", "vllm", "lmstudio", "openrouter", "together", "groq", "g
             "base_url": _base,
         }
 
+# Where the server is reached, for the API client a custom tool gets (agents/runtime/tool_agent.py).
+SERVER_URL = env_url("LETTA_SERVER_URL", schemes=("http", "https")) or f"http://127.0.0.1:{env_int('PORT', 8000)}"
 # Wall-clock limit for one custom tool call in its sandbox.
 TOOL_TIMEOUT_SECONDS = env_seconds("LETTA_TOOL_TIMEOUT", 30)
 # Connecting to an MCP server and one call to it, together (a stdio server starts per call).
@@ -287,3 +289,32 @@ LOGGING = {
     # events (a failed sign-in and a lockout are warnings, and stay).
     "loggers": {name: {"level": "WARNING"} for name in ("httpx", "httpx2", "openai", "anthropic", "axes")},
 }
+
+# The custom-tool sandbox (tools/sandbox/; README "Tool sandbox"). "bwrap" (default) runs every custom tool in
+# bubblewrap, found as LETTA_TOOL_SANDBOX_BWRAP when set, else on PATH, else beside the server's Python; without it
+# custom tools are refused with a message saying how to enable it. "unsafe-none" runs them unconfined (a warning
+# is logged at start): only for a trusted single-user server.
+TOOL_SANDBOX = env_choice("LETTA_TOOL_SANDBOX", "BWRAP", ("BWRAP", "UNSAFE-NONE")).lower()
+TOOL_SANDBOX_BWRAP = env_str("LETTA_TOOL_SANDBOX_BWRAP")
+# Caps of one run: memory of the whole process tree and how many processes it may have at once (a per-run cgroup;
+# where the host allows none, memory falls back to each process's address space and processes are not capped),
+# CPU seconds, size of a written file, open files (rlimits, per process), and the scratch tmpfs.
+TOOL_MEMORY_BYTES = env_int("LETTA_TOOL_MEMORY_MB", 512, minimum=16) << 20
+TOOL_MAX_PROCESSES = env_int("LETTA_TOOL_MAX_PROCESSES", 64, minimum=4)
+TOOL_CPU_SECONDS = env_int("LETTA_TOOL_CPU_SECONDS", 30, minimum=1)
+TOOL_FILE_SIZE_BYTES = env_int("LETTA_TOOL_FILE_SIZE_MB", 64, minimum=1) << 20
+TOOL_OPEN_FILES = env_int("LETTA_TOOL_OPEN_FILES", 256, minimum=16)
+TOOL_SCRATCH_BYTES = env_int("LETTA_TOOL_SCRATCH_MB", 64, minimum=1) << 20
+# What is kept of a run's stdout and of its stderr (bytes, and bytes per line; the rest is counted and noted),
+# and the largest return value taken from it (before the tool's own return_char_limit).
+TOOL_OUTPUT_MAX_BYTES = env_int("LETTA_TOOL_OUTPUT_MAX_BYTES", 64 * 1024, minimum=1024)
+TOOL_OUTPUT_LINE_MAX = env_int("LETTA_TOOL_OUTPUT_LINE_MAX", 4096, minimum=80)
+TOOL_RESULT_MAX_BYTES = env_int("LETTA_TOOL_RESULT_MAX_BYTES", 1024 * 1024, minimum=1024)
+# Tool runs in flight at once per server process and per organization; a run waits this long for a slot, then
+# the tool answers with an error naming the setting.
+TOOL_CONCURRENCY = env_int("LETTA_TOOL_CONCURRENCY", 16, minimum=1)
+TOOL_CONCURRENCY_PER_ORG = env_int("LETTA_TOOL_CONCURRENCY_PER_ORG", 4, minimum=1)
+TOOL_SLOT_WAIT_SECONDS = env_seconds("LETTA_TOOL_SLOT_WAIT", 10)
+# Network grants for tools (none by default): `ORG/TOOL=HOST,HOST;...` with `*` for any organization or tool, and
+# hosts as `host`, `host:port`, `*.domain` or `*` (any public address). See tools/sandbox/egress.py.
+TOOL_NETWORK = env_str("LETTA_TOOL_NETWORK", "")

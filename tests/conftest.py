@@ -44,7 +44,7 @@ def pytest_configure(config):
 
 # Tests that never touch the database: browser stories (they test pages), the provider clients against the fake
 # servers, and the fakes themselves. They run on the SQLite leg only, which keeps `make test` short.
-_DATABASE_FREE = (("browser",), ("agents", "llm"), ("fakes",))
+_DATABASE_FREE = (("browser",), ("agents", "llm"), ("fakes",), ("tools", "sandbox"))
 
 
 def pytest_ignore_collect(collection_path, config):

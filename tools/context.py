@@ -47,6 +47,8 @@ class ToolResult:
     stderr: list[str] = field(default_factory=list)
     # Block ids this call changed, so the loop knows the system prompt that shows them is stale.
     changed_block_ids: list[str] = field(default_factory=list)
+    # label -> value a custom tool set through Letta's `agent_state.memory`, for the caller to write back.
+    block_values: dict[str, str] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:

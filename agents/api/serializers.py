@@ -16,6 +16,7 @@ from rest_framework import serializers
 
 from agents.models import MAX_STEPS, Agent, AgentType, Run
 from agents.providers import EMBEDDING_CHUNK_SIZE, ModelConfig, describe, embedding_dim_for
+from agents.secrets import shown
 from memory.models import CORE_MEMORY_BLOCK_CHAR_LIMIT, Block
 from tools.models import Tool
 
@@ -78,8 +79,15 @@ class CreateAgentSerializer(serializers.Serializer):
     max_tokens = _stored_positive_int()
     parallel_tool_calls = serializers.BooleanField(required=False, allow_null=True)
     timezone = serializers.CharField(required=False, allow_null=True)
+    secrets = serializers.DictField(child=serializers.CharField(allow_blank=True), required=False, allow_null=True)
+    tool_exec_environment_variables = serializers.DictField(
+        child=serializers.CharField(allow_blank=True), required=False, allow_null=True
+    )
 
     def validate(self, attrs):
+        legacy = attrs.pop("tool_exec_environment_variables", None)
+        if attrs.get("secrets") is None and legacy is not None:
+            attrs["secrets"] = legacy  # Letta's deprecated name for the same thing
         llm_config = attrs.pop("llm_config", None)
         if not attrs.get("model") and llm_config:
             attrs["model"] = llm_config.get("handle") or (
@@ -524,7 +532,7 @@ class AgentStateSerializer(ResponseSerializer):
         return embedding_config(agent)
 
     def get_secrets(self, agent: Agent) -> list[dict]:
-        return [{"key": k, "value": v, "agent_id": agent.id} for k, v in agent.secrets.items()]
+        return [{"key": k, "value": v, "agent_id": agent.id} for k, v in shown(agent.secrets).items()]
 
     @property
     def _readable_fields(self):

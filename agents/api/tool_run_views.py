@@ -102,6 +102,7 @@ async def run_from_source(request):
         return_char_limit=1_000_000,
         env=data.get("env_vars") or {},
         timeout_seconds=settings.TOOL_TIMEOUT_SECONDS,
+        organization_id=request.organization_id,
     )
     return JsonResponse(_tool_return_message(result, name))
 

@@ -159,11 +159,11 @@ async def test_run(request):
     form = RunForm(request.POST)
     context, status = {"run_form": form}, 422
     if form.is_valid():
-        context, status = await _run(form, request.POST.get("source_code", ""))
+        context, status = await _run(form, request.POST.get("source_code", ""), request.organization_id)
     return await sync_to_async(render)(request, f"{TEMPLATE}#run", context, status=status)
 
 
-async def _run(form: RunForm, source: str) -> tuple[dict, int]:
+async def _run(form: RunForm, source: str, organization_id: str) -> tuple[dict, int]:
     try:
         schema = schema_from_source(source)
     except SchemaError as exc:
@@ -180,6 +180,7 @@ async def _run(form: RunForm, source: str) -> tuple[dict, int]:
         schema=schema,
         return_char_limit=1_000_000,
         timeout_seconds=settings.TOOL_TIMEOUT_SECONDS,
+        organization_id=organization_id,
     )
     duration_ms = (time.perf_counter() - started) * 1000
     return {"run_form": form, "result": result, "duration_ms": duration_ms, "ran": schema["name"]}, 200

@@ -4,12 +4,10 @@ must not hold the database."""
 import asyncio
 import time
 
-from django.conf import settings
-
 from agents.runtime.state import RunState
+from agents.runtime.tool_agent import run_agents_custom_tool
 from agents.runtime.tool_calls import PlannedCall, tool_return
 from tools.mcp.services import run_mcp_tool
-from tools.sandbox import run_custom_tool
 
 
 def _runs_in_sandbox(state: RunState, item: PlannedCall) -> bool:
@@ -17,11 +15,6 @@ def _runs_in_sandbox(state: RunState, item: PlannedCall) -> bool:
     if item.error is not None or tool is None:
         return False
     return tool.tool_type == "external_mcp" or (tool.tool_type == "custom" and bool(tool.source_code))
-
-
-def agent_secrets(agent) -> dict[str, str]:
-    """The agent's secrets as the environment of its custom tools."""
-    return {k: str(v) for k, v in (agent.secrets or {}).items() if v is not None}
 
 
 async def _run_one(state: RunState, item: PlannedCall) -> tuple[dict, int]:
@@ -32,15 +25,17 @@ async def _run_one(state: RunState, item: PlannedCall) -> tuple[dict, int]:
         result = await run_mcp_tool(tool.id, item.arguments or {})
         ret = tool_return(item.call.id, item.name, result.status, result.func_return)
         return ret, time.monotonic_ns() - began
-    result = await run_custom_tool(
-        tool.source_code,
-        item.name,
-        item.arguments or {},
+    result = await run_agents_custom_tool(
+        state.agent,
+        name=item.name,
+        source=tool.source_code,
         schema=tool.schema,
         return_char_limit=tool.return_char_limit,
-        env=agent_secrets(state.agent),
-        timeout_seconds=settings.TOOL_TIMEOUT_SECONDS,
+        args=item.arguments or {},
+        run_id=state.run_id,
     )
+    if result.block_values:
+        state.ran_outside_blocks[item.call.id] = result.block_values
     ret = tool_return(item.call.id, item.name, result.status, result.func_return, result.stdout, result.stderr)
     return ret, time.monotonic_ns() - began
 

@@ -62,6 +62,8 @@ class RunState:
     ran_outside: dict[str, dict] = field(default_factory=dict)
     # How long each of those took in its sandbox, by call id (the step's tool_timings).
     ran_outside_ns: dict[str, int] = field(default_factory=dict)
+    # Block values those calls set through `agent_state`, by call id, written inside the step's transaction.
+    ran_outside_blocks: dict[str, dict] = field(default_factory=dict)
 
     @property
     def organization_id(self) -> str:

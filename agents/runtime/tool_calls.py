@@ -17,6 +17,7 @@ from agents.models import Agent
 from agents.recall import search_messages
 from agents.runtime.embeddings import lookup
 from agents.runtime.state import RunState
+from agents.runtime.tool_agent import written_back
 from agents.runtime.transcript import format_time
 from memory.services import EditActor
 from tools.builtin import BUILTIN_TOOLS
@@ -100,6 +101,8 @@ def execute_calls(
             ret = decided[item.call.id]
         elif item.call.id in state.ran_outside:
             ret = state.ran_outside[item.call.id]
+            if item.call.id in state.ran_outside_blocks:
+                ret = _with_block_values(state, item, step_id, ret, executed)
             executed.ran.append(item.name)
             executed.timed(item, state.ran_outside_ns.get(item.call.id))
         else:
@@ -117,6 +120,15 @@ def execute_calls(
         state.rules.record_call(item.name, ret["func_response"])
         executed.returns.append(ret)
     return executed
+
+
+def _with_block_values(state: RunState, item: PlannedCall, step_id, ret: dict, executed: ExecutedCalls) -> dict:
+    """A sandboxed call's return once the block values it set through `agent_state` are written."""
+    result = ToolResult(status=ret["status"], func_return=ret["func_response"])
+    result.block_values = state.ran_outside_blocks.pop(item.call.id)
+    result = written_back(result, state.agent, step_id=step_id, tool_call_id=item.call.id, tool_name=item.name)
+    executed.changed_block_ids += result.changed_block_ids
+    return {**ret, "status": result.status, "func_response": result.func_return}
 
 
 def run_call(

@@ -6,21 +6,20 @@ sandbox with the agent's secrets. Nothing is added to the agent's messages.
 """
 
 from asgiref.sync import sync_to_async
-from django.conf import settings
+from django.db import transaction
 
 from accounts.errors import NotFoundError
 from agents.models import Agent
 from agents.runtime import run_lifecycle
 from agents.runtime.embeddings import EMBEDDED_ARGUMENTS, embed_texts
 from agents.runtime.errors import RunRefused
-from agents.runtime.sandboxed import agent_secrets
+from agents.runtime.tool_agent import run_agents_custom_tool, written_back
 from agents.runtime.tool_calls import tool_context_factory
 from tools.builtin import BUILTIN_TOOLS
 from tools.context import ToolResult
 from tools.executor import execute_builtin
 from tools.mcp.services import run_mcp_tool
 from tools.models import Tool
-from tools.sandbox import run_custom_tool
 
 
 class ToolNotAttached(NotFoundError, RunRefused):
@@ -45,19 +44,25 @@ def _run_builtin(agent: Agent, tool: Tool, args: dict, embeddings: dict) -> Tool
     return execute_builtin(tool.name, args, ctx, return_char_limit=tool.return_char_limit)
 
 
+@transaction.atomic
+def _write_back(result: ToolResult, agent: Agent, tool_name: str) -> ToolResult:
+    return written_back(result, agent, step_id=None, tool_call_id=None, tool_name=tool_name)
+
+
 async def run_agent_tool(agent_id: str, organization_id: str, tool_name: str, args: dict) -> ToolResult:
     """Raises AgentNotFound or ToolNotAttached; anything the tool itself does wrong is an error result."""
     agent, tool = await sync_to_async(_load)(agent_id, organization_id, tool_name)
     if tool.tool_type == Tool.Type.CUSTOM and tool.source_code:
-        return await run_custom_tool(
-            tool.source_code,
-            tool.name,
-            args,
+        result = await run_agents_custom_tool(
+            agent,
+            name=tool.name,
+            source=tool.source_code,
             schema=tool.json_schema,
             return_char_limit=tool.return_char_limit,
-            env=agent_secrets(agent),
-            timeout_seconds=settings.TOOL_TIMEOUT_SECONDS,
+            args=args,
+            run_id=None,
         )
+        return await sync_to_async(_write_back)(result, agent, tool.name)
     if tool.tool_type == Tool.Type.EXTERNAL_MCP:
         return await run_mcp_tool(tool.id, args)
     if tool.name in BUILTIN_TOOLS and tool.tool_type != Tool.Type.CUSTOM:

@@ -42,6 +42,7 @@ class LiveServer:
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "letta_project.settings",
             "LETTA_LOG_LEVEL": "WARNING",
+            "LETTA_SERVER_URL": self.url,
             **env,
         }
         # A file, not a pipe: nobody reads a pipe while tests run, and a full one would block the server's logging.

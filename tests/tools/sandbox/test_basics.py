@@ -33,7 +33,7 @@ async def test_a_tool_that_hangs_is_stopped():
 async def test_only_the_given_environment_is_visible():
     source = "import os\ndef env():\n    return sorted(k for k in os.environ if k != 'LC_CTYPE')\n"
     result = await run_tool_source(source, "env", {}, env={"API_TOKEN": "s3cret"})
-    assert result.func_return == '["API_TOKEN", "PATH"]'
+    assert result.func_return == '["API_TOKEN", "HOME", "LANG", "PATH", "PWD"]'
 
 
 async def test_a_missing_function_is_named():

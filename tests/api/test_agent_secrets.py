@@ -1,0 +1,55 @@
+"""An agent's secrets: set on create or update, encrypted at rest, never read back, kept through a round trip."""
+
+import json
+
+import pytest
+from django.db import connection
+
+from agents.models import Agent
+from agents.secrets import SECRET_MASK
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def stored_column(agent_id: str) -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT secrets FROM agents_agent WHERE id = %s", [agent_id])
+        return cursor.fetchone()[0]
+
+
+def test_secrets_given_on_create_are_kept_encrypted_and_shown_masked(client):
+    agent = client.agents.create(name="keeper", model="openai/gpt-4o-mini", secrets={"API_TOKEN": "sk-live-123"})
+    assert Agent.objects.get(pk=agent.id).secrets == {"API_TOKEN": "sk-live-123"}
+    assert "sk-live-123" not in stored_column(agent.id)
+    shown = client.agents.retrieve(agent.id, include=["agent.secrets"]).secrets
+    assert [(s.key, s.value) for s in shown] == [("API_TOKEN", SECRET_MASK)]
+
+
+def test_letta_s_older_name_for_secrets_is_accepted_on_create(api):
+    response = api.post(
+        "/v1/agents/",
+        data=json.dumps(
+            {"name": "legacy", "model": "openai/gpt-4o-mini", "tool_exec_environment_variables": {"K": "v"}}
+        ),
+        content_type="application/json",
+    )
+    assert Agent.objects.get(pk=response.json()["id"]).secrets == {"K": "v"}
+
+
+def test_sending_the_masked_value_back_keeps_the_stored_one(client):
+    agent = client.agents.create(name="roundtrip", model="openai/gpt-4o-mini", secrets={"A": "alpha", "B": "beta"})
+    client.agents.update(agent.id, secrets={"A": SECRET_MASK, "B": "new-beta", "C": "gamma"})
+    assert Agent.objects.get(pk=agent.id).secrets == {"A": "alpha", "B": "new-beta", "C": "gamma"}
+    client.agents.update(agent.id, secrets={"C": SECRET_MASK})
+    assert Agent.objects.get(pk=agent.id).secrets == {"C": "gamma"}
+
+
+def test_no_response_ever_carries_a_secret_value(api, make_agent):
+    agent = make_agent()
+    Agent.objects.filter(pk=agent.pk).update(secrets={"DB_PASSWORD": "hunter2-secret"})
+    for path in (
+        f"/v1/agents/{agent.id}?include=agent.secrets",
+        "/v1/agents/?include=agent.secrets",
+        f"/v1/agents/{agent.id}/export",
+    ):
+        assert "hunter2-secret" not in api.get(path).content.decode(), path
