@@ -58,12 +58,15 @@ def _spawn_argv(server: MCPServer) -> tuple[str, list[str], dict[str, str]]:
     return server.command, [str(a) for a in server.args or []], env
 
 
-def _stdio_transport(server: MCPServer):
+@asynccontextmanager
+async def _stdio_transport(server: MCPServer):
     command, args, env = _spawn_argv(server)
-    # The SDK merges its own short list of "safe" variables (HOME, USER, SHELL...) under ours; its server's stderr
-    # is the server's log, not ours.
+    # The SDK merges its own short list of "safe" variables (HOME, USER, SHELL...) under ours. The server's stderr
+    # is its own log, not ours.
     params = StdioServerParameters(command=command, args=args, env=env)
-    return stdio_client(params, errlog=open(os.devnull, "w"))  # noqa: SIM115 (the transport owns it till exit)
+    with open(os.devnull, "w") as errlog:
+        async with stdio_client(params, errlog=errlog) as streams:
+            yield streams
 
 
 def _http_transport(server: MCPServer, timeout: float):
