@@ -279,6 +279,22 @@ OUTBOUND_ALLOW = env_list("LETTA_OUTBOUND_ALLOW", [])
 ENCRYPTION_KEYS = env_list("LETTA_ENCRYPTION_KEY", [])
 TIKTOKEN_CACHE_DIR = env_path("TIKTOKEN_CACHE_DIR", DATA_DIR / "tiktoken")
 
+# --- Built-in web and code tools (web_search, fetch_webpage, run_code) -----------------------------
+# web_search asks Exa (EXA_API_KEY; EXA_BASE_URL for a proxy or a test server) or a SearXNG instance
+# (LETTA_SEARXNG_URL, its JSON format enabled); "auto" takes Exa when its key is set, else SearXNG when its URL is.
+# With neither, the tool tells the model that search is not configured. These URLs are the operator's, so they
+# are trusted; the pages fetch_webpage reads are not (the outbound policy, LETTA_OUTBOUND_ALLOW, applies to them).
+WEB_SEARCH_PROVIDER = env_choice("LETTA_WEB_SEARCH_PROVIDER", "AUTO", ("AUTO", "EXA", "SEARXNG")).lower()
+EXA_API_KEY = env_str("EXA_API_KEY")
+EXA_BASE_URL = env_url("EXA_BASE_URL", schemes=("http", "https")) or "https://api.exa.ai"
+SEARXNG_URL = env_url("LETTA_SEARXNG_URL", schemes=("http", "https"))
+WEB_SEARCH_TIMEOUT_SECONDS = env_seconds("LETTA_WEB_SEARCH_TIMEOUT", 20)
+# fetch_webpage reads at most this many bytes of a page (the rest is dropped, with a note to the model).
+FETCH_WEBPAGE_TIMEOUT_SECONDS = env_seconds("LETTA_FETCH_WEBPAGE_TIMEOUT", 15)
+FETCH_WEBPAGE_MAX_BYTES = env_int("LETTA_FETCH_WEBPAGE_MAX_BYTES", 2 * 1024 * 1024, minimum=1024)
+# run_code runs Python in the custom-tool sandbox, with this wall-clock limit.
+RUN_CODE_TIMEOUT_SECONDS = env_seconds("LETTA_RUN_CODE_TIMEOUT", TOOL_TIMEOUT_SECONDS)
+
 LOG_LEVEL = env_choice("LETTA_LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"))
 LOGGING = {
     "version": 1,

@@ -28,6 +28,9 @@ class ToolContext:
     # full-text only). The loop computes the vectors before the step's transaction; this only looks them up.
     embed_fn: Callable[[list[str]], list[list[float]]] | None = None
     embedding_model: str | None = None
+    # The agent's secrets (its tools' environment), for a built-in that reads a key from them as Letta's do
+    # (web_search's EXA_API_KEY); set only for the built-ins that run outside the step's transaction.
+    secrets: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

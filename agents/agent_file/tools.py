@@ -1,7 +1,7 @@
 """Tools from an agent file, matched to this organization's Tool rows by name (as Letta does).
 
 Letta's built-ins that we implement become our built-in rows, with our schema (their code is ours). Letta
-built-ins we do not implement (web_search, the file tools, the `memory` omni-tool...) and MCP tools are kept as
+built-ins we do not implement (run_bash, the file tools, the `memory` omni-tool...) and MCP tools are kept as
 rows of their type with the file's schema, so the agent keeps them in its tool list and they round-trip; a call
 to one returns an error the model can read. Custom tools are upserted by name; built-in rows are never
 overwritten by a custom tool of the same name.

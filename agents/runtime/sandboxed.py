@@ -4,6 +4,7 @@ must not hold the database."""
 import asyncio
 import time
 
+from agents.runtime.outside_builtins import run_builtin_call, runs_outside
 from agents.runtime.state import RunState
 from agents.runtime.tool_agent import run_agents_custom_tool
 from agents.runtime.tool_calls import PlannedCall, tool_return
@@ -43,6 +44,9 @@ async def _run_one(state: RunState, item: PlannedCall) -> tuple[dict, int]:
 async def run_custom_tools(state: RunState, planned: list[PlannedCall]) -> None:
     """Run this step's custom-tool and MCP-tool calls (concurrently) and keep their returns for the step to persist."""
     outside = [item for item in planned if _runs_in_sandbox(state, item)]
-    done = await asyncio.gather(*(_run_one(state, item) for item in outside))
+    builtins = [item for item in planned if runs_outside(state, item)]  # web_search, fetch_webpage, run_code
+    done = await asyncio.gather(
+        *(_run_one(state, item) for item in outside), *(run_builtin_call(state, item) for item in builtins)
+    )
     state.ran_outside = {ret["tool_call_id"]: ret for ret, _ in done}
     state.ran_outside_ns = {ret["tool_call_id"]: ns for ret, ns in done}

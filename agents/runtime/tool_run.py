@@ -13,9 +13,10 @@ from agents.models import Agent
 from agents.runtime import run_lifecycle
 from agents.runtime.embeddings import EMBEDDED_ARGUMENTS, embed_texts
 from agents.runtime.errors import RunRefused
+from agents.runtime.outside_builtins import run_outside_builtin
 from agents.runtime.tool_agent import run_agents_custom_tool, written_back
 from agents.runtime.tool_calls import tool_context_factory
-from tools.builtin import BUILTIN_TOOLS
+from tools.builtin import BUILTIN_TOOLS, OUTSIDE_TOOLS
 from tools.context import ToolResult
 from tools.executor import execute_builtin
 from tools.mcp.services import run_mcp_tool
@@ -52,6 +53,8 @@ def _write_back(result: ToolResult, agent: Agent, tool_name: str) -> ToolResult:
 async def run_agent_tool(agent_id: str, organization_id: str, tool_name: str, args: dict) -> ToolResult:
     """Raises AgentNotFound or ToolNotAttached; anything the tool itself does wrong is an error result."""
     agent, tool = await sync_to_async(_load)(agent_id, organization_id, tool_name)
+    if tool.name in OUTSIDE_TOOLS and tool.tool_type != Tool.Type.CUSTOM:  # network/sandbox built-ins: no transaction
+        return await run_outside_builtin(agent, tool.name, args, tool.return_char_limit)
     if tool.tool_type == Tool.Type.CUSTOM and tool.source_code:
         result = await run_agents_custom_tool(
             agent,

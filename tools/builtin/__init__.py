@@ -1,10 +1,12 @@
 """The built-in tools: plain Python functions that run in-process with a ToolContext, and what the server needs
-to know about them (tool type, defaults per agent type, which end a turn, which skip return truncation)."""
+to know about them (tool type, defaults per agent type, which end a turn, which skip return truncation, which run
+outside the step's transaction)."""
 
 import copy
 import functools
 from collections.abc import Callable
 
+from tools.builtin.code_tools import run_code
 from tools.builtin.core_tools import conversation_search, send_message
 from tools.builtin.memory_tools import (
     archival_memory_insert,
@@ -16,6 +18,7 @@ from tools.builtin.memory_tools import (
     memory_replace,
     memory_rethink,
 )
+from tools.builtin.web_tools import fetch_webpage, web_search
 from tools.schema import schema_from_function
 
 BUILTIN_TOOLS: dict[str, Callable] = {
@@ -31,6 +34,9 @@ BUILTIN_TOOLS: dict[str, Callable] = {
         memory_insert,
         memory_rethink,
         memory_finish_edits,
+        web_search,
+        fetch_webpage,
+        run_code,
     )
 }
 
@@ -45,7 +51,14 @@ TOOL_TYPES: dict[str, str] = {
     "memory_insert": "letta_memory_core",
     "memory_rethink": "letta_sleeptime_core",
     "memory_finish_edits": "letta_sleeptime_core",
+    "web_search": "letta_builtin",
+    "fetch_webpage": "letta_builtin",
+    "run_code": "letta_builtin",
 }
+
+# Async tools that wait on the network or a sandboxed process: they run before the step's database transaction
+# (tools.executor.execute_outside), never inside it, and touch no database row.
+OUTSIDE_TOOLS = {"web_search", "fetch_webpage", "run_code"}
 
 TERMINAL_BY_DEFAULT = {"send_message", "memory_finish_edits"}
 

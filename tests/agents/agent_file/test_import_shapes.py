@@ -370,22 +370,37 @@ def test_letta_builtins_become_our_builtin_rows(org):
 
 def test_an_unknown_letta_builtin_is_kept_with_its_schema_and_a_warning(org):
     schema = {
-        "name": "web_search",
-        "description": "Search the web.",
-        "parameters": {"type": "object", "properties": {"query": {"type": "string"}}, "required": ["query"]},
+        "name": "run_bash",
+        "description": "Run a bash command in the agent's sandbox.",
+        "parameters": {"type": "object", "properties": {"command": {"type": "string"}}, "required": ["command"]},
     }
     tool = {
         "id": "tool-0",
-        "name": "web_search",
+        "name": "run_bash",
         "tool_type": "letta_builtin",
         "json_schema": schema,
         "source_code": None,
     }
-    assert "web_search" not in BUILTIN_TOOLS
+    assert "run_bash" not in BUILTIN_TOOLS
     agent, result = imported(org, agent_file(tools=[tool]))
     row = agent.tools.get()
     assert (row.tool_type, row.json_schema) == ("letta_builtin", schema)
-    assert any("web_search" in w and "does not run" in w for w in result.warnings)
+    assert any("run_bash" in w and "does not run" in w for w in result.warnings)
+
+
+def test_an_imported_web_search_becomes_this_servers_builtin(org):
+    tool = {
+        "id": "tool-0",
+        "name": "web_search",
+        "tool_type": "letta_builtin",
+        "json_schema": {"name": "web_search", "parameters": {"type": "object", "properties": {}}},
+        "source_code": None,
+    }
+    agent, result = imported(org, agent_file(tools=[tool]))
+    row = agent.tools.get()
+    assert row.id == ensure_base_tools(org.id, ["web_search"])[0].id
+    assert row.json_schema["parameters"]["required"] == ["query"]
+    assert not any("web_search" in w for w in result.warnings)
 
 
 def test_custom_tools_are_upserted_by_name(org):
