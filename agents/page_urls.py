@@ -5,6 +5,7 @@ from agents.pages import (
     archival,
     chat,
     context,
+    mcp,
     memory,
     providers,
     runs,
@@ -26,4 +27,5 @@ urlpatterns = [
     *tools.urlpatterns,
     *tool_editor.urlpatterns,
     *runs.urlpatterns,
+    *mcp.urlpatterns,
 ]

@@ -247,6 +247,8 @@ for _name in ("ollama", "vllm", "lmstudio", "openrouter", "together", "groq", "g
 SERVER_URL = env_url("LETTA_SERVER_URL", schemes=("http", "https")) or f"http://127.0.0.1:{env_int('PORT', 8000)}"
 # Wall-clock limit for one custom tool call in its sandbox.
 TOOL_TIMEOUT_SECONDS = env_seconds("LETTA_TOOL_TIMEOUT", 30)
+# Connecting to an MCP server and one call to it, together (a stdio server starts per call).
+MCP_TIMEOUT_SECONDS = env_seconds("LETTA_MCP_TIMEOUT_SECONDS", 30)
 LLM_MAX_RETRIES = env_int("LETTA_LLM_MAX_RETRIES", 3)
 LLM_TIMEOUT_SECONDS = env_seconds("LETTA_LLM_TIMEOUT", 600)
 DEFAULT_MODEL = env_str("LETTA_DEFAULT_MODEL")

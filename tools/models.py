@@ -2,6 +2,7 @@ from django.db import models
 
 from accounts.ids import id_factory
 from accounts.models import OwnedModel
+from letta_project.encryption import EncryptedJSONField, EncryptedTextField
 
 DEFAULT_RETURN_CHAR_LIMIT = 50_000
 
@@ -41,3 +42,46 @@ class Tool(OwnedModel):
 
     def __str__(self):
         return self.name
+
+
+class MCPServer(OwnedModel):
+    """A Model Context Protocol server an organization added: its tools become `Tool` rows (external_mcp).
+
+    What lets the server in (a token, custom headers, a stdio server's environment) is stored encrypted and never
+    rendered back in plain text."""
+
+    class Type(models.TextChoices):
+        STDIO = "stdio"
+        SSE = "sse"
+        STREAMABLE_HTTP = "streamable_http"
+
+    id = models.CharField(primary_key=True, max_length=64, default=id_factory("mcp_server"), editable=False)
+    server_name = models.CharField(max_length=100)
+    mcp_server_type = models.CharField(max_length=20, choices=Type.choices)
+    server_url = models.TextField(blank=True, default="")
+    command = models.TextField(blank=True, default="")
+    args = models.JSONField(default=list, blank=True)
+    env = EncryptedJSONField(null=True, blank=True)
+    auth_header = models.CharField(max_length=200, blank=True, null=True)
+    auth_token = EncryptedTextField(null=True, blank=True)
+    custom_headers = EncryptedJSONField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "server_name"], name="unique_mcp_server_name_per_org")
+        ]
+
+    def __str__(self):
+        return self.server_name
+
+    @property
+    def is_stdio(self) -> bool:
+        return self.mcp_server_type == self.Type.STDIO
+
+    def headers(self) -> dict[str, str]:
+        """The HTTP headers every request to the server carries (custom headers, then the auth header)."""
+        headers = dict(self.custom_headers or {})
+        if self.auth_token:
+            headers[self.auth_header or "Authorization"] = self.auth_token
+        return headers

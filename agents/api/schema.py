@@ -38,6 +38,13 @@ from agents.api.block_views import (
     BlockRevisionSerializer,
 )
 from agents.api.context_views import RecompileQuerySerializer, ResetMessagesSerializer
+from agents.api.mcp_views import (
+    MCPRefreshSerializer,
+    MCPServerCreateSerializer,
+    MCPServerSerializer,
+    MCPServerUpdateSerializer,
+    MCPToolRunSerializer,
+)
 from agents.api.message_views import MessageSearchResultSerializer, MessageSearchSerializer
 from agents.api.provider_views import (
     ProviderCheckSerializer,
@@ -709,6 +716,80 @@ document(
     ),
 )
 
+# --- MCP servers ------------------------------------------------------------------------------------------------
+MCP_EXAMPLES = {
+    "A stdio server": {
+        "server_name": "time",
+        "config": {"mcp_server_type": "stdio", "command": "mcp-server-time", "args": []},
+    },
+    "A streamable HTTP server": {
+        "server_name": "docs",
+        "config": {
+            "mcp_server_type": "streamable_http",
+            "server_url": "https://example.com/mcp",
+            "auth_header": "Authorization",
+            "auth_token": "Bearer <token>",
+        },
+    },
+}
+document(
+    "agents.api.mcp_views.server_list",
+    get=op("list_mcp_servers", "List the MCP servers", response=MCPServerSerializer(many=True)),
+    post=op(
+        "create_mcp_server",
+        "Add an MCP server (it is connected to and its tools are added)",
+        request=MCPServerCreateSerializer,
+        responses={
+            200: MCPServerSerializer,
+            409: OpenApiResponse(description="An MCP server has that name already."),
+            502: OpenApiResponse(description="The server could not be started, reached, or did not answer."),
+        },
+        examples=MCP_EXAMPLES,
+    ),
+)
+document(
+    "agents.api.mcp_views.server_detail",
+    get=op("retrieve_mcp_server", "Retrieve an MCP server (secrets masked)", response=MCPServerSerializer),
+    patch=op(
+        "update_mcp_server",
+        "Change an MCP server's name or settings",
+        request=MCPServerUpdateSerializer,
+        response=MCPServerSerializer,
+    ),
+    delete=op("delete_mcp_server", "Delete an MCP server and its tools", response=DELETED),
+)
+document(
+    "agents.api.mcp_views.server_refresh",
+    patch=op(
+        "refresh_mcp_server_tools",
+        "Re-read an MCP server's tools (add new, update changed, delete gone)",
+        request=None,
+        parameters=[OpenApiParameter("agent_id", str, description="Accepted for compatibility; not needed.")],
+        responses={
+            200: MCPRefreshSerializer,
+            502: OpenApiResponse(description="The server could not be started, reached, or did not answer."),
+        },
+    ),
+)
+document(
+    "agents.api.mcp_views.server_tool_list",
+    get=op("list_mcp_tools_by_server", "List an MCP server's tools", response=s.ToolSerializer(many=True)),
+)
+document(
+    "agents.api.mcp_views.server_tool_detail",
+    get=op("retrieve_mcp_tool", "Retrieve one of an MCP server's tools", response=s.ToolSerializer),
+)
+document(
+    "agents.api.mcp_views.server_tool_run",
+    post=op(
+        "run_mcp_tool",
+        "Run one of an MCP server's tools (a server that is down answers an error result)",
+        request=MCPToolRunSerializer,
+        response=ToolExecutionResultSerializer,
+        examples={"Current time": {"args": {"timezone": "UTC"}}},
+    ),
+)
+
 # --- messages across agents, tags ------------------------------------------------------------------------------
 document(
     "agents.api.message_views.MessageListView",
@@ -833,6 +914,7 @@ PATH_PARAMETERS = {
     "step_id": "The step's id (`step-…`).",
     "provider_id": "The provider's id (`provider-…`).",
     "archive_id": "The archive's id (`archive-…`).",
+    "server_id": "The MCP server's id (`mcp_server-…`).",
 }
 
 # Routes whose 200 body may be `null` (an Optional in letta-client).

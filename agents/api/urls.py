@@ -17,6 +17,7 @@ from agents.api import (
     archive_views,
     block_views,
     context_views,
+    mcp_views,
     message_views,
     model_views,
     provider_views,
@@ -39,7 +40,6 @@ NOT_IMPLEMENTED = [
     (r"^tools/", "That tool route"),
 ]
 for family in (
-    "mcp-servers",
     "folders",
     "sources",
     "identities",
@@ -50,6 +50,17 @@ for family in (
     "environments",
 ):
     NOT_IMPLEMENTED.append((rf"^{family}(/|$)", f"/v1/{family}"))
+
+
+MCP = r"^mcp-servers/(?P<server_id>[^/]+)"
+MCP_ROUTES = [
+    re_path(r"^mcp-servers[/]?$", mcp_views.server_list, name="api-mcp-servers"),
+    re_path(MCP + r"[/]?$", mcp_views.server_detail, name="api-mcp-server"),
+    re_path(MCP + r"/refresh[/]?$", mcp_views.server_refresh, name="api-mcp-server-refresh"),
+    re_path(MCP + r"/tools[/]?$", mcp_views.server_tool_list, name="api-mcp-server-tools"),
+    re_path(MCP + r"/tools/(?P<tool_id>[^/]+)[/]?$", mcp_views.server_tool_detail, name="api-mcp-server-tool"),
+    re_path(MCP + r"/tools/(?P<tool_id>[^/]+)/run[/]?$", mcp_views.server_tool_run, name="api-mcp-server-tool-run"),
+]
 
 
 def _not_implemented(what: str):
@@ -204,6 +215,7 @@ urlpatterns = [
         archive_views.AgentArchiveAttachView.as_view(),
         name="api-agent-archive-attach",
     ),
+    *MCP_ROUTES,
     # The OpenAPI schema and its Swagger UI page, readable without a key (routes described in agents/api/schema.py).
     re_path(r"^openapi\.json$", SpectacularJSONAPIView.as_view(), name="api-schema"),
     # Swagger UI starts with an inline script: its own Content-Security-Policy (settings.API_DOCS_CSP).

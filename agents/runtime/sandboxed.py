@@ -1,4 +1,5 @@
-"""Custom tools run in their sandbox before the step's transaction: a slow tool must not hold the database."""
+"""Custom tools (in their sandbox) and MCP tools (on their server) run before the step's transaction: a slow tool
+must not hold the database."""
 
 import asyncio
 import time
@@ -7,17 +8,24 @@ from agents.runtime.outside_builtins import run_builtin_call, runs_outside
 from agents.runtime.state import RunState
 from agents.runtime.tool_agent import run_agents_custom_tool
 from agents.runtime.tool_calls import PlannedCall, tool_return
+from tools.mcp.services import run_mcp_tool
 
 
 def _runs_in_sandbox(state: RunState, item: PlannedCall) -> bool:
     tool = state.tools.get(item.name)
-    return item.error is None and tool is not None and tool.tool_type == "custom" and bool(tool.source_code)
+    if item.error is not None or tool is None:
+        return False
+    return tool.tool_type == "external_mcp" or (tool.tool_type == "custom" and bool(tool.source_code))
 
 
 async def _run_one(state: RunState, item: PlannedCall) -> tuple[dict, int]:
     """The call's tool return and how long it took (its own time: calls run concurrently)."""
     tool = state.tools[item.name]
     began = time.monotonic_ns()
+    if tool.tool_type == "external_mcp":
+        result = await run_mcp_tool(tool.id, item.arguments or {})
+        ret = tool_return(item.call.id, item.name, result.status, result.func_return)
+        return ret, time.monotonic_ns() - began
     result = await run_agents_custom_tool(
         state.agent,
         name=item.name,
@@ -34,7 +42,7 @@ async def _run_one(state: RunState, item: PlannedCall) -> tuple[dict, int]:
 
 
 async def run_custom_tools(state: RunState, planned: list[PlannedCall]) -> None:
-    """Run this step's custom-tool calls (concurrently) and keep their returns for the step to persist."""
+    """Run this step's custom-tool and MCP-tool calls (concurrently) and keep their returns for the step to persist."""
     outside = [item for item in planned if _runs_in_sandbox(state, item)]
     builtins = [item for item in planned if runs_outside(state, item)]  # web_search, fetch_webpage, run_code
     done = await asyncio.gather(

@@ -19,6 +19,7 @@ from agents.runtime.tool_calls import tool_context_factory
 from tools.builtin import BUILTIN_TOOLS, OUTSIDE_TOOLS
 from tools.context import ToolResult
 from tools.executor import execute_builtin
+from tools.mcp.services import run_mcp_tool
 from tools.models import Tool
 
 
@@ -65,6 +66,8 @@ async def run_agent_tool(agent_id: str, organization_id: str, tool_name: str, ar
             run_id=None,
         )
         return await sync_to_async(_write_back)(result, agent, tool.name)
+    if tool.tool_type == Tool.Type.EXTERNAL_MCP:
+        return await run_mcp_tool(tool.id, args)
     if tool.name in BUILTIN_TOOLS and tool.tool_type != Tool.Type.CUSTOM:
         text = args.get(EMBEDDED_ARGUMENTS.get(tool.name, ""))
         embeddings = await embed_texts(agent, [text]) if isinstance(text, str) and text.strip() else {}

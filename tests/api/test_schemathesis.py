@@ -30,6 +30,8 @@ from agents.models import Agent, Run, Step
 from agents.provider_services import create_provider
 from memory import archival
 from memory import services as memory_services
+from tests.mcp.servers import TIME
+from tools.models import MCPServer
 from tools.services import upsert_tool_from_source
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -57,7 +59,7 @@ class World:
     def __init__(self, organization_id: str, provider_url: str):
         self.organization_id = organization_id
         self.provider_url = provider_url
-        self.agent = self.tool = self.block = self.provider = None
+        self.agent = self.tool = self.block = self.provider = self.mcp_server = None
 
     def agent_id(self) -> str:
         if gone(self.agent):
@@ -121,6 +123,14 @@ class World:
             )
         return self.provider.id
 
+    def server_id(self) -> str:
+        # Stored as is (not connected to): its routes then talk to a stdio server that is the published time server.
+        if gone(self.mcp_server):
+            self.mcp_server = MCPServer.objects.create(
+                organization_id=self.organization_id, server_name="fuzzed-time", **TIME
+            )
+        return self.mcp_server.id
+
     def path_parameters(self, wanted) -> dict[str, str]:
         agent_id = self.agent_id()
         values = {
@@ -133,6 +143,7 @@ class World:
             "block_id": self.block_id(),
             "step_id": self.step.id,
             "provider_id": self.provider_id(),
+            "server_id": self.server_id(),
             "message_id": Agent.objects.get(pk=agent_id).message_ids[0],
             # The agent's own archive, made again if a generated DELETE removed it.
             "archive_id": services.ensure_archive(Agent.objects.get(pk=agent_id)),

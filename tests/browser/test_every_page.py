@@ -18,7 +18,7 @@ AGENT_PAGES = [
     "ade-agent-archival",
     "ade-agent-tools",
 ]
-PAGES = ["ade-agents", "ade-providers", "ade-keys", "ade-tool-new", "ade-agent-create", "ade-agent-import"]
+PAGES = ["ade-agents", "ade-providers", "ade-keys", "ade-tool-new", "ade-agent-create", "ade-agent-import", "ade-mcp"]
 
 # Controls a person uses with no name of their own: no <label>, aria-label, aria-labelledby or title; a button or
 # link with no text either.

@@ -1,0 +1,179 @@
+"""Talking to an MCP server with the official `mcp` SDK: list its tools, call one.
+
+One connection per call: a stdio server is started for the call and stopped after it, an HTTP server gets a new
+session. That keeps no process or socket alive between calls (nothing to leak, nothing to supervise) at the price
+of a connection per call. Every operation, connecting included, runs under `settings.MCP_TIMEOUT_SECONDS`, so a
+server that is down, slow or crashes ends as an `MCPUnavailable` with a message a person (or the model) can act on,
+never as a stuck run or a stack trace. Nothing here touches the database: callers pass a plain `MCPServer`.
+"""
+
+import asyncio
+import json
+import os
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+import httpx2
+from django.conf import settings
+from mcp import Client
+from mcp.client.sse import sse_client
+from mcp.client.stdio import StdioServerParameters, stdio_client
+from mcp.client.streamable_http import streamable_http_client
+from mcp.shared._httpx_utils import create_mcp_http_client
+from mcp.shared.exceptions import MCPError
+
+from accounts.errors import DomainError
+from letta_project.outbound import OutboundRefused, check_url
+from tools.models import MCPServer
+
+# What a stdio server's process may see of ours: enough to find and run its command, nothing else (no provider
+# keys, no DJANGO_SECRET_KEY, no DATABASE_URL).
+INHERITED_ENV = ("PATH", "LANG", "LC_ALL", "TZ")
+
+
+class MCPUnavailable(DomainError):
+    """The server could not be started, reached, or did not answer in time."""
+
+    status_code = 502
+    code = "mcp_server_unavailable"
+
+
+@dataclass(frozen=True, slots=True)
+class RemoteTool:
+    name: str
+    description: str
+    input_schema: dict
+
+
+@dataclass(frozen=True, slots=True)
+class CallResult:
+    text: str
+    is_error: bool
+
+
+def _spawn_argv(server: MCPServer) -> tuple[str, list[str], dict[str, str]]:
+    """How a stdio server is started: (command, args, environment). The one place to wrap it in the sandbox."""
+    env = {key: os.environ[key] for key in INHERITED_ENV if key in os.environ}
+    env.update({str(k): str(v) for k, v in (server.env or {}).items()})
+    return server.command, [str(a) for a in server.args or []], env
+
+
+@asynccontextmanager
+async def _stdio_transport(server: MCPServer):
+    command, args, env = _spawn_argv(server)
+    # The SDK merges its own short list of "safe" variables (HOME, USER, SHELL...) under ours. The server's stderr
+    # is its own log, not ours.
+    params = StdioServerParameters(command=command, args=args, env=env)
+    with open(os.devnull, "w") as errlog:
+        async with stdio_client(params, errlog=errlog) as streams:
+            yield streams
+
+
+def _http_transport(server: MCPServer, timeout: float):
+    headers = server.headers()
+    http_timeout = httpx2.Timeout(timeout)
+    if server.mcp_server_type == MCPServer.Type.SSE:
+        return sse_client(server.server_url, headers=headers, timeout=timeout, sse_read_timeout=timeout)
+    client = create_mcp_http_client(headers=headers, timeout=http_timeout)
+    return _owning(client, streamable_http_client(server.server_url, http_client=client))
+
+
+@asynccontextmanager
+async def _owning(http_client, transport):
+    """The streamable-HTTP transport leaves a client it was given open: close it with the transport."""
+    async with http_client, transport as streams:
+        yield streams
+
+
+async def _check_address(server: MCPServer) -> None:
+    if not server.is_stdio:
+        # The operator's outbound policy: no loopback, private or metadata addresses unless allowed.
+        await asyncio.to_thread(check_url, server.server_url)
+
+
+def _describe(server: MCPServer, exc: BaseException) -> str:
+    """A short reason without the upstream's body or a traceback."""
+    while isinstance(exc, BaseExceptionGroup) and exc.exceptions:
+        exc = exc.exceptions[0]
+    if isinstance(exc, MCPError):
+        if "connection closed" in str(exc).lower():
+            return "it closed the connection before answering; it may have crashed or not speak MCP"
+        return f"it answered with an error: {exc}"
+    if isinstance(exc, FileNotFoundError):
+        return f"its command '{server.command}' was not found on the server"
+    if isinstance(exc, PermissionError):
+        return f"its command '{server.command}' cannot be run"
+    if isinstance(exc, httpx2.HTTPStatusError):
+        return f"it answered HTTP {exc.response.status_code}"
+    if isinstance(exc, httpx2.ConnectError):
+        return "nothing accepted the connection"
+    if isinstance(exc, httpx2.TimeoutException):
+        return "it did not answer in time"
+    if isinstance(exc, (httpx2.HTTPError, OSError, EOFError)):
+        return f"the connection failed ({type(exc).__name__})"
+    return f"the connection ended unexpectedly ({type(exc).__name__}); it may have crashed or not speak MCP"
+
+
+async def _session(server: MCPServer, work, timeout: float | None = None):
+    """Connect, run `work(client)`, disconnect: all of it within the timeout."""
+    limit = timeout or settings.MCP_TIMEOUT_SECONDS
+    await _check_address(server)
+    transport = _stdio_transport(server) if server.is_stdio else _http_transport(server, limit)
+    try:
+        async with asyncio.timeout(limit):
+            async with Client(transport, read_timeout_seconds=limit) as client:
+                return await work(client)
+    except TimeoutError:
+        raise MCPUnavailable(
+            f"MCP server '{server.server_name}' did not answer within {limit:g} s (LETTA_MCP_TIMEOUT_SECONDS)."
+        ) from None
+    except OutboundRefused:
+        raise
+    except Exception as exc:  # the SDK raises transport, protocol and process errors of many kinds
+        raise MCPUnavailable(f"MCP server '{server.server_name}' is unavailable: {_describe(server, exc)}.") from None
+
+
+async def list_tools(server: MCPServer, timeout: float | None = None) -> list[RemoteTool]:
+    """Every tool the server offers (all pages of its listing)."""
+
+    async def work(client) -> list[RemoteTool]:
+        found, cursor = [], None
+        while True:
+            page = await client.list_tools(cursor=cursor)
+            found += [
+                RemoteTool(
+                    name=t.name,
+                    description=t.description or "",
+                    input_schema=t.input_schema or {"type": "object", "properties": {}},
+                )
+                for t in page.tools
+            ]
+            cursor = page.next_cursor
+            if not cursor:
+                return found
+
+    return await _session(server, work, timeout)
+
+
+async def call_tool(server: MCPServer, name: str, arguments: dict, timeout: float | None = None) -> CallResult:
+    async def work(client) -> CallResult:
+        result = await client.call_tool(name, arguments)
+        return CallResult(text=_text_of(result), is_error=bool(result.is_error))
+
+    return await _session(server, work, timeout)
+
+
+def _text_of(result) -> str:
+    """The call's content as text for the model: text parts as they are, other kinds named, not inlined."""
+    parts = []
+    for item in result.content or []:
+        kind = getattr(item, "type", "")
+        if kind == "text":
+            parts.append(item.text)
+        elif kind == "resource" and getattr(item.resource, "text", None) is not None:
+            parts.append(item.resource.text)
+        else:
+            parts.append(f"[{kind or 'unknown'} content ({getattr(item, 'mime_type', None) or 'binary'}) omitted]")
+    if not parts and result.structured_content is not None:
+        parts.append(json.dumps(result.structured_content))
+    return "\n".join(parts)
