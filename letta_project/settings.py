@@ -249,6 +249,9 @@ SERVER_URL = env_url("LETTA_SERVER_URL", schemes=("http", "https")) or f"http://
 TOOL_TIMEOUT_SECONDS = env_seconds("LETTA_TOOL_TIMEOUT", 30)
 # Connecting to an MCP server and one call to it, together (a stdio server starts per call).
 MCP_TIMEOUT_SECONDS = env_seconds("LETTA_MCP_TIMEOUT_SECONDS", 30)
+# stdio MCP servers run in the tool sandbox; these host directories are bound into it, read-write, where they are
+# (e.g. the repository an mcp-server-git serves). Every organization's stdio servers see them.
+MCP_STDIO_PATHS = env_list("LETTA_MCP_STDIO_PATHS", [])
 LLM_MAX_RETRIES = env_int("LETTA_LLM_MAX_RETRIES", 3)
 LLM_TIMEOUT_SECONDS = env_seconds("LETTA_LLM_TIMEOUT", 600)
 DEFAULT_MODEL = env_str("LETTA_DEFAULT_MODEL")

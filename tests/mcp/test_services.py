@@ -2,6 +2,7 @@
 
 import json
 import subprocess
+import sys
 
 import pytest
 from asgiref.sync import sync_to_async
@@ -46,7 +47,8 @@ async def test_a_tool_error_from_the_server_is_an_error_result(org):
 
 
 @pytest.fixture
-def repository(tmp_path):
+def repository(tmp_path, settings):
+    """A git repository the operator hands to stdio MCP servers (the sandbox shows them nothing else)."""
     repo = tmp_path / "repo"
     repo.mkdir()
     run = lambda *args: subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True)  # noqa: E731
@@ -55,6 +57,7 @@ def repository(tmp_path):
     run("add", "notes.txt")
     run("-c", "user.name=Test", "-c", "user.email=t@example.com", "commit", "-qm", "Add the first note")
     (repo / "draft.txt").write_text("not yet added\n")
+    settings.MCP_STDIO_PATHS = [str(repo)]
     return repo
 
 
@@ -67,6 +70,31 @@ async def test_the_git_server_reads_the_repository_the_test_made(org, repository
 
     assert status.status == "success" and "draft.txt" in status.func_return
     assert log.status == "success" and "Add the first note" in log.func_return
+
+
+async def test_a_stdio_server_sees_no_directory_the_operator_did_not_hand_over(org, repository, settings):
+    settings.MCP_STDIO_PATHS = []
+    with pytest.raises(MCPUnavailable, match="'git' is unavailable"):  # it finds no repository there, and stops
+        await add(org, "git", git(repository))
+
+
+async def test_a_stdio_server_runs_in_the_sandbox_without_the_servers_secrets(org, settings):
+    probe = (
+        "import json, os, sys\n"
+        "from mcp.server.mcpserver import MCPServer\n"
+        "server = MCPServer('probe')\n"
+        "@server.tool()\n"
+        "def look() -> str:\n"
+        "    return json.dumps([os.getuid(), sorted(os.environ), os.path.exists(sys.argv[1])])\n"
+        "server.run()\n"
+    )
+    project_file = str(settings.BASE_DIR / "manage.py")
+    spec = {"mcp_server_type": "stdio", "command": sys.executable, "args": ["-c", probe, project_file]}
+    server, _ = await add(org, "probe", spec)
+    result = await services.run_tool(server, "look", {}, 10_000)
+    uid, names, sees_project = json.loads(result.func_return)
+    assert (uid, sees_project) == (65534, False)
+    assert not {"OPENAI_API_KEY", "DJANGO_SECRET_KEY", "DATABASE_URL"} & set(names)
 
 
 async def test_streamable_http_and_sse_servers_get_their_headers(org, mcp_http, loopback_allowed):

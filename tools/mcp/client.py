@@ -10,6 +10,7 @@ never as a stuck run or a stack trace. Nothing here touches the database: caller
 import asyncio
 import json
 import os
+import shutil
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
@@ -25,6 +26,7 @@ from mcp.shared.exceptions import MCPError
 from accounts.errors import DomainError
 from letta_project.outbound import OutboundRefused, check_url
 from tools.models import MCPServer
+from tools.sandbox import SandboxUnavailable, sandboxed_command
 
 # What a stdio server's process may see of ours: enough to find and run its command, nothing else (no provider
 # keys, no DJANGO_SECRET_KEY, no DATABASE_URL).
@@ -51,22 +53,33 @@ class CallResult:
     is_error: bool
 
 
-def _spawn_argv(server: MCPServer) -> tuple[str, list[str], dict[str, str]]:
-    """How a stdio server is started: (command, args, environment). The one place to wrap it in the sandbox."""
+def _server_env(server: MCPServer) -> dict[str, str]:
     env = {key: os.environ[key] for key in INHERITED_ENV if key in os.environ}
     env.update({str(k): str(v) for k, v in (server.env or {}).items()})
-    return server.command, [str(a) for a in server.args or []], env
+    return env
 
 
 @asynccontextmanager
 async def _stdio_transport(server: MCPServer):
-    command, args, env = _spawn_argv(server)
-    # The SDK merges its own short list of "safe" variables (HOME, USER, SHELL...) under ours. The server's stderr
-    # is its own log, not ours.
-    params = StdioServerParameters(command=command, args=args, env=env)
-    with open(os.devnull, "w") as errlog:
-        async with stdio_client(params, errlog=errlog) as streams:
-            yield streams
+    """A stdio server runs in the tool sandbox (tools/sandbox): none of the server's files, environment, processes
+    or network; only the directories the operator lists in LETTA_MCP_STDIO_PATHS, read-write, and the hosts
+    LETTA_TOOL_NETWORK grants to `mcp:<server name>`."""
+    command = shutil.which(server.command, path=_server_env(server).get("PATH"))
+    if command is None:
+        raise FileNotFoundError(server.command)
+    argv = [command, *(str(a) for a in server.args or [])]
+    async with sandboxed_command(
+        argv,
+        env=_server_env(server),
+        organization_id=server.organization_id,
+        name=f"mcp:{server.server_name}",
+        writable=[path for path in settings.MCP_STDIO_PATHS if os.path.isdir(path)],
+    ) as confined:
+        params = StdioServerParameters(command=confined[0], args=confined[1:], env=_server_env(server))
+        # The server's stderr is its own log, not ours.
+        with open(os.devnull, "w") as errlog:
+            async with stdio_client(params, errlog=errlog) as streams:
+                yield streams
 
 
 def _http_transport(server: MCPServer, timeout: float):
@@ -129,6 +142,8 @@ async def _session(server: MCPServer, work, timeout: float | None = None):
         ) from None
     except OutboundRefused:
         raise
+    except SandboxUnavailable as exc:
+        raise MCPUnavailable(f"MCP server '{server.server_name}' cannot be started: {exc}") from None
     except Exception as exc:  # the SDK raises transport, protocol and process errors of many kinds
         raise MCPUnavailable(f"MCP server '{server.server_name}' is unavailable: {_describe(server, exc)}.") from None
 
