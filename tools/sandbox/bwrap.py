@@ -98,14 +98,16 @@ def bwrap_command(
     `writable` paths are bound read-write where they are (what a caller hands the process on purpose)."""
     args = [bwrap, "--unshare-all", "--unshare-user", "--uid", str(UID), "--gid", str(UID), "--hostname", "sandbox"]
     args += ["--die-with-parent", "--new-session", "--cap-drop", "ALL"]
+    # The sandbox's own /tmp first: the binds below may live under the host's /tmp (a virtualenv in a checkout
+    # there, a directory handed over), and a tmpfs mounted after them would hide them.
+    args += ["--size", str(scratch_bytes), "--tmpfs", SCRATCH, "--size", str(scratch_bytes), "--tmpfs", "/tmp"]
     args += _system_binds(network=egress_socket is not None) + _python_binds()
     for outside, inside in binds:
         args += ["--ro-bind", outside, inside]
     if egress_socket:
         args += ["--bind", egress_socket, INSIDE_EGRESS]
     args += ["--proc", "/proc", "--dev", "/dev"]
-    args += ["--size", str(scratch_bytes), "--tmpfs", SCRATCH, "--size", str(scratch_bytes), "--tmpfs", "/tmp"]
-    for path in writable:  # after the tmpfs mounts, so a directory under /tmp is not hidden by them
+    for path in writable:
         args += ["--bind", path, path]
     args += ["--remount-ro", "/", "--chdir", SCRATCH, "--clearenv"]  # the root tmpfs, /etc etc. are read-only too
     for key, value in {"PATH": PATH, "HOME": SCRATCH, "LANG": "C.UTF-8", **env}.items():
