@@ -5,22 +5,20 @@ a client that reads an agent, changes something and sends its secrets back (as t
 stored values: a masked value given back means "unchanged".
 """
 
-SECRET_MASK = "********"
+from letta_project.encryption import SECRET_MASK, masked, unmasked
+
+__all__ = ["SECRET_MASK", "as_environment", "merged", "shown"]
 
 
 def shown(secrets: dict | None) -> dict[str, str]:
     """The secrets as responses show them: every name, no value."""
-    return {key: SECRET_MASK for key in secrets or {}}
+    return masked(secrets or {})
 
 
 def merged(current: dict | None, given: dict | None) -> dict[str, str]:
     """The secrets to store when `given` replaces `current`: names not given are removed, a masked value keeps
     what was stored, anything else is the new value."""
-    current = current or {}
-    return {
-        key: current.get(key, "") if value == SECRET_MASK else ("" if value is None else str(value))
-        for key, value in (given or {}).items()
-    }
+    return {key: "" if value is None else str(value) for key, value in unmasked(given or {}, current or {}).items()}
 
 
 def as_environment(secrets: dict | None) -> dict[str, str]:

@@ -16,6 +16,8 @@ from django.conf import settings
 from django.db import models
 
 _PREFIX = "enc1:"
+# What a stored secret is shown as in every response; a client sending it back means "keep the stored value".
+SECRET_MASK = "********"
 
 
 class DecryptionError(Exception):
@@ -48,6 +50,16 @@ def decrypt(stored: str) -> str:
         raise DecryptionError(
             "A stored secret cannot be decrypted with the configured LETTA_ENCRYPTION_KEY (or SECRET_KEY)."
         ) from exc
+
+
+def masked(values: dict) -> dict[str, str]:
+    """Secrets as responses show them: every name, no value."""
+    return {key: SECRET_MASK for key in values}
+
+
+def unmasked(given: dict, stored: dict) -> dict:
+    """`given` with each masked value replaced by the stored one (empty when there is none); other values as sent."""
+    return {str(key): stored.get(key, "") if value == SECRET_MASK else value for key, value in given.items()}
 
 
 def reencrypt(stored: str) -> str:

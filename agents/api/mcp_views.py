@@ -14,6 +14,7 @@ from agents.api import serializers as s
 from agents.api.async_views import api_view
 from agents.api.tool_run_views import _execution_result
 from agents.api.views import validated
+from letta_project.encryption import SECRET_MASK, masked
 from tools.mcp import services
 from tools.models import MCPServer, Tool
 
@@ -74,14 +75,14 @@ class MCPServerSerializer(s.ResponseSerializer):
         return _masked(server.env)
 
     def get_auth_token(self, server: MCPServer) -> str | None:
-        return services.MASK if server.auth_token else None
+        return SECRET_MASK if server.auth_token else None
 
     def get_custom_headers(self, server: MCPServer) -> dict | None:
         return _masked(server.custom_headers)
 
 
 def _masked(values: dict | None) -> dict | None:
-    return None if values is None else {key: services.MASK for key in values}
+    return None if values is None else masked(values)
 
 
 class MCPRefreshSerializer(serializers.Serializer):

@@ -12,14 +12,13 @@ from asgiref.sync import sync_to_async
 from django.db import transaction
 
 from accounts.errors import ConflictError, DomainError
+from letta_project.encryption import SECRET_MASK, unmasked
 from tools.builtin import BUILTIN_TOOLS
 from tools.context import ToolResult
 from tools.mcp.client import MCPUnavailable, RemoteTool, call_tool, list_tools
 from tools.models import MCPServer, Tool
 from tools.schema import SchemaError, validate_tool_name
 
-# What a secret (token, header value, environment value) is shown as; sent back on an update, it keeps the secret.
-MASK = "********"
 HTTP_TYPES = (MCPServer.Type.SSE, MCPServer.Type.STREAMABLE_HTTP)
 
 
@@ -74,7 +73,7 @@ def _apply(server: MCPServer, changes: dict, *, creating: bool = False) -> None:
             server.server_url = str(changes["server_url"]).strip()
         if "auth_header" in changes:
             server.auth_header = changes["auth_header"] or None
-        if "auth_token" in changes and changes["auth_token"] != MASK:
+        if "auth_token" in changes and changes["auth_token"] != SECRET_MASK:
             server.auth_token = changes["auth_token"] or None
         if "custom_headers" in changes:
             server.custom_headers = _unmasked(changes["custom_headers"], server.custom_headers)
@@ -89,8 +88,7 @@ def _unmasked(given: dict | None, stored: dict | None) -> dict | None:
         return None
     if not isinstance(given, dict):
         raise MCPConfigError("Headers and env must be an object of names to text values.")
-    stored = stored or {}
-    return {str(k): stored.get(k, "") if v == MASK else str(v) for k, v in given.items()}
+    return {key: str(value) for key, value in unmasked(given, stored or {}).items()}
 
 
 def _name_free(server: MCPServer) -> None:
