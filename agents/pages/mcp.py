@@ -47,7 +47,12 @@ class ServerForm(PlainForm):
         choices=[("stdio", "stdio (a command)"), ("streamable_http", "Streamable HTTP"), ("sse", "SSE")],
     )
     server_name = forms.CharField(label="Name", max_length=100)
-    command = forms.CharField(label="Command", required=False, max_length=1000, help_text="stdio: e.g. uvx, npx.")
+    command = forms.CharField(
+        label="Command",
+        required=False,
+        max_length=1000,
+        help_text="stdio: an installed command, e.g. mcp-server-time (it runs sandboxed, without network).",
+    )
     args = forms.CharField(
         label="Arguments", required=False, widget=forms.Textarea(attrs={"rows": 2}), help_text="stdio: one per line."
     )

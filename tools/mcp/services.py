@@ -65,7 +65,7 @@ def _apply(server: MCPServer, changes: dict, *, creating: bool = False) -> None:
         if "env" in changes:
             server.env = _unmasked(changes["env"], server.env)
         if not (server.command or "").strip():
-            raise MCPConfigError("A stdio MCP server needs a command (e.g. 'uvx' or 'npx').")
+            raise MCPConfigError("A stdio MCP server needs a command (an installed one, e.g. 'mcp-server-time').")
         if not isinstance(server.args, list) or not all(isinstance(a, str) for a in server.args):
             raise MCPConfigError("args must be a list of strings.")
     else:
