@@ -134,7 +134,9 @@ def _tools_by_name(organization_id: str, names: list[str]) -> list[Tool]:
     found.update({t.name: t for t in Tool.objects.for_organization(organization_id).filter(name__in=names)})
     missing = [n for n in names if n not in found]
     if missing:
-        raise AgentConfigError(f"Tools not found: {', '.join(missing)}. Create them first or check the names.")
+        # Letta's wording, a Python set of the names: Letta Code recognises it and adds the base tools, then retries.
+        names = "{" + ", ".join(repr(n) for n in sorted(set(missing))) + "}"
+        raise AgentConfigError(f"Tools not found by name: {names}. Create them first or check the names.")
     return [found[n] for n in names]
 
 

@@ -1,8 +1,10 @@
-from django.urls import path
+from django.urls import re_path
 
 from agents import views
 
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("v1/health/", views.health, name="health"),
+    re_path(r"^$", views.home, name="home"),
+    # Letta Code asks for /v1/health without the slash, the SDK with it; /v1/ready is Letta's other name for it.
+    re_path(r"^v1/health/?$", views.health, name="health"),
+    re_path(r"^v1/ready/?$", views.health, name="ready"),
 ]

@@ -47,6 +47,7 @@ for family in (
     "conversations",
     "templates",
     "access-tokens",
+    "client-side-access-tokens",
     "environments",
 ):
     NOT_IMPLEMENTED.append((rf"^{family}(/|$)", f"/v1/{family}"))
