@@ -9,6 +9,7 @@ from django.conf import settings
 from django.http import JsonResponse
 from django.urls import re_path
 from django.views.decorators.csp import csp_override
+from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerView
 
 from agents.api import (
@@ -64,13 +65,17 @@ MCP_ROUTES = [
 ]
 
 
+# Both fallbacks are CSRF-exempt like every API view: a client with an API key has no CSRF cookie, and Django's
+# HTML 403 would hide the JSON answer it can act on.
 def _not_implemented(what: str):
+    @csrf_exempt
     def view(request, *args, **kwargs):
         return JsonResponse({"detail": f"{what} is not implemented by this server yet."}, status=501)
 
     return view
 
 
+@csrf_exempt
 def not_found(request, path=""):
     return JsonResponse(
         {"detail": f"Not found: {request.method} {request.path} is not a route of this API."}, status=404
