@@ -38,6 +38,8 @@ class Agent(OwnedModel):
     max_tokens = models.PositiveIntegerField(null=True, blank=True)
     parallel_tool_calls = models.BooleanField(default=False)
     context_window_limit = models.PositiveIntegerField(null=True, blank=True)
+    # Letta's CompactionSettings as the client gave them (checked by agents/compaction_settings.py); None: ours.
+    compaction_settings = models.JSONField(null=True, blank=True)
     # Steps a run may take when its request does not say (None: the loop's default). Not in Letta's AgentState,
     # where max_steps is only a field of each request; the ADE's settings panel sets it.
     max_steps = models.PositiveIntegerField(null=True, blank=True)

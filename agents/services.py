@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import transaction
 
 from accounts.errors import ConflictError, DomainError, NotFoundError
+from agents import compaction_settings as compaction_settings_rules
 from agents.model_choices import model_choices
 from agents.models import DEFAULT_TEMPERATURE, MAX_STEPS, Agent, AgentType, Message, Step
 from agents.providers import ModelConfigError, context_window_for, resolve
@@ -66,6 +67,7 @@ def create_agent(
     embedding: str | None = None,
     timezone: str = "UTC",
     secrets: dict | None = None,
+    compaction_settings: dict | None = None,
     actor: EditActor | None = None,
 ) -> Agent:
     model = model or settings.DEFAULT_MODEL
@@ -75,6 +77,7 @@ def create_agent(
         raise AgentConfigError(f"Model '{model}' is not a handle: use 'provider/model', e.g. 'openai/{model}'.")
     if agent_type not in AgentType.values:
         raise AgentConfigError(f"Unknown agent_type '{agent_type}'. Valid: {', '.join(AgentType.values)}.")
+    compaction_settings = checked_compaction_settings(compaction_settings, organization_id)
     actor = actor or EditActor.api()
     agent = Agent.objects.create(
         organization_id=organization_id,
@@ -92,6 +95,7 @@ def create_agent(
         embedding=embedding,
         timezone=timezone,
         secrets=merged({}, secrets),
+        compaction_settings=compaction_settings,
         created_by_id=actor.person_id,
         last_updated_by_id=actor.person_id,
     )
@@ -320,6 +324,7 @@ _PLAIN_UPDATE_FIELDS = (
     "timezone",
     "message_buffer_autoclear",
     "secrets",
+    "compaction_settings",
 )
 
 
@@ -364,6 +369,13 @@ def check_context_window(model: str, limit: int | None, organization_id: str) ->
         )
 
 
+def checked_compaction_settings(value: dict | None, organization_id: str | None) -> dict | None:
+    try:
+        return compaction_settings_rules.clean(value, organization_id)
+    except compaction_settings_rules.CompactionSettingsError as exc:
+        raise AgentFieldError("compaction_settings", str(exc)) from exc
+
+
 def check_temperature(temperature) -> None:
     # The range every provider this server speaks to accepts (OpenAI's; Anthropic's is narrower and says so).
     if temperature is None or not 0 <= temperature <= 2:
@@ -393,6 +405,10 @@ def update_agent(agent: Agent, **fields) -> Agent:
         check_temperature(fields["temperature"])
     if "max_steps" in fields:
         check_max_steps(fields["max_steps"])
+    if "compaction_settings" in fields:
+        fields["compaction_settings"] = checked_compaction_settings(
+            fields["compaction_settings"], agent.organization_id
+        )
     if {"model", "context_window_limit"} & set(fields):
         model = fields.get("model", agent.model)
         check_context_window(

@@ -26,6 +26,7 @@ from agents.llm.errors import status_for
 from agents.models import Run
 from agents.runtime import background, event_log
 from agents.runtime.loop import RunResult, run_agent
+from agents.runtime.request_options import RequestOptions
 from agents.runtime.summarize import summarize_agent
 
 _list_messages = AgentMessageListView.as_view()
@@ -68,6 +69,7 @@ def _run_request(agent_id: str, organization_id: str, data: dict) -> dict:
         "organization_id": organization_id,
         "max_steps": data["max_steps"],
         "client_tools": data.get("client_tools"),
+        "options": RequestOptions.from_request(data),
         "stream_tokens": data.get("stream_tokens", False),
         "wait": data["wait"],
     }

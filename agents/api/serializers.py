@@ -83,6 +83,7 @@ class CreateAgentSerializer(serializers.Serializer):
     tool_exec_environment_variables = serializers.DictField(
         child=serializers.CharField(allow_blank=True), required=False, allow_null=True
     )
+    compaction_settings = serializers.DictField(required=False, allow_null=True)
 
     def validate(self, attrs):
         legacy = attrs.pop("tool_exec_environment_variables", None)
@@ -124,6 +125,7 @@ class UpdateAgentSerializer(serializers.Serializer):
     timezone = serializers.CharField(required=False)
     message_buffer_autoclear = serializers.BooleanField(required=False)
     secrets = serializers.DictField(child=serializers.CharField(allow_blank=True), required=False, allow_null=True)
+    compaction_settings = serializers.DictField(required=False, allow_null=True)
 
 
 class BlockUpdateSerializer(serializers.Serializer):
@@ -174,6 +176,14 @@ class MessageListQuerySerializer(ListQuerySerializer):
     include_err = serializers.BooleanField(required=False, allow_null=True, default=None)
 
 
+class ClientSkillSerializer(serializers.Serializer):
+    """A skill the client has (Letta Code finds them on the user's machine), shown to the model for one request."""
+
+    name = serializers.CharField(max_length=200)
+    description = serializers.CharField(required=False, allow_blank=True, default="", max_length=5_000)
+    location = serializers.CharField(required=False, allow_blank=True, default="", max_length=2_000)
+
+
 class LettaRequestSerializer(serializers.Serializer):
     """LettaRequest (and LettaStreamingRequest's flags, which this server refuses for now)."""
 
@@ -189,6 +199,24 @@ class LettaRequestSerializer(serializers.Serializer):
         help_text="The most steps this run may take. Default: the agent's max_steps (set in the ADE), else 50.",
     )
     client_tools = serializers.ListField(child=serializers.DictField(), required=False, allow_null=True)
+    client_skills = serializers.ListField(
+        child=ClientSkillSerializer(),
+        required=False,
+        allow_null=True,
+        max_length=500,
+        help_text="Skills listed in the system prompt's <available_skills> for this request only (not stored).",
+    )
+    override_model = serializers.CharField(
+        required=False,
+        allow_null=True,
+        allow_blank=True,
+        help_text="A model handle this request uses instead of the agent's; the agent keeps its own.",
+    )
+    include_compaction_messages = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Show a compaction during this run as an event_message and a summary_message in the response.",
+    )
     include_return_message_types = serializers.ListField(child=serializers.CharField(), required=False, allow_null=True)
     streaming = serializers.BooleanField(required=False, default=False)
     stream_tokens = serializers.BooleanField(required=False, default=False)
@@ -509,6 +537,9 @@ class AgentStateSerializer(ResponseSerializer):
     message_ids = nullable(serializers.ListField, child=serializers.CharField())
     message_buffer_autoclear = serializers.BooleanField()
     timezone = nullable(serializers.CharField)
+    compaction_settings = nullable(
+        serializers.DictField, help_text="As set on create or update; null: the server's own compaction settings."
+    )
     identities = Always([], serializers.ListField(child=serializers.DictField()))
     last_run_completion = nullable(IsoDateTimeField)
     last_run_duration_ms = nullable(serializers.IntegerField)

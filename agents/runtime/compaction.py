@@ -15,9 +15,10 @@ from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.utils import timezone
 
+from agents.compaction_settings import CompactionSettings
 from agents.llm import ChatMessage, LLMError, LLMRequest, ProviderCall
 from agents.models import Message, ProviderTrace
-from agents.providers import resolve
+from agents.providers import ModelConfigError, aresolve
 from agents.runtime import persist
 from agents.runtime.emitter import Emitter, Stop
 from agents.runtime.state import RunState
@@ -116,7 +117,9 @@ def chunks(lines: list[str], model: str, budget_tokens: int) -> list[list[str]]:
     return [chunk for chunk in out if chunk]
 
 
-def summarizer_request(model: str, previous: str | None, lines: list[str]) -> LLMRequest:
+def summarizer_request(
+    model: str, previous: str | None, lines: list[str], prompt: str = SUMMARIZER_PROMPT
+) -> LLMRequest:
     parts = []
     if previous:
         parts.append(f"Previous summary:\n{previous}\n")
@@ -124,7 +127,7 @@ def summarizer_request(model: str, previous: str | None, lines: list[str]) -> LL
     return LLMRequest(
         model=model,
         messages=[
-            ChatMessage(role="system", content=SUMMARIZER_PROMPT),
+            ChatMessage(role="system", content=prompt),
             ChatMessage(role="user", content="\n".join(parts)),
         ],
         max_tokens=1024,
@@ -132,7 +135,12 @@ def summarizer_request(model: str, previous: str | None, lines: list[str]) -> LL
 
 
 async def summarize(
-    client, model: str, messages: list[Message], window: int, calls: list[ProviderCall] | None = None
+    client,
+    model: str,
+    messages: list[Message],
+    window: int,
+    calls: list[ProviderCall] | None = None,
+    prompt: str = SUMMARIZER_PROMPT,
 ) -> str:
     """Summarize messages (the first may be the previous summary), chunk by chunk when they are too large.
     Each model call made (also one that fails) is appended to `calls`, for its trace."""
@@ -141,11 +149,11 @@ async def summarize(
     if messages and messages[0].role == "summary":
         previous = summary_body(text_of(messages[0].content))
         messages = messages[1:]
-    budget = max(int(window * SUMMARIZER_FRACTION) - count_text(SUMMARIZER_PROMPT, model).tokens - 1024, 256)
+    budget = max(int(window * SUMMARIZER_FRACTION) - count_text(prompt, model).tokens - 1024, 256)
     summary = previous
     for piece in chunks(transcript_lines(messages), model, budget):
         calls.append(call := ProviderCall())
-        response = await client.complete(summarizer_request(model, summary, piece), call=call)
+        response = await client.complete(summarizer_request(model, summary, piece, prompt), call=call)
         summary = (response.content or "").strip() or summary
     return summary or ""
 
@@ -189,17 +197,30 @@ async def compact(
     the caller finds out whether what remains fits. Asked for by a person ("manual"), at least half of the
     context is summarized even when it is far from the budget. The summarizer's calls are kept as traces of
     the run (and of `step_id`, the step that needed the room, if any)."""
+    chosen_settings = CompactionSettings.of(state.agent)
     counts = [state.ledger.message(m) for m in state.buffer]
-    keep = min(int(state.context_window * KEEP_FRACTION), sum(counts[1:]) // 2) if trigger == "manual" else None
+    keep_fraction = chosen_settings.keep_fraction
+    keep = int(state.context_window * keep_fraction) if keep_fraction is not None else None
+    if trigger == "manual":
+        share = KEEP_FRACTION if keep_fraction is None else keep_fraction
+        keep = min(int(state.context_window * share), sum(counts[1:]) // 2)
     chosen = plan(state.buffer, counts, state.context_window, keep)
     if chosen is None:
         return None
-    summarizer, window = _summarizer(model, state.context_window)
     calls: list[ProviderCall] = []
     try:
+        summarizer, window = await _summarizer(model, state.context_window, chosen_settings, state.organization_id)
         summary = await summarize(
-            summarizer.client, summarizer.model, state.buffer[chosen.start : chosen.cut], window, calls
+            summarizer.client,
+            summarizer.model,
+            state.buffer[chosen.start : chosen.cut],
+            window,
+            calls,
+            chosen_settings.prompt or SUMMARIZER_PROMPT,
         )
+        summary = chosen_settings.clip(summary)
+    except ModelConfigError as exc:
+        return Stop("error", {"error_type": "invalid_compaction_settings", "message": f"Compaction failed: {exc}"})
     except LLMError as exc:
         await sync_to_async(persist.store_traces)(state, calls, step_id, ProviderTrace.CallType.SUMMARIZATION)
         return Stop(
@@ -219,24 +240,48 @@ async def compact(
     )
     stats["messages_after"] = len(state.buffer)
     stats["context_tokens_after"] = sum(state.ledger.message(m) for m in state.buffer)
-    await emit(
-        {
-            "id": summary_row.id,
-            "message_type": "event_message",
-            "event_type": "compaction",
-            "event_data": stats,
-            "run_id": state.run_id,
-            "date": summary_row.created_at.isoformat(),
-        }
-    )
+    await _tell(state, emit, summary_row, summary, stats, step_id)
     return None
 
 
-def _summarizer(model, context_window: int):
-    """The model that writes the summary and the window its requests must fit: LETTA_SUMMARIZER_MODEL with its
-    own window when set, else the agent's model within the agent's window."""
-    if settings.SUMMARIZER_MODEL:
-        summarizer = resolve(settings.SUMMARIZER_MODEL)
+async def _tell(state: RunState, emit: Emitter, summary_row: Message, summary: str, stats: dict, step_id) -> None:
+    """The ADE's chat always hears of a compaction; a response (the Letta stream) only when the request set
+    `include_compaction_messages`, as Letta's event_message and summary_message."""
+    date = summary_row.created_at.isoformat()
+    base = {"run_id": state.run_id, "step_id": step_id, "date": date}
+    event = {"id": summary_row.id, "message_type": "event_message", "event_type": "compaction", "event_data": stats}
+    if not state.options.include_compaction_messages:
+        await emit.page_only({**event, **base})
+        return
+    compaction_stats = {
+        "trigger": stats["trigger"],
+        "context_window": stats["context_window"],
+        "messages_count_before": stats["messages_before"],
+        "messages_count_after": stats["messages_after"],
+        "context_tokens_before": stats["context_tokens_before"],
+        "context_tokens_after": stats["context_tokens_after"],
+    }
+    told = [
+        {**event, **base},
+        {
+            "id": summary_row.id,
+            "message_type": "summary_message",
+            "summary": summary,
+            "compaction_stats": compaction_stats,
+            **base,
+        },
+    ]
+    for item in told:
+        state.messages_out.append(item)
+        await emit(item)
+
+
+async def _summarizer(model, context_window: int, chosen: "CompactionSettings", organization_id: str):
+    """The model that writes the summary and the window its requests must fit: the agent's compaction_settings
+    model, else LETTA_SUMMARIZER_MODEL, each with its own window; else the agent's model within the agent's window."""
+    handle = chosen.model or settings.SUMMARIZER_MODEL
+    if handle:
+        summarizer = await aresolve(handle, organization_id)
         return summarizer, summarizer.context_window
     return model, context_window
 

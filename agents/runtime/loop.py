@@ -9,7 +9,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from asgiref.sync import sync_to_async
 from django.db import transaction
@@ -33,6 +33,7 @@ from agents.runtime.emitter import Emitter, EventSink, Stop
 from agents.runtime.errors import InvalidApprovalError, NoPendingApprovalError, PendingApprovalError, RunRefused
 from agents.runtime.inputs import approvals_of, normalize, to_rows
 from agents.runtime.persist import denied_return
+from agents.runtime.request_options import RequestOptions, with_skills
 from agents.runtime.sandboxed import run_custom_tools
 from agents.runtime.state import RunState, load_run_state
 from agents.runtime.system_message import refresh_system_message
@@ -106,20 +107,24 @@ async def run_agent(
     on_start: Callable[[str], Awaitable[None]] | None = None,
     background: bool = False,
     callback_url: str | None = None,
+    options: RequestOptions | None = None,
 ) -> RunResult:
     """Run the agent on new input. Raises RunRefused (before anything is stored) for a bad request.
 
     `on_start(run_id)` is awaited once the request is accepted and its run exists, before the first step: a
-    caller that does not wait for the run's end (a background run) answers then."""
+    caller that does not wait for the run's end (a background run) answers then. `options` are what this request
+    alone asks for (the client's skills, another model, compaction in the response); nothing of them is stored."""
     inputs = normalize(messages, input)
     if max_steps is not None and max_steps < 1:
         raise RunRefused("max_steps must be at least 1.")
     agent = await sync_to_async(run_lifecycle.get_agent)(agent_id, organization_id)
     max_steps = max_steps or agent.max_steps or DEFAULT_MAX_STEPS
+    options = options or RequestOptions()
     try:
-        model = await aresolve(agent.model, agent.organization_id)
+        model = await aresolve(options.override_model or agent.model, agent.organization_id)
     except ModelConfigError as exc:
-        raise RunRefused(str(exc)) from exc
+        prefix = "override_model: " if options.override_model else ""
+        raise RunRefused(prefix + str(exc)) from exc
     run = await run_lifecycle.start_run(
         agent,
         {"max_steps": max_steps, "stream_tokens": stream_tokens},
@@ -137,6 +142,7 @@ async def run_agent(
             stream_tokens=stream_tokens,
             client_tools=client_tools,
         )
+        state.options = options
         approvals = approvals_of(inputs)
         decisions = _decide(state, state.buffer[-1], approvals) if approvals is not None else None
     except BaseException:
@@ -190,9 +196,12 @@ def build_request(state: RunState, model_name: str, pending_rows: list[Message])
     allowed = state.rules.allowed_tools(available)
     forced = state.rules.forced_tool(available)
     agent = state.agent
+    messages = to_chat_messages([*state.buffer, *pending_rows])
+    if state.options.client_skills and messages and messages[0].role == "system":
+        messages[0] = replace(messages[0], content=with_skills(messages[0].content or "", state.options.client_skills))
     return LLMRequest(
         model=model_name,
-        messages=to_chat_messages([*state.buffer, *pending_rows]),
+        messages=messages,
         tools=[state.tools[name].spec() for name in allowed],
         tool_choice=forced or "auto",
         temperature=agent.temperature,

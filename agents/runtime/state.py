@@ -11,6 +11,7 @@ from agents.llm import ToolSpec
 from agents.models import Agent, Message
 from agents.providers import context_window_for
 from agents.runtime.budget import TokenLedger
+from agents.runtime.request_options import RequestOptions
 from tools.rules import ToolRulesSolver, parse_rules
 
 
@@ -64,6 +65,8 @@ class RunState:
     ran_outside_ns: dict[str, int] = field(default_factory=dict)
     # Block values those calls set through `agent_state`, by call id, written inside the step's transaction.
     ran_outside_blocks: dict[str, dict] = field(default_factory=dict)
+    # What this request alone asks for (agents/runtime/request_options.py).
+    options: RequestOptions = field(default_factory=RequestOptions)
 
     @property
     def organization_id(self) -> str:

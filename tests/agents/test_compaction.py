@@ -7,6 +7,7 @@ from agents.models import Agent, Message
 from agents.recall import search_messages
 from agents.runtime.compaction import SUMMARIZER_PROMPT
 from agents.runtime.loop import run_agent
+from agents.runtime.request_options import RequestOptions
 from agents.tokens import count_request
 from memory.models import Block
 from tests.fakes import Reply
@@ -80,7 +81,9 @@ async def test_provider_overflow_compacts_and_retries(make_agent, fake_openai):
     async def collect(event):
         events.append(event)
 
-    result = await run_agent(agent.id, input="question 5", on_event=collect)
+    result = await run_agent(
+        agent.id, input="question 5", on_event=collect, options=RequestOptions(include_compaction_messages=True)
+    )
 
     assert result.stop_reason == "end_turn" and result.messages[-1]["content"] == "Fresh answer."
     assert any(e["message_type"] == "event_message" and e["event_type"] == "compaction" for e in events)
