@@ -45,6 +45,9 @@ def pytest_configure(config):
 # Tests that never touch the database: browser stories (they test pages), the provider clients against the fake
 # servers, and the fakes themselves. They run on the SQLite leg only, which keeps `make test` short.
 _DATABASE_FREE = (("browser",), ("agents", "llm"), ("fakes",), ("tools", "sandbox"))
+# Letta's own clients (Letta Code, letta-evals) against the live server: slow to start and a test of the wire, not
+# of the database, so they run on the SQLite leg only too.
+_SQLITE_LEG_ONLY = (("clients",),)
 
 
 def pytest_ignore_collect(collection_path, config):
@@ -55,7 +58,7 @@ def pytest_ignore_collect(collection_path, config):
     if tests_at is None:
         return None
     below = parts[tests_at + 1 :]
-    if any(below[: len(prefix)] == prefix for prefix in _DATABASE_FREE):
+    if any(below[: len(prefix)] == prefix for prefix in _DATABASE_FREE + _SQLITE_LEG_ONLY):
         return True
     return None
 

@@ -87,9 +87,19 @@ def letta_code() -> Path:
         # `ws` sits in the folder above the package, where node's module lookup from package/letta.js finds it.
         (folder / "package.json").write_text('{"private": true}\n')
         _run("Installing ws for Letta Code", ["npm", "install", "--no-package-lock", "--no-audit", "ws@8"], folder)
+        # letta-evals runs `letta` from PATH: this folder on PATH is that command.
+        (folder / "bin").mkdir()
+        shim = folder / "bin" / "letta"
+        shim.write_text(f'#!/bin/sh\nexec node "{folder / "package" / "letta.js"}" "$@"\n')
+        shim.chmod(0o755)
 
     root = _install_once(cache_dir() / f"letta-code-{LETTA_CODE_VERSION}", build)
     return root / "package" / "letta.js"
+
+
+def letta_code_bin() -> Path:
+    """The folder holding a `letta` command (for PATH)."""
+    return letta_code().parents[1] / "bin"
 
 
 def letta_evals() -> Path:
