@@ -18,6 +18,7 @@ from agents.api import (
     archive_views,
     block_views,
     context_views,
+    conversation_views,
     mcp_views,
     message_views,
     model_views,
@@ -45,7 +46,6 @@ for family in (
     "sources",
     "identities",
     "groups",
-    "conversations",
     "templates",
     "access-tokens",
     "client-side-access-tokens",
@@ -53,6 +53,30 @@ for family in (
 ):
     NOT_IMPLEMENTED.append((rf"^{family}(/|$)", f"/v1/{family}"))
 
+
+CONVERSATION = r"^conversations/(?P<conversation_id>[^/]+)"
+CONVERSATION_ROUTES = [
+    re_path(r"^conversations[/]?$", conversation_views.ConversationListView.as_view(), name="api-conversations"),
+    re_path(CONVERSATION + r"[/]?$", conversation_views.ConversationDetailView.as_view(), name="api-conversation"),
+    re_path(
+        CONVERSATION + r"/messages[/]?$", conversation_views.conversation_messages, name="api-conversation-messages"
+    ),
+    re_path(CONVERSATION + r"/stream[/]?$", conversation_views.conversation_stream, name="api-conversation-stream"),
+    re_path(
+        CONVERSATION + r"/cancel[/]?$",
+        conversation_views.ConversationCancelView.as_view(),
+        name="api-conversation-cancel",
+    ),
+    re_path(CONVERSATION + r"/compact[/]?$", conversation_views.conversation_compact, name="api-conversation-compact"),
+    re_path(
+        CONVERSATION + r"/recompile[/]?$",
+        conversation_views.ConversationRecompileView.as_view(),
+        name="api-conversation-recompile",
+    ),
+    re_path(
+        CONVERSATION + r"/fork[/]?$", conversation_views.ConversationForkView.as_view(), name="api-conversation-fork"
+    ),
+]
 
 MCP = r"^mcp-servers/(?P<server_id>[^/]+)"
 MCP_ROUTES = [
@@ -222,6 +246,7 @@ urlpatterns = [
         name="api-agent-archive-attach",
     ),
     *MCP_ROUTES,
+    *CONVERSATION_ROUTES,
     # The OpenAPI schema and its Swagger UI page, readable without a key (routes described in agents/api/schema.py).
     re_path(r"^openapi\.json$", SpectacularJSONAPIView.as_view(), name="api-schema"),
     # Swagger UI starts with an inline script: its own Content-Security-Policy (settings.API_DOCS_CSP).
