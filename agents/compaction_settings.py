@@ -2,7 +2,9 @@
 
 Stored as given (after checking) on the agent and returned as given; compaction reads it through
 `CompactionSettings.of(agent)`. The knobs our compaction has:
-- `model`: the handle that writes summaries (else LETTA_SUMMARIZER_MODEL, else the agent's own model);
+- `model`: the handle that writes summaries (else LETTA_SUMMARIZER_MODEL, else the agent's own model). Letta
+  Cloud's router handles (`letta/auto`, which Letta Code sets on every agent it creates) mean "the server's
+  choice": kept as given, and compaction picks as if no model were set;
 - `sliding_window_percentage`: the share of the context window kept verbatim after a compaction;
 - `mode`: `all` (and `self_compact_all`) summarizes everything but the newest turn; `sliding_window` (and
   `self_compact_sliding_window`) keeps the newest messages up to that share. Our summaries are written by a
@@ -15,6 +17,8 @@ Stored as given (after checking) on the agent and returned as given; compaction 
 from dataclasses import dataclass
 
 MODES = ("all", "sliding_window", "self_compact_all", "self_compact_sliding_window")
+# Letta Cloud's model router: no provider here serves it, so it stands for the server's own choice.
+SERVER_CHOICE = ("letta/auto", "letta/auto-fast")
 KNOWN = (
     "model",
     "model_settings",
@@ -55,7 +59,7 @@ def clean(value: dict | None, organization_id: str | None = None) -> dict | None
     prompt = settings.get("prompt")
     if prompt is not None and (not isinstance(prompt, str) or not prompt.strip()):
         raise CompactionSettingsError("compaction_settings.prompt must be non-empty text.")
-    if "model" in settings:
+    if "model" in settings and settings["model"] not in SERVER_CHOICE:
         _check_model(settings["model"], organization_id)
     return settings or None
 
@@ -85,7 +89,7 @@ class CompactionSettings:
     def of(cls, agent) -> "CompactionSettings":
         stored = agent.compaction_settings or {}
         return cls(
-            model=stored.get("model"),
+            model=None if stored.get("model") in SERVER_CHOICE else stored.get("model"),
             prompt=stored.get("prompt"),
             clip_chars=stored.get("clip_chars"),
             mode=stored.get("mode") or "sliding_window",

@@ -178,15 +178,18 @@ class AgentBlockDetailView(APIView):
 
 
 class AgentMessageListView(APIView):
-    """`GET /v1/agents/{id}/messages[?conversation_id=]`: the stored history of the agent's default thread (or of
-    the conversation named) as LettaMessages, paged by stored message."""
+    """`GET /v1/agents/{id}/messages[?conversation_id=]`: the stored history as LettaMessages, paged by stored
+    message: of every thread of the agent when no conversation is named (as Letta does: letta-evals reads a Letta
+    Code run, which happens in a conversation, this way), of the default thread for `default`, else of the
+    conversation named."""
 
     def get(self, request, agent_id):
         agent = get_agent(request, agent_id)
+        messages = Message.objects.filter(agent=agent)
         conversation_id = request.query_params.get("conversation_id") or None
-        if conversation_id and is_default(conversation_id):
-            conversation_id = None
-        return Response(message_page(request, Message.objects.filter(agent=agent, conversation_id=conversation_id)))
+        if conversation_id:
+            messages = messages.filter(conversation_id=None if is_default(conversation_id) else conversation_id)
+        return Response(message_page(request, messages))
 
 
 def message_page(request, messages) -> list[dict]:

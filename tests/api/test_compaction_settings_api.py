@@ -3,6 +3,7 @@
 import pytest
 from asgiref.sync import sync_to_async
 
+from agents.compaction_settings import CompactionSettings
 from agents.models import Agent, Message
 from agents.runtime.loop import run_agent
 from tests.fakes import Reply
@@ -29,6 +30,15 @@ def test_settings_are_stored_returned_and_changed(api, providers):
     assert response.json()["compaction_settings"] == changed  # untouched when not sent
     response = api.patch(f"/v1/agents/{agent_id}", {"compaction_settings": None}, content_type="application/json")
     assert response.json()["compaction_settings"] is None
+
+
+def test_letta_clouds_auto_model_is_kept_and_means_the_servers_choice(api, providers):
+    # Letta Code creates every agent with compaction_settings.model "letta/auto" (Letta Cloud's router).
+    response = _create(api, compaction_settings={"model": "letta/auto", "mode": "sliding_window"})
+    assert response.status_code == 200, response.content
+    assert response.json()["compaction_settings"] == {"model": "letta/auto", "mode": "sliding_window"}
+    agent = Agent.objects.get(pk=response.json()["id"])
+    assert CompactionSettings.of(agent).model is None
 
 
 @pytest.mark.parametrize(

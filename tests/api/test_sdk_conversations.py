@@ -57,8 +57,9 @@ def test_two_conversations_keep_their_own_messages_and_share_memory(client, fake
         "A dessert idea?",
         "Try a pastel de nata.",
     ]
-    # The agent's own (default) thread saw none of it.
-    assert _texts(client.agents.messages.list(agent.id)) == []
+    # The agent's own (default) thread saw none of it; without a conversation named, Letta lists every thread's.
+    assert _texts(client.agents.messages.list(agent.id, conversation_id="default")) == []
+    assert len(_texts(client.agents.messages.list(agent.id))) == 4
     listed = client.conversations.list(agent_id=agent.id, order="asc")
     assert [c.id for c in listed] == [first.id, second.id]
 

@@ -66,6 +66,7 @@ def test_the_quick_start_suite_runs_end_to_end(tmp_path, client_env, letta_code_
     )
 
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    summary = json.loads((suite / "results" / "summary.json").read_text())
-    assert summary["metrics"]["total"] == 2 and summary["metrics"]["total_attempted"] == 2
-    assert summary["metrics"]["avg_score_attempted"] == 1.0
+    summary = json.loads((suite / "results" / "summary.json").read_text())["models"][0]
+    assert summary["model"] == "openai/gpt-4.1-mini"
+    assert summary["n_total"] == 2 and summary["n_attempted"] == 2, summary.get("errors")
+    assert summary["per_metric"]["correctness"] == 1.0 and summary["reward"] == 1.0
