@@ -35,6 +35,16 @@ class AgentConfigError(DomainError, ValueError):
     """The agent cannot be created or changed as asked; the message says why."""
 
 
+def check_sleeptime(enable_sleeptime: bool | None) -> None:
+    """Sleep-time agents (a background companion that reorganizes memory between turns) do not exist here yet:
+    refuse the flag rather than accept it and do nothing, so a caller never believes memory is being tended."""
+    if enable_sleeptime:
+        raise AgentConfigError(
+            "enable_sleeptime=true is not supported by this server yet: sleep-time agents are not implemented. "
+            "Leave enable_sleeptime out or set it to false."
+        )
+
+
 def default_rules(agent_type: str, tool_names: list[str]) -> list[dict]:
     # Legacy agents reply through send_message, which ends their turn.
     if agent_type in (AgentType.LETTA_V1, AgentType.REACT, AgentType.WORKFLOW):
@@ -66,8 +76,10 @@ def create_agent(
     embedding: str | None = None,
     timezone: str = "UTC",
     secrets: dict | None = None,
+    enable_sleeptime: bool | None = None,
     actor: EditActor | None = None,
 ) -> Agent:
+    check_sleeptime(enable_sleeptime)
     model = model or settings.DEFAULT_MODEL
     if not model:
         raise AgentConfigError("Must specify a model handle such as 'openai/gpt-4.1-mini'.")
@@ -382,6 +394,7 @@ def update_agent(agent: Agent, **fields) -> Agent:
     what changes. The system message is recompiled at once when the template or rules change, so the context
     overview and the next run see the new prompt; block edits go through `memory.services` instead.
     """
+    check_sleeptime(fields.pop("enable_sleeptime", None))
     unknown = sorted(set(fields) - set(_PLAIN_UPDATE_FIELDS) - {"model", "tool_rules"})
     if unknown:
         raise AgentConfigError(f"Cannot update {', '.join(unknown)} of an agent.")

@@ -164,6 +164,7 @@ def _import_agent(
         tags=list(raw.get("tags") or []),
         metadata=raw.get("metadata") or {},
         timezone=raw.get("timezone") or "UTC",
+        enable_sleeptime=raw.get("enable_sleeptime"),
         actor=EditActor.system(),
         **settings_,
     )

@@ -83,6 +83,7 @@ class CreateAgentSerializer(serializers.Serializer):
     tool_exec_environment_variables = serializers.DictField(
         child=serializers.CharField(allow_blank=True), required=False, allow_null=True
     )
+    enable_sleeptime = serializers.BooleanField(required=False, allow_null=True)  # refused when true
 
     def validate(self, attrs):
         legacy = attrs.pop("tool_exec_environment_variables", None)
@@ -124,6 +125,7 @@ class UpdateAgentSerializer(serializers.Serializer):
     timezone = serializers.CharField(required=False)
     message_buffer_autoclear = serializers.BooleanField(required=False)
     secrets = serializers.DictField(child=serializers.CharField(allow_blank=True), required=False, allow_null=True)
+    enable_sleeptime = serializers.BooleanField(required=False, allow_null=True)  # refused when true
 
 
 class BlockUpdateSerializer(serializers.Serializer):

@@ -445,3 +445,18 @@ def test_a_custom_tool_without_a_schema_gets_one_from_its_source(org):
     agent, _ = imported(org, agent_file(tools=[tool]))
     schema = agent.tools.get().json_schema
     assert schema["name"] == "lookup" and schema["parameters"]["required"] == ["order_id"]
+
+
+# ------------------------------------------------------------------------------------------------ refusals
+
+
+def test_a_sleeptime_agent_is_refused_and_nothing_is_stored(org):
+    from agents.agent_file.errors import AgentFileError
+    from tests.agents.agent_file.conftest import counts
+
+    before = counts()
+    with pytest.raises(AgentFileError, match="enable_sleeptime"):
+        import_agent(agent_file(enable_sleeptime=True), organization_id=org.id)
+    assert counts() == before
+    agent, _ = imported(org, agent_file(enable_sleeptime=False))
+    assert agent.name == "ada-helper_copy"
