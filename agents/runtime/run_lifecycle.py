@@ -113,6 +113,10 @@ def discard_run(run_id: str) -> None:
     Run.objects.filter(pk=run_id).delete()
 
 
+# The stop reasons a run reaches on its own; a cancel acknowledged before the run finished replaces them.
+_CANCELLABLE_STOPS = {"end_turn", "max_steps", "tool_rule", "requires_approval"}
+
+
 def finish_run(
     run_id: str,
     agent_id: str,
@@ -123,22 +127,28 @@ def finish_run(
     ttft_ns: int | None,
     error: dict | None = None,
 ) -> Run:
-    status = STATUS_FOR_STOP.get(stop_reason, Run.Status.FAILED)
+    """Record how the run ended. Reads and writes the run under its row lock (SQLite's IMMEDIATE transaction
+    serializes all writers), so it and `request_cancel` cannot interleave: a cancel that was answered "cancelled"
+    before this point ends the run as cancelled, even if its last step finished meanwhile; one that comes after
+    finds the run no longer active and says so. The stored stop reason is the one to report."""
     now = timezone.now()
-    run = Run.objects.get(pk=run_id)
-    run.status = status
-    run.stop_reason = stop_reason
-    run.completed_at = now
-    run.total_duration_ns = ended_ns - started_ns
-    run.ttft_ns = ttft_ns
-    if error:
-        run.metadata = {**run.metadata, "error": error}
-    run.save()
-    Agent.objects.filter(pk=agent_id).update(
-        last_stop_reason=stop_reason,
-        last_run_completion=now,
-        last_run_duration_ms=(ended_ns - started_ns) // 1_000_000,
-    )
+    with transaction.atomic():
+        run = Run.objects.select_for_update().get(pk=run_id)
+        if run.cancel_requested and stop_reason in _CANCELLABLE_STOPS:
+            stop_reason = "cancelled"
+        run.status = STATUS_FOR_STOP.get(stop_reason, Run.Status.FAILED)
+        run.stop_reason = stop_reason
+        run.completed_at = now
+        run.total_duration_ns = ended_ns - started_ns
+        run.ttft_ns = ttft_ns
+        if error:
+            run.metadata = {**run.metadata, "error": error}
+        run.save()
+        Agent.objects.filter(pk=agent_id).update(
+            last_stop_reason=stop_reason,
+            last_run_completion=now,
+            last_run_duration_ms=(ended_ns - started_ns) // 1_000_000,
+        )
     return run
 
 
@@ -147,11 +157,18 @@ def is_cancel_requested(run_id: str) -> bool:
 
 
 def request_cancel(agent_id: str, run_ids: list[str] | None = None) -> dict[str, str]:
+    """Ask the agent's active runs (or those of `run_ids`) to stop: `{run_id: "cancelled"}` for each run that was
+    still active when the request was recorded, which `finish_run` then honours. A run that finished first is
+    left out: its cancel could not happen, and an empty answer says so."""
     runs = Run.objects.filter(agent_id=agent_id, status__in=Run.ACTIVE)
     if run_ids:
         runs = runs.filter(pk__in=run_ids)
-    ids = list(runs.values_list("id", flat=True))
-    Run.objects.filter(pk__in=ids).update(cancel_requested=True)
+    # One conditional update per run, so the answer names exactly the runs whose flag was set while active.
+    ids = [
+        run_id
+        for run_id in runs.values_list("id", flat=True)
+        if Run.objects.filter(pk=run_id, status__in=Run.ACTIVE).update(cancel_requested=True)
+    ]
     for run_id in ids:
         if (waiting := _CANCEL_SIGNALS.get(run_id)) is not None:
             loop, signal = waiting
