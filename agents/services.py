@@ -22,6 +22,7 @@ from agents.runtime.system_message import (
 )
 from agents.runtime.transcript import text_of
 from agents.secrets import merged
+from agents.system_prompts import default_system_prompt
 from memory import services as memory_services
 from memory.models import Archive, Block
 from memory.services import EditActor
@@ -58,7 +59,7 @@ def create_agent(
     organization_id: str,
     name: str,
     model: str | None = None,
-    system: str = "",
+    system: str | None = None,
     agent_type: str = AgentType.LETTA_V1,
     description: str | None = None,
     memory_blocks: list[dict] | None = None,
@@ -88,6 +89,9 @@ def create_agent(
     if agent_type not in AgentType.values:
         raise AgentConfigError(f"Unknown agent_type '{agent_type}'. Valid: {', '.join(AgentType.values)}.")
     actor = actor or EditActor.api()
+    # Stored, not filled in at compile time, so a client that extends `agent.system` keeps the real prompt. Only
+    # when left out, as Letta does: an explicit "" (or an agent file's) is kept as given.
+    system = default_system_prompt(agent_type) if system is None else system
     agent = Agent.objects.create(
         organization_id=organization_id,
         name=name,

@@ -153,7 +153,7 @@ def _import_agent(
     created = services.create_agent(
         organization_id=organization_id,
         name=name,
-        system=raw.get("system") or "",
+        system=raw.get("system"),  # kept as the file has it; a file without one gets its type's default
         agent_type=agent_type,
         description=raw.get("description"),
         memory_blocks=[],

@@ -4,6 +4,7 @@ import pytest
 from letta_client import BadRequestError
 
 from tests.api.helpers import create_agent
+from tests.fakes import Reply
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -19,3 +20,24 @@ def test_sleeptime_agents_are_refused_not_silently_ignored(client):
         client.agents.update(agent.id, enable_sleeptime=True, name="renamed")
     assert client.agents.retrieve(agent.id).name == "helper"  # nothing of the refused update was stored
     assert client.agents.update(agent.id, enable_sleeptime=False, name="renamed").name == "renamed"
+
+
+def test_an_agent_created_without_a_system_prompt_gets_its_types_default(client, fake_openai):
+    agent = create_agent(client)
+    assert agent.system.startswith("<base_instructions>") and "memory_replace" in agent.system
+
+    # Letta's clients extend the prompt they read back; the default must survive that.
+    updated = client.agents.update(agent.id, system=agent.system + "\nAlways answer in French.")
+    assert updated.system == agent.system + "\nAlways answer in French."
+    fake_openai.script(Reply(text="Bonjour."))
+    client.agents.messages.create(agent.id, input="Hi")
+    sent = fake_openai.last_request["messages"][0]["content"]
+    assert sent.startswith(agent.system) and "Always answer in French." in sent and "<memory_blocks>" in sent
+
+    legacy = create_agent(client, name="legacy", agent_type="memgpt_agent")
+    assert "core_memory_append" in legacy.system and "send_message" in legacy.system
+    for agent_type in ("memgpt_v2_agent", "react_agent", "workflow_agent"):
+        other = create_agent(client, name=agent_type, agent_type=agent_type)
+        assert other.system.startswith("<base_instructions>") and other.system != agent.system
+    assert create_agent(client, name="own", system="You are terse.").system == "You are terse."
+    assert create_agent(client, name="blank", system="").system == ""  # as Letta: only a missing prompt is filled
