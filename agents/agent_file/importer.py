@@ -16,7 +16,7 @@ from agents.agent_file.errors import AgentFileError
 from agents.agent_file.messages import FileMessage, arrange_context
 from agents.agent_file.schema import MAX_AGENT_NAME, AgentFile, FileAgent, parse_agent_file
 from agents.agent_file.tools import import_tool
-from agents.models import Agent, AgentType, Message
+from agents.models import Agent, AgentSkill, AgentType, Message
 from agents.runtime.system_message import refresh_system_message
 from memory import services as memory_services
 from memory.models import Block
@@ -73,12 +73,13 @@ def import_agent(
                     agent, agent_name, settings_, organization_id, tools, blocks, strip_messages, secrets or {}, result
                 )
                 result.agent_ids.append(created.id)
+            _import_skills(parsed, result.agent_ids[0])
     except (services.AgentConfigError, MemoryEditError, ToolRuleError, SchemaError) as exc:
         raise AgentFileError(f"The agent file could not be imported: {exc}") from exc
     return result
 
 
-# ------------------------------------------------------------------------------------------------ tools, blocks
+# ------------------------------------------------------------------------------------------ tools, blocks, skills
 
 
 def _import_tools(parsed: AgentFile, organization_id: str, override: bool, result: ImportResult) -> dict:
@@ -87,6 +88,14 @@ def _import_tools(parsed: AgentFile, organization_id: str, override: bool, resul
         rows[file_id] = import_tool(tool, organization_id, override=override, warnings=result.warnings)
         result.id_mappings[file_id] = rows[file_id].id
     return rows
+
+
+def _import_skills(parsed: AgentFile, agent_id: str) -> None:
+    """The file's skills belong to the agent it was exported from, its first (the others are group companions)."""
+    AgentSkill.objects.bulk_create(
+        AgentSkill(agent_id=agent_id, position=n, name=entry["name"], entry=entry)
+        for n, entry in enumerate(parsed.skills)
+    )
 
 
 def _import_blocks(parsed: AgentFile, organization_id: str, result: ImportResult) -> dict[str, Block]:
