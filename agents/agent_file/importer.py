@@ -15,7 +15,7 @@ from agents.agent_file.config import agent_settings
 from agents.agent_file.errors import AgentFileError
 from agents.agent_file.messages import FileMessage, arrange_context
 from agents.agent_file.schema import MAX_AGENT_NAME, AgentFile, FileAgent, parse_agent_file
-from agents.agent_file.tools import import_tool
+from agents.agent_file.tools import import_tool, tool_conflicts
 from agents.models import Agent, AgentSkill, AgentType, Message
 from agents.runtime.system_message import refresh_system_message
 from memory import services as memory_services
@@ -48,7 +48,7 @@ def import_agent(
     model: str | None = None,
     embedding: str | None = None,
     strip_messages: bool = False,
-    override_existing_tools: bool = True,
+    override_existing_tools: bool | None = None,
     secrets: dict | None = None,
     append_copy_suffix: bool = True,
 ) -> ImportResult:
@@ -57,10 +57,12 @@ def import_agent(
     `name` renames the file's first agent (the one that was exported; others are its group companions); the
     others keep their names, plus "_copy" unless `append_copy_suffix` is False (Letta's default is True).
     `model` / `embedding` replace every agent's handles. `secrets` fills the values of the secret keys the file
-    lists (exported files carry keys only).
+    lists (exported files carry keys only). `override_existing_tools` says what to do with a custom tool whose
+    name the organization already uses with different code (agents/agent_file/tools.py): None refuses the file.
     """
     parsed = parse_agent_file(data)
     plans = [agent_settings(agent.raw, model, embedding) for agent in parsed.agents]
+    tool_conflicts(list(parsed.tools.values()), organization_id, override_existing_tools)
     suffix = COPY_SUFFIX if append_copy_suffix else ""
     result = ImportResult(warnings=list(parsed.notes))
     try:
@@ -82,7 +84,7 @@ def import_agent(
 # ------------------------------------------------------------------------------------------ tools, blocks, skills
 
 
-def _import_tools(parsed: AgentFile, organization_id: str, override: bool, result: ImportResult) -> dict:
+def _import_tools(parsed: AgentFile, organization_id: str, override: bool | None, result: ImportResult) -> dict:
     rows = {}
     for file_id, tool in parsed.tools.items():
         rows[file_id] = import_tool(tool, organization_id, override=override, warnings=result.warnings)

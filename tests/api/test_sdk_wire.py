@@ -1,8 +1,11 @@
 """Wire details the SDK and Letta's own clients rely on, each pinned against the live server with the real SDK."""
 
-import pytest
-from letta_client import BadRequestError
+import json
 
+import pytest
+from letta_client import BadRequestError, ConflictError
+
+from tests.agents.agent_file.conftest import agent_file
 from tests.api.helpers import create_agent
 from tests.fakes import Reply
 
@@ -41,3 +44,20 @@ def test_an_agent_created_without_a_system_prompt_gets_its_types_default(client,
         assert other.system.startswith("<base_instructions>") and other.system != agent.system
     assert create_agent(client, name="own", system="You are terse.").system == "You are terse."
     assert create_agent(client, name="blank", system="").system == ""  # as Letta: only a missing prompt is filled
+
+
+def test_an_import_never_silently_replaces_an_organizations_tool(client):
+    doc = agent_file()
+    first = client.agents.import_file(file=("a.af", json.dumps(doc).encode()))
+    assert len(first.agent_ids) == 1
+    changed = agent_file()
+    changed["tools"][2] = {**changed["tools"][2], "source_code": "def lookup(order_id: str) -> str:\n    ...\n"}
+
+    with pytest.raises(ConflictError, match=r"Tool tool-2 \(lookup\).*different code"):
+        client.agents.import_file(file=("b.af", json.dumps(changed).encode()))
+    (tool,) = client.tools.list(name="lookup")
+    assert tool.source_code == doc["tools"][2]["source_code"]
+
+    replaced = client.agents.import_file(file=("b.af", json.dumps(changed).encode()), override_existing_tools=True)
+    assert any("replaced" in w for w in replaced.warnings)  # said, not silent
+    assert client.tools.retrieve(tool.id).source_code == changed["tools"][2]["source_code"]
