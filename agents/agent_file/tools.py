@@ -41,8 +41,8 @@ def tool_conflicts(tools: list[FileTool], organization_id: str, override: bool |
     if differing:
         raise AgentFileError(
             f"{_listed(differing)}: the organization already has {_be(differing, 'a tool', 'tools')} of that name "
-            "with different code, which its other agents use. Import again with override_existing_tools=true to "
-            "replace that code, or override_existing_tools=false to keep it and attach it to the imported agents; "
+            "with different code, which its other agents use. Import again choosing to replace that code "
+            "(override_existing_tools=true) or to keep it for the imported agents (override_existing_tools=false), "
             "or rename or delete the existing tool first.",
             status_code=409,
         )
