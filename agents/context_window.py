@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from agents.llm.preview import wire_request
-from agents.models import Agent, Message, Step
+from agents.models import Agent, ContextWindow, Message, Step
 from agents.providers import describe
 from agents.runtime.inputs import normalize, to_rows
 from agents.runtime.loop import build_request
@@ -36,8 +36,9 @@ class SystemSections:
     external_memory_summary: str
 
 
-def context_overview(agent: Agent, pending_user_text: str | None = None) -> dict:
-    """The overview of the request the agent's next step would send.
+def context_overview(agent: Agent, pending_user_text: str | None = None, thread: ContextWindow | None = None) -> dict:
+    """The overview of the request the agent's next step would send in a thread (its default one unless a
+    conversation is given, already loaded by `agents.threads.load_thread` so its model settings apply).
 
     With `pending_user_text`, the request that sending that text as a user message would start (the loop's first
     step of that run, the new message in the messages section); without it, the in-context buffer as it stands.
@@ -46,11 +47,12 @@ def context_overview(agent: Agent, pending_user_text: str | None = None) -> dict
     # The handle as the loop resolves it: the raw request is built for the client and address it would use.
     config = describe(agent.model, agent.organization_id, context_window_limit=agent.context_window_limit)
     model = config.model
+    thread = thread or agent
     # A preview belongs to no run; otherwise the state is the one a run starts from.
-    state = load_run_state(agent, "", max_steps=1, stream_tokens=False, client_tools=None)
+    state = load_run_state(agent, "", max_steps=1, stream_tokens=False, client_tools=None, thread=thread)
     blocks, rules = block_views(agent), rules_text(agent)
     has_system = bool(state.buffer) and state.buffer[0].role == Message.Role.SYSTEM
-    if has_system and not is_current(agent, blocks, rules):
+    if has_system and not is_current(thread, blocks, rules):
         _use_recompiled_system(agent, state, blocks)
     system_text = text_of(state.buffer[0].content) if has_system else ""
     pending = to_rows(normalize(None, pending_user_text)) if pending_user_text is not None else []
@@ -77,8 +79,8 @@ def context_overview(agent: Agent, pending_user_text: str | None = None) -> dict
         "context_window_size_current": total.tokens,
         "num_messages": len(state.buffer) + len(pending),
         "num_archival_memory": _archival_count(agent),
-        # Letta counts every stored message of the agent here (its memory metadata shows total - in context).
-        "num_recall_memory": agent.message_count,
+        # Letta counts every stored message of the thread here (its memory metadata shows total - in context).
+        "num_recall_memory": thread.message_count,
         "num_tokens_system": total.tokens - core - rules_tokens - metadata - summary - messages - functions,
         "system_prompt": sections.system_prompt,
         "num_tokens_core_memory": core,
@@ -97,7 +99,9 @@ def context_overview(agent: Agent, pending_user_text: str | None = None) -> dict
         "functions_definitions": tools,
         "num_tokens_messages": messages,
         "messages": [_message(row, agent) for row in rows],
-        # Beyond Letta's shape, for the ADE: how far to trust the counts, and the provider's own last figure.
+        # Beyond Letta's shape: which thread this is (None: the agent's default one), how far to trust the counts,
+        # and the provider's own last figure.
+        "conversation_id": thread.conversation_id,
         "token_counts_are_estimates": config.counts_are_estimates,
         "tokenizer": encoding_name(model),
         "raw_request": wire_request(config.provider.client_kind, request, base_url=config.provider.base_url),
@@ -144,7 +148,7 @@ def _use_recompiled_system(agent: Agent, state: RunState, blocks: list[BlockView
     """Memory changed outside a run: the loop recompiles the system message before its first step, so the
     overview shows a dry run of that recompile (unsaved) in its place."""
     stored = state.buffer[0]
-    text, _ = render_system(agent, blocks)
+    text, _ = render_system(agent, blocks, state.thread)
     state.buffer[0] = Message(
         id=stored.id,
         agent_id=agent.id,

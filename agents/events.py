@@ -16,7 +16,8 @@ to the group alone, never into an SSE stream, a kept background-run stream or an
   tools changed are listed), so the context window has changed;
 - `run_finished` {run_id, status, stop_reason, step_count, prompt_tokens, completion_tokens, total_tokens,
   duration_ms, error}: the run's record once it has ended, the last event of a run.
-Each of these carries `message_type` naming it, like the Letta events.
+Each of these carries `message_type` naming it, like the Letta events, and `conversation_id` naming the thread of
+the run (None for the agent's default thread): the group carries every thread's runs.
 """
 
 from channels.layers import get_channel_layer

@@ -25,7 +25,50 @@ class AgentType(models.TextChoices):
     SLEEPTIME = "sleeptime_agent"
 
 
-class Agent(OwnedModel):
+class ContextWindow(models.Model):
+    """A thread's context window: `message_ids` orders the messages the model sees ([0] the system message) and
+    `message_count` counts every message stored in the thread, in context or not. The methods below are the only
+    writers of the two, so the count moves with every stored message and never needs a count of the history.
+
+    An agent is its own default thread; each of its conversations is another (agents.Conversation)."""
+
+    # Ordered ids of the messages in the context window; [0] is the system message.
+    message_ids = models.JSONField(default=list, blank=True)
+    # Every message ever stored in the thread, kept as a counter so the memory metadata and the context
+    # overview never count the whole history.
+    message_count = models.PositiveIntegerField(default=0)
+    # What the stored system message was compiled from; a change means it must be recompiled.
+    system_fingerprint = models.CharField(max_length=64, blank=True, default="")
+
+    class Meta:
+        abstract = True
+
+    def append_to_context(self, messages: Iterable["Message | str"]) -> None:
+        """Add messages just stored to the end of the context window (and to the count of stored messages)."""
+        added = _ids(messages)
+        self._save_context([*self.message_ids, *added], stored=len(added))
+
+    def replace_context(self, messages: Iterable["Message | str"], *, stored: int = 0) -> None:
+        """Make `messages` (or their ids) the context window, in order, the system message first. `stored` is
+        how many messages were stored on the way (a summary, an imported history); the others already counted."""
+        self._save_context(_ids(messages), stored=stored)
+
+    def reset_context(self) -> None:
+        """Empty the context window down to the system message; the rest stays stored, as recall memory."""
+        self._save_context(self.message_ids[:1], stored=0)
+
+    def _save_context(self, message_ids: list[str], *, stored: int) -> None:
+        now = timezone.now()
+        fields = {"message_ids": message_ids, "updated_at": now}
+        if stored:
+            # Relative to the stored figure, so a stale copy cannot undo another writer's count.
+            fields["message_count"] = models.F("message_count") + stored
+        type(self).objects.filter(pk=self.pk).update(**fields)
+        self.message_ids, self.updated_at = message_ids, now
+        self.message_count += stored
+
+
+class Agent(OwnedModel, ContextWindow):
     id = models.CharField(primary_key=True, max_length=64, default=id_factory("agent"), editable=False)
     name = models.CharField(max_length=200)
     description = models.TextField(blank=True, null=True)
@@ -48,18 +91,11 @@ class Agent(OwnedModel):
     secrets = EncryptedJSONField(default=dict, blank=True)
     timezone = models.CharField(max_length=64, default="UTC")
     message_buffer_autoclear = models.BooleanField(default=False)
-    # Ordered ids of the messages in the context window; [0] is the system message.
-    message_ids = models.JSONField(default=list, blank=True)
-    # Every message ever stored for the agent, kept as a counter so the memory metadata and the context
-    # overview never count the whole history.
-    message_count = models.PositiveIntegerField(default=0)
     blocks = models.ManyToManyField("memory.Block", related_name="agents", blank=True)
     tools = models.ManyToManyField("tools.Tool", related_name="agents", blank=True)
     archive = models.ForeignKey(
         "memory.Archive", null=True, blank=True, on_delete=models.SET_NULL, related_name="agents"
     )
-    # What the stored system message was compiled from; a change means it must be recompiled.
-    system_fingerprint = models.CharField(max_length=64, blank=True, default="")
     last_run_completion = models.DateTimeField(null=True, blank=True)
     last_run_duration_ms = models.PositiveIntegerField(null=True, blank=True)
     last_stop_reason = models.CharField(max_length=64, blank=True, null=True)
@@ -73,33 +109,45 @@ class Agent(OwnedModel):
     def __str__(self):
         return f"{self.name} ({self.id})"
 
-    # The context window: `message_ids` orders the messages the model sees ([0] the system message) and
-    # `message_count` counts every message stored, in context or not. These are the only writers of the two, so
-    # the count moves with every stored message and never needs a count of the history.
+    @property
+    def agent(self) -> "Agent":
+        """A thread's agent: the agent itself for its default thread."""
+        return self
 
-    def append_to_context(self, messages: Iterable["Message | str"]) -> None:
-        """Add messages just stored to the end of the context window (and to the count of stored messages)."""
-        added = _ids(messages)
-        self._save_context([*self.message_ids, *added], stored=len(added))
+    @property
+    def conversation_id(self) -> None:
+        return None
 
-    def replace_context(self, messages: Iterable["Message | str"], *, stored: int = 0) -> None:
-        """Make `messages` (or their ids) the context window, in order, the system message first. `stored` is
-        how many messages were stored on the way (a summary, an imported history); the others already counted."""
-        self._save_context(_ids(messages), stored=stored)
 
-    def reset_context(self) -> None:
-        """Empty the context window down to the system message; the rest stays stored, as recall memory."""
-        self._save_context(self.message_ids[:1], stored=0)
+class Conversation(OwnedModel, ContextWindow):
+    """A thread of an agent beside its default one: its own in-context messages, summary and compaction, sharing the
+    agent's memory blocks, archive and tools. Model settings set here override the agent's for this thread."""
 
-    def _save_context(self, message_ids: list[str], *, stored: int) -> None:
-        now = timezone.now()
-        fields = {"message_ids": message_ids, "updated_at": now}
-        if stored:
-            # Relative to the stored figure, so a stale copy of the agent cannot undo another writer's count.
-            fields["message_count"] = models.F("message_count") + stored
-        Agent.objects.filter(pk=self.pk).update(**fields)
-        self.message_ids, self.updated_at = message_ids, now
-        self.message_count += stored
+    id = models.CharField(primary_key=True, max_length=64, default=id_factory("conv"), editable=False)
+    agent = models.ForeignKey(Agent, on_delete=models.CASCADE, related_name="conversations")
+    summary = models.TextField(blank=True, null=True)
+    description = models.TextField(blank=True, null=True)
+    model = models.CharField(max_length=200, blank=True, null=True)
+    model_settings = models.JSONField(null=True, blank=True)
+    context_window_limit = models.PositiveIntegerField(null=True, blank=True)
+    hidden = models.BooleanField(default=False)
+    archived = models.BooleanField(default=False)
+    archived_at = models.DateTimeField(null=True, blank=True)
+    last_message_at = models.DateTimeField(null=True, blank=True)
+    last_run_completion = models.DateTimeField(null=True, blank=True)
+    # The conversation it was forked from, if any.
+    forked_from = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["agent", "created_at", "id"], name="conversation_agent_created_idx")]
+
+    def __str__(self):
+        return f"{self.summary or self.id} ({self.agent_id})"
+
+    @property
+    def conversation_id(self) -> str:
+        return self.id
 
 
 class AgentSkill(models.Model):
@@ -155,6 +203,10 @@ class Message(models.Model):
     denial_reason = models.TextField(blank=True, null=True)
     step = models.ForeignKey("Step", null=True, blank=True, on_delete=models.SET_NULL, related_name="messages")
     run = models.ForeignKey("Run", null=True, blank=True, on_delete=models.SET_NULL, related_name="messages")
+    # The thread it belongs to; None for the agent's default thread.
+    conversation = models.ForeignKey(
+        Conversation, null=True, blank=True, on_delete=models.CASCADE, related_name="messages"
+    )
     otid = models.CharField(max_length=64, blank=True, null=True)
     sender_id = models.CharField(max_length=64, blank=True, null=True)
     is_err = models.BooleanField(default=False)
@@ -185,6 +237,8 @@ class Run(OwnedModel):
 
     id = models.CharField(primary_key=True, max_length=64, default=id_factory("run"), editable=False)
     agent = models.ForeignKey(Agent, on_delete=models.CASCADE, related_name="runs")
+    # The thread it ran in; None for the agent's default thread.
+    conversation = models.ForeignKey(Conversation, null=True, blank=True, on_delete=models.CASCADE, related_name="runs")
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.CREATED)
     stop_reason = models.CharField(max_length=64, blank=True, null=True)
     background = models.BooleanField(default=False)
@@ -209,10 +263,18 @@ class Run(OwnedModel):
     class Meta:
         ordering = ["created_at", "id"]
         constraints = [
-            # At most one active run per agent, enforced by the database so it holds across processes.
+            # At most one active run per thread, enforced by the database so it holds across processes: one for
+            # the agent's default thread, one per conversation (NULLs are distinct in a unique index, hence two).
             models.UniqueConstraint(
-                fields=["agent"], condition=Q(status__in=["created", "running"]), name="one_active_run_per_agent"
-            )
+                fields=["agent"],
+                condition=Q(status__in=["created", "running"], conversation__isnull=True),
+                name="one_active_run_per_agent",
+            ),
+            models.UniqueConstraint(
+                fields=["conversation"],
+                condition=Q(status__in=["created", "running"], conversation__isnull=False),
+                name="one_active_run_per_conversation",
+            ),
         ]
 
     @property

@@ -5,6 +5,7 @@ from agents.pages import (
     archival,
     chat,
     context,
+    conversations,
     mcp,
     memory,
     providers,
@@ -18,6 +19,7 @@ from agents.pages import (
 urlpatterns = [
     *context.urlpatterns,
     *chat.urlpatterns,
+    *conversations.urlpatterns,
     *agent_list.urlpatterns,
     *providers.urlpatterns,
     *settings.urlpatterns,

@@ -45,14 +45,16 @@ def search_messages(
     start_date: str | datetime | None = None,
     end_date: str | datetime | None = None,
     tz: str = "UTC",
+    conversation_id: str | None = None,
 ) -> list[dict]:
-    """Messages of one agent matching `query`, best first; with no words in `query`, the most recent ones.
+    """Messages of one thread of an agent (its default one unless a conversation is named) matching `query`, best
+    first; with no words in `query`, the most recent ones.
 
     Results are `{timestamp, time_ago, role, relevance, content}` (no relevance without a query). Dates are ISO;
     a date alone covers its whole day, and a time without an offset is in `tz`.
     """
     hits = matching_messages(
-        Message.objects.filter(agent_id=agent_id),
+        Message.objects.filter(agent_id=agent_id, conversation_id=conversation_id),
         query,
         roles=roles,
         limit=limit,

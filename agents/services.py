@@ -8,7 +8,7 @@ from django.db import transaction
 
 from accounts.errors import ConflictError, DomainError, NotFoundError
 from agents.model_choices import model_choices
-from agents.models import DEFAULT_TEMPERATURE, MAX_STEPS, Agent, AgentType, Message, Step
+from agents.models import DEFAULT_TEMPERATURE, MAX_STEPS, Agent, AgentType, ContextWindow, Message, Step
 from agents.providers import ModelConfigError, context_window_for, resolve
 from agents.runtime.errors import AgentBusyError
 from agents.runtime.run_lifecycle import active_run_id
@@ -473,22 +473,28 @@ def reset_messages(agent: Agent, *, add_default_initial_messages: bool = False) 
     return agent
 
 
-def recompile_system(agent: Agent, *, update_timestamp: bool = False, dry_run: bool = False) -> str:
-    """The agent's system prompt, recompiled from its blocks, rules and template.
+def recompile_system(
+    agent: Agent, *, update_timestamp: bool = False, dry_run: bool = False, thread: ContextWindow | None = None
+) -> str:
+    """The system prompt of the agent's thread (its default one unless given), recompiled from its blocks, rules
+    and template.
 
     The prompt is rewritten when what it is built from changed, or always with `update_timestamp` (which
     re-stamps the recompile time in its memory metadata). `dry_run` stores nothing and returns what would be.
     """
-    current = is_current(agent, block_views(agent), rules_text(agent))
+    thread = thread or agent
+    current = is_current(thread, block_views(agent), rules_text(agent))
     if dry_run:
-        return _stored_system_text(agent) if current and not update_timestamp else render_system(agent)[0]
+        return (
+            _stored_system_text(thread) if current and not update_timestamp else render_system(agent, None, thread)[0]
+        )
     with transaction.atomic():
-        refresh_system_message(agent, force=update_timestamp)
-    return _stored_system_text(agent)
+        refresh_system_message(agent, force=update_timestamp, thread=thread)
+    return _stored_system_text(thread)
 
 
-def _stored_system_text(agent: Agent) -> str:
-    return text_of(Message.objects.get(id=agent.message_ids[0]).content)
+def _stored_system_text(thread: ContextWindow) -> str:
+    return text_of(Message.objects.get(id=thread.message_ids[0]).content)
 
 
 _KEEP = object()

@@ -24,6 +24,8 @@ class ToolContext:
     # conversation_search backend: (query, roles, limit, start, end) -> list of result dicts; start and end are
     # aware datetimes (or None), already read from the tool's ISO arguments.
     search_messages: Callable[..., list[dict[str, Any]]] | None = None
+    # The thread the call runs in (None: the agent's default thread); conversation_search covers only it.
+    conversation_id: str | None = None
     # texts -> vectors with the agent's embedding model, or None when it has none (archival search is then
     # full-text only). The loop computes the vectors before the step's transaction; this only looks them up.
     embed_fn: Callable[[list[str]], list[list[float]]] | None = None

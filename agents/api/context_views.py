@@ -10,13 +10,22 @@ from agents.api import serializers as s
 from agents.api.message_views import message_parts, organization_message
 from agents.api.views import get_agent, validated
 from agents.context_window import context_overview
+from agents.threads import is_default, load_thread
 
 
 class AgentContextView(APIView):
-    """`GET /v1/agents/{id}/context`: the ContextWindowOverview of the agent's next request."""
+    """`GET /v1/agents/{id}/context[?conversation_id=]`: the ContextWindowOverview of the next request in the
+    agent's default thread, or in the conversation named."""
 
     def get(self, request, agent_id):
-        return Response(context_overview(get_agent(request, agent_id)))
+        agent = get_agent(request, agent_id)
+        thread = load_thread(agent, _conversation_param(request))
+        return Response(context_overview(thread.agent, thread=thread))
+
+
+def _conversation_param(request) -> str | None:
+    value = request.query_params.get("conversation_id") or None
+    return None if value is None or is_default(value) else value
 
 
 class ResetMessagesSerializer(serializers.Serializer):

@@ -44,9 +44,16 @@ def _streaming_flags(body: dict, *, stream_route: bool) -> None:
 
 @api_view("POST", body=True)
 async def _send(request, agent_id: str, *, stream_route: bool):
+    return await send(request, agent_id, stream_route=stream_route)
+
+
+async def send(request, agent_id: str, *, stream_route: bool, conversation_id: str | None = None):
+    """A send to the agent's default thread or to the conversation named; `request` is authenticated and its
+    JSON body parsed (`api_view`)."""
     body = request.json
     _streaming_flags(body, stream_route=stream_route)
     data = validated(LettaRequestSerializer, body)
+    data["conversation_id"] = conversation_id
     wanted = data.get("include_return_message_types")
     if data["streaming"]:
         return await _stream(agent_id, request.organization_id, data, include_pings=body.get("include_pings", True))
@@ -70,6 +77,7 @@ def _run_request(agent_id: str, organization_id: str, data: dict) -> dict:
         "client_tools": data.get("client_tools"),
         "stream_tokens": data.get("stream_tokens", False),
         "wait": data["wait"],
+        "conversation_id": data.get("conversation_id"),
     }
 
 
@@ -143,7 +151,7 @@ class StreamExpired(DomainError):
     code = "expired"
 
 
-def _background_run(organization_id: str, run_id: str) -> Run:
+def background_run(organization_id: str, run_id: str) -> Run:
     run = get_owned(Run, organization_id, run_id, "Run")
     if not run.background:
         raise DomainError(
@@ -164,7 +172,12 @@ async def run_stream(request, run_id: str):
     """`POST /v1/runs/{id}/stream` `{starting_after, include_pings, poll_interval, batch_size}`: the events of a
     background run after `starting_after`, then its live ones until it ends, framed like the live stream."""
     options = validated(RunStreamSerializer, request.json)
-    run = await sync_to_async(_background_run)(request.organization_id, run_id)
+    run = await sync_to_async(background_run)(request.organization_id, run_id)
+    return follow_run(run, options)
+
+
+def follow_run(run: Run, options: dict):
+    """The SSE response that replays a background run's kept events after `starting_after`, then follows it."""
     return streaming.sse_response(
         _follow(
             run.id,

@@ -560,6 +560,7 @@ class AgentStateSerializer(ResponseSerializer):
 class RunSerializer(ResponseSerializer):
     id = serializers.CharField()
     agent_id = serializers.CharField()
+    conversation_id = nullable(serializers.CharField)
     status = serializers.ChoiceField(choices=RUN_STATUSES)
     stop_reason = nullable(serializers.ChoiceField, choices=STOP_REASONS)
     background = nullable(serializers.BooleanField)

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.http import JsonResponse
 from django.urls import re_path
 from django.views.decorators.csp import csp_override
+from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerView
 
 from agents.api import (
@@ -17,6 +18,7 @@ from agents.api import (
     archive_views,
     block_views,
     context_views,
+    conversation_views,
     mcp_views,
     message_views,
     model_views,
@@ -44,13 +46,36 @@ for family in (
     "sources",
     "identities",
     "groups",
-    "conversations",
     "templates",
     "access-tokens",
     "environments",
 ):
     NOT_IMPLEMENTED.append((rf"^{family}(/|$)", f"/v1/{family}"))
 
+
+CONVERSATION = r"^conversations/(?P<conversation_id>[^/]+)"
+CONVERSATION_ROUTES = [
+    re_path(r"^conversations[/]?$", conversation_views.ConversationListView.as_view(), name="api-conversations"),
+    re_path(CONVERSATION + r"[/]?$", conversation_views.ConversationDetailView.as_view(), name="api-conversation"),
+    re_path(
+        CONVERSATION + r"/messages[/]?$", conversation_views.conversation_messages, name="api-conversation-messages"
+    ),
+    re_path(CONVERSATION + r"/stream[/]?$", conversation_views.conversation_stream, name="api-conversation-stream"),
+    re_path(
+        CONVERSATION + r"/cancel[/]?$",
+        conversation_views.ConversationCancelView.as_view(),
+        name="api-conversation-cancel",
+    ),
+    re_path(CONVERSATION + r"/compact[/]?$", conversation_views.conversation_compact, name="api-conversation-compact"),
+    re_path(
+        CONVERSATION + r"/recompile[/]?$",
+        conversation_views.ConversationRecompileView.as_view(),
+        name="api-conversation-recompile",
+    ),
+    re_path(
+        CONVERSATION + r"/fork[/]?$", conversation_views.ConversationForkView.as_view(), name="api-conversation-fork"
+    ),
+]
 
 MCP = r"^mcp-servers/(?P<server_id>[^/]+)"
 MCP_ROUTES = [
@@ -63,13 +88,17 @@ MCP_ROUTES = [
 ]
 
 
+# Both fallbacks are CSRF-exempt like every API view: a client with an API key has no CSRF cookie, and Django's
+# HTML 403 would hide the JSON answer it can act on.
 def _not_implemented(what: str):
+    @csrf_exempt
     def view(request, *args, **kwargs):
         return JsonResponse({"detail": f"{what} is not implemented by this server yet."}, status=501)
 
     return view
 
 
+@csrf_exempt
 def not_found(request, path=""):
     return JsonResponse(
         {"detail": f"Not found: {request.method} {request.path} is not a route of this API."}, status=404
@@ -216,6 +245,7 @@ urlpatterns = [
         name="api-agent-archive-attach",
     ),
     *MCP_ROUTES,
+    *CONVERSATION_ROUTES,
     # The OpenAPI schema and its Swagger UI page, readable without a key (routes described in agents/api/schema.py).
     re_path(r"^openapi\.json$", SpectacularJSONAPIView.as_view(), name="api-schema"),
     # Swagger UI starts with an inline script: its own Content-Security-Policy (settings.API_DOCS_CSP).

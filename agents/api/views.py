@@ -18,6 +18,7 @@ from agents.letta_messages import to_letta_messages
 from agents.models import Agent, Message, Run
 from agents.runtime.run_lifecycle import pending_approval, request_cancel
 from agents.selectors import agent_of, agents_matching, sorted_by
+from agents.threads import is_default
 from memory.services import EditActor
 
 
@@ -177,10 +178,15 @@ class AgentBlockDetailView(APIView):
 
 
 class AgentMessageListView(APIView):
-    """`GET /v1/agents/{id}/messages`: stored history as LettaMessages, paged by stored message."""
+    """`GET /v1/agents/{id}/messages[?conversation_id=]`: the stored history of the agent's default thread (or of
+    the conversation named) as LettaMessages, paged by stored message."""
 
     def get(self, request, agent_id):
-        messages = Message.objects.filter(agent=get_agent(request, agent_id))
+        agent = get_agent(request, agent_id)
+        conversation_id = request.query_params.get("conversation_id") or None
+        if conversation_id and is_default(conversation_id):
+            conversation_id = None
+        messages = Message.objects.filter(agent=agent, conversation_id=conversation_id)
         return Response(message_page(request, messages, chronological=True))
 
 

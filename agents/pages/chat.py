@@ -4,11 +4,14 @@ A send starts a background run exactly as `POST /v1/agents/{id}/messages/async` 
 reaches the page over the agent's websocket (agents/events.py lists what it carries), rendered by static/js/chat.js.
 That script renders the history too, from the same LettaMessage conversion the API uses, so each message type has
 one renderer. History is keyset-paged on the stored message's sequence_id: never counted, never loaded whole.
+
+Every view works on one thread of the agent: its default one, or the conversation named by the `conversation`
+parameter (agents/pages/conversations.py switches, creates, renames and forks them).
 """
 
 from asgiref.sync import sync_to_async
 from django import forms
-from django.http import JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import render
 from django.urls import path
 from django.views.decorators.http import require_GET, require_POST
@@ -23,6 +26,7 @@ from agents.runtime import background
 from agents.runtime.emitter import run_summary
 from agents.runtime.errors import AgentBusyError
 from agents.runtime.run_lifecycle import active_run_id, request_cancel
+from agents.threads import load_thread
 from memory.history import value_diff
 from memory.models import BlockRevision
 
@@ -52,10 +56,25 @@ class ApprovalForm(PlainForm):
 # ----------------------------------------------------------------------------------------------- history
 
 
-def history_rows(agent):
-    """The agent's stored messages the chat shows: all but its compiled system prompt (a system message that no
+def conversation_param(request) -> str | None:
+    """The conversation a chat request is about (None: the agent's default thread)."""
+    return request.POST.get("conversation") or request.GET.get("conversation") or None
+
+
+def thread_of(request, agent_id: str):
+    """The agent's thread a chat request names (a foreign or unknown conversation is a 404)."""
+    agent = selectors.agent_of(request.organization_id, agent_id)
+    try:
+        return load_thread(agent, conversation_param(request))
+    except DomainError as exc:
+        raise Http404(exc.message) from None
+
+
+def history_rows(thread):
+    """The thread's stored messages the chat shows: all but its compiled system prompt (a system message that no
     run stored; one sent as a system message belongs to its run)."""
-    return Message.objects.filter(agent=agent).exclude(role=Message.Role.SYSTEM, run__isnull=True)
+    rows = Message.objects.filter(agent=thread.agent, conversation_id=thread.conversation_id)
+    return rows.exclude(role=Message.Role.SYSTEM, run__isnull=True)
 
 
 def as_chat(rows: list[Message]) -> dict:
@@ -66,10 +85,10 @@ def as_chat(rows: list[Message]) -> dict:
     return {"messages": messages, "runs": {run.id: run_summary(run) for run in runs}}
 
 
-def older_page(agent, before: int | None) -> dict:
+def older_page(thread, before: int | None) -> dict:
     """The PAGE_SIZE stored messages before the cursor (the newest without one), oldest first; one row more
     than a page says whether older ones remain, without counting them."""
-    rows = history_rows(agent)
+    rows = history_rows(thread)
     if before is not None:
         rows = rows.filter(sequence_id__lt=before)
     rows = list(rows.order_by("-sequence_id")[: PAGE_SIZE + 1])
@@ -78,33 +97,35 @@ def older_page(agent, before: int | None) -> dict:
     return {**as_chat(rows), "has_more": has_more, "oldest": rows[0].sequence_id if rows else before}
 
 
-def newer_page(agent, after: int) -> dict:
+def newer_page(thread, after: int) -> dict:
     """What a page that last showed message `after` missed: the messages stored since, and the active run."""
-    rows = list(history_rows(agent).filter(sequence_id__gt=after).order_by("sequence_id")[: CATCH_UP_LIMIT + 1])
+    rows = list(history_rows(thread).filter(sequence_id__gt=after).order_by("sequence_id")[: CATCH_UP_LIMIT + 1])
     has_more = len(rows) > CATCH_UP_LIMIT
     rows = rows[:CATCH_UP_LIMIT]
     return {
         **as_chat(rows),
         "has_more": has_more,
         "newest": rows[-1].sequence_id if rows else after,
-        "active_run": active_run(agent),
+        "active_run": active_run(thread),
     }
 
 
-def active_run(agent) -> dict | None:
-    run_id = active_run_id(agent.id)
+def active_run(thread) -> dict | None:
+    run_id = active_run_id(thread.agent.id, thread.conversation_id)
     if run_id is None:
         return None
     config = Run.objects.filter(pk=run_id).values_list("request_config", flat=True).first() or {}
     return {"run_id": run_id, "stream_tokens": bool(config.get("stream_tokens"))}
 
 
-def chat_context(agent) -> dict:
-    """What the chat needs when the agent's page loads: the newest messages, the active run, the tool names."""
-    tools = list(agent.tools.values_list("name", flat=True))
+def chat_context(thread) -> dict:
+    """What the chat needs when the agent's page loads: the newest messages of the thread, its active run, the
+    tool names."""
+    tools = list(thread.agent.tools.values_list("name", flat=True))
     return {
         "send_form": SendForm(),
-        "chat_data": {**older_page(agent, None), "active_run": active_run(agent), "tools": tools},
+        "conversation_id": thread.conversation_id,
+        "chat_data": {**older_page(thread, None), "active_run": active_run(thread), "tools": tools},
     }
 
 
@@ -116,11 +137,11 @@ def _cursor(raw: str | None) -> int | None:
 @organization_required
 def messages(request, agent_id: str):
     """`?before=SEQ`: the page of history before it; `?after=SEQ`: the catch-up after it (plus the active run)."""
-    agent = selectors.agent_of(request.organization_id, agent_id)
+    thread = thread_of(request, agent_id)
     after = _cursor(request.GET.get("after"))
     if after is not None:
-        return JsonResponse(newer_page(agent, after))
-    return JsonResponse(older_page(agent, _cursor(request.GET.get("before"))))
+        return JsonResponse(newer_page(thread, after))
+    return JsonResponse(older_page(thread, _cursor(request.GET.get("before"))))
 
 
 @require_GET
@@ -142,10 +163,15 @@ def revisions(request, agent_id: str):
 # ----------------------------------------------------------------------------------------------- actions
 
 
-async def _start(agent, organization_id: str, messages: list[dict]) -> Run:
-    """The run `POST /v1/agents/{id}/messages/async` would start for these input messages, tokens streamed."""
+async def _start(thread, organization_id: str, messages: list[dict]) -> Run:
+    """The run `POST /v1/agents/{id}/messages/async` would start in the thread for these input messages, tokens
+    streamed."""
     return await background.start_detached(
-        agent_id=agent.id, organization_id=organization_id, messages=messages, stream_tokens=True
+        agent_id=thread.agent.id,
+        organization_id=organization_id,
+        messages=messages,
+        stream_tokens=True,
+        conversation_id=thread.conversation_id,
     )
 
 
@@ -159,18 +185,20 @@ def _refusal(exc: DomainError) -> dict:
 @require_POST
 @organization_required
 async def send(request, agent_id: str):
-    agent = await sync_to_async(selectors.agent_of)(request.organization_id, agent_id)
+    thread = await sync_to_async(thread_of)(request, agent_id)
+    agent = thread.agent
     form = SendForm(request.POST)
-    context, status = {"agent": agent, "send_form": form}, 422
+    context, status = {"agent": agent, "send_form": form, "conversation_id": thread.conversation_id}, 422
     if form.is_valid():
         data = form.cleaned_data
         try:
-            run = await _start(agent, request.organization_id, [{"role": data["role"], "content": data["text"]}])
+            run = await _start(thread, request.organization_id, [{"role": data["role"], "content": data["text"]}])
         except DomainError as exc:
             context.update(_refusal(exc))
         else:
             fresh = SendForm(initial={"role": data["role"]})
-            context, status = {"agent": agent, "send_form": fresh, "started": run.id}, 200
+            context = {"agent": agent, "send_form": fresh, "started": run.id, "conversation_id": thread.conversation_id}
+            status = 200
     return await sync_to_async(render)(request, f"{TEMPLATE}#send_form", context, status=status)
 
 
@@ -178,7 +206,8 @@ async def send(request, agent_id: str):
 @organization_required
 async def approve(request, agent_id: str):
     """Answer an approval request from the page: the same approval input the API accepts, as a new run."""
-    agent = await sync_to_async(selectors.agent_of)(request.organization_id, agent_id)
+    thread = await sync_to_async(thread_of)(request, agent_id)
+    agent = thread.agent
     form = ApprovalForm(request.POST)
     context = {"agent": agent, "form": form}
     if not form.is_valid():
@@ -191,7 +220,7 @@ async def approve(request, agent_id: str):
         answer["reason"] = data["reason"].strip()
     answers = [{**answer, "tool_call_id": call_id} for call_id in request.POST.getlist("tool_call_id")]
     try:
-        await _start(agent, request.organization_id, [{"type": "approval", "approvals": answers}])
+        await _start(thread, request.organization_id, [{"type": "approval", "approvals": answers}])
     except DomainError as exc:
         context.update(_refusal(exc))
         return await sync_to_async(render)(request, f"{TEMPLATE}#approval_answer", context, status=422)
@@ -202,9 +231,9 @@ async def approve(request, agent_id: str):
 @require_POST
 @organization_required
 def cancel(request, agent_id: str):
-    """Cancel the agent's active run, through the function the API's cancel route calls."""
-    agent = selectors.agent_of(request.organization_id, agent_id)
-    cancelled = request_cancel(agent.id)
+    """Cancel the thread's active run, through the function the API's cancel routes call."""
+    thread = thread_of(request, agent_id)
+    cancelled = request_cancel(thread.agent.id, conversation_id=thread.conversation_id, one_thread=True)
     note = "Cancelling the run…" if cancelled else "No run is in progress."
     return render(request, f"{TEMPLATE}#cancel_note", {"note": note})
 

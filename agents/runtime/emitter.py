@@ -47,19 +47,23 @@ class Emitter:
         return {**event, "date": date, "otid": otid_for(message_id, index)}
 
     async def __call__(self, event: dict) -> None:
-        await publish(self.state.agent.id, event)
+        await self._publish(event)
         if self.sink is not None:
             await self.sink(event)
 
     async def delta(self, event: dict) -> None:
         """A token delta: the websocket copy says so, the Letta stream's copy is otherwise the same."""
         event = self._stamped(event)
-        await publish(self.state.agent.id, {**event, "delta": True})
+        await self._publish({**event, "delta": True})
         if self.sink is not None:
             await self.sink(event)
 
     async def page_only(self, event: dict) -> None:
-        await publish(self.state.agent.id, event)
+        await self._publish(event)
+
+    async def _publish(self, event: dict) -> None:
+        """The websocket copy names the thread (None: the agent's default one): the agent's page shows one."""
+        await publish(self.state.agent.id, {**event, "conversation_id": self.state.thread.conversation_id})
 
     async def messages(self, rows: list[Message], *, skip_assistant_parts: bool = False, pending=None) -> None:
         for row in rows:

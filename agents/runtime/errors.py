@@ -14,9 +14,10 @@ class AgentNotFound(NotFoundError, RunRefused):
 class AgentBusyError(ConflictError, RunRefused):
     code = "AGENT_BUSY"
 
-    def __init__(self, agent_id: str, run_id: str):
+    def __init__(self, agent_id: str, run_id: str, conversation_id: str | None = None):
+        where = f"Conversation {conversation_id} of agent {agent_id}" if conversation_id else f"Agent {agent_id}"
         super().__init__(
-            f"Agent {agent_id} is already processing run {run_id}. Wait for it to finish, cancel it, "
+            f"{where} is already processing run {run_id}. Wait for it to finish, cancel it, "
             "or send again with wait=true to queue behind it.",
             run_id=run_id,
         )

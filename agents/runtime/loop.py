@@ -38,6 +38,7 @@ from agents.runtime.state import RunState, load_run_state
 from agents.runtime.system_message import refresh_system_message
 from agents.runtime.tool_calls import ExecutedCalls, PlannedCall, execute_calls, plan_calls, tool_return
 from agents.runtime.transcript import to_chat_messages
+from agents.threads import load_thread, thread_agent
 
 log = logging.getLogger(__name__)
 
@@ -76,20 +77,24 @@ def _begin(
     max_steps: int,
     stream_tokens: bool,
     client_tools: list[dict] | None,
+    conversation_id: str | None = None,
 ) -> RunState:
-    """Validate the request against the agent's state, refresh its system message and load the run state."""
-    agent = run_lifecycle.get_agent(agent_id, organization_id)
-    pending = run_lifecycle.pending_approval(agent)
+    """Validate the request against the thread's state, refresh its system message and load the run state."""
+    thread = load_thread(run_lifecycle.get_agent(agent_id, organization_id), conversation_id)
+    agent = thread.agent
+    pending = run_lifecycle.pending_approval(thread)
     approvals = approvals_of(inputs)
     if approvals is None and pending is not None:
         names = [c["function"]["name"] for c in pending.tool_calls]
         raise PendingApprovalError(agent.id, pending.id, names)
     if approvals is not None and pending is None:
         raise NoPendingApprovalError()
-    refresh_system_message(agent)
+    refresh_system_message(agent, thread=thread)
     # Old traces are swept here, as runs start, at most once a minute (no query on most runs).
     traces.prune_if_due(agent.organization_id)
-    return load_run_state(agent, run_id, max_steps=max_steps, stream_tokens=stream_tokens, client_tools=client_tools)
+    return load_run_state(
+        agent, run_id, max_steps=max_steps, stream_tokens=stream_tokens, client_tools=client_tools, thread=thread
+    )
 
 
 async def run_agent(
@@ -106,15 +111,17 @@ async def run_agent(
     on_start: Callable[[str], Awaitable[None]] | None = None,
     background: bool = False,
     callback_url: str | None = None,
+    conversation_id: str | None = None,
 ) -> RunResult:
-    """Run the agent on new input. Raises RunRefused (before anything is stored) for a bad request.
+    """Run the agent on new input, in its default thread or the conversation named. Raises RunRefused (before
+    anything is stored) for a bad request.
 
     `on_start(run_id)` is awaited once the request is accepted and its run exists, before the first step: a
     caller that does not wait for the run's end (a background run) answers then."""
     inputs = normalize(messages, input)
     if max_steps is not None and max_steps < 1:
         raise RunRefused("max_steps must be at least 1.")
-    agent = await sync_to_async(run_lifecycle.get_agent)(agent_id, organization_id)
+    agent = await sync_to_async(thread_agent)(agent_id, organization_id, conversation_id)
     max_steps = max_steps or agent.max_steps or DEFAULT_MAX_STEPS
     try:
         model = await aresolve(agent.model, agent.organization_id)
@@ -126,6 +133,7 @@ async def run_agent(
         wait=wait,
         background=background,
         callback_url=callback_url,
+        conversation_id=conversation_id,
     )
     try:
         state = await sync_to_async(_begin)(
@@ -136,6 +144,7 @@ async def run_agent(
             max_steps=max_steps,
             stream_tokens=stream_tokens,
             client_tools=client_tools,
+            conversation_id=conversation_id,
         )
         approvals = approvals_of(inputs)
         decisions = _decide(state, state.buffer[-1], approvals) if approvals is not None else None

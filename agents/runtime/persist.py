@@ -21,6 +21,7 @@ from agents.runtime.tool_calls import ExecutedCalls, tool_return
 def _stamp(message: Message, state: RunState, step_id: str | None) -> Message:
     message.organization_id = state.organization_id
     message.agent_id = state.agent.id
+    message.conversation_id = state.thread.conversation_id
     message.run_id = state.run_id
     message.step_id = step_id
     return message
@@ -38,13 +39,13 @@ def _refresh_after_edits(state: RunState, calls: ExecutedCalls | None) -> None:
     """A tool changed a memory block: the system message shows the blocks, so recompile it now."""
     if calls is None or not calls.changed_block_ids:
         return
-    if (system := refresh_system_message(state.agent, force=True)) is not None:
+    if (system := refresh_system_message(state.agent, force=True, thread=state.thread)) is not None:
         state.buffer[0] = system
 
 
 def _add_to_context(state: RunState, messages: list[Message]) -> None:
     state.buffer.extend(messages)
-    state.agent.append_to_context(messages)
+    state.thread.append_to_context(messages)
 
 
 def _tool_message(state: RunState, step_id: str | None, returns: list[dict]) -> Message:
@@ -201,16 +202,16 @@ def persist_compaction(
     store_traces(state, calls, step_id, ProviderTrace.CallType.SUMMARIZATION)
 
     kept = state.buffer[cut:]
-    hidden = state.agent.message_count - len(kept) - 1
+    hidden = state.thread.message_count - len(kept) - 1
     text = summary_text(summary, hidden=hidden, stats=stats)
     message = _stamp(
         Message(role=Message.Role.SUMMARY, content=[{"type": "text", "text": text}], text=text), state, None
     )
     message.save()
     state.buffer = [state.buffer[0], message, *kept]
-    state.agent.replace_context(state.buffer, stored=1)
+    state.thread.replace_context(state.buffer, stored=1)
     # The memory metadata counts what moved to recall memory.
-    if (system := refresh_system_message(state.agent, force=True)) is not None:
+    if (system := refresh_system_message(state.agent, force=True, thread=state.thread)) is not None:
         state.buffer[0] = system
     return message
 

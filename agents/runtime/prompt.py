@@ -71,12 +71,11 @@ def render_rules(rules_text: str) -> str:
     )
 
 
-def render_metadata(agent_id: str, stats: MemoryStats, now: datetime) -> str:
-    lines = [
-        METADATA_OPEN,
-        f"- AGENT_ID: {agent_id}",
-        f"- System prompt last recompiled: {now:%Y-%m-%d %I:%M:%S %p %Z}",
-    ]
+def render_metadata(agent_id: str, stats: MemoryStats, now: datetime, conversation_id: str | None = None) -> str:
+    lines = [METADATA_OPEN, f"- AGENT_ID: {agent_id}"]
+    if conversation_id:
+        lines.append(f"- CONVERSATION_ID: {conversation_id}")
+    lines.append(f"- System prompt last recompiled: {now:%Y-%m-%d %I:%M:%S %p %Z}")
     if stats.last_memory_edit:
         lines.append(f"- Memory blocks were last modified: {stats.last_memory_edit:%Y-%m-%d %I:%M:%S %p %Z}")
     lines.append(
@@ -93,13 +92,17 @@ def render_metadata(agent_id: str, stats: MemoryStats, now: datetime) -> str:
 
 
 def compile_system(
-    *, template: str, agent_id: str, blocks: list[BlockView], rules_text: str, stats: MemoryStats, now: datetime
+    *,
+    template: str,
+    agent_id: str,
+    blocks: list[BlockView],
+    rules_text: str,
+    stats: MemoryStats,
+    now: datetime,
+    conversation_id: str | None = None,
 ) -> str:
-    memory = "\n\n".join(
-        section
-        for section in (render_blocks(blocks), render_rules(rules_text), render_metadata(agent_id, stats, now))
-        if section
-    )
+    metadata = render_metadata(agent_id, stats, now, conversation_id)
+    memory = "\n\n".join(section for section in (render_blocks(blocks), render_rules(rules_text), metadata) if section)
     template = template or DEFAULT_SYSTEM_PROMPT
     if CORE_MEMORY_MARKER in template:
         return template.replace(CORE_MEMORY_MARKER, memory)

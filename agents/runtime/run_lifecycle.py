@@ -1,4 +1,5 @@
-"""Starting and finishing runs. One run per agent holds across processes through a partial unique constraint."""
+"""Starting and finishing runs. One run per thread (an agent's default thread, each conversation) holds across
+processes through partial unique constraints."""
 
 import asyncio
 import contextlib
@@ -9,7 +10,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from agents.models import Agent, Message, Run
+from agents.models import Agent, ContextWindow, Conversation, Message, Run
 from agents.runtime.errors import AgentBusyError, AgentNotFound
 
 # While a provider call is in flight, how soon and how often the loop looks for a cancel request.
@@ -57,11 +58,20 @@ def reap_stale(agent_id: str) -> None:
     )
 
 
-def active_run_id(agent_id: str) -> str | None:
-    return Run.objects.filter(agent_id=agent_id, status__in=Run.ACTIVE).values_list("id", flat=True).first()
+def active_run_id(agent_id: str, conversation_id: str | None = None) -> str | None:
+    """The active run of the agent's thread: its default one, or the conversation named."""
+    runs = Run.objects.filter(agent_id=agent_id, status__in=Run.ACTIVE)
+    runs = runs.filter(conversation_id=conversation_id) if conversation_id else runs.filter(conversation__isnull=True)
+    return runs.values_list("id", flat=True).first()
 
 
-def try_start_run(agent: Agent, request_config: dict, background: bool = False, callback_url: str | None = None) -> Run:
+def try_start_run(
+    agent: Agent,
+    request_config: dict,
+    background: bool = False,
+    callback_url: str | None = None,
+    conversation_id: str | None = None,
+) -> Run:
     with transaction.atomic():
         # Serializes with changes that must not overlap a run (reset-messages takes the same row lock), and with
         # other starts, on PostgreSQL; SQLite's IMMEDIATE transactions already serialize every write.
@@ -69,15 +79,16 @@ def try_start_run(agent: Agent, request_config: dict, background: bool = False, 
         # Refuse on the committed state before inserting: an insert into the one-active-run index would wait on
         # a running step's transaction that touches the active run, while that step waits for this agent row
         # lock, a deadlock PostgreSQL breaks by failing one of them.
-        if active_run_id(agent.id) is not None:
+        if active_run_id(agent.id, conversation_id) is not None:
             reap_stale(agent.id)
-            if (running := active_run_id(agent.id)) is not None:
-                raise AgentBusyError(agent.id, running)
+            if (running := active_run_id(agent.id, conversation_id)) is not None:
+                raise AgentBusyError(agent.id, running, conversation_id)
         try:
             with transaction.atomic():
                 return Run.objects.create(
                     organization_id=agent.organization_id,
                     agent=agent,
+                    conversation_id=conversation_id,
                     status=Run.Status.RUNNING,
                     heartbeat_at=timezone.now(),
                     request_config=request_config,
@@ -85,7 +96,8 @@ def try_start_run(agent: Agent, request_config: dict, background: bool = False, 
                     callback_url=callback_url,
                 )
         except IntegrityError:  # another process's start won after all: the index holds one active run
-            raise AgentBusyError(agent.id, active_run_id(agent.id) or "unknown") from None
+            running = active_run_id(agent.id, conversation_id) or "unknown"
+            raise AgentBusyError(agent.id, running, conversation_id) from None
 
 
 async def start_run(
@@ -96,12 +108,14 @@ async def start_run(
     background: bool = False,
     callback_url: str | None = None,
     wait_timeout: float = 600.0,
+    conversation_id: str | None = None,
 ) -> Run:
-    """Take the agent's run slot; with wait=True queue until the running run ends instead of refusing."""
+    """Take the run slot of the agent's thread; with wait=True queue until the running run ends instead of
+    refusing."""
     deadline = asyncio.get_running_loop().time() + wait_timeout
     while True:
         try:
-            return await sync_to_async(try_start_run)(agent, request_config, background, callback_url)
+            return await sync_to_async(try_start_run)(agent, request_config, background, callback_url, conversation_id)
         except AgentBusyError:
             if not wait or asyncio.get_running_loop().time() > deadline:
                 raise
@@ -149,6 +163,8 @@ def finish_run(
             last_run_completion=now,
             last_run_duration_ms=(ended_ns - started_ns) // 1_000_000,
         )
+        if run.conversation_id:
+            Conversation.objects.filter(pk=run.conversation_id).update(last_run_completion=now)
     return run
 
 
@@ -156,11 +172,16 @@ def is_cancel_requested(run_id: str) -> bool:
     return Run.objects.filter(pk=run_id, cancel_requested=True).exists()
 
 
-def request_cancel(agent_id: str, run_ids: list[str] | None = None) -> dict[str, str]:
-    """Ask the agent's active runs (or those of `run_ids`) to stop: `{run_id: "cancelled"}` for each run that was
-    still active when the request was recorded, which `finish_run` then honours. A run that finished first is
+def request_cancel(
+    agent_id: str, run_ids: list[str] | None = None, conversation_id: str | None = None, *, one_thread: bool = False
+) -> dict[str, str]:
+    """Ask the agent's active runs to stop: all of them (or those named), or with `one_thread` only the run of
+    the conversation named (None: the agent's default thread). Answers `{run_id: "cancelled"}` for each run that
+    was still active when the request was recorded, which `finish_run` then honours; a run that finished first is
     left out: its cancel could not happen, and an empty answer says so."""
     runs = Run.objects.filter(agent_id=agent_id, status__in=Run.ACTIVE)
+    if one_thread:
+        runs = runs.filter(conversation_id=conversation_id)
     if run_ids:
         runs = runs.filter(pk__in=run_ids)
     # One conditional update per run, so the answer names exactly the runs whose flag was set while active.
@@ -187,11 +208,11 @@ def cancel_signal(run_id: str):
         _CANCEL_SIGNALS.pop(run_id, None)
 
 
-def pending_approval(agent: Agent) -> Message | None:
-    """The approval request at the end of the agent's context, if it still waits for an answer."""
-    if len(agent.message_ids) < 2:
+def pending_approval(thread: ContextWindow) -> Message | None:
+    """The approval request at the end of the thread's context, if it still waits for an answer."""
+    if len(thread.message_ids) < 2:
         return None
-    last = Message.objects.filter(id=agent.message_ids[-1]).first()
+    last = Message.objects.filter(id=thread.message_ids[-1]).first()
     if last and last.role == Message.Role.APPROVAL and last.tool_calls:
         return last
     return None

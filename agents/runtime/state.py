@@ -8,7 +8,7 @@ however long the history.
 from dataclasses import dataclass, field
 
 from agents.llm import ToolSpec
-from agents.models import Agent, Message
+from agents.models import Agent, ContextWindow, Message
 from agents.providers import context_window_for
 from agents.runtime.budget import TokenLedger
 from tools.rules import ToolRulesSolver, parse_rules
@@ -34,7 +34,10 @@ class ToolInfo:
 
 @dataclass(slots=True)
 class RunState:
+    # The agent as this run sees it: a conversation's model settings override its own (never saved).
     agent: Agent
+    # Whose context window the run reads and writes: the agent (its default thread) or one of its conversations.
+    thread: ContextWindow
     run_id: str
     buffer: list[Message]
     tools: dict[str, ToolInfo]
@@ -102,18 +105,26 @@ def load_tools(agent: Agent, client_tools: list[dict] | None) -> dict[str, ToolI
     return tools
 
 
-def load_buffer(agent: Agent) -> list[Message]:
-    by_id = {m.id: m for m in Message.objects.filter(id__in=agent.message_ids)}
-    return [by_id[mid] for mid in agent.message_ids if mid in by_id]
+def load_buffer(thread: ContextWindow) -> list[Message]:
+    by_id = {m.id: m for m in Message.objects.filter(id__in=thread.message_ids)}
+    return [by_id[mid] for mid in thread.message_ids if mid in by_id]
 
 
 def load_run_state(
-    agent: Agent, run_id: str, *, max_steps: int, stream_tokens: bool, client_tools: list[dict] | None
+    agent: Agent,
+    run_id: str,
+    *,
+    max_steps: int,
+    stream_tokens: bool,
+    client_tools: list[dict] | None,
+    thread: ContextWindow | None = None,
 ) -> RunState:
+    thread = thread or agent
     return RunState(
         agent=agent,
+        thread=thread,
         run_id=run_id,
-        buffer=load_buffer(agent),
+        buffer=load_buffer(thread),
         tools=load_tools(agent, client_tools),
         blocks=dict(agent.blocks.values_list("label", "id")),
         rules=ToolRulesSolver(parse_rules(agent.tool_rules)),

@@ -1,5 +1,5 @@
-"""Compaction on request (`POST /v1/agents/{id}/summarize`): outside a conversation turn, but
-holding the agent's run slot, so it never races a running turn."""
+"""Compaction on request (`POST /v1/agents/{id}/summarize`, `POST /v1/conversations/{id}/compact`): outside a
+turn, but holding the thread's run slot, so it never races a running turn."""
 
 import time
 
@@ -12,31 +12,35 @@ from agents.runtime.errors import RunRefused
 from agents.runtime.state import load_run_state
 from agents.runtime.system_message import refresh_system_message
 from agents.runtime.transcript import text_of
+from agents.threads import load_thread, thread_agent
 
 
-def _load(agent_id: str, organization_id: str | None, run_id: str):
-    agent = run_lifecycle.get_agent(agent_id, organization_id)
-    refresh_system_message(agent)
-    return load_run_state(agent, run_id, max_steps=1, stream_tokens=False, client_tools=None)
+def _load(agent_id: str, organization_id: str | None, run_id: str, conversation_id: str | None):
+    thread = load_thread(run_lifecycle.get_agent(agent_id, organization_id), conversation_id)
+    refresh_system_message(thread.agent, thread=thread)
+    return load_run_state(thread.agent, run_id, max_steps=1, stream_tokens=False, client_tools=None, thread=thread)
 
 
-async def summarize_agent(agent_id: str, organization_id: str | None = None) -> dict:
-    """Summarize the older half (at least) of the agent's context. Raises RunRefused when there is nothing to
-    summarize, and AgentBusyError while a turn run_lifecycle."""
-    agent = await sync_to_async(run_lifecycle.get_agent)(agent_id, organization_id)
+async def summarize_agent(
+    agent_id: str, organization_id: str | None = None, conversation_id: str | None = None
+) -> dict:
+    """Summarize the older half (at least) of the thread's context (the agent's default one unless a conversation
+    is named). Raises RunRefused when there is nothing to summarize, and AgentBusyError while a turn runs."""
+    agent = await sync_to_async(thread_agent)(agent_id, organization_id, conversation_id)
     try:
         model = await aresolve(agent.model, agent.organization_id)
     except ModelConfigError as exc:
         raise RunRefused(str(exc)) from exc
-    run = await run_lifecycle.start_run(agent, {"type": "summarize"}, wait=False)
+    run = await run_lifecycle.start_run(agent, {"type": "summarize"}, wait=False, conversation_id=conversation_id)
     started = time.monotonic_ns()
-    state = await sync_to_async(_load)(agent_id, organization_id, run.id)
+    state = await sync_to_async(_load)(agent_id, organization_id, run.id, conversation_id)
     before = len(state.buffer)
     stop = await compaction.compact(state, model, Emitter(state, None), trigger="manual")
     after = len(state.buffer)
     if stop is None and after >= before:
         await sync_to_async(run_lifecycle.discard_run)(run.id)
-        raise RunRefused(f"Nothing to summarize: agent {agent_id} has only {before} messages in context.")
+        where = f"conversation {conversation_id}" if conversation_id else f"agent {agent_id}"
+        raise RunRefused(f"Nothing to summarize: {where} has only {before} messages in context.")
     await sync_to_async(run_lifecycle.finish_run)(
         run.id,
         agent_id,

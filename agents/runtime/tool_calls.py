@@ -155,11 +155,14 @@ def run_call(
 
 
 def context_factory(state: RunState):
-    return tool_context_factory(state.agent, state.blocks, state.embeddings)
+    return tool_context_factory(state.agent, state.blocks, state.embeddings, state.thread.conversation_id)
 
 
-def tool_context_factory(agent: Agent, blocks: dict[str, str], embeddings: dict[str, list[float]]):
-    """Builds the ToolContext of each built-in tool call on `agent`; `blocks` (label -> id) is updated in place
+def tool_context_factory(
+    agent: Agent, blocks: dict[str, str], embeddings: dict[str, list[float]], conversation_id: str | None = None
+):
+    """Builds the ToolContext of each built-in tool call on `agent` in a thread (its default one unless a
+    conversation is named: conversation_search covers that thread); `blocks` (label -> id) is updated in place
     when a tool attaches a new block."""
 
     def attach(label: str, value: str, *, step_id, tool_call_id, tool_name) -> str:
@@ -182,7 +185,10 @@ def tool_context_factory(agent: Agent, blocks: dict[str, str], embeddings: dict[
             attach_new_block=lambda label, value: attach(
                 label, value, step_id=step_id, tool_call_id=tool_call_id, tool_name=tool_name
             ),
-            search_messages=lambda *a, **kw: search_messages(agent.id, *a, tz=agent.timezone, **kw),
+            search_messages=lambda *a, **kw: search_messages(
+                agent.id, *a, tz=agent.timezone, conversation_id=conversation_id, **kw
+            ),
+            conversation_id=conversation_id,
             embed_fn=lookup(embeddings) if embeddings else None,
             embedding_model=agent.embedding if embeddings else None,
         )

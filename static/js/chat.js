@@ -197,6 +197,8 @@
     form.setAttribute("hx-swap", "innerHTML");
     const csrf = document.querySelector("#chat-send [name=csrfmiddlewaretoken]");
     if (csrf) form.append(csrf.cloneNode());
+    const conversation = document.querySelector("#chat-send [name=conversation]");
+    if (conversation) form.append(conversation.cloneNode());
     for (const call of calls) {
       const hidden = el("input");
       hidden.type = "hidden";
@@ -350,7 +352,12 @@
     }
   }
 
+  // The websocket carries every thread of the agent; this page shows one (its `data-conversation`, "" for the
+  // agent's default thread).
+  const thread = chat ? chat.dataset.conversation || "" : null;
+
   function handle(event) {
+    if (thread !== null && (event.conversation_id || "") !== thread) return;
     const type = event.message_type;
     if (type === "run_started") {
       liveStarts += 1;
@@ -384,6 +391,7 @@
   // ------------------------------------------------------------------------------------------- loading
 
   async function getJSON(params) {
+    if (thread) params = { ...params, conversation: thread };
     const response = await fetch(chat.dataset.messagesUrl + "?" + new URLSearchParams(params), {
       headers: { Accept: "application/json" },
       credentials: "same-origin",

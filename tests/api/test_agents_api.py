@@ -166,7 +166,7 @@ def test_unknown_and_unimplemented_routes_answer_json(api, db):
         "/v1/identities/x",
         "/v1/groups/",
         "/v1/sources/",
-        "/v1/conversations",
+        "/v1/templates",
         "/v1/agents/agent-x/passages",
         "/v1/blocks/block-x/identities",
     ):

@@ -61,3 +61,14 @@ def test_an_import_never_silently_replaces_an_organizations_tool(client):
     replaced = client.agents.import_file(file=("b.af", json.dumps(changed).encode()), override_existing_tools=True)
     assert any("replaced" in w for w in replaced.warnings)  # said, not silent
     assert client.tools.retrieve(tool.id).source_code == changed["tools"][2]["source_code"]
+
+
+def test_the_latest_page_reads_oldest_first_on_the_agent_and_in_agent_direct_mode(client, fake_openai):
+    agent = create_agent(client)
+    for text in ("one", "two"):
+        fake_openai.script(Reply(text=f"echo {text}"))
+        client.agents.messages.create(agent.id, input=text)
+    latest = [m.content for m in client.agents.messages.list(agent.id, limit=3).items]
+    assert latest == ["echo one", "two", "echo two"]
+    direct = client.conversations.messages.list("default", agent_id=agent.id, limit=3)
+    assert [m.content for m in direct.items] == latest

@@ -116,3 +116,30 @@ def test_an_agent_file_with_unstorable_text_is_refused(api, db):
     response = api.post("/v1/agents/import", {"file": SimpleUploadedFile("agent.af", body.encode())})
     assert response.status_code in (400, 422) and "cannot be stored" in response.json()["detail"]
     assert api.get("/v1/agents/").json() == []
+
+
+@pytest.fixture
+def csrf_enforced(org):
+    """A client like Letta Code: an API key, no CSRF cookie, and Django's CSRF checks on (the test client skips
+    them by default, which is how the HTML 403 on unserved writes went unseen)."""
+    _, key = accounts.create_api_key(organization_id=org.id, name="cli")
+    return Client(headers={"Authorization": f"Bearer {key}"}, enforce_csrf_checks=True)
+
+
+@pytest.mark.parametrize("method", ["post", "put", "patch", "delete"])
+@pytest.mark.parametrize(
+    ("path", "status"),
+    [
+        ("/v1/folders/", 501),
+        ("/v1/identities/identity-1", 501),
+        ("/v1/agents/agent-1/schedule", 501),
+        ("/v1/templates/t/agents", 501),
+        ("/v1/no-such-family/x", 404),
+        ("/v1/agents/agent-1/no-such-thing", 404),
+    ],
+)
+def test_writes_to_unserved_routes_answer_json_even_with_csrf_checks(csrf_enforced, method, path, status):
+    response = getattr(csrf_enforced, method)(path, data={"x": 1}, content_type="application/json")
+    assert response.status_code == status
+    assert response["Content-Type"] == "application/json"
+    assert response.json()["detail"]

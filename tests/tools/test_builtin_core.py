@@ -45,7 +45,10 @@ def test_conversation_search_formats_results_and_is_never_truncated():
 
     result = run("conversation_search", ctx, query="tea", roles=["user"], limit=3, start_date="2025-01-01")
 
-    assert result.ok and json.loads(result.func_return) == {"message": "Showing 1 results:", "results": hits}
+    assert result.ok and json.loads(result.func_return) == {
+        "message": "Showing 1 results from your default conversation:",
+        "results": hits,
+    }
     # the search backend gets the range already read: a date alone starts at its midnight, in the agent's zone
     assert calls == [("tea", ["user"], 3, datetime(2025, 1, 1, tzinfo=ZoneInfo("UTC")), None)]
 
@@ -53,7 +56,7 @@ def test_conversation_search_formats_results_and_is_never_truncated():
 def test_conversation_search_defaults_and_no_results():
     ctx, calls = make_ctx()
     result = run("conversation_search", ctx, query=None, limit=None)
-    assert result.func_return == "No results found."
+    assert result.func_return == "No results found in your default conversation."
     assert calls == [(None, None, 5, None, None)]
 
 

@@ -53,9 +53,10 @@ def conversation_search(
     if limit is not None and limit < 1:
         raise ToolInputError(f"limit must be at least 1, not {limit}.")
     results = ctx.search_messages(query or None, roles or None, min(limit or 5, MAX_SEARCH_RESULTS), start, end)
+    where = f"conversation {ctx.conversation_id}" if ctx.conversation_id else "your default conversation"
     if not results:
-        return "No results found."
-    return {"message": f"Showing {len(results)} results:", "results": results}
+        return f"No results found in {where}."
+    return {"message": f"Showing {len(results)} results from {where}:", "results": results}
 
 
 def parse_date_arg(name: str, value: str | None, tz: str, *, end: bool) -> datetime | None:

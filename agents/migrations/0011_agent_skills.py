@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('agents', '0009_agent_secrets_encrypted'),
+        ('agents', '0010_conversations'),
     ]
 
     operations = [
