@@ -11,6 +11,7 @@ responses are filled in from the tables at the bottom.
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 
+from agents.api import conversation_serializers as cs
 from agents.api import run_serializers as rs
 from agents.api import schema_shapes as shape
 from agents.api import serializers as s
@@ -229,6 +230,7 @@ document(
         "retrieve_agent_context_window",
         "The agent's context window, section by section",
         response=shape.ContextWindowOverview,
+        parameters=[OpenApiParameter("conversation_id", str, description="One of the agent's conversations.")],
     ),
 )
 
@@ -883,6 +885,120 @@ document(
     ),
 )
 
+# --- conversations ----------------------------------------------------------------------------------------------
+THREAD = (
+    "The conversation is named by its id, or by `default` with `agent_id` (agent-direct mode: the agent's own "
+    "thread), or by the agent's id."
+)
+document(
+    "agents.api.conversation_views.ConversationListView",
+    get=op(
+        "list_conversations",
+        "List conversations (of an agent, or of the organization)",
+        query=cs.ConversationListQuerySerializer,
+        response=cs.ConversationSerializer(many=True),
+    ),
+    post=op(
+        "create_conversation",
+        "Start a conversation (a thread) on an agent",
+        query=cs.AgentDirectQuerySerializer,
+        request=cs.ConversationCreateSerializer,
+        responses={201: cs.ConversationSerializer},
+    ),
+)
+document(
+    "agents.api.conversation_views.ConversationDetailView",
+    get=op("retrieve_conversation", "Retrieve a conversation", response=cs.ConversationSerializer),
+    patch=op(
+        "update_conversation",
+        "Rename, describe, archive or reconfigure a conversation",
+        request=cs.ConversationUpdateSerializer,
+        response=cs.ConversationSerializer,
+    ),
+    delete=op(
+        "delete_conversation",
+        "Delete a conversation and its messages",
+        responses={204: DELETED, 409: OpenApiResponse(description="A run is in progress in it.")},
+    ),
+)
+document(
+    "agents.api.conversation_views.conversation_messages",
+    get=op(
+        "list_conversation_messages",
+        "List a conversation's messages",
+        description=THREAD,
+        query=s.MessageListQuerySerializer,
+        response=shape.LettaMessage(many=True),
+        parameters=[
+            OpenApiParameter("agent_id", str, description="The agent, with the `default` conversation."),
+            _list("include_return_message_types", "Only these message types.", s.MESSAGE_TYPES),
+        ],
+    ),
+    post=op(
+        "send_conversation_message",
+        "Send a message in a conversation (streamed unless `streaming` is false)",
+        description=THREAD,
+        request=s.LettaRequestSerializer,
+        responses=SEND_RESPONSES,
+        examples=SEND_EXAMPLES,
+    ),
+)
+document(
+    "agents.api.conversation_views.conversation_stream",
+    post=op(
+        "retrieve_conversation_stream",
+        "Resume the stream of a background run of a conversation",
+        description=THREAD,
+        request=cs.ConversationStreamSerializer,
+        responses={(200, "text/event-stream"): STREAM_RESPONSES[(200, "text/event-stream")]},
+    ),
+)
+document(
+    "agents.api.conversation_views.ConversationCancelView",
+    post=op(
+        "cancel_conversation",
+        "Cancel a conversation's active run",
+        description=THREAD,
+        query=cs.AgentDirectQuerySerializer,
+        responses={
+            200: OpenApiResponse(OpenApiTypes.OBJECT, description='`{run_id: "cancelled"}`'),
+            409: OpenApiResponse(description="The conversation has no active run."),
+        },
+    ),
+)
+document(
+    "agents.api.conversation_views.conversation_compact",
+    post=op(
+        "compact_conversation",
+        "Compact a conversation's context now",
+        description=THREAD,
+        request=shape.Compaction,
+        response=shape.CompactionResponse,
+    ),
+)
+document(
+    "agents.api.conversation_views.ConversationRecompileView",
+    post=op(
+        "recompile_conversation",
+        "Recompile a conversation's system prompt",
+        description=THREAD,
+        query=cs.RecompileQuerySerializer,
+        request=cs.AgentDirectQuerySerializer,
+        response=OpenApiTypes.STR,
+    ),
+)
+document(
+    "agents.api.conversation_views.ConversationForkView",
+    post=op(
+        "fork_conversation",
+        "Fork a conversation: a new one starting with its in-context messages",
+        description=THREAD,
+        query=cs.ForkQuerySerializer,
+        request=None,
+        responses={201: cs.ConversationSerializer},
+    ),
+)
+
 # --- filled in for every operation ------------------------------------------------------------------------------
 
 # First match wins; otherwise the tag is the path's first segment after /v1 ("agents", "tools", "runs", ...).
@@ -915,6 +1031,7 @@ PATH_PARAMETERS = {
     "provider_id": "The provider's id (`provider-…`).",
     "archive_id": "The archive's id (`archive-…`).",
     "server_id": "The MCP server's id (`mcp_server-…`).",
+    "conversation_id": "The conversation's id (`conv-…`), `default` with `agent_id`, or the agent's id.",
 }
 
 # Routes whose 200 body may be `null` (an Optional in letta-client).

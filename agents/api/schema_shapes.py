@@ -109,6 +109,9 @@ class ContextWindowOverview(f.Serializer):
     num_tokens_messages = f.IntegerField()
     messages = f.ListField(child=f.DictField())
     # Beyond Letta's shape, for the ADE.
+    conversation_id = f.CharField(
+        allow_null=True, help_text="The conversation shown (`?conversation_id=`); null for the agent's own thread."
+    )
     token_counts_are_estimates = f.BooleanField(help_text="True when the model has no tiktoken encoding of its own.")
     tokenizer = f.CharField(help_text="The tiktoken encoding the counts were made with.")
     raw_request = f.DictField(help_text="The request body the next step would send to the provider, in its format.")

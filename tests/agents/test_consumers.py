@@ -75,7 +75,12 @@ async def test_websocket_receives_the_steps_of_a_run(make_agent, fake_openai):
         "usage_statistics",
         "run_finished",
     ]
-    assert seen[0] == {"message_type": "run_started", "run_id": result.run_id, "stream_tokens": False}
+    assert seen[0] == {
+        "message_type": "run_started",
+        "run_id": result.run_id,
+        "stream_tokens": False,
+        "conversation_id": None,
+    }
     assert seen[1]["content"] == "I like jazz" and seen[1]["run_id"] == result.run_id
     human = await sync_to_async(lambda: agent.blocks.get(label="human").id)()
     assert seen[4]["changed_block_ids"] == [human] and seen[6]["changed_block_ids"] == []

@@ -24,7 +24,7 @@ from schemathesis.specs.openapi.checks import (
 
 from accounts import services as accounts
 from accounts.models import Organization
-from agents import services
+from agents import conversations, services
 from agents.api.schema_generator import SchemaGenerator
 from agents.models import Agent, Run, Step
 from agents.provider_services import create_provider
@@ -59,7 +59,7 @@ class World:
     def __init__(self, organization_id: str, provider_url: str):
         self.organization_id = organization_id
         self.provider_url = provider_url
-        self.agent = self.tool = self.block = self.provider = self.mcp_server = None
+        self.agent = self.tool = self.block = self.provider = self.mcp_server = self.conversation = None
 
     def agent_id(self) -> str:
         if gone(self.agent):
@@ -131,6 +131,11 @@ class World:
             )
         return self.mcp_server.id
 
+    def conversation_id(self) -> str:
+        if gone(self.conversation) or self.conversation.agent_id != self.agent_id():
+            self.conversation = conversations.create_conversation(self.agent, summary="fuzzed")
+        return self.conversation.id
+
     def path_parameters(self, wanted) -> dict[str, str]:
         agent_id = self.agent_id()
         values = {
@@ -144,6 +149,7 @@ class World:
             "step_id": self.step.id,
             "provider_id": self.provider_id(),
             "server_id": self.server_id(),
+            "conversation_id": self.conversation_id(),
             "message_id": Agent.objects.get(pk=agent_id).message_ids[0],
             # The agent's own archive, made again if a generated DELETE removed it.
             "archive_id": services.ensure_archive(Agent.objects.get(pk=agent_id)),

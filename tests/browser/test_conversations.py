@@ -36,8 +36,9 @@ def test_a_new_conversation_is_its_own_thread_and_can_be_renamed_switched_and_fo
     expect(log.get_by_text("Hello in the default thread.")).to_have_count(0)
     expect(page.get_by_text("running", exact=True)).to_be_hidden()
 
+    page.get_by_text("Rename", exact=True).click()
     page.get_by_label("Name", exact=True).fill("Planning the trip")
-    page.get_by_role("button", name="Rename").click()
+    page.get_by_role("button", name="Save name").click()
     picker = page.get_by_label("Conversation", exact=True)
     expect(picker.locator("option:checked")).to_have_text("Planning the trip")
     expect(page.get_by_role("log", name=re.compile("Planning the trip"))).to_be_visible()
@@ -50,7 +51,7 @@ def test_a_new_conversation_is_its_own_thread_and_can_be_renamed_switched_and_fo
 
     page.get_by_label("Conversation", exact=True).select_option(label="Planning the trip")
     page.get_by_role("button", name="Switch").click()
-    page.get_by_role("button", name="Fork this conversation").click()
+    page.get_by_role("button", name="Fork").click()
     expect(page).to_have_url(re.compile(r"\?conversation=conv-"))
     expect(page.get_by_role("log").get_by_text("Hello in the new conversation.")).to_be_visible()
     expect(page.get_by_label("Conversation", exact=True).locator("option")).to_have_count(3)
@@ -60,8 +61,9 @@ def test_a_blank_name_is_refused_next_to_the_box_and_nothing_changes(page, make_
     agent = make_agent(name="scout")
     conversation = conversations.create_conversation(agent, summary="Kept name")
     page.goto(f"/ade/agents/{agent.id}/?conversation={conversation.id}")
+    page.get_by_text("Rename", exact=True).click()
     page.get_by_label("Name", exact=True).fill("   ")
-    page.get_by_role("button", name="Rename").click()
+    page.get_by_role("button", name="Save name").click()
     expect(page.get_by_role("alert")).to_contain_text("required")
     conversation.refresh_from_db()
     assert conversation.summary == "Kept name"
