@@ -152,6 +152,25 @@ class Conversation(OwnedModel, ContextWindow):
         return self.id
 
 
+class AgentSkill(models.Model):
+    """A skill an agent file carried (Letta's SkillSchema: `name`, `files` {path: content} holding SKILL.md,
+    and/or `source_url`), kept whole so exporting the agent gives it back unchanged. Rows of their own, not a
+    field on Agent, so loading an agent never loads its skills' files. This server does not yet load skills
+    into an agent's context; the ADE lists them."""
+
+    agent = models.ForeignKey(Agent, on_delete=models.CASCADE, related_name="skills")
+    position = models.PositiveIntegerField()  # the file's order
+    name = models.CharField(max_length=200)
+    entry = models.JSONField()  # the file's object, exactly
+
+    class Meta:
+        ordering = ["agent", "position"]
+        constraints = [models.UniqueConstraint(fields=["agent", "position"], name="agentskill_agent_position")]
+
+    def __str__(self):
+        return self.name
+
+
 def _ids(messages: Iterable["Message | str"]) -> list[str]:
     return [m if isinstance(m, str) else m.id for m in messages]
 

@@ -88,3 +88,20 @@ def organization_tags(organization_id: str, *, search: str | None = None) -> lis
     if search:
         tags = {tag for tag in tags if search.lower() in tag.lower()}
     return sorted(tags)
+
+
+def agent_skills(agent: Agent, *, limit: int) -> tuple[list[dict], int]:
+    """The first `limit` of the skills the agent's file carried, as the ADE lists them (name, source, file paths,
+    SKILL.md), and how many there are."""
+    shown = []
+    for skill in agent.skills.all()[:limit]:
+        files = skill.entry.get("files") or {}
+        shown.append(
+            {
+                "name": skill.name,
+                "source_url": skill.entry.get("source_url"),
+                "paths": sorted(files),
+                "skill_md": files.get("SKILL.md"),
+            }
+        )
+    return shown, agent.skills.count()

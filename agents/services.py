@@ -23,6 +23,7 @@ from agents.runtime.system_message import (
 )
 from agents.runtime.transcript import text_of
 from agents.secrets import merged
+from agents.system_prompts import default_system_prompt
 from memory import services as memory_services
 from memory.models import Archive, Block
 from memory.services import EditActor
@@ -34,6 +35,16 @@ from tools.services import ensure_base_tools
 
 class AgentConfigError(DomainError, ValueError):
     """The agent cannot be created or changed as asked; the message says why."""
+
+
+def check_sleeptime(enable_sleeptime: bool | None) -> None:
+    """Sleep-time agents (a background companion that reorganizes memory between turns) do not exist here yet:
+    refuse the flag rather than accept it and do nothing, so a caller never believes memory is being tended."""
+    if enable_sleeptime:
+        raise AgentConfigError(
+            "enable_sleeptime=true is not supported by this server yet: sleep-time agents are not implemented. "
+            "Leave enable_sleeptime out or set it to false."
+        )
 
 
 def default_rules(agent_type: str, tool_names: list[str]) -> list[dict]:
@@ -49,7 +60,7 @@ def create_agent(
     organization_id: str,
     name: str,
     model: str | None = None,
-    system: str = "",
+    system: str | None = None,
     agent_type: str = AgentType.LETTA_V1,
     description: str | None = None,
     memory_blocks: list[dict] | None = None,
@@ -68,8 +79,10 @@ def create_agent(
     timezone: str = "UTC",
     secrets: dict | None = None,
     compaction_settings: dict | None = None,
+    enable_sleeptime: bool | None = None,
     actor: EditActor | None = None,
 ) -> Agent:
+    check_sleeptime(enable_sleeptime)
     model = model or settings.DEFAULT_MODEL
     if not model:
         raise AgentConfigError("Must specify a model handle such as 'openai/gpt-4.1-mini'.")
@@ -79,6 +92,9 @@ def create_agent(
         raise AgentConfigError(f"Unknown agent_type '{agent_type}'. Valid: {', '.join(AgentType.values)}.")
     compaction_settings = checked_compaction_settings(compaction_settings, organization_id)
     actor = actor or EditActor.api()
+    # Stored, not filled in at compile time, so a client that extends `agent.system` keeps the real prompt. Only
+    # when left out, as Letta does: an explicit "" (or an agent file's) is kept as given.
+    system = default_system_prompt(agent_type) if system is None else system
     agent = Agent.objects.create(
         organization_id=organization_id,
         name=name,
@@ -396,6 +412,7 @@ def update_agent(agent: Agent, **fields) -> Agent:
     what changes. The system message is recompiled at once when the template or rules change, so the context
     overview and the next run see the new prompt; block edits go through `memory.services` instead.
     """
+    check_sleeptime(fields.pop("enable_sleeptime", None))
     unknown = sorted(set(fields) - set(_PLAIN_UPDATE_FIELDS) - {"model", "tool_rules"})
     if unknown:
         raise AgentConfigError(f"Cannot update {', '.join(unknown)} of an agent.")

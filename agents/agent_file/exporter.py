@@ -34,7 +34,7 @@ def export_agent(agent: Agent) -> dict:
         "sources": [],
         "tools": [_tool(t, tool_ids[t.id]) for t in tools],
         "mcp_servers": [],
-        "skills": [],
+        "skills": [skill.entry for skill in agent.skills.all()],
         "metadata": {"revision_id": FORMAT_REVISION},
         "created_at": timezone.now().isoformat(),
     }

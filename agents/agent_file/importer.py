@@ -15,8 +15,8 @@ from agents.agent_file.config import agent_settings
 from agents.agent_file.errors import AgentFileError
 from agents.agent_file.messages import FileMessage, arrange_context
 from agents.agent_file.schema import MAX_AGENT_NAME, AgentFile, FileAgent, parse_agent_file
-from agents.agent_file.tools import import_tool
-from agents.models import Agent, AgentType, Message
+from agents.agent_file.tools import import_tool, tool_conflicts
+from agents.models import Agent, AgentSkill, AgentType, Message
 from agents.runtime.system_message import refresh_system_message
 from memory import services as memory_services
 from memory.models import Block
@@ -48,7 +48,7 @@ def import_agent(
     model: str | None = None,
     embedding: str | None = None,
     strip_messages: bool = False,
-    override_existing_tools: bool = True,
+    override_existing_tools: bool | None = None,
     secrets: dict | None = None,
     append_copy_suffix: bool = True,
 ) -> ImportResult:
@@ -57,10 +57,12 @@ def import_agent(
     `name` renames the file's first agent (the one that was exported; others are its group companions); the
     others keep their names, plus "_copy" unless `append_copy_suffix` is False (Letta's default is True).
     `model` / `embedding` replace every agent's handles. `secrets` fills the values of the secret keys the file
-    lists (exported files carry keys only).
+    lists (exported files carry keys only). `override_existing_tools` says what to do with a custom tool whose
+    name the organization already uses with different code (agents/agent_file/tools.py): None refuses the file.
     """
     parsed = parse_agent_file(data)
     plans = [agent_settings(agent.raw, model, embedding) for agent in parsed.agents]
+    tool_conflicts(list(parsed.tools.values()), organization_id, override_existing_tools)
     suffix = COPY_SUFFIX if append_copy_suffix else ""
     result = ImportResult(warnings=list(parsed.notes))
     try:
@@ -73,20 +75,29 @@ def import_agent(
                     agent, agent_name, settings_, organization_id, tools, blocks, strip_messages, secrets or {}, result
                 )
                 result.agent_ids.append(created.id)
+            _import_skills(parsed, result.agent_ids[0])
     except (services.AgentConfigError, MemoryEditError, ToolRuleError, SchemaError) as exc:
         raise AgentFileError(f"The agent file could not be imported: {exc}") from exc
     return result
 
 
-# ------------------------------------------------------------------------------------------------ tools, blocks
+# ------------------------------------------------------------------------------------------ tools, blocks, skills
 
 
-def _import_tools(parsed: AgentFile, organization_id: str, override: bool, result: ImportResult) -> dict:
+def _import_tools(parsed: AgentFile, organization_id: str, override: bool | None, result: ImportResult) -> dict:
     rows = {}
     for file_id, tool in parsed.tools.items():
         rows[file_id] = import_tool(tool, organization_id, override=override, warnings=result.warnings)
         result.id_mappings[file_id] = rows[file_id].id
     return rows
+
+
+def _import_skills(parsed: AgentFile, agent_id: str) -> None:
+    """The file's skills belong to the agent it was exported from, its first (the others are group companions)."""
+    AgentSkill.objects.bulk_create(
+        AgentSkill(agent_id=agent_id, position=n, name=entry["name"], entry=entry)
+        for n, entry in enumerate(parsed.skills)
+    )
 
 
 def _import_blocks(parsed: AgentFile, organization_id: str, result: ImportResult) -> dict[str, Block]:
@@ -153,7 +164,7 @@ def _import_agent(
     created = services.create_agent(
         organization_id=organization_id,
         name=name,
-        system=raw.get("system") or "",
+        system=raw.get("system"),  # kept as the file has it; a file without one gets its type's default
         agent_type=agent_type,
         description=raw.get("description"),
         memory_blocks=[],
@@ -164,6 +175,7 @@ def _import_agent(
         tags=list(raw.get("tags") or []),
         metadata=raw.get("metadata") or {},
         timezone=raw.get("timezone") or "UTC",
+        enable_sleeptime=raw.get("enable_sleeptime"),
         actor=EditActor.system(),
         **settings_,
     )

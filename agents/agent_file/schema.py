@@ -25,10 +25,10 @@ PREFIXES = {
     "sources": "source",
     "tools": "tool",
     "mcp_servers": "mcp_server",
-    "skills": "skill",
 }
+# Letta's newer files (2026) add a top-level `skills` list whose entries have no id: a skill's name is its key.
 # Bounds of our columns: a longer value would be cut (losing characters) or refused by the database.
-MAX_AGENT_NAME, MAX_LABEL, MAX_TOOL_NAME, MAX_TOOL_TYPE = 200, 200, 48, 32
+MAX_AGENT_NAME, MAX_LABEL, MAX_TOOL_NAME, MAX_TOOL_TYPE, MAX_SKILL_NAME = 200, 200, 48, 32, 200
 
 
 @dataclass(slots=True)
@@ -71,6 +71,8 @@ class AgentFile:
     tools: dict[str, FileTool]
     # Parts of the file this server does not import (groups, sources, MCP servers...), said in the result.
     notes: list[str] = field(default_factory=list)
+    # The file's skills, each entry exactly as the file has it.
+    skills: list[dict] = field(default_factory=list)
 
 
 # ------------------------------------------------------------------------------------------------- decoding
@@ -118,7 +120,8 @@ def parse_agent_file(data) -> AgentFile:
     blocks = {raw["id"]: _block(raw) for raw in lists["blocks"]}
     tools = {raw["id"]: _tool(raw) for raw in lists["tools"]}
     agents = [_agent(raw, blocks, tools) for raw in lists["agents"]]
-    return AgentFile(agents=agents, blocks=blocks, tools=tools, notes=_notes(lists, agents))
+    skills = _skills(_entity_list(doc, "skills"))
+    return AgentFile(agents=agents, blocks=blocks, tools=tools, notes=_notes(lists, agents), skills=skills)
 
 
 def _entity_list(doc: dict, key: str) -> list[dict]:
@@ -155,6 +158,30 @@ def _check_ids(lists: dict[str, list[dict]]) -> None:
             if not isinstance(message, dict):
                 raise AgentFileError(f"Agent {agent['id']}: messages[{index}] must be an object.")
             claim(message.get("id"), "message", f"agent {agent['id']} messages[{index}]")
+
+
+def _skills(entries: list[dict]) -> list[dict]:
+    """Checked as Letta's SkillSchema checks them: a name (unique: it is the skill's key), and `files` holding
+    SKILL.md, or a `source_url`, or both."""
+    names: set[str] = set()
+    for index, entry in enumerate(entries):
+        name = entry.get("name")
+        where = f"skills[{index}]"
+        if not isinstance(name, str) or not name.strip():
+            raise AgentFileError(f"{where} needs a non-empty 'name'.")
+        where = f"Skill '{name}' ({where})"
+        if len(name) > MAX_SKILL_NAME:
+            raise AgentFileError(f"{where}: the name is longer than {MAX_SKILL_NAME} characters.")
+        if name in names:
+            raise AgentFileError(f"{where}: another skill has the same name; skill names must be unique.")
+        names.add(name)
+        files = entry.get("files")
+        if files is not None and not (isinstance(files, dict) and all(isinstance(v, str) for v in files.values())):
+            raise AgentFileError(f"{where}: 'files' must map each path to its text.")
+        source_url = optional_str(entry, "source_url", where)
+        if not (files and "SKILL.md" in files) and source_url is None:
+            raise AgentFileError(f"{where} needs 'files' holding 'SKILL.md', or a 'source_url'.")
+    return entries
 
 
 def _block(raw: dict) -> FileBlock:
@@ -292,7 +319,6 @@ def _notes(lists: dict[str, list[dict]], agents: list[FileAgent]) -> list[str]:
         ("sources", "data sources"),
         ("files", "files"),
         ("mcp_servers", "MCP servers"),
-        ("skills", "skills"),
     ):
         if lists[key]:
             notes.append(

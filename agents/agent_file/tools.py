@@ -3,8 +3,14 @@
 Letta's built-ins that we implement become our built-in rows, with our schema (their code is ours). Letta
 built-ins we do not implement (run_bash, the file tools, the `memory` omni-tool...) and MCP tools are kept as
 rows of their type with the file's schema, so the agent keeps them in its tool list and they round-trip; a call
-to one returns an error the model can read. Custom tools are upserted by name; built-in rows are never
-overwritten by a custom tool of the same name.
+to one returns an error the model can read.
+
+A custom tool never takes a built-in's name, and never silently changes the code of a tool the organization
+already has: its other agents run that code. Same name and same source: the file's agents share the existing
+tool. Same name, different source: the import is refused (409) naming every such tool, unless the caller chose:
+`override_existing_tools=true` replaces the organization's code, `false` keeps it for the file's agents too;
+either way the result's warnings name the tools. Refusing rather than importing a renamed copy, because the
+file's messages and tool rules call the tool by its name.
 """
 
 from agents.agent_file.errors import AgentFileError
@@ -17,7 +23,34 @@ from tools.services import ensure_base_tools
 CUSTOM = Tool.Type.CUSTOM
 
 
-def import_tool(tool: FileTool, organization_id: str, *, override: bool, warnings: list[str]) -> Tool:
+def tool_conflicts(tools: list[FileTool], organization_id: str, override: bool | None) -> None:
+    """Refuse, before anything is stored, custom tools named like a built-in, and (unless `override` says what
+    to do) custom tools whose source differs from the organization's tool of that name. Names them all."""
+    custom = [t for t in tools if t.tool_type == CUSTOM]
+    builtin_named = [t for t in custom if t.name in BUILTIN_TOOLS]
+    if builtin_named:
+        raise AgentFileError(
+            f"{_listed(builtin_named)} {_be(builtin_named)} custom code under the name of a built-in tool, which an "
+            "import never replaces or shadows. Rename the tool in the file (and where its agents call it).",
+            status_code=400,
+        )
+    if override is not None:
+        return
+    existing = _existing(organization_id, [t.name for t in custom])
+    differing = [t for t in custom if t.name in existing and not _same_code(existing[t.name], t)]
+    if differing:
+        raise AgentFileError(
+            f"{_listed(differing)}: the organization already has {_be(differing, 'a tool', 'tools')} of that name "
+            "with different code, which its other agents use. Import again choosing to replace that code "
+            "(override_existing_tools=true) or to keep it for the imported agents (override_existing_tools=false), "
+            "or rename or delete the existing tool first.",
+            status_code=409,
+        )
+
+
+def import_tool(tool: FileTool, organization_id: str, *, override: bool | None, warnings: list[str]) -> Tool:
+    """The organization's row for the file's tool, created or (with `override`) updated; `tool_conflicts` has
+    refused what this must not do."""
     where = f"Tool {tool.file_id} ({tool.name})"
     if tool.name in BUILTIN_TOOLS and tool.tool_type != CUSTOM:
         return ensure_base_tools(organization_id, [tool.name])[0]
@@ -31,20 +64,47 @@ def import_tool(tool: FileTool, organization_id: str, *, override: bool, warning
         )
         return Tool.objects.create(organization_id=organization_id, name=tool.name, **_fields(tool, where))
     if existing is not None and existing.tool_type != CUSTOM:
-        warnings.append(
-            f"{where}: this server has a built-in tool of that name, which an import never replaces; "
-            "the agent uses the built-in."
+        # An MCP or unsupported Letta tool of that name: the file's custom code does not take its place.
+        raise AgentFileError(
+            f"{where}: the organization has a {existing.tool_type} tool of that name, which an import never "
+            "replaces. Rename the tool in the file, or remove the existing one first.",
+            status_code=409,
         )
-        return existing
-    if existing is not None and not override:
-        return existing
     fields = _fields(tool, where)
     if existing is None:
         return Tool.objects.create(organization_id=organization_id, name=tool.name, **fields)
+    if _same_code(existing, tool):
+        return existing
+    if not override:
+        warnings.append(
+            f"{where}: the organization's tool of that name has different code; it was kept "
+            "(override_existing_tools=false) and the imported agents use it."
+        )
+        return existing
+    warnings.append(
+        f"{where}: the code of the organization's tool {existing.id} was replaced by the file's "
+        "(override_existing_tools=true); every agent using it runs the new code."
+    )
     for key, value in fields.items():
         setattr(existing, key, value)
     existing.save()
     return existing
+
+
+def _existing(organization_id: str, names: list[str]) -> dict[str, Tool]:
+    return {t.name: t for t in Tool.objects.for_organization(organization_id).filter(name__in=names)}
+
+
+def _same_code(existing: Tool, tool: FileTool) -> bool:
+    return existing.tool_type == CUSTOM and (existing.source_code or "") == (tool.raw.get("source_code") or "")
+
+
+def _listed(tools: list[FileTool]) -> str:
+    return ", ".join(f"Tool {t.file_id} ({t.name})" for t in tools)
+
+
+def _be(tools: list, one: str = "is", many: str = "are") -> str:
+    return one if len(tools) == 1 else many
 
 
 def _fields(tool: FileTool, where: str) -> dict:

@@ -12,7 +12,7 @@ from agents.agent_file.errors import check_size
 from agents.api.views import get_agent
 
 
-def _flag(data, name: str, default: bool) -> bool:
+def _flag(data, name: str, default: bool | None) -> bool | None:
     value = data.get(name)
     if value is None or value == "":
         return default
@@ -54,7 +54,8 @@ class AgentImportView(APIView):
             model=_first(data, "model", "override_model_handle"),
             embedding=_first(data, "embedding", "override_embedding_handle"),
             strip_messages=_flag(data, "strip_messages", False),
-            override_existing_tools=_flag(data, "override_existing_tools", True),
+            # Unsaid: a tool whose code differs from the organization's is refused, never silently replaced.
+            override_existing_tools=_flag(data, "override_existing_tools", None),
             append_copy_suffix=_flag(data, "append_copy_suffix", True),
             secrets=secrets,
         )

@@ -102,7 +102,8 @@ class ConversationMessageListView(APIView):
     def get(self, request, conversation_id):
         agent, thread = _thread(request, conversation_id)
         messages = Message.objects.filter(agent=agent, conversation_id=thread.conversation_id)
-        return Response(message_page(request, messages))
+        # Agent-direct mode (`default` + agent_id) is Letta's agent message list: the newest, oldest first.
+        return Response(message_page(request, messages, chronological=not isinstance(thread, Conversation)))
 
 
 class ConversationCancelView(APIView):

@@ -53,7 +53,7 @@ class MessageListView(APIView):
         messages = Message.objects.for_organization(organization_of(request))
         if request.query_params.get("conversation_id"):
             messages = messages.none()  # this server has no conversations, so no message belongs to one
-        return Response(message_page(request, messages))
+        return Response(message_page(request, messages, chronological=True))
 
 
 class MessageDetailView(APIView):

@@ -70,7 +70,7 @@ class RunListView(APIView):
 class RunMessagesView(APIView):
     def get(self, request, run_id):
         run = get_run(request, run_id)
-        return Response(message_page(request, Message.objects.filter(run=run)))
+        return Response(message_page(request, Message.objects.filter(run=run), default_order="asc"))
 
 
 class RunStepsView(APIView):
@@ -139,7 +139,7 @@ class StepDetailView(APIView):
 class StepMessagesView(APIView):
     def get(self, request, step_id):
         step = get_step(request, step_id)
-        return Response(message_page(request, Message.objects.filter(step=step)))
+        return Response(message_page(request, Message.objects.filter(step=step), default_order="asc"))
 
 
 class StepMetricsView(APIView):

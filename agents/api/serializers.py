@@ -84,6 +84,7 @@ class CreateAgentSerializer(serializers.Serializer):
         child=serializers.CharField(allow_blank=True), required=False, allow_null=True
     )
     compaction_settings = serializers.DictField(required=False, allow_null=True)
+    enable_sleeptime = serializers.BooleanField(required=False, allow_null=True)  # refused when true
 
     def validate(self, attrs):
         legacy = attrs.pop("tool_exec_environment_variables", None)
@@ -126,6 +127,7 @@ class UpdateAgentSerializer(serializers.Serializer):
     message_buffer_autoclear = serializers.BooleanField(required=False)
     secrets = serializers.DictField(child=serializers.CharField(allow_blank=True), required=False, allow_null=True)
     compaction_settings = serializers.DictField(required=False, allow_null=True)
+    enable_sleeptime = serializers.BooleanField(required=False, allow_null=True)  # refused when true
 
 
 class BlockUpdateSerializer(serializers.Serializer):

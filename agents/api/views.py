@@ -13,7 +13,7 @@ from accounts.errors import ConflictError, DomainError
 from accounts.selectors import get_owned
 from agents import services
 from agents.api import serializers as s
-from agents.api.pagination import cursor_page
+from agents.api.pagination import cursor_page, cursor_values
 from agents.letta_messages import to_letta_messages
 from agents.models import Agent, Message, Run
 from agents.runtime.run_lifecycle import pending_approval, request_cancel
@@ -189,23 +189,37 @@ class AgentMessageListView(APIView):
         conversation_id = request.query_params.get("conversation_id") or None
         if conversation_id:
             messages = messages.filter(conversation_id=None if is_default(conversation_id) else conversation_id)
-        return Response(message_page(request, messages))
+        return Response(message_page(request, messages, chronological=True))
 
 
-def message_page(request, messages) -> list[dict]:
-    """A page of stored messages as LettaMessages (the agent's, a run's or a step's history)."""
+def message_page(request, messages, *, chronological: bool = False, default_order: str = "desc") -> list[dict]:
+    """A page of stored messages as LettaMessages (the agent's, a run's or a step's history), as Letta pages them.
+
+    Unlike other lists, `after`/`before` are absolute here: newer / older than the cursor message whatever the
+    order (Letta's message manager filters on sequence_id alone). `order` picks which end the `limit` messages come
+    from; with `chronological` (the agent's and the organization's history, which Letta reverses twice) they are
+    then returned oldest first even for `desc`, so the default page is the latest N in reading order and the SDK's
+    pager walks back with `before=<first id>`. The limit counts stored messages; each fans out into all its parts,
+    so a cursor (a stored message's id, shared by its parts) never splits one message across pages."""
     query = validated(s.MessageListQuerySerializer, request.query_params)
+    order = query["order"] if "order" in request.query_params else default_order
     if query["include_err"] is False:
         messages = messages.exclude(is_err=True)
-    fields = ("sequence_id",)
-    # The limit counts stored messages; each fans out into all its parts, so a cursor (a stored message's
-    # id, shared by its parts) never splits one message across pages.
-    rows = cursor_page(messages, query, what="Message", fields=fields, default_limit=100)
+    after = cursor_values(messages, query.get("after"), ("sequence_id",), "Message")
+    before = cursor_values(messages, query.get("before"), ("sequence_id",), "Message")
+    if after is not None:
+        messages = messages.filter(sequence_id__gt=after[0])
+    if before is not None:
+        messages = messages.filter(sequence_id__lt=before[0])
+    rows = list(messages.order_by("sequence_id" if order == "asc" else "-sequence_id")[: query.get("limit") or 100])
+    if chronological and order == "desc":
+        rows.reverse()
+    in_reading_order = order == "asc" or chronological
     wanted = set(request.query_params.getlist("include_return_message_types"))
     out = []
     for row in rows:
         parts = [{**part, "seq_id": row.sequence_id} for part in to_letta_messages(row)]
-        out.extend(parts if query["order"] == "asc" else reversed(parts))
+        out.extend(parts if in_reading_order else reversed(parts))
     if wanted:
         out = [m for m in out if m["message_type"] in wanted]
     return out

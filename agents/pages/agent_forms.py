@@ -132,6 +132,18 @@ class ImportForm(PlainForm):
         widget=forms.FileInput(attrs={"accept": ".af,.json,application/json"}),
         error_messages={"required": "Choose an agent file (.af) to import.", "empty": "The agent file is empty."},
     )
+    # agents/agent_file/tools.py: what to do when the file's tool has other code than ours of the same name.
+    existing_tools = forms.TypedChoiceField(
+        label="If the organization has a tool of the same name with different code",
+        choices=[
+            ("", "Refuse the import and name the tools"),
+            ("keep", "Keep the organization's code for the imported agents"),
+            ("replace", "Replace the organization's code with the file's (its other agents too)"),
+        ],
+        required=False,
+        coerce=lambda choice: {"keep": False, "replace": True}.get(choice),
+        empty_value=None,
+    )
 
 
 class SearchForm(PlainForm):

@@ -134,7 +134,11 @@ def import_file(request):
         upload = form.cleaned_data["file"]
         try:
             check_size(upload.size)  # before reading it into memory
-            result = import_agent(upload.read(), organization_id=request.organization_id)
+            result = import_agent(
+                upload.read(),
+                organization_id=request.organization_id,
+                override_existing_tools=form.cleaned_data["existing_tools"],
+            )
         except AgentFileError as exc:
             form.add_error("file", str(exc))
         else:

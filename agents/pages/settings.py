@@ -1,4 +1,5 @@
-"""An agent's settings panel: name, description, tags, model, system prompt and the model settings.
+"""An agent's settings panel: name, description, tags, model, system prompt and the model settings; below them,
+read-only, the skills its agent file carried.
 
 A save is `agents.services.update_agent`, the service of `PATCH /v1/agents/{id}`, given only the fields that changed;
 a value it refuses comes back beside its field with what was typed kept, and nothing is stored. The system prompt
@@ -20,6 +21,7 @@ from agents.runtime.loop import DEFAULT_MAX_STEPS
 from agents.tokens import count_text, encoding_name
 
 TEMPLATE = "agents/settings.html"
+SKILLS_SHOWN = 100  # Letta Code sends about two dozen; a longer list says how many more there are
 
 
 class SettingsForm(forms.Form):
@@ -128,8 +130,15 @@ def token_count(text: str, handle: str) -> dict:
 
 def _render(request, agent, form, *, status: int = 200, saved: bool = False) -> HttpResponse:
     system = plain_newlines(form["system"].value() or "")
+    skills, skill_count = ([], 0) if request.htmx else selectors.agent_skills(agent, limit=SKILLS_SHOWN)
     context = panel_context(
-        agent, "settings", form=form, saved=saved, tokens=token_count(system, form["model"].value() or agent.model)
+        agent,
+        "settings",
+        form=form,
+        saved=saved,
+        tokens=token_count(system, form["model"].value() or agent.model),
+        skills=skills,
+        skills_hidden=skill_count - len(skills),
     )
     template = f"{TEMPLATE}#settings_form" if request.htmx else TEMPLATE
     return render(request, template, context, status=status)

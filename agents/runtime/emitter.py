@@ -7,8 +7,10 @@ plus the events only the ADE's chat needs (listed in agents/events.py)."""
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from django.utils import timezone
+
 from agents.events import publish
-from agents.letta_messages import to_letta_messages
+from agents.letta_messages import otid_for, to_letta_messages
 from agents.models import Message, Run
 from agents.runtime.state import RunState
 
@@ -28,6 +30,21 @@ class Emitter:
     def __init__(self, state: RunState, sink: EventSink | None):
         self.state = state
         self.sink = sink
+        self._dates: dict[str, str] = {}  # message id -> when its first delta went out
+        self._parts: dict[str, dict] = {}  # message id -> {part key: index}, in order of first delta
+
+    def _stamped(self, event: dict) -> dict:
+        """A delta as a whole LettaMessage chunk: the SDK's union needs `date` to parse it as its own type (without
+        it every chunk becomes a SystemMessage), and clients join a part's chunks by `otid`. Parts are numbered in
+        the order their first delta arrives (reasoning, text, then each call), the order the stored message fans
+        out in, so a chunk's otid is the otid of the part it ends up in."""
+        message_id = event["id"]
+        date = self._dates.setdefault(message_id, timezone.now().isoformat())
+        parts = self._parts.setdefault(message_id, {})
+        call = event.get("tool_call") or {}
+        key = (event["message_type"], call.get("tool_call_id"))
+        index = parts.setdefault(key, len(parts))
+        return {**event, "date": date, "otid": otid_for(message_id, index)}
 
     async def __call__(self, event: dict) -> None:
         await self._publish(event)
@@ -35,7 +52,8 @@ class Emitter:
             await self.sink(event)
 
     async def delta(self, event: dict) -> None:
-        """A token delta: the websocket copy says so, the Letta stream's copy is unchanged."""
+        """A token delta: the websocket copy says so, the Letta stream's copy is otherwise the same."""
+        event = self._stamped(event)
         await self._publish({**event, "delta": True})
         if self.sink is not None:
             await self.sink(event)

@@ -176,10 +176,12 @@ async def run_agent(
     usage = {**state.usage, "step_count": state.step_count, "run_ids": [run.id]}
     if stop.error:
         await emit({"message_type": "error_message", "run_id": run.id, **stop.error})
-    await emit({"message_type": "stop_reason", "stop_reason": stop.reason})
+    # The stored reason: a cancel acknowledged after the last check still ends the run as cancelled.
+    reason = finished.stop_reason
+    await emit({"message_type": "stop_reason", "stop_reason": reason})
     await emit({"message_type": "usage_statistics", **usage})
     await emit.run_finished(finished)
-    return RunResult(run_id=run.id, stop_reason=stop.reason, messages=state.messages_out, usage=usage, error=stop.error)
+    return RunResult(run_id=run.id, stop_reason=reason, messages=state.messages_out, usage=usage, error=stop.error)
 
 
 async def _drive(state: RunState, model, pending_rows: list[Message], decisions, emit: Emitter) -> Stop:

@@ -9,19 +9,15 @@ import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 
+from agents.system_prompts import LETTA_V1
+
 CORE_MEMORY_MARKER = "{CORE_MEMORY}"
 # The metadata section is re-stamped on every recompile, so readers find it by its tags, not its text.
 METADATA_OPEN, METADATA_CLOSE = "<memory_metadata>", "</memory_metadata>"
 
-DEFAULT_SYSTEM_PROMPT = """You are a helpful, stateful agent. Unlike a plain chat model you keep what you learn: \
-your memory blocks below are part of every prompt you see, and you edit them with your memory tools.
-
-When you learn something durable about the user, yourself or the task (a name, a preference, a decision, a fact \
-you will need later), write it into the right memory block right away with memory_insert or memory_replace. Keep \
-blocks tidy and within their character limits; replace outdated facts instead of appending contradictions.
-
-Older messages may leave your context window; they stay in recall memory, which conversation_search reaches.
-Reply to the user in plain text when you are done with the turn."""
+# For an agent stored with an empty template (explicitly emptied, or created before agents got their type's
+# default on create): the prompt a new agent gets.
+DEFAULT_SYSTEM_PROMPT = LETTA_V1
 
 
 @dataclass(frozen=True, slots=True)

@@ -127,6 +127,10 @@ def discard_run(run_id: str) -> None:
     Run.objects.filter(pk=run_id).delete()
 
 
+# The stop reasons a run reaches on its own; a cancel acknowledged before the run finished replaces them.
+_CANCELLABLE_STOPS = {"end_turn", "max_steps", "tool_rule", "requires_approval"}
+
+
 def finish_run(
     run_id: str,
     agent_id: str,
@@ -137,24 +141,30 @@ def finish_run(
     ttft_ns: int | None,
     error: dict | None = None,
 ) -> Run:
-    status = STATUS_FOR_STOP.get(stop_reason, Run.Status.FAILED)
+    """Record how the run ended. Reads and writes the run under its row lock (SQLite's IMMEDIATE transaction
+    serializes all writers), so it and `request_cancel` cannot interleave: a cancel that was answered "cancelled"
+    before this point ends the run as cancelled, even if its last step finished meanwhile; one that comes after
+    finds the run no longer active and says so. The stored stop reason is the one to report."""
     now = timezone.now()
-    run = Run.objects.get(pk=run_id)
-    run.status = status
-    run.stop_reason = stop_reason
-    run.completed_at = now
-    run.total_duration_ns = ended_ns - started_ns
-    run.ttft_ns = ttft_ns
-    if error:
-        run.metadata = {**run.metadata, "error": error}
-    run.save()
-    Agent.objects.filter(pk=agent_id).update(
-        last_stop_reason=stop_reason,
-        last_run_completion=now,
-        last_run_duration_ms=(ended_ns - started_ns) // 1_000_000,
-    )
-    if run.conversation_id:
-        Conversation.objects.filter(pk=run.conversation_id).update(last_run_completion=now)
+    with transaction.atomic():
+        run = Run.objects.select_for_update().get(pk=run_id)
+        if run.cancel_requested and stop_reason in _CANCELLABLE_STOPS:
+            stop_reason = "cancelled"
+        run.status = STATUS_FOR_STOP.get(stop_reason, Run.Status.FAILED)
+        run.stop_reason = stop_reason
+        run.completed_at = now
+        run.total_duration_ns = ended_ns - started_ns
+        run.ttft_ns = ttft_ns
+        if error:
+            run.metadata = {**run.metadata, "error": error}
+        run.save()
+        Agent.objects.filter(pk=agent_id).update(
+            last_stop_reason=stop_reason,
+            last_run_completion=now,
+            last_run_duration_ms=(ended_ns - started_ns) // 1_000_000,
+        )
+        if run.conversation_id:
+            Conversation.objects.filter(pk=run.conversation_id).update(last_run_completion=now)
     return run
 
 
@@ -166,14 +176,20 @@ def request_cancel(
     agent_id: str, run_ids: list[str] | None = None, conversation_id: str | None = None, *, one_thread: bool = False
 ) -> dict[str, str]:
     """Ask the agent's active runs to stop: all of them (or those named), or with `one_thread` only the run of
-    the conversation named (None: the agent's default thread)."""
+    the conversation named (None: the agent's default thread). Answers `{run_id: "cancelled"}` for each run that
+    was still active when the request was recorded, which `finish_run` then honours; a run that finished first is
+    left out: its cancel could not happen, and an empty answer says so."""
     runs = Run.objects.filter(agent_id=agent_id, status__in=Run.ACTIVE)
     if one_thread:
         runs = runs.filter(conversation_id=conversation_id)
     if run_ids:
         runs = runs.filter(pk__in=run_ids)
-    ids = list(runs.values_list("id", flat=True))
-    Run.objects.filter(pk__in=ids).update(cancel_requested=True)
+    # One conditional update per run, so the answer names exactly the runs whose flag was set while active.
+    ids = [
+        run_id
+        for run_id in runs.values_list("id", flat=True)
+        if Run.objects.filter(pk=run_id, status__in=Run.ACTIVE).update(cancel_requested=True)
+    ]
     for run_id in ids:
         if (waiting := _CANCEL_SIGNALS.get(run_id)) is not None:
             loop, signal = waiting

@@ -63,7 +63,7 @@ async def test_overview_is_the_request_the_next_message_sends(make_agent, fake_o
     assert overview["core_memory"].endswith("</memory_blocks>")
     assert "memory_insert: max 2 use(s) per response" in overview["tool_usage_rules"]
     assert f"AGENT_ID: {agent.id}" in overview["external_memory_summary"]
-    assert overview["system_prompt"].startswith("You are a helpful, stateful agent.")
+    assert overview["system_prompt"].startswith("<base_instructions>\nYou are a helpful, stateful agent")
     assert "<memory_blocks>" not in overview["system_prompt"]
     assert all(
         overview[f"num_tokens_{name}"] > 0

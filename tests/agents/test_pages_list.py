@@ -271,6 +271,23 @@ def test_a_file_that_is_not_an_agent_file_is_refused_next_to_the_control(signed_
     assert not Agent.objects.exists()
 
 
+def test_a_tool_with_other_code_is_refused_next_to_the_file_until_the_person_chooses(signed_in, org):
+    from tools.models import Tool
+
+    signed_in.post("/ade/import/", {"file": upload(json.dumps(agent_file()).encode())})
+    changed = agent_file()
+    changed["tools"][2] = {**changed["tools"][2], "source_code": "def lookup(order_id: str) -> str:\n    ...\n"}
+    posted = {"file": upload(json.dumps(changed).encode())}
+    response = signed_in.post("/ade/import/", posted, headers={"HX-Request": "true"})
+    assert response.status_code == 422
+    assert "Tool tool-2 (lookup)" in html_module.unescape(field_error(response.content.decode(), "file"))
+    assert Agent.objects.count() == 1
+
+    response = signed_in.post("/ade/import/", {"file": upload(json.dumps(changed).encode()), "existing_tools": "keep"})
+    assert response.status_code == 200 and "different code; it was kept" in response.content.decode()
+    assert Tool.objects.get(organization=org, name="lookup").source_code == agent_file()["tools"][2]["source_code"]
+
+
 def test_a_file_too_large_is_refused_before_it_is_read(signed_in, monkeypatch):
     monkeypatch.setattr(agent_file_errors, "MAX_FILE_BYTES", 100)
     doc = json.dumps(agent_file()).encode()

@@ -50,9 +50,10 @@ def test_the_list_spans_the_organizations_agents_and_pages_by_cursor(api, make_a
     assert set(listed) == before | set(ours) and listed[-3:] == ours
 
     page = api.get("/v1/messages/?order=desc&limit=2").json()
-    assert [m["content"] for m in page] == ["three", "two"]
-    rest = api.get(f"/v1/messages/?order=desc&limit=2&after={page[-1]['id']}").json()
-    assert rest[0]["content"] == "one"
+    assert [m["content"] for m in page] == ["two", "three"]  # the newest, oldest first, as Letta answers
+    rest = api.get(f"/v1/messages/?order=desc&limit=2&before={page[0]['id']}").json()
+    assert rest[-1]["content"] == "one"
+    assert api.get(f"/v1/messages/?order=desc&after={page[-1]['id']}").json() == []
     types = api.get("/v1/messages/?include_return_message_types=user_message&limit=1000").json()
     assert {m["message_type"] for m in types} == {"user_message"}
     assert api.get("/v1/messages/?conversation_id=conv-1").json() == []

@@ -57,9 +57,8 @@ def test_message_history_pages_in_both_orders(client, fake_openai):
         fake_openai.script(Reply(text=f"echo {text}"))
         client.agents.messages.create(agent.id, input=text)
 
-    # Auto-pagination follows `after=<last id>` page by page, in either order.
+    # Ascending, the SDK's pager follows `after=<last id>` to the end.
     ascending = [m for m in client.agents.messages.list(agent.id, order="asc", limit=2)]
-    descending = [m for m in client.agents.messages.list(agent.id, order="desc", limit=2)]
     kinds = [(m.message_type, getattr(m, "content", None)) for m in ascending]
     assert kinds == [
         ("system_message", kinds[0][1]),
@@ -70,14 +69,25 @@ def test_message_history_pages_in_both_orders(client, fake_openai):
         ("user_message", "three"),
         ("assistant_message", "echo three"),
     ]
-    assert [m.id for m in descending] == [m.id for m in reversed(ascending)]
 
-    first_page = client.agents.messages.list(agent.id, order="desc", limit=2)
-    assert [m.content for m in first_page.items] == ["echo three", "three"]
-    older = client.agents.messages.list(agent.id, order="desc", limit=2, after=first_page.items[-1].id)
-    assert [m.content for m in older.items] == ["echo two", "two"]
-    newer = client.agents.messages.list(agent.id, order="asc", limit=1, before=older.items[0].id)
-    assert [m.content for m in newer.items] == ["two"]  # the nearest message before "echo two"
+    # Without `order` (Letta's default, desc) and with `order="desc"`: the newest messages, in chronological order,
+    # as a client rendering the latest page of a chat expects.
+    latest = client.agents.messages.list(agent.id, limit=2)
+    assert [m.content for m in latest.items] == ["three", "echo three"]
+    assert [m.id for m in client.agents.messages.list(agent.id, order="desc", limit=2).items] == [
+        m.id for m in latest.items
+    ]
+    # Cursors are absolute: `before` means older, `after` newer, whatever the order. Walking back from the latest
+    # page, the SDK's pager follows `before=<first id>` to the start, each page still oldest first.
+    older = client.agents.messages.list(agent.id, limit=2, before=latest.items[0].id)
+    assert [m.content for m in older.items] == ["two", "echo two"]
+    walked_back = [m.id for m in client.agents.messages.list(agent.id, limit=2, before=latest.items[0].id)]
+    assert walked_back == [m.id for m in ascending[3:5] + ascending[1:3] + ascending[:1]]
+    assert client.agents.messages.list(agent.id, limit=2, after=latest.items[-1].id).items == []
+    newer = client.agents.messages.list(agent.id, order="asc", limit=1, after=older.items[-1].id)
+    assert [m.content for m in newer.items] == ["three"]
+    oldest_first = client.agents.messages.list(agent.id, order="asc", limit=2, before=latest.items[0].id)
+    assert [m.message_type for m in oldest_first.items] == ["system_message", "user_message"]
     only_users = client.agents.messages.list(agent.id, order="asc", include_return_message_types=["user_message"])
     assert [m.content for m in only_users] == ["one", "two", "three"]
 

@@ -34,9 +34,9 @@ def test_messages_across_agents_retrieved_listed_and_searched(client, fake_opena
     client.agents.messages.create(second.id, input="Lunch is at noon")
 
     listed = client.messages.list(order="desc", limit=1000)
-    assert [m.content for m in listed if m.message_type == "user_message"][:2] == [
-        "Lunch is at noon",
+    assert [m.content for m in listed if m.message_type == "user_message"][-2:] == [
         "Tell me about my bicycle",
+        "Lunch is at noon",
     ]
     (part,) = client.messages.retrieve(listed[0].id)
     assert part.id == listed[0].id

@@ -3,6 +3,8 @@
 import httpx
 import pytest
 from letta_client import NotFoundError
+from letta_client.types import ToolReturnMessage
+from letta_client.types.agents import AssistantMessage, ReasoningMessage, ToolCallMessage
 
 from accounts import services as accounts
 from accounts.models import Organization
@@ -43,6 +45,32 @@ def test_stream_tokens_yields_chunks_that_join_to_the_reply(client, fake_openai)
     # The run was persisted: the history holds the whole reply once.
     history = [m for m in client.agents.messages.list(agent.id, order="asc") if m.message_type == "assistant_message"]
     assert [m.content for m in history] == [text]
+
+
+def test_token_chunks_parse_as_their_own_message_classes(client, fake_openai):
+    """Each chunk carries a `date` (the SDK's union cannot parse it as its own type without one) and the otid of the
+    stored part it builds, so a client can join the chunks and match them with the history."""
+    agent = create_agent(client)
+    fake_openai.script(
+        Reply(
+            reasoning="The user wants a note.", tool_calls=[("memory_insert", {"label": "human", "new_string": "x"})]
+        ),
+        Reply(reasoning="Now answer.", text="All noted, thank you!"),
+    )
+    events = list(client.agents.messages.stream(agent.id, input="note x", stream_tokens=True, include_pings=False))
+    classes = {
+        "reasoning_message": ReasoningMessage,
+        "assistant_message": AssistantMessage,
+        "tool_call_message": ToolCallMessage,
+        "tool_return_message": ToolReturnMessage,
+    }
+    chunks = [e for e in events if e.message_type in classes]
+    assert {e.message_type for e in chunks} == set(classes)
+    for chunk in chunks:
+        assert type(chunk) is classes[chunk.message_type], chunk
+        assert chunk.date is not None and chunk.otid
+    history = {(m.id, m.message_type): m.otid for m in client.agents.messages.list(agent.id, order="asc")}
+    assert all(history[(c.id, c.message_type)] == c.otid for c in chunks)
 
 
 def test_step_mode_streams_full_messages(client, fake_openai):

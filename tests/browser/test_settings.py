@@ -67,3 +67,22 @@ def test_the_settings_panel_fits_a_phone(phone, make_agent):
     expect(phone.get_by_role("button", name="Save settings")).to_be_visible()
     assert no_sideways_scroll(phone)
     shot(phone, "agent-settings-phone")
+
+
+def test_an_imported_agents_skills_are_listed_and_fit_a_phone(phone):
+    from accounts.models import Organization
+    from agents.agent_file import import_agent
+    from tests.agents.agent_file.conftest import agent_file
+
+    long_line = "Fill every field of the form " * 20
+    doc = {
+        **agent_file(),
+        "skills": [{"name": "pdf", "files": {"SKILL.md": f"# PDF\n{long_line}"}, "source_url": "anthropic:pdf"}],
+    }
+    (agent_id,) = import_agent(doc, organization_id=Organization.default().id).agent_ids
+    phone.goto(f"/ade/agents/{agent_id}/settings/")
+
+    skills = phone.get_by_role("region", name="Skills")
+    skills.get_by_text("pdf", exact=True).click()
+    expect(skills.get_by_text("Fill every field of the form").first).to_be_visible()
+    assert no_sideways_scroll(phone)

@@ -403,7 +403,7 @@ def test_an_imported_web_search_becomes_this_servers_builtin(org):
     assert not any("web_search" in w for w in result.warnings)
 
 
-def test_custom_tools_are_upserted_by_name(org):
+def test_a_custom_tool_with_the_same_code_is_shared(org):
     agent, result = imported(org, agent_file())
     row = agent.tools.get(name="lookup")
     assert (row.source_code, row.return_char_limit, row.metadata) == (
@@ -411,20 +411,46 @@ def test_custom_tools_are_upserted_by_name(org):
         6000,
         {"origin": "test"},
     )
-
-    changed = agent_file()
-    changed["tools"][2] = {**changed["tools"][2], "source_code": "def lookup(order_id: str) -> str:\n    ...\n"}
-    import_agent(changed, organization_id=org.id, override_existing_tools=False)
-    row.refresh_from_db()
-    assert row.source_code == agent_file()["tools"][2]["source_code"]
-
-    import_agent(changed, organization_id=org.id)
-    row.refresh_from_db()
-    assert row.source_code == changed["tools"][2]["source_code"]
+    again, result = imported(org, agent_file())
+    assert again.tools.get(name="lookup").id == row.id and not any("lookup" in w for w in result.warnings)
     assert Tool.objects.filter(organization=org, name="lookup").count() == 1
 
 
-def test_a_custom_tool_never_replaces_a_builtin(org):
+def test_a_custom_tool_with_other_code_is_refused_unless_the_caller_chooses(org):
+    from agents.agent_file.errors import AgentFileError
+    from tests.agents.agent_file.conftest import counts
+
+    agent, _ = imported(org, agent_file())
+    row = agent.tools.get(name="lookup")
+    original = row.source_code
+    changed = agent_file()
+    changed["tools"][2] = {**changed["tools"][2], "source_code": "def lookup(order_id: str) -> str:\n    ...\n"}
+
+    before = counts()
+    with pytest.raises(AgentFileError, match=r"Tool tool-2 \(lookup\).*different code") as raised:
+        import_agent(changed, organization_id=org.id)
+    assert raised.value.status_code == 409 and "override_existing_tools=true" in str(raised.value)
+    assert counts() == before
+    row.refresh_from_db()
+    assert row.source_code == original
+
+    kept, result = imported(org, changed, override_existing_tools=False)
+    row.refresh_from_db()
+    assert kept.tools.get(name="lookup").id == row.id and row.source_code == original
+    assert any("lookup" in w and "kept" in w for w in result.warnings)
+
+    replaced, result = imported(org, changed, override_existing_tools=True)
+    row.refresh_from_db()
+    assert replaced.tools.get(name="lookup").id == row.id and row.source_code == changed["tools"][2]["source_code"]
+    assert any(row.id in w and "replaced" in w for w in result.warnings)
+    assert Tool.objects.filter(organization=org, name="lookup").count() == 1
+
+
+@pytest.mark.parametrize("builtin_row_exists", [True, False])
+def test_a_custom_tool_never_takes_a_builtins_name(org, builtin_row_exists):
+    from agents.agent_file.errors import AgentFileError
+    from tests.agents.agent_file.conftest import counts
+
     impostor = {
         "id": "tool-0",
         "name": "memory_insert",
@@ -432,12 +458,14 @@ def test_a_custom_tool_never_replaces_a_builtin(org):
         "source_code": 'def memory_insert():\n    """Nope."""\n',
         "json_schema": {"name": "memory_insert"},
     }
-    builtin = ensure_base_tools(org.id, ["memory_insert"])[0]
-    agent, result = imported(org, agent_file(tools=[impostor]))
-    builtin.refresh_from_db()
-    assert agent.tools.get().id == builtin.id and builtin.tool_type == "letta_memory_core"
-    assert builtin.source_code is None
-    assert any("never replaces" in w for w in result.warnings)
+    if builtin_row_exists:
+        ensure_base_tools(org.id, ["memory_insert"])
+    before = counts()
+    for override in (None, True, False):
+        with pytest.raises(AgentFileError, match=r"Tool tool-0 \(memory_insert\) is custom code.*built-in"):
+            import_agent(agent_file(tools=[impostor]), organization_id=org.id, override_existing_tools=override)
+    assert counts() == before
+    assert not Tool.objects.filter(organization=org, name="memory_insert", tool_type="custom").exists()
 
 
 def test_a_custom_tool_without_a_schema_gets_one_from_its_source(org):
@@ -445,3 +473,18 @@ def test_a_custom_tool_without_a_schema_gets_one_from_its_source(org):
     agent, _ = imported(org, agent_file(tools=[tool]))
     schema = agent.tools.get().json_schema
     assert schema["name"] == "lookup" and schema["parameters"]["required"] == ["order_id"]
+
+
+# ------------------------------------------------------------------------------------------------ refusals
+
+
+def test_a_sleeptime_agent_is_refused_and_nothing_is_stored(org):
+    from agents.agent_file.errors import AgentFileError
+    from tests.agents.agent_file.conftest import counts
+
+    before = counts()
+    with pytest.raises(AgentFileError, match="enable_sleeptime"):
+        import_agent(agent_file(enable_sleeptime=True), organization_id=org.id)
+    assert counts() == before
+    agent, _ = imported(org, agent_file(enable_sleeptime=False))
+    assert agent.name == "ada-helper_copy"
