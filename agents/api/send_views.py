@@ -109,10 +109,15 @@ async def _stream(agent_id: str, organization_id: str, data: dict, *, include_pi
     client, or any other, can resume the stream with `POST /v1/runs/{id}/stream` after a disconnect."""
     request = _run_request(agent_id, organization_id, data)
     if data["background"]:
-        run = streaming.StreamedRun(lambda on_event: background.run_detached(on_event=on_event, **request))
+        run = streaming.StreamedRun(
+            lambda on_event, on_start: background.run_detached(on_event=on_event, on_start=on_start, **request)
+        )
     else:
-        run = streaming.StreamedRun(lambda on_event: run_agent(on_event=on_event, **request))
-    # A refusal before the first event (unknown agent, busy agent) is raised here and answered as JSON.
+        run = streaming.StreamedRun(
+            lambda on_event, on_start: run_agent(on_event=on_event, on_start=on_start, **request)
+        )
+    # A refusal before the run is accepted (unknown agent, busy agent) is raised here and answered as JSON; once
+    # it is, the stream begins (its first ping names the run) without waiting for the model.
     first = await run.first(streaming.FIRST_EVENT_WAIT)
     return streaming.sse_response(
         run.events(first, include_pings=include_pings, wanted=data.get("include_return_message_types"))

@@ -14,6 +14,7 @@ import json
 import logging
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import StreamingHttpResponse
@@ -51,17 +52,30 @@ def ping(run_id: str | None = None) -> dict:
 DONE_FRAME = b"data: [DONE]\n\n"
 
 
-class StreamedRun:
-    """A run started in its own task, its events buffered in a queue until the response reads them."""
+@dataclass(frozen=True, slots=True)
+class Accepted:
+    """The run was accepted (it exists, its input checked) before any event came: the response can begin."""
 
-    def __init__(self, start: Callable[[Callable[[dict], Awaitable[None]]], Awaitable[object]]):
+    run_id: str
+
+
+class StreamedRun:
+    """A run started in its own task, its events buffered in a queue until the response reads them.
+
+    `start(on_event, on_start)` starts the run; `on_start(run_id)` is awaited once the run is accepted, so the
+    response begins then rather than when the model first answers."""
+
+    def __init__(self, start: Callable[..., Awaitable[object]]):
         self.queue: asyncio.Queue = asyncio.Queue()
-        self.task = asyncio.get_running_loop().create_task(start(self._on_event))
+        self.task = asyncio.get_running_loop().create_task(start(self._on_event, self._on_start))
         _RUNS.add(self.task)
         self.task.add_done_callback(self._finished)
 
     async def _on_event(self, event: dict) -> None:
         self.queue.put_nowait(event)
+
+    async def _on_start(self, run_id: str) -> None:
+        self.queue.put_nowait(Accepted(run_id))
 
     def _finished(self, task: asyncio.Task) -> None:
         _RUNS.discard(task)
@@ -69,9 +83,10 @@ class StreamedRun:
             log.info("streamed run raised %r", task.exception())
         self.queue.put_nowait(_DONE)
 
-    async def first(self, timeout: float) -> dict | None:
-        """The first event, or None if none came in `timeout`. Re-raises what the run raised before any event
-        (RunRefused and request errors), so the caller can still answer a plain JSON error."""
+    async def first(self, timeout: float) -> dict | Accepted | None:
+        """The run's acceptance (or its first event), or None if neither came in `timeout`. Re-raises what the run
+        raised before it was accepted (RunRefused and request errors), so the caller can still answer a plain JSON
+        error."""
         try:
             item = await asyncio.wait_for(self.queue.get(), timeout)
         except TimeoutError:
@@ -82,11 +97,11 @@ class StreamedRun:
         return item
 
     async def events(
-        self, first: dict | None, *, include_pings: bool, wanted: list[str] | None
+        self, first: dict | Accepted | None, *, include_pings: bool, wanted: list[str] | None
     ) -> AsyncIterator[bytes]:
         if include_pings:
-            yield frame(ping(first.get("run_id") if first else None))
-        pending = [first] if first is not None else []
+            yield frame(ping(first.run_id if isinstance(first, Accepted) else (first or {}).get("run_id")))
+        pending = [first] if isinstance(first, dict) else []
         ended = False
         try:
             while True:
@@ -101,6 +116,8 @@ class StreamedRun:
                         continue
                 if item is _DONE:
                     break
+                if isinstance(item, Accepted):
+                    continue
                 kind = item.get("message_type")
                 if wanted and kind not in CONTROL_TYPES and kind not in wanted:
                     continue

@@ -269,3 +269,16 @@ def _wait_for_status(client, run_id: str) -> str:
 
     wait_until(lambda: client.runs.retrieve(run_id).status != "running", message=f"run {run_id} to end")
     return client.runs.retrieve(run_id).status
+
+
+def test_the_stream_names_its_run_before_the_model_answers_so_esc_can_cancel_it(client, fake_openai):
+    agent = create_agent(client)
+    fake_openai.script(Reply(text="too late", delay=30))
+    events = iter(client.conversations.messages.create("default", agent_id=agent.id, input="go"))
+    first = next(events)
+    assert first.message_type == "ping" and first.run_id
+    assert client.runs.retrieve(first.run_id).status == "running"
+    assert client.conversations.cancel(agent.id) == {first.run_id: "cancelled"}
+    rest = list(events)
+    assert [e.stop_reason for e in rest if e.message_type == "stop_reason"] == ["cancelled"]
+    assert not any(getattr(e, "content", None) == "too late" for e in rest)
