@@ -73,7 +73,8 @@ class ConversationListView(APIView):
         return Response([conversation_data(c) for c in cursor_page(rows, query, what="Conversation", fields=fields)])
 
     def post(self, request):
-        agent = get_agent(request, request.query_params.get("agent_id") or request.data.get("agent_id") or "")
+        body = request.data if isinstance(request.data, dict) else {}
+        agent = get_agent(request, request.query_params.get("agent_id") or body.get("agent_id") or "")
         data = validated(ConversationCreateSerializer, request.data)
         conversation = service.create_conversation(agent, **data)
         return Response(conversation_data(conversation), status=201)

@@ -79,3 +79,9 @@ def test_bad_input_is_refused_with_a_reason_and_nothing_stored(api, agent, conve
 def test_the_default_thread_has_no_record_to_change(api, agent):
     response = api.patch(f"/v1/conversations/default?agent_id={agent.id}", data={}, content_type="application/json")
     assert response.status_code == 404 and "default thread" in response.json()["detail"]
+
+
+def test_a_body_that_is_not_an_object_is_refused(api, agent):
+    response = api.post(f"/v1/conversations/?agent_id={agent.id}", data=[1, 2], content_type="application/json")
+    assert response.status_code in (400, 422) and response.json()["detail"]
+    assert not Conversation.objects.exists()
