@@ -33,11 +33,18 @@ migrate: install
 run: migrate
 	PORT=$(PORT) $(BIN)/daphne -b 127.0.0.1 -p $(PORT) letta_project.asgi:application
 
-# Lint and format check first, then the suite twice: on the embedded SQLite, then on a throwaway PostgreSQL with pgvector (pgserver, unix socket,
-# deleted afterwards), so both databases the server supports are tested without any service installed.
+# Lint and format check first, then the suite twice: on the embedded SQLite, and on a throwaway PostgreSQL with pgvector
+# (pgserver, unix socket, deleted afterwards), so both databases the server supports are tested without any service
+# installed. The two legs run side by side (both mostly wait on live servers, the fake model and the browser), each
+# into its own log under var/, printed when both are done; the target fails if either leg does.
 test: install lint chromium
-	$(BIN)/pytest
-	$(BIN)/pytest --postgres
+	@mkdir -p var
+	@$(BIN)/pytest > var/test-sqlite.log 2>&1 & lite=$$!; \
+	$(BIN)/pytest --postgres > var/test-postgres.log 2>&1; pg=$$?; \
+	wait $$lite; sqlite=$$?; \
+	echo "=== SQLite leg (exit $$sqlite)"; cat var/test-sqlite.log; \
+	echo "=== PostgreSQL leg (exit $$pg)"; cat var/test-postgres.log; \
+	test $$sqlite -eq 0 && test $$pg -eq 0
 
 # The browser stories drive Debian's Chromium with Playwright (never a downloaded browser): installed when missing,
 # which needs root, as on CI's fresh Debian machine.
