@@ -36,7 +36,9 @@ def _validate(fields: dict, organization_id: str) -> None:
             raise DomainError(str(exc)) from exc
 
 
-def _start_context(conversation: Conversation, agent: Agent) -> None:
+def _start_context(conversation: Conversation, agent: Agent, messages: list[Message] = ()) -> None:
+    """The conversation's context: its own system message, then `messages` (stored in it already), compiled once
+    they are counted."""
     system = Message.objects.create(
         organization_id=agent.organization_id,
         agent=agent,
@@ -44,7 +46,7 @@ def _start_context(conversation: Conversation, agent: Agent) -> None:
         role=Message.Role.SYSTEM,
         content=system_content(""),
     )
-    conversation.replace_context([system], stored=1)
+    conversation.replace_context([system, *messages], stored=1 + len(messages))
     conversation.agent = agent
     refresh_system_message(agent, force=True, thread=conversation)
 
@@ -100,40 +102,33 @@ def fork_conversation(
             raise DomainError(f"Message {up_to_message_id} is not in the context of the thread being forked.")
         ids = ids[: ids.index(up_to_message_id) + 1]
     by_id = {m.id: m for m in Message.objects.filter(id__in=ids)}
-    source_conversation = source if isinstance(source, Conversation) else None
+    # A conversation's own settings go with its fork; the default thread has none beyond the agent's.
+    inherited = {name: getattr(source, name) for name in EDITABLE if name != "hidden"} if source.conversation_id else {}
     fork = Conversation.objects.create(
         organization_id=agent.organization_id,
         agent=agent,
-        summary=source_conversation.summary if source_conversation else None,
-        description=source_conversation.description if source_conversation else None,
-        model=source_conversation.model if source_conversation else None,
-        model_settings=source_conversation.model_settings if source_conversation else None,
-        context_window_limit=source_conversation.context_window_limit if source_conversation else None,
         hidden=hidden,
-        forked_from=source_conversation,
+        forked_from=source if source.conversation_id else None,
+        **inherited,
     )
-    _start_context(fork, agent)
-    copies = _copy_messages([by_id[i] for i in ids if i in by_id], fork)
-    fork.append_to_context(copies)
-    refresh_system_message(agent, force=True, thread=fork)  # its recall count
+    _start_context(fork, agent, _copy_messages([by_id[i] for i in ids if i in by_id], fork))
     return fork
 
 
 def _copy_messages(messages: list[Message], fork: Conversation) -> list[Message]:
+    """The rows, stored again as the fork's (new ids; an approval answer points at its request's copy). The rows
+    passed are turned into the copies."""
     renamed: dict[str, str] = {}
-    copies = []
     for message in messages:
-        copy = Message.objects.get(pk=message.pk)
-        old_id = copy.id
-        copy.pk = None
-        copy.id = Message._meta.get_field("id").default()
-        copy.conversation = fork
-        if copy.approval_request_id in renamed:
-            copy.approval_request_id = renamed[copy.approval_request_id]
-        copy.save(force_insert=True)
-        renamed[old_id] = copy.id
-        copies.append(copy)
-    return copies
+        old_id = message.id
+        message.pk = None
+        message.id = Message._meta.get_field("id").default()
+        message.conversation = fork
+        if message.approval_request_id in renamed:
+            message.approval_request_id = renamed[message.approval_request_id]
+        message.save(force_insert=True)
+        renamed[old_id] = message.id
+    return messages
 
 
 def conversations_of(organization_id: str, *, agent_id: str | None = None, archive_status: str = "unarchived"):

@@ -25,16 +25,24 @@ def agent_of_thread(
     organization_id: str | None, conversation_id: str, agent_id: str | None
 ) -> tuple[Agent, str | None]:
     """The agent a conversation route addresses and the conversation's id (None for the agent's default thread)."""
+    thread = thread_of(organization_id, conversation_id, agent_id)
+    return thread.agent, thread.conversation_id
+
+
+def thread_of(organization_id: str | None, conversation_id: str, agent_id: str | None) -> ContextWindow:
+    """The thread a conversation route addresses, loaded as `load_thread` loads it (one query for a conversation:
+    its agent comes with it)."""
     if conversation_id == DEFAULT and not agent_id:
         raise DomainError(
             "The 'default' conversation needs the agent: pass agent_id (agent-direct mode), or use a conversation id."
         )
     if is_default(conversation_id):
-        return get_agent(agent_id if conversation_id == DEFAULT else conversation_id, organization_id), None
+        return get_agent(agent_id if conversation_id == DEFAULT else conversation_id, organization_id)
     conversation = _conversation(organization_id, conversation_id)
     if agent_id and agent_id != conversation.agent_id:
         raise ConversationNotFound(f"Conversation {conversation_id} does not belong to agent {agent_id}.")
-    return conversation.agent, conversation.id
+    conversation.agent = with_overrides(conversation.agent, conversation)
+    return conversation
 
 
 def load_thread(agent: Agent, conversation_id: str | None) -> ContextWindow:

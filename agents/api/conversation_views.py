@@ -32,14 +32,14 @@ from agents.models import Conversation, Message, Run
 from agents.runtime.run_lifecycle import request_cancel
 from agents.runtime.summarize import summarize_agent
 from agents.services import recompile_system
-from agents.threads import agent_of_thread, load_thread
+from agents.threads import agent_of_thread, thread_of
 
 
 def _thread(request, conversation_id: str, agent_id: str | None = None):
     """(agent, thread) for a DRF request; `agent_id` defaults to the query's."""
     agent_id = agent_id or request.query_params.get("agent_id") or None
-    agent, conv_id = agent_of_thread(organization_of(request), conversation_id, agent_id)
-    return agent, load_thread(agent, conv_id)
+    thread = thread_of(organization_of(request), conversation_id, agent_id)
+    return thread.agent, thread
 
 
 def _conversation(request, conversation_id: str) -> Conversation:
@@ -66,7 +66,7 @@ class ConversationListView(APIView):
             organization_id, agent_id=query.get("agent_id"), archive_status=query["archive_status"]
         )
         rows = service.matching_summary(rows, query.get("summary_search"))
-        fields = (query["order_by"], "id") if query["order_by"] != "created_at" else ("created_at", "id")
+        fields = (query["order_by"], "id")
         if query["order_by"] != "created_at":
             # Conversations never run sort as the oldest: nulls first ascending, last descending.
             rows = rows.exclude(**{f"{query['order_by']}__isnull": True})

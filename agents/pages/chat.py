@@ -61,7 +61,7 @@ def conversation_param(request) -> str | None:
     return request.POST.get("conversation") or request.GET.get("conversation") or None
 
 
-def thread_of(request, agent_id: str):
+def requested_thread(request, agent_id: str):
     """The agent's thread a chat request names (a foreign or unknown conversation is a 404)."""
     agent = selectors.agent_of(request.organization_id, agent_id)
     try:
@@ -137,7 +137,7 @@ def _cursor(raw: str | None) -> int | None:
 @organization_required
 def messages(request, agent_id: str):
     """`?before=SEQ`: the page of history before it; `?after=SEQ`: the catch-up after it (plus the active run)."""
-    thread = thread_of(request, agent_id)
+    thread = requested_thread(request, agent_id)
     after = _cursor(request.GET.get("after"))
     if after is not None:
         return JsonResponse(newer_page(thread, after))
@@ -185,7 +185,7 @@ def _refusal(exc: DomainError) -> dict:
 @require_POST
 @organization_required
 async def send(request, agent_id: str):
-    thread = await sync_to_async(thread_of)(request, agent_id)
+    thread = await sync_to_async(requested_thread)(request, agent_id)
     agent = thread.agent
     form = SendForm(request.POST)
     context, status = {"agent": agent, "send_form": form, "conversation_id": thread.conversation_id}, 422
@@ -206,7 +206,7 @@ async def send(request, agent_id: str):
 @organization_required
 async def approve(request, agent_id: str):
     """Answer an approval request from the page: the same approval input the API accepts, as a new run."""
-    thread = await sync_to_async(thread_of)(request, agent_id)
+    thread = await sync_to_async(requested_thread)(request, agent_id)
     agent = thread.agent
     form = ApprovalForm(request.POST)
     context = {"agent": agent, "form": form}
@@ -232,7 +232,7 @@ async def approve(request, agent_id: str):
 @organization_required
 def cancel(request, agent_id: str):
     """Cancel the thread's active run, through the function the API's cancel routes call."""
-    thread = thread_of(request, agent_id)
+    thread = requested_thread(request, agent_id)
     cancelled = request_cancel(thread.agent.id, conversation_id=thread.conversation_id, one_thread=True)
     note = "Cancelling the run…" if cancelled else "No run is in progress."
     return render(request, f"{TEMPLATE}#cancel_note", {"note": note})

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_GET
 from accounts.access import organization_required
 from agents.context_display import context_display
 from agents.context_window import context_overview
-from agents.pages.chat import chat_context, thread_of
+from agents.pages.chat import chat_context, requested_thread
 from agents.pages.conversations import picker_context
 from agents.pages.panel import panel_context
 
@@ -19,7 +19,7 @@ DETAIL = "agents/detail.html"
 @require_GET
 @organization_required
 def agent_detail(request, agent_id: str):
-    thread = thread_of(request, agent_id)
+    thread = requested_thread(request, agent_id)
     return render(request, DETAIL, page_context(thread, preview=""))
 
 
@@ -28,7 +28,7 @@ def agent_detail(request, agent_id: str):
 def agent_context(request, agent_id: str):
     """The viewer alone, for htmx to swap in: on the refresh button, a preview message, a `context-changed`
     event (the page sends it after each step of a run of the thread and at its end), or coming back to the tab."""
-    thread = thread_of(request, agent_id)
+    thread = requested_thread(request, agent_id)
     preview = request.GET.get("preview", "").strip()
     if request.htmx:
         return render(request, f"{DETAIL}#context", _detail_context(thread, preview=preview))

@@ -15,7 +15,7 @@ from accounts.errors import DomainError
 from agents import conversations as service
 from agents.models import Agent, Conversation
 from agents.pages.agent_forms import PlainForm
-from agents.pages.chat import thread_of
+from agents.pages.chat import requested_thread
 
 # The picker lists the newest conversations; older ones stay reachable through the API (and their links).
 PICKER_SIZE = 50
@@ -47,7 +47,7 @@ def thread_url(agent_id: str, conversation_id: str | None) -> str:
 @require_POST
 @organization_required
 def new(request, agent_id: str):
-    thread = thread_of(request, agent_id)
+    thread = requested_thread(request, agent_id)
     conversation = service.create_conversation(_agent(thread))
     return redirect(thread_url(agent_id, conversation.id))
 
@@ -55,7 +55,7 @@ def new(request, agent_id: str):
 @require_POST
 @organization_required
 def fork(request, agent_id: str):
-    thread = thread_of(request, agent_id)
+    thread = requested_thread(request, agent_id)
     forked = service.fork_conversation(_agent(thread), thread)
     return redirect(thread_url(agent_id, forked.id))
 
@@ -63,7 +63,7 @@ def fork(request, agent_id: str):
 @require_POST
 @organization_required
 def rename(request, agent_id: str):
-    thread = thread_of(request, agent_id)
+    thread = requested_thread(request, agent_id)
     form = RenameForm(request.POST)
     if isinstance(thread, Conversation) and form.is_valid():
         try:
