@@ -252,8 +252,11 @@ class Run(OwnedModel):
     callback_status_code = models.PositiveIntegerField(null=True, blank=True)
     callback_error = models.TextField(blank=True, null=True)
     cancel_requested = models.BooleanField(default=False)
-    # Touched at every step; a run whose heartbeat is old died with its process.
+    # The run's lease: renewed by the process running it (agents/runtime/leases.py); lapsed, that process is gone.
     heartbeat_at = models.DateTimeField(null=True, blank=True)
+    # The input messages until the run's first step stores them; a run that ends before that puts them into the
+    # history then (run_lifecycle.keep_unsent_input).
+    pending_input = models.JSONField(null=True, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
     ttft_ns = models.BigIntegerField(null=True, blank=True)
     total_duration_ns = models.BigIntegerField(null=True, blank=True)
@@ -277,6 +280,12 @@ class Run(OwnedModel):
                 condition=Q(status__in=["created", "running"], conversation__isnull=False),
                 name="one_active_run_per_conversation",
             ),
+        ]
+        # What the lease sweep reads: the few active runs, by lease, without scanning every run ever made.
+        indexes = [
+            models.Index(
+                fields=["heartbeat_at"], condition=Q(status__in=["created", "running"]), name="run_active_lease_idx"
+            )
         ]
 
     @property

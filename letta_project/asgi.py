@@ -9,7 +9,14 @@ from django.core.asgi import get_asgi_application  # noqa: E402
 
 django_asgi_app = get_asgi_application()
 
+from django.conf import settings  # noqa: E402
+
 from agents.routing import websocket_urlpatterns  # noqa: E402
+from agents.runtime import leases  # noqa: E402
+
+if settings.RUN_SWEEP:
+    # A web process renews the leases of its runs and ends the runs of processes that died (leases.py).
+    leases.start(sweep=True)
 
 application = ProtocolTypeRouter(
     {

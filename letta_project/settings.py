@@ -259,9 +259,11 @@ DEFAULT_MODEL = env_str("LETTA_DEFAULT_MODEL")
 SUMMARIZER_MODEL = env_str("LETTA_SUMMARIZER_MODEL")
 # Context window used when neither the agent nor a known model says otherwise (Letta's global cap).
 DEFAULT_CONTEXT_WINDOW = env_int("LETTA_DEFAULT_CONTEXT_WINDOW", 128000, minimum=1)
-# A run whose heartbeat is older than this is taken to have died with its process; it no longer blocks
-# new runs of its agent. It must exceed the provider timeout.
-RUN_STALE_AFTER_SECONDS = env_int("LETTA_RUN_STALE_AFTER", int(LLM_TIMEOUT_SECONDS) + 60, minimum=1)
+# A run holds a lease that the process running it renews every quarter of this (from a thread, so a step waiting
+# for the provider or a tool keeps it). A run whose lease lapsed has no live process: it is ended by the next start,
+# send, cancel or stream read that meets it, and by the sweep every web process makes (LETTA_RUN_SWEEP).
+RUN_LEASE_SECONDS = env_seconds("LETTA_RUN_LEASE_SECONDS", 10)
+RUN_SWEEP = env_bool("LETTA_RUN_SWEEP", True)
 # How long a background run's events stay resumable after it ended (the reference's 3 hours); older ones are
 # deleted when the organization starts its next background run, and resuming them answers 410.
 RUN_EVENTS_KEEP_SECONDS = env_int("LETTA_RUN_EVENTS_KEEP_SECONDS", 3 * 3600)

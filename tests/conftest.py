@@ -28,8 +28,10 @@ def pytest_addoption(parser):
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config):
+    # The live servers sweep the test database for runs whose process died; tests that import the ASGI application
+    # (websocket communicators) must not start a second sweep in pytest's own process.
+    settings.RUN_SWEEP = False
     if config.getoption("postgres"):
-        from django.conf import settings
         from django.db import connections
 
         from tests.postgres import database_settings, start_throwaway_server

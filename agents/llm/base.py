@@ -13,7 +13,7 @@ from typing import Any
 
 import httpx2
 
-from .errors import ErrorContext, LLMBadRequestError, LLMError
+from .errors import ErrorContext, LLMBadRequestError, LLMError, empty_response
 from .types import Delta, LLMRequest, LLMResponse, ModelInfo, ProviderCall
 
 # Without a key the SDKs refuse to start (OpenAI) or go hunting for credential files (Anthropic); local servers
@@ -43,6 +43,11 @@ def guard_callback(on_delta: OnDelta) -> OnDelta:
     return forward
 
 
+def is_empty(response: LLMResponse) -> bool:
+    """No text, no reasoning and no tool call: a stream without choices, or a message with nothing in it."""
+    return not response.tool_calls and not (response.content or "").strip() and not response.reasoning
+
+
 class LLMClient(abc.ABC):
     provider_type: str
     base_url: str
@@ -57,7 +62,8 @@ class LLMClient(abc.ABC):
         """One model call. With on_delta, stream and await it for each piece, then return the whole response.
 
         What went over the wire is recorded in `call` (a fresh ProviderCall unless the caller passes its own) and
-        attached to the response, or to the LLMError raised, as `.trace`."""
+        attached to the response, or to the LLMError raised, as `.trace`. An answer with nothing in it is an
+        error: stored as a turn, it would be resent in every later request."""
         call = call if call is not None else ProviderCall()
         call.provider_type, call.endpoint = self.provider_type, self.base_url
         call.started_ns = time.monotonic_ns()
@@ -66,6 +72,8 @@ class LLMClient(abc.ABC):
                 response = await self._complete(request, call)
             else:
                 response = await self._stream(request, guard_callback(on_delta), call)
+            if is_empty(response):
+                raise empty_response(request.model, response.finish_reason)
         except CallbackError as exc:
             raise exc.original from None
         except LLMError as exc:

@@ -55,6 +55,24 @@ class LLMNotFoundError(LLMError):
     error_type, status_code = "llm_not_found", 404
 
 
+class LLMEmptyResponseError(LLMError):
+    """The provider answered, but with nothing to act on: no text, no tool call (or no choices at all)."""
+
+    error_type, status_code = "llm_empty_response", 502
+
+
+def empty_response(model: str, finish_reason: str | None) -> LLMEmptyResponseError:
+    if finish_reason == "length":
+        return LLMEmptyResponseError(
+            f"Model '{model}' ran out of output tokens before it said anything or called a tool; nothing was "
+            "stored. Raise the agent's max_tokens, or try again."
+        )
+    return LLMEmptyResponseError(
+        f"Model '{model}' sent an empty reply (no text and no tool call); nothing was stored. Try again; if it "
+        "keeps happening, check the model and the server that hosts it."
+    )
+
+
 def status_for(error_type: str) -> int:
     """The HTTP status our API answers for a provider failure recorded as `error_type`."""
     for cls in (LLMError, *_subclasses(LLMError)):

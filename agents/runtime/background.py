@@ -3,7 +3,7 @@
 Such a run is an asyncio task on the server's event loop. Its events go to the database (`event_log`), so
 any process can replay them, and its outcome to the Run row, so any process can report it; the task itself is
 only referenced here, to keep the event loop (which holds tasks weakly) from collecting it mid-run. A server
-that stops mid-run leaves the run to the stale-run reaper (`runs.reap_stale`).
+that stops mid-run fails the run as it exits, or, killed, leaves it to lapse (agents/runtime/leases.py).
 """
 
 import asyncio

@@ -90,7 +90,7 @@ def read_events(run_id: str, *, after: int, limit: int) -> tuple[list[dict], Run
     run = Run.objects.filter(pk=run_id).first()
     if not events and run is not None and run_lifecycle.is_stale(run):
         # Its process died: fail it now rather than when the agent's next run starts, so the reader can end.
-        run_lifecycle.reap_stale(run.agent_id)
+        run_lifecycle.end_unowned(run.id, lapsed_only=True)
         run.refresh_from_db()
     return events, run
 

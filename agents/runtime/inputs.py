@@ -66,6 +66,18 @@ def to_rows(inputs: list[dict]) -> list[Message]:
     return rows
 
 
+_KEPT_FIELDS = ("id", "role", "content", "name", "otid", "sender_id", "text")
+
+
+def rows_as_json(rows: list[Message]) -> list[dict]:
+    """Input rows as the run keeps them until its first step stores them (see run_lifecycle.keep_unsent_input)."""
+    return [{name: getattr(row, name) for name in _KEPT_FIELDS} for row in rows]
+
+
+def rows_from_json(kept: list[dict]) -> list[Message]:
+    return [Message(**{name: item[name] for name in _KEPT_FIELDS if item.get(name) is not None}) for item in kept]
+
+
 def approvals_of(inputs: list[dict]) -> list[dict] | None:
     """The decisions in an approval input (legacy single `approve` + `approval_request_id` migrated)."""
     for item in inputs:

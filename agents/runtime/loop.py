@@ -27,11 +27,11 @@ from agents.llm import (
 )
 from agents.models import Message, Step
 from agents.providers import ModelConfigError, aresolve
-from agents.runtime import compaction, persist, run_lifecycle
+from agents.runtime import compaction, leases, persist, run_lifecycle
 from agents.runtime.embeddings import prepare_embeddings
 from agents.runtime.emitter import Emitter, EventSink, Stop
 from agents.runtime.errors import InvalidApprovalError, NoPendingApprovalError, PendingApprovalError, RunRefused
-from agents.runtime.inputs import approvals_of, normalize, to_rows
+from agents.runtime.inputs import approvals_of, normalize, rows_as_json, to_rows
 from agents.runtime.persist import denied_return
 from agents.runtime.request_options import RequestOptions, with_skills
 from agents.runtime.sandboxed import run_custom_tools
@@ -132,6 +132,7 @@ async def run_agent(
     except ModelConfigError as exc:
         prefix = "override_model: " if options.override_model else ""
         raise RunRefused(prefix + str(exc)) from exc
+    rows = to_rows(inputs)
     run = await run_lifecycle.start_run(
         agent,
         {"max_steps": max_steps, "stream_tokens": stream_tokens},
@@ -139,49 +140,50 @@ async def run_agent(
         background=background,
         callback_url=callback_url,
         conversation_id=conversation_id,
+        pending_input=rows_as_json(rows),
     )
-    try:
-        state = await sync_to_async(_begin)(
-            agent_id,
-            organization_id,
-            inputs,
-            run.id,
-            max_steps=max_steps,
-            stream_tokens=stream_tokens,
-            client_tools=client_tools,
-            conversation_id=conversation_id,
+    with leases.hold(run.id):  # from here to its end, this process owns the run
+        try:
+            state = await sync_to_async(_begin)(
+                agent_id,
+                organization_id,
+                inputs,
+                run.id,
+                max_steps=max_steps,
+                stream_tokens=stream_tokens,
+                client_tools=client_tools,
+                conversation_id=conversation_id,
+            )
+            state.options = options
+            approvals = approvals_of(inputs)
+            decisions = _decide(state, state.buffer[-1], approvals) if approvals is not None else None
+        except BaseException:
+            await sync_to_async(run_lifecycle.discard_run)(run.id)
+            raise
+        if on_start is not None:
+            await on_start(run.id)
+        emit = Emitter(state, on_event)
+        started = time.monotonic_ns()
+        await emit.run_started(rows)
+        try:
+            stop = await _drive(state, model, rows, decisions, emit)
+        except Exception as exc:  # a bug or a lost database: the step's transaction rolled back; say what happened
+            log.exception("run %s failed", run.id)
+            stop = Stop("error", {"error_type": "internal_error", "message": f"{type(exc).__name__}: {exc}"})
+        ended = time.monotonic_ns()
+        ttft = state.first_token_ns - started if state.first_token_ns else None
+        finished = await sync_to_async(run_lifecycle.finish_run)(
+            run.id, state.agent.id, stop.reason, started_ns=started, ended_ns=ended, ttft_ns=ttft, error=stop.error
         )
-        state.options = options
-        approvals = approvals_of(inputs)
-        decisions = _decide(state, state.buffer[-1], approvals) if approvals is not None else None
-    except BaseException:
-        await sync_to_async(run_lifecycle.discard_run)(run.id)
-        raise
-    if on_start is not None:
-        await on_start(run.id)
-    emit = Emitter(state, on_event)
-    started = time.monotonic_ns()
-    rows = to_rows(inputs)
-    await emit.run_started(rows)
-    try:
-        stop = await _drive(state, model, rows, decisions, emit)
-    except Exception as exc:  # a bug or a lost database: the step's transaction rolled back; say what happened
-        log.exception("run %s failed", run.id)
-        stop = Stop("error", {"error_type": "internal_error", "message": f"{type(exc).__name__}: {exc}"})
-    ended = time.monotonic_ns()
-    ttft = state.first_token_ns - started if state.first_token_ns else None
-    finished = await sync_to_async(run_lifecycle.finish_run)(
-        run.id, state.agent.id, stop.reason, started_ns=started, ended_ns=ended, ttft_ns=ttft, error=stop.error
-    )
-    usage = {**state.usage, "step_count": state.step_count, "run_ids": [run.id]}
-    if stop.error:
-        await emit({"message_type": "error_message", "run_id": run.id, **stop.error})
-    # The stored reason: a cancel acknowledged after the last check still ends the run as cancelled.
-    reason = finished.stop_reason
-    await emit({"message_type": "stop_reason", "stop_reason": reason})
-    await emit({"message_type": "usage_statistics", **usage})
-    await emit.run_finished(finished)
-    return RunResult(run_id=run.id, stop_reason=reason, messages=state.messages_out, usage=usage, error=stop.error)
+        usage = {**state.usage, "step_count": state.step_count, "run_ids": [run.id]}
+        if stop.error:
+            await emit({"message_type": "error_message", "run_id": run.id, **stop.error})
+        # The stored reason: a cancel acknowledged after the last check still ends the run as cancelled.
+        reason = finished.stop_reason
+        await emit({"message_type": "stop_reason", "stop_reason": reason})
+        await emit({"message_type": "usage_statistics", **usage})
+        await emit.run_finished(finished)
+        return RunResult(run_id=run.id, stop_reason=reason, messages=state.messages_out, usage=usage, error=stop.error)
 
 
 async def _drive(state: RunState, model, pending_rows: list[Message], decisions, emit: Emitter) -> Stop:

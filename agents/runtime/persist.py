@@ -101,7 +101,9 @@ def _record_step(
         **timings,
         total_duration_ns=time.monotonic_ns() - started_ns,
     )
+    stored_input = {"pending_input": None} if status == Step.Status.SUCCESS else {}
     Run.objects.filter(pk=state.run_id).update(
+        **stored_input,
         heartbeat_at=timezone.now(),
         step_count=F("step_count") + 1,
         prompt_tokens=F("prompt_tokens") + (usage.prompt_tokens if usage else 0),
@@ -154,7 +156,7 @@ def persist_approval_response(state: RunState, *, stored: list[Message], calls: 
     new = [*stored, _tool_message(state, None, calls.returns)]
     new[-1].save()
     _refresh_after_edits(state, calls)
-    Run.objects.filter(pk=state.run_id).update(heartbeat_at=timezone.now())
+    Run.objects.filter(pk=state.run_id).update(heartbeat_at=timezone.now(), pending_input=None)
     _add_to_context(state, new)
     return new
 

@@ -11,7 +11,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from agents.models import Agent, ContextWindow, Conversation, Message, Run
+from agents.runtime import leases
 from agents.runtime.errors import AgentBusyError, AgentNotFound
+from agents.runtime.inputs import rows_from_json
 
 # While a provider call is in flight, how soon and how often the loop looks for a cancel request.
 CANCEL_FIRST_CHECK = 0.5  # seconds
@@ -40,22 +42,67 @@ def get_agent(agent_id: str, organization_id: str | None = None) -> Agent:
         raise AgentNotFound(f"Agent {agent_id} not found.") from None
 
 
-def _stale_cutoff():
-    return timezone.now() - timedelta(seconds=settings.RUN_STALE_AFTER_SECONDS)
+def _lapsed_before():
+    return timezone.now() - timedelta(seconds=settings.RUN_LEASE_SECONDS)
 
 
 def is_stale(run: Run) -> bool:
-    return run.is_active and run.heartbeat_at is not None and run.heartbeat_at < _stale_cutoff()
-
-
-def reap_stale(agent_id: str) -> None:
-    """Fail an active run whose process died: its heartbeat stopped long ago."""
-    Run.objects.filter(agent_id=agent_id, status__in=Run.ACTIVE, heartbeat_at__lt=_stale_cutoff()).update(
-        status=Run.Status.FAILED,
-        stop_reason="error",
-        completed_at=timezone.now(),
-        metadata={"error": {"error_type": "internal_error", "message": "The server stopped during this run."}},
+    """Active, but no live process has renewed its lease: the process that ran it is gone."""
+    return (
+        run.is_active
+        and run.heartbeat_at is not None
+        and run.heartbeat_at < _lapsed_before()
+        and not leases.is_held(run.id)
     )
+
+
+def end_lapsed(agent_id: str | None = None) -> list[str]:
+    """End the active runs (of the agent, or all) whose lease lapsed; the ids ended."""
+    runs = Run.objects.filter(status__in=Run.ACTIVE, heartbeat_at__lt=_lapsed_before())
+    if agent_id is not None:
+        runs = runs.filter(agent_id=agent_id)
+    return [run_id for run_id in runs.values_list("id", flat=True) if end_unowned(run_id, lapsed_only=True)]
+
+
+def end_unowned(
+    run_id: str,
+    *,
+    lapsed_only: bool = False,
+    message: str = "The server process running this run stopped. Send the message again.",
+) -> bool:
+    """End an active run that no live process will finish: cancelled if a cancel was asked for, else failed with
+    `message`. What its steps stored stays (each step's writes are one transaction, so no tool call is left
+    without its return); input its first step never stored is kept in the history. With `lapsed_only`, only
+    if its lease has lapsed when looked at under the row lock."""
+    now = timezone.now()
+    with transaction.atomic():
+        run = Run.objects.select_for_update().filter(pk=run_id, status__in=Run.ACTIVE).first()
+        if run is None or (lapsed_only and not is_stale(run)):
+            return False
+        if run.cancel_requested:
+            run.status, run.stop_reason = Run.Status.CANCELLED, "cancelled"
+        else:
+            run.status, run.stop_reason = Run.Status.FAILED, "error"
+            run.metadata = {**run.metadata, "error": {"error_type": "internal_error", "message": message}}
+        run.completed_at = now
+        keep_unsent_input(run)
+        run.save()
+        Agent.objects.filter(pk=run.agent_id).update(last_stop_reason=run.stop_reason, last_run_completion=now)
+    return True
+
+
+def keep_unsent_input(run: Run) -> None:
+    """The input of a run that ended before its first step was stored goes into the thread's history (not its
+    context window), so nothing the user sent is lost. The caller saves the run."""
+    if not run.pending_input:
+        return
+    for row in rows_from_json(run.pending_input):
+        row.organization_id = run.organization_id
+        row.agent_id = run.agent_id
+        row.conversation_id = run.conversation_id
+        row.run = run
+        row.save()
+    run.pending_input = None
 
 
 def active_run_id(agent_id: str, conversation_id: str | None = None) -> str | None:
@@ -71,6 +118,7 @@ def try_start_run(
     background: bool = False,
     callback_url: str | None = None,
     conversation_id: str | None = None,
+    pending_input: list[dict] | None = None,
 ) -> Run:
     with transaction.atomic():
         # Serializes with changes that must not overlap a run (reset-messages takes the same row lock), and with
@@ -80,7 +128,7 @@ def try_start_run(
         # a running step's transaction that touches the active run, while that step waits for this agent row
         # lock, a deadlock PostgreSQL breaks by failing one of them.
         if active_run_id(agent.id, conversation_id) is not None:
-            reap_stale(agent.id)
+            end_lapsed(agent.id)
             if (running := active_run_id(agent.id, conversation_id)) is not None:
                 raise AgentBusyError(agent.id, running, conversation_id)
         try:
@@ -94,6 +142,7 @@ def try_start_run(
                     request_config=request_config,
                     background=background,
                     callback_url=callback_url,
+                    pending_input=pending_input or None,
                 )
         except IntegrityError:  # another process's start won after all: the index holds one active run
             running = active_run_id(agent.id, conversation_id) or "unknown"
@@ -109,13 +158,16 @@ async def start_run(
     callback_url: str | None = None,
     wait_timeout: float = 600.0,
     conversation_id: str | None = None,
+    pending_input: list[dict] | None = None,
 ) -> Run:
     """Take the run slot of the agent's thread; with wait=True queue until the running run ends instead of
     refusing."""
     deadline = asyncio.get_running_loop().time() + wait_timeout
     while True:
         try:
-            return await sync_to_async(try_start_run)(agent, request_config, background, callback_url, conversation_id)
+            return await sync_to_async(try_start_run)(
+                agent, request_config, background, callback_url, conversation_id, pending_input
+            )
         except AgentBusyError:
             if not wait or asyncio.get_running_loop().time() > deadline:
                 raise
@@ -157,6 +209,7 @@ def finish_run(
         run.ttft_ns = ttft_ns
         if error:
             run.metadata = {**run.metadata, "error": error}
+        keep_unsent_input(run)
         run.save()
         Agent.objects.filter(pk=agent_id).update(
             last_stop_reason=stop_reason,
@@ -194,6 +247,8 @@ def request_cancel(
         if (waiting := _CANCEL_SIGNALS.get(run_id)) is not None:
             loop, signal = waiting
             loop.call_soon_threadsafe(signal.set)
+        else:  # no process may be left to see the flag: a run whose lease lapsed ends here, as cancelled
+            end_unowned(run_id, lapsed_only=True)
     return {run_id: "cancelled" for run_id in ids}
 
 

@@ -75,7 +75,7 @@ async def test_following_a_run_whose_process_died_ends_it(make_agent, monkeypatc
     monkeypatch.setattr(event_log, "ENDING_GRACE", timedelta(0))
     run = await background_run(make_agent, status="running", heartbeat_at=timezone.now() - timedelta(days=1))
     frames = await replay(run.id)
-    assert b"The server stopped during this run." in frames[0] and frames[-1] == b"data: [DONE]\n\n"
+    assert b"The server process running this run stopped." in frames[0] and frames[-1] == b"data: [DONE]\n\n"
     run = await Run.objects.aget(pk=run.id)
     assert run.status == "failed" and run.stop_reason == "error"
 

@@ -243,15 +243,46 @@ async def test_provider_failure_mid_run_leaves_history_and_memory_untouched(make
     assert [r[1] for r in rows[len(before[1]) :]] == ["user", "assistant", "tool"]
 
 
-async def test_provider_failure_on_first_step_stores_nothing(make_agent, fake_openai):
+async def test_provider_failure_on_first_step_keeps_the_users_message_in_history_only(make_agent, fake_openai):
     agent = await sync_to_async(make_agent)()
-    before = await snapshot(agent)
+    message_ids, rows, blocks = await snapshot(agent)
     fake_openai.script(Reply(status=400, error_message="bad request: unsupported parameter"))
 
-    result = await run_agent(agent.id, input="hello")
+    result = await run_agent(agent.id, input="please remember my birthday")
 
     assert result.stop_reason == "llm_api_error" and result.error["error_type"] == "llm_bad_request"
-    assert await snapshot(agent) == before
+    after_ids, after_rows, after_blocks = await snapshot(agent)
+    # Nothing the user sent is lost: the message is in the history, under the failed run...
+    assert [r[1:] for r in after_rows[len(rows) :]] == [("user", "please remember my birthday")]
+    kept = await Message.objects.aget(id=after_rows[-1][0])
+    assert kept.run_id == result.run_id
+    # ...but the context window and memory are as they were, so a retry does not send it twice.
+    assert after_ids == message_ids and after_blocks == blocks
+    assert (await Run.objects.aget(pk=result.run_id)).pending_input is None
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [Reply(text=""), Reply(text="  \n"), Reply(no_choices=True), Reply(text="", finish="length")],
+    ids=["empty-text", "whitespace", "no-choices", "empty-at-length"],
+)
+async def test_an_empty_reply_is_a_provider_error_and_is_never_resent(make_agent, fake_openai, reply):
+    agent = await sync_to_async(make_agent)()
+    fake_openai.script(reply)
+
+    result = await run_agent(agent.id, input="hello?")
+
+    assert result.stop_reason == "llm_api_error"
+    assert result.error["error_type"] == "llm_empty_response" and "nothing was stored" in result.error["message"]
+    assert not await Message.objects.filter(agent=agent, role="assistant").aexists()
+    failed = await Step.objects.aget(run_id=result.run_id)
+    assert failed.status == "failed" and failed.error_type == "llm_empty_response"
+
+    fake_openai.script(Reply(text="Hello!"))
+    assert (await run_agent(agent.id, input="hello again")).stop_reason == "end_turn"
+    sent = fake_openai.last_request["messages"]
+    assert not [m for m in sent if m["role"] == "assistant"]  # the empty reply was never stored, so never resent
+    assert [m["content"] for m in sent if m["role"] == "user"][-1].endswith("hello again")
 
 
 async def test_concurrent_edits_to_a_shared_block_both_land(make_agent, fake_openai, org):

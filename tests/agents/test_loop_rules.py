@@ -123,7 +123,9 @@ async def test_a_crash_while_persisting_a_step_leaves_history_and_memory_as_befo
     assert result.stop_reason == "error" and "disk on fire" in result.error["message"]
     assert "lost" not in (await Block.objects.aget(agents=agent, label="human")).value
     assert (await Agent.objects.aget(pk=agent.pk)).message_ids == before_ids
-    assert await Message.objects.filter(agent=agent).acount() == before_count
+    # Only what the user sent is kept, in the history, outside the context window.
+    assert await Message.objects.filter(agent=agent).acount() == before_count + 1
+    assert await Message.objects.filter(agent=agent, run_id=result.run_id, role="user", text="remember").aexists()
     run = await Run.objects.aget(pk=result.run_id)
     assert run.status == "failed"
 

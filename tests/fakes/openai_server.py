@@ -151,6 +151,8 @@ class FakeOpenAI(FakeProvider):
                 {"index": 0, "message": message, "logprobs": None, "finish_reason": self._finish_reason(reply)}
             ],
         }
+        if reply.no_choices:
+            body["choices"] = []
         if not reply.omit_usage:
             body["usage"] = self._usage(request, reply)
         return body
@@ -165,6 +167,9 @@ class FakeOpenAI(FakeProvider):
             choice = {"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}
             return b"data: %s\n\n" % json.dumps({**base, "choices": [choice]}).encode()
 
+        if reply.no_choices:
+            yield from self._choiceless_stream(request, reply, base, include_usage)
+            return
         yield chunk({"role": "assistant", "content": ""})
         for piece in words(reply.reasoning):
             yield chunk({"reasoning_content": piece})
@@ -189,6 +194,11 @@ class FakeOpenAI(FakeProvider):
         if include_usage:
             usage_chunk = {**base, "choices": [], "usage": self._usage(request, reply)}
             yield b"data: %s\n\n" % json.dumps(usage_chunk).encode()
+        yield b"data: [DONE]\n\n"
+
+    def _choiceless_stream(self, request: dict, reply: Reply, base: dict, include_usage: bool) -> Iterator[bytes]:
+        if include_usage:
+            yield b"data: %s\n\n" % json.dumps({**base, "choices": [], "usage": self._usage(request, reply)}).encode()
         yield b"data: [DONE]\n\n"
 
 

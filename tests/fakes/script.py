@@ -27,6 +27,7 @@ class Reply:
     prompt_tokens: int | None = None
     completion_tokens: int | None = None
     omit_usage: bool = False
+    no_choices: bool = False  # OpenAI: a 200 answer (or stream) whose choices are empty
     delay: float = 0.0
     status: int = 200
     error_message: str = ""

@@ -38,7 +38,6 @@ def test_well_formed_values_are_parsed():
     ("name", "reader", "value", "expected"),
     [
         ("LETTA_LLM_MAX_RETRIES", lambda n, e: env_int(n, 3, environ=e), "three", "a whole number"),
-        ("LETTA_RUN_STALE_AFTER", lambda n, e: env_int(n, 60, minimum=1, environ=e), "0", "at least 1"),
         ("LETTA_TOOL_TIMEOUT", lambda n, e: env_seconds(n, 30, environ=e), "30s", "a positive number of seconds"),
         ("LETTA_TOOL_TIMEOUT", lambda n, e: env_seconds(n, 30, environ=e), "-1", "a positive number of seconds"),
         ("DJANGO_DEBUG", lambda n, e: env_bool(n, environ=e), "maybe", "true or false"),

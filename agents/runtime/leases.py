@@ -1,0 +1,104 @@
+"""Run leases: a run is owned by the live process that runs it, and only for as long as that process says so.
+
+Each process keeps the ids of the runs it is running (`hold`) and one thread renews all their leases at once
+(`Run.heartbeat_at`) every quarter of settings.RUN_LEASE_SECONDS: one query per period per process, none per step,
+and a step that waits minutes for the provider or a tool keeps its lease. A process that dies (kill -9, a lost
+machine) stops renewing; once the lease lapses, whoever meets the run ends it (run_lifecycle.end_lapsed). A web
+process also sweeps (`start(sweep=True)`), so such runs end within seconds even when nobody touches their agent.
+A process that exits normally ends the runs it still holds itself (`_end_held`, at interpreter exit).
+
+Why a thread: the event loop may be busy or blocked for a while; the lease says whether the process lives.
+"""
+
+import atexit
+import contextlib
+import logging
+import threading
+
+from django.conf import settings
+from django.db import close_old_connections, connection
+from django.utils import timezone
+
+log = logging.getLogger(__name__)
+
+_held: set[str] = set()
+_lock = threading.Lock()
+_stop = threading.Event()
+_thread: threading.Thread | None = None
+_sweeping = False
+
+
+def interval() -> float:
+    return settings.RUN_LEASE_SECONDS / 4
+
+
+def is_held(run_id: str) -> bool:
+    """Whether this process is running `run_id` (its lease may look lapsed while a renewal waits for a lock)."""
+    return run_id in _held
+
+
+@contextlib.contextmanager
+def hold(run_id: str):
+    """Own `run_id` while the block runs: its lease is renewed until the block ends."""
+    start()
+    with _lock:
+        _held.add(run_id)
+    try:
+        yield
+    finally:
+        with _lock:
+            _held.discard(run_id)
+
+
+def start(*, sweep: bool = False) -> None:
+    """Start this process's lease thread (once); with `sweep`, it also ends lapsed runs of every process."""
+    global _thread, _sweeping
+    with _lock:
+        _sweeping = _sweeping or sweep
+        if _thread is not None:
+            return
+        _thread = threading.Thread(target=_renew_forever, name="run-leases", daemon=True)
+        _thread.start()
+        atexit.register(_end_held)
+
+
+def renew() -> int:
+    """Renew the leases of the runs this process holds; the number renewed."""
+    from agents.models import Run
+
+    with _lock:
+        ids = list(_held)
+    if not ids:
+        return 0
+    return Run.objects.filter(pk__in=ids, status__in=Run.ACTIVE).update(heartbeat_at=timezone.now())
+
+
+def _renew_forever() -> None:
+    from agents.runtime import run_lifecycle
+
+    while not _stop.wait(interval()):
+        try:
+            renew()
+            if _sweeping:
+                run_lifecycle.end_lapsed()
+        except Exception:  # a database that went away or is locked for long: try again next period
+            log.warning("could not renew run leases", exc_info=True)
+            connection.close()
+        else:
+            close_old_connections()
+
+
+def _end_held() -> None:
+    """At a normal exit (SIGTERM to the server, Ctrl-C): the runs this process still runs end as failed now,
+    rather than blocking their agents until their leases lapse."""
+    from agents.runtime import run_lifecycle
+
+    _stop.set()
+    with _lock:
+        ids = list(_held)
+        _held.clear()
+    for run_id in ids:
+        try:
+            run_lifecycle.end_unowned(run_id, message="The server shut down during this run. Send the message again.")
+        except Exception:
+            log.warning("could not end run %s at shutdown", run_id, exc_info=True)
