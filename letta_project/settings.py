@@ -123,6 +123,8 @@ CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
 if BEHIND_TLS_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = True
+    # A load balancer's health probe often comes over plain http straight to the server; it learns nothing secret.
+    SECURE_REDIRECT_EXEMPT = [r"^v1/health/$"]
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = env_int("LETTA_HSTS_SECONDS", 365 * 24 * 3600)

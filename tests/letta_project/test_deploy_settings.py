@@ -19,7 +19,7 @@ PRODUCTION = {
 SHOW = (
     "import django, json; django.setup(); from django.conf import settings as s; print(json.dumps({n: getattr(s, n) "
     "for n in ('SECURE_SSL_REDIRECT', 'SESSION_COOKIE_SECURE', 'CSRF_COOKIE_SECURE', 'SECURE_HSTS_SECONDS', "
-    "'SECURE_PROXY_SSL_HEADER', 'CSRF_TRUSTED_ORIGINS')}))"
+    "'SECURE_PROXY_SSL_HEADER', 'SECURE_REDIRECT_EXEMPT', 'CSRF_TRUSTED_ORIGINS')}))"
 )
 
 
@@ -73,6 +73,7 @@ def test_the_tls_switch_and_its_companions_are_read_from_the_environment(tmp_pat
         "CSRF_COOKIE_SECURE": True,
         "SECURE_HSTS_SECONDS": 600,
         "SECURE_PROXY_SSL_HEADER": ["HTTP_X_FORWARDED_PROTO", "https"],
+        "SECURE_REDIRECT_EXEMPT": ["^v1/health/$"],
         "CSRF_TRUSTED_ORIGINS": ["https://letta.example.com", "https://ade.example.com"],
     }
 
@@ -89,12 +90,14 @@ def test_behind_the_proxy_plain_http_is_redirected_and_https_served(settings):
     settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     settings.SECURE_SSL_REDIRECT = True
     settings.SECURE_HSTS_SECONDS = 3600
+    settings.SECURE_REDIRECT_EXEMPT = [r"^v1/health/$"]
 
     plain = Client().get("/ade/login/")
     secure = Client().get("/ade/login/", headers={"X-Forwarded-Proto": "https"})
 
     assert plain.status_code == 301 and plain["Location"] == "https://testserver/ade/login/"
     assert secure.status_code == 200 and secure["Strict-Transport-Security"].startswith("max-age=3600")
+    assert Client().get("/v1/health/").status_code == 200  # a load balancer's plain-http probe
 
 
 @pytest.mark.django_db
