@@ -7,3 +7,4 @@ class AccountsConfig(AppConfig):
 
     def ready(self):
         from accounts import signals  # noqa: F401  (connects the receivers)
+        from letta_project import checks  # noqa: F401  (registers the deploy checks; letta_project is no app)

@@ -2,6 +2,7 @@ from django.db import models
 from django.utils import timezone
 
 from accounts.ids import DEFAULT_ORG_ID, id_factory
+from letta_project.encryption import EncryptedTextField
 
 
 class Organization(models.Model):
@@ -106,8 +107,8 @@ class Membership(models.Model):
 class Provider(OwnedModel):
     """An LLM provider configured through the API (`/v1/providers`), beside those the environment configures.
 
-    Its models are offered as `<name>/<model>` handles. The API key is a credential: it is never returned by
-    the API, only whether one is set.
+    Its models are offered as `<name>/<model>` handles. The API key is a credential: it is stored encrypted and
+    never returned by the API, only whether one is set.
     """
 
     class Kind(models.TextChoices):
@@ -119,7 +120,7 @@ class Provider(OwnedModel):
     name = models.CharField(max_length=100)
     provider_type = models.CharField(max_length=40)
     kind = models.CharField(max_length=40, choices=Kind.choices)
-    api_key = models.TextField(blank=True, default="")
+    api_key = EncryptedTextField(blank=True, default="")
     base_url = models.CharField(max_length=500, blank=True, default="")
     api_version = models.CharField(max_length=40, blank=True, default="")
     region = models.CharField(max_length=40, blank=True, default="")

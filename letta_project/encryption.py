@@ -2,8 +2,15 @@
 encrypted, so a copy of the database alone does not give them away.
 
 Fernet (from `cryptography`): authenticated, versioned tokens. `LETTA_ENCRYPTION_KEY` holds one or more keys,
-comma-separated; the first encrypts and every one decrypts, so rotating is putting a new key first and re-saving.
-With none set, one key is derived from SECRET_KEY, which keeps the embedded default a one-command start.
+comma-separated; the first encrypts and every one decrypts, so rotating is putting a new key first and running
+`manage.py rotate_encryption_key`. With none set, a key derived from SECRET_KEY encrypts, which keeps the embedded
+default a one-command start.
+
+Keys derived from SECRET_KEY, from each of SECRET_KEY_FALLBACKS and from the fixed SECRET_KEY every install had
+before it was generated per install (LEGACY_SECRET_KEY) always decrypt, after the configured keys: so moving from
+the derived key to an explicit one, or to a new SECRET_KEY, is the same rotation, and secrets an install stored
+under the old fixed key stay readable until the rotation re-encrypts them. Only the first key ever encrypts, so
+the legacy key, which anyone can read in this file's history, protects nothing new.
 """
 
 import base64
@@ -13,27 +20,46 @@ import json
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.db import models
 
 _PREFIX = "enc1:"
 # What a stored secret is shown as in every response; a client sending it back means "keep the stored value".
 SECRET_MASK = "********"
+# The SECRET_KEY settings.py fell back to before a key was generated per install (letta_project/secret_key.py).
+LEGACY_SECRET_KEY = "insecure-dev-key-change-me-for-any-shared-deployment"
 
 
 class DecryptionError(Exception):
     """A stored value cannot be read with the configured keys (a key was removed or SECRET_KEY changed)."""
 
 
+def derived_key(secret_key: str) -> str:
+    """The Fernet key made from a Django SECRET_KEY."""
+    digest = hashlib.sha256(b"letta-encryption-at-rest:" + secret_key.encode()).digest()
+    return base64.urlsafe_b64encode(digest).decode()
+
+
+def _fernet(key: str) -> Fernet:
+    try:
+        return Fernet(key.encode())
+    except ValueError:
+        raise ImproperlyConfigured(
+            "Each key in LETTA_ENCRYPTION_KEY must be a Fernet key (32 url-safe base64-encoded bytes); "
+            "make one with `python manage.py rotate_encryption_key --generate`."
+        ) from None
+
+
 @functools.cache
-def _cipher_for(keys: tuple[str, ...], secret_key: str) -> MultiFernet:
-    if not keys:
-        derived = hashlib.sha256(b"letta-encryption-at-rest:" + secret_key.encode()).digest()
-        keys = (base64.urlsafe_b64encode(derived).decode(),)
-    return MultiFernet([Fernet(key.encode()) for key in keys])
+def _cipher_for(keys: tuple[str, ...], secret_keys: tuple[str, ...]) -> MultiFernet:
+    derived = [derived_key(secret) for secret in (*secret_keys, LEGACY_SECRET_KEY)]
+    # dict.fromkeys: in order, without repeats (a configured key may equal a derived one).
+    return MultiFernet([_fernet(key) for key in dict.fromkeys([*keys, *derived])])
 
 
 def _cipher() -> MultiFernet:
-    return _cipher_for(tuple(settings.ENCRYPTION_KEYS), settings.SECRET_KEY)
+    secret_keys = (settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", ()))
+    return _cipher_for(tuple(settings.ENCRYPTION_KEYS), secret_keys)
 
 
 def encrypt(text: str) -> str:
@@ -67,7 +93,16 @@ def reencrypt(stored: str) -> str:
     return encrypt(decrypt(stored))
 
 
-class EncryptedTextField(models.TextField):
+def generate_key() -> str:
+    """A new random key for LETTA_ENCRYPTION_KEY."""
+    return Fernet.generate_key().decode()
+
+
+class EncryptedField:
+    """What every encrypted field is: the rotation command finds the columns to re-encrypt by this class."""
+
+
+class EncryptedTextField(EncryptedField, models.TextField):
     """A text value that is plain in Python and encrypted in its column."""
 
     def from_db_value(self, value, expression, connection):
@@ -78,7 +113,7 @@ class EncryptedTextField(models.TextField):
         return None if value is None else encrypt(value)
 
 
-class EncryptedJSONField(models.TextField):
+class EncryptedJSONField(EncryptedField, models.TextField):
     """A JSON value (dict, list, ...) that is plain in Python and encrypted, as one token, in a text column."""
 
     def from_db_value(self, value, expression, connection):

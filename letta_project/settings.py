@@ -12,13 +12,13 @@ from pathlib import Path
 from django.utils.csp import CSP
 
 from letta_project.env import env_bool, env_choice, env_int, env_list, env_path, env_seconds, env_str, env_url
+from letta_project.secret_key import missing_secret_key, stored_secret_key
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = env_path("LETTA_DATA_DIR", BASE_DIR / "var")
 DATA_DIR.mkdir(parents=True, exist_ok=True)
 
 
-SECRET_KEY = env_str("DJANGO_SECRET_KEY", "insecure-dev-key-change-me-for-any-shared-deployment")
 DEBUG = env_bool("DJANGO_DEBUG", False)
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
 
@@ -98,6 +98,43 @@ else:
             "TEST": {"NAME": env_path("LETTA_TEST_SQLITE_PATH", DATA_DIR / "test.sqlite3")},
         }
     }
+
+# --- Secret key and HTTPS --------------------------------------------------------------------------
+# DJANGO_SECRET_KEY signs sessions and, unless LETTA_ENCRYPTION_KEY is set, derives the key secrets at rest are
+# encrypted with. Unset on the embedded default (or with DEBUG on), one is generated into LETTA_DATA_DIR/secret_key
+# on the first start and reused; a server on DATABASE_URL may run as several processes or machines, which must
+# share one key, so there it has to be set. Keys it replaces go in DJANGO_SECRET_KEY_FALLBACKS (comma-separated):
+# sessions signed with them stay valid, and secrets encrypted under them stay readable until
+# `manage.py rotate_encryption_key`.
+SECRET_KEY = env_str("DJANGO_SECRET_KEY")
+if SECRET_KEY is None:
+    if DATABASE_URL and not DEBUG:
+        raise missing_secret_key()
+    SECRET_KEY = stored_secret_key(DATA_DIR)
+SECRET_KEY_FALLBACKS = env_list("DJANGO_SECRET_KEY_FALLBACKS", [])
+
+# LETTA_BEHIND_TLS_PROXY=1: the server is reached over HTTPS through a proxy that terminates TLS and sets
+# X-Forwarded-Proto (overwriting any the client sent). Then plain-http requests are redirected to https, cookies
+# are sent over https only and browsers are told to keep to https (HSTS, LETTA_HSTS_SECONDS, 0 for none). Off
+# (the embedded default on http://127.0.0.1), none of this applies. DJANGO_CSRF_TRUSTED_ORIGINS lists origins
+# (https://host) the ADE's forms may be posted from when the proxy does not pass the Host header through.
+BEHIND_TLS_PROXY = env_bool("LETTA_BEHIND_TLS_PROXY", False)
+CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
+if BEHIND_TLS_PROXY:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = True
+    # A load balancer's health probe often comes over plain http straight to the server; it learns nothing secret.
+    SECURE_REDIRECT_EXEMPT = [r"^v1/health/$"]
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = env_int("LETTA_HSTS_SECONDS", 365 * 24 * 3600)
+    # Subdomains of the server's own host name only (HSTS never reaches up to the parent domain).
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    # "preload" lets anyone submit the domain to the browsers' built-in HTTPS-only list, a decision for the
+    # domain's owner: off unless asked for, and then Django's reminder about it (W021) is not a warning.
+    SECURE_HSTS_PRELOAD = env_bool("LETTA_HSTS_PRELOAD", False)
+    if not SECURE_HSTS_PRELOAD:
+        SILENCED_SYSTEM_CHECKS = ["security.W021"]
 
 # REDIS_URL (redis://host:6379/0) shares run events between several server processes; unset, events stay in
 # this process's memory, which is all one process needs.
@@ -277,8 +314,10 @@ TRACE_KEEP_DAYS = env_int("LETTA_TRACE_KEEP_DAYS", 7, minimum=0)
 # refuse loopback, private, link-local and metadata addresses; these hosts, addresses or networks (CIDR) are let
 # through anyway (letta_project/outbound.py).
 OUTBOUND_ALLOW = env_list("LETTA_OUTBOUND_ALLOW", [])
-# Secrets at rest (agents' secrets, MCP servers' headers) are encrypted with these Fernet keys: the first encrypts,
-# all decrypt, so a new key is put first to rotate. Unset, one key is derived from SECRET_KEY.
+# Secrets at rest (agents' secrets, MCP servers' headers and tokens, providers' API keys) are encrypted with these
+# Fernet keys: the first encrypts, all decrypt. To rotate, put a new key first, keep the old one after it, run
+# `manage.py rotate_encryption_key`, then drop the old key. Unset, a key derived from SECRET_KEY encrypts; keys
+# derived from SECRET_KEY (and its fallbacks) always decrypt too (letta_project/encryption.py).
 ENCRYPTION_KEYS = env_list("LETTA_ENCRYPTION_KEY", [])
 TIKTOKEN_CACHE_DIR = env_path("TIKTOKEN_CACHE_DIR", DATA_DIR / "tiktoken")
 

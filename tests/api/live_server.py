@@ -2,7 +2,9 @@
 
 A subprocess rather than a thread: Twisted's reactor runs once per process and wants the main thread. The
 process gets what it must share with the tests through the environment: the test database (tests using it
-need `transaction=True`, so their writes are committed and visible) and the fake provider's URL.
+need `transaction=True`, so their writes are committed and visible), the secret key (secrets the tests store are
+encrypted under a key derived from it; on DATABASE_URL the server would not start without one) and the fake
+provider's URL.
 """
 
 import ctypes
@@ -15,6 +17,7 @@ import tempfile
 from pathlib import Path
 
 import httpx
+from django.conf import settings
 
 from tests.waiting import wait_until
 
@@ -43,6 +46,7 @@ class LiveServer:
             "DJANGO_SETTINGS_MODULE": "letta_project.settings",
             "LETTA_LOG_LEVEL": "WARNING",
             "LETTA_SERVER_URL": self.url,
+            "DJANGO_SECRET_KEY": settings.SECRET_KEY,
             **env,
         }
         # A file, not a pipe: nobody reads a pipe while tests run, and a full one would block the server's logging.
