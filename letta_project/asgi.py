@@ -10,12 +10,14 @@ from django.core.asgi import get_asgi_application  # noqa: E402
 django_asgi_app = get_asgi_application()
 
 from agents.routing import websocket_urlpatterns  # noqa: E402
+from letta_project.limits import asgi_body_limit  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         # Static files (the ADE's CSS and vendored htmx, the API docs' Swagger UI): one process serves them itself,
         # so the embedded default needs no web server or collectstatic step in front, with DEBUG off as well.
-        "http": ASGIStaticFilesHandler(django_asgi_app),
+        # A body over its cap is never read (letta_project/limits.py).
+        "http": ASGIStaticFilesHandler(asgi_body_limit(django_asgi_app)),
         # The session, for the ADE's readers; the consumer also takes an API key (accounts/socket_auth.py).
         "websocket": AuthMiddlewareStack(URLRouter(websocket_urlpatterns)),
     }
