@@ -11,6 +11,7 @@ JSON nested deeper than MAX_JSON_DEPTH is refused with a 400, so a value nested 
 parser's stack (a 500) nor any later walk of it (storing, rendering, sending it to a provider).
 """
 
+import asyncio
 import json
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
@@ -114,6 +115,9 @@ def asgi_body_limit(app):
                 return await app({**scope, OVER_LIMIT_KEY: True}, _empty_body(receive), send)
             if message["type"] != "http.request" or not message.get("more_body"):
                 break
+        if size:
+            # Now that its length is known, say it: DRF reads no body from a request without Content-Length.
+            scope = {**scope, "headers": [*scope.get("headers", []), (b"content-length", str(size).encode())]}
         return await app(scope, _replay(read, receive), send)
 
     return limited
@@ -137,7 +141,10 @@ def _empty_body(receive):
         if not sent:
             sent = True
             return {"type": "http.request", "body": b"", "more_body": False}
-        return await receive()  # a disconnect, while the response is sent
+        # Django then listens for a disconnect until its answer is sent; the real receive would hand it the rest of
+        # the body, which is never to be read. The 413 is immediate, so that listener is simply left waiting (Django
+        # cancels it once the answer is sent).
+        await asyncio.Event().wait()
 
     return empty
 
