@@ -10,7 +10,9 @@ from django.core.asgi import get_asgi_application  # noqa: E402
 django_asgi_app = get_asgi_application()
 
 from agents.routing import websocket_urlpatterns  # noqa: E402
-from letta_project.limits import asgi_body_limit  # noqa: E402
+from letta_project.limits import asgi_body_limit, cap_daphne_bodies  # noqa: E402
+
+cap_daphne_bodies()
 
 application = ProtocolTypeRouter(
     {

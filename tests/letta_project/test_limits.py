@@ -129,3 +129,18 @@ def test_depth_is_measured_without_recursion():
     assert depth_over(json.loads(nested(MAX_JSON_DEPTH + 1)), MAX_JSON_DEPTH)
     with pytest.raises(ValueError, match="nested too deeply"):
         parse_json(nested(5000))
+
+
+def test_daphnes_request_keeps_nothing_of_a_body_past_its_cap():
+    import io
+
+    from letta_project.limits import _CappedContent
+
+    over = []
+    kept = _CappedContent(io.BytesIO(), 10, lambda: over.append(True))
+    kept.write(b"x" * 6)
+    kept.write(b"y" * 4)
+    assert kept.getvalue() == b"x" * 6 + b"y" * 4 and not over
+    kept.write(b"z")
+    kept.write(b"z" * 100)
+    assert kept.getvalue() == b"" and over == [True]
