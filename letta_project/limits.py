@@ -259,7 +259,7 @@ def refusal(request) -> HttpResponse:
 
 class UploadCapHandler(FileUploadHandler):
     """Stop reading a multipart upload once a file in it passes LETTA_MAX_AGENT_FILE_BYTES (agent files are the
-    only uploads); `refused_upload` then says so. First in FILE_UPLOAD_HANDLERS, so no later handler stores it."""
+    only uploads); `uploaded_files` then says so. First in FILE_UPLOAD_HANDLERS, so no later handler stores it."""
 
     def receive_data_chunk(self, raw_data, start):
         if start + len(raw_data) > settings.MAX_AGENT_FILE_BYTES:
