@@ -251,6 +251,7 @@ def refusal(request) -> HttpResponse:
     message = too_large_message(request.path)
     if request.path.startswith("/v1/"):
         return JsonResponse({"detail": message}, status=413)
+    message = message.replace("The request body is", "What this form sends is", 1)
     if request.headers.get("HX-Request"):
         fragment = format_html('<p class="field-error" role="alert">{}</p>', message)
         return HttpResponse(fragment, status=413, headers={"HX-Reswap": "afterbegin"})
