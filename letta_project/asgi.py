@@ -13,7 +13,9 @@ from django.conf import settings  # noqa: E402
 
 from agents.routing import websocket_urlpatterns  # noqa: E402
 from agents.runtime import leases  # noqa: E402
+from letta_project.limits import asgi_body_limit, cap_daphne_bodies  # noqa: E402
 
+cap_daphne_bodies()
 if settings.RUN_SWEEP:
     # A web process renews the leases of its runs and ends the runs of processes that died (leases.py).
     leases.start(sweep=True)
@@ -22,7 +24,8 @@ application = ProtocolTypeRouter(
     {
         # Static files (the ADE's CSS and vendored htmx, the API docs' Swagger UI): one process serves them itself,
         # so the embedded default needs no web server or collectstatic step in front, with DEBUG off as well.
-        "http": ASGIStaticFilesHandler(django_asgi_app),
+        # A body over its cap is never read (letta_project/limits.py).
+        "http": ASGIStaticFilesHandler(asgi_body_limit(django_asgi_app)),
         # The session, for the ADE's readers; the consumer also takes an API key (accounts/socket_auth.py).
         "websocket": AuthMiddlewareStack(URLRouter(websocket_urlpatterns)),
     }

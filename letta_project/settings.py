@@ -51,6 +51,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # A body over its cap answers 413 before any view or form reads it (letta_project/limits.py).
+    "letta_project.limits.BodyLimitMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "agents.api.storable_input.StorableQueryMiddleware",
     # Last, as django-axes asks: it turns a sign-in refused for too many failures into the lockout page.
@@ -207,6 +209,25 @@ API_DOCS_CSP = {
 # revocation or deactivation (a message to the socket), at the session's expiry (a timer), and otherwise when a
 # re-check finds it gone; this is how often that re-check runs (a query per socket, not per event).
 SOCKET_RECHECK_SECONDS = env_seconds("LETTA_SOCKET_RECHECK_SECONDS", 30)
+
+# --- Limits on what comes in (letta_project/limits.py) ------------------------------------------------
+# A request body larger than LETTA_MAX_REQUEST_BYTES is refused with a 413 naming the setting, before it is read
+# (Django's own DATA_UPLOAD_MAX_MEMORY_SIZE is the same number). Agent files (POST /v1/agents/import and the ADE's
+# import page) may be up to LETTA_MAX_AGENT_FILE_BYTES: Letta's files with their whole history are a few hundred
+# kilobytes, so 20 MB holds any real one while a stray upload cannot make the import (which decodes the file whole,
+# several times its size in memory) take gigabytes.
+MAX_REQUEST_BYTES = env_int("LETTA_MAX_REQUEST_BYTES", 2_621_440, minimum=1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_REQUEST_BYTES
+MAX_AGENT_FILE_BYTES = env_int("LETTA_MAX_AGENT_FILE_BYTES", 20 * 1024 * 1024, minimum=1024)
+FILE_UPLOAD_HANDLERS = [
+    "letta_project.limits.UploadCapHandler",  # first: it stops an upload past the cap before the others store it
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+# No memory block's value may be longer than this, nor its limit higher, on any path (API, ADE, memory tools, agent
+# files): twice the default limit a block gets (100,000) and ten times Letta's usual 20,000, so no real block is
+# refused, while one block stays a small part of a context window (about 50,000 tokens).
+MAX_BLOCK_CHARS = env_int("LETTA_MAX_BLOCK_CHARS", 200_000, minimum=1000)
 
 REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],

@@ -10,6 +10,7 @@ it is now and the BlockRevision it wrote, or None when the edit changed nothing 
 import re
 from dataclasses import asdict, dataclass
 
+from django.conf import settings
 from django.db import transaction
 
 from accounts.errors import ConflictError, DomainError, NotFoundError
@@ -177,7 +178,8 @@ def create_block(
     """
     label = _label(label)
     value = _text("value", value if value is not None else "")
-    limit = CORE_MEMORY_BLOCK_CHAR_LIMIT if limit is None else _limit(limit)
+    limit = _default_limit() if limit is None else _limit(limit)
+    _check_cap(label, value)
     if not allow_over_limit and len(value) > limit:
         raise BlockLimitError(
             f"Memory block '{label}' would have {len(value):,} characters, over its limit of {limit:,}. "
@@ -228,7 +230,7 @@ def update_block(block_id: str, *, actor: EditActor, expected_version: int | Non
     if "label" in fields:
         fields["label"] = _label(fields["label"])
     if "limit" in fields:
-        fields["limit"] = CORE_MEMORY_BLOCK_CHAR_LIMIT if fields["limit"] is None else _limit(fields["limit"])
+        fields["limit"] = _default_limit() if fields["limit"] is None else _limit(fields["limit"])
     for flag in ("read_only", "hidden", "is_template"):
         if flag in fields:
             fields[flag] = bool(fields[flag])
@@ -255,6 +257,7 @@ def restore_revision(block_id: str, version: int, *, actor: EditActor) -> BlockE
             raise RevisionNotFoundError(
                 f"Memory block '{block.label}' has no version {version}; it has versions 1 to {block.version}."
             )
+        _check_cap(block.label, revision.value_after)
         try:
             _check_limit(block, revision.value_after, block.limit)
         except BlockLimitError:
@@ -375,7 +378,9 @@ def _locked(block_id: str, actor: EditActor) -> Block:
 
 
 def _check_limit(block: Block, value: str, limit: int) -> None:
-    """Refuse a value longer than the (possibly new) limit, except on a block that was already over it."""
+    """Refuse a value longer than the (possibly new) limit, except on a block that was already over it, and any value
+    over LETTA_MAX_BLOCK_CHARS."""
+    _check_cap(block.label, value)
     size, held = len(value), len(block.value)
     if size <= limit:
         return
@@ -465,4 +470,23 @@ def _label(label) -> str:
 def _limit(limit) -> int:
     if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
         raise InvalidEditError(f"A memory block's limit must be a positive number of characters, not {limit!r}.")
+    if limit > settings.MAX_BLOCK_CHARS:
+        # Refused, not lowered: a block stored with another limit than the one sent would surprise its writer.
+        raise BlockLimitError(
+            f"A memory block's limit can be at most {settings.MAX_BLOCK_CHARS:,} characters "
+            f"(LETTA_MAX_BLOCK_CHARS), not {limit:,}."
+        )
     return limit
+
+
+def _default_limit() -> int:
+    return min(CORE_MEMORY_BLOCK_CHAR_LIMIT, settings.MAX_BLOCK_CHARS)
+
+
+def _check_cap(label: str, value: str) -> None:
+    """The hard cap on every block, whatever its limit: imported blocks over their limit included."""
+    if len(value) > settings.MAX_BLOCK_CHARS:
+        raise BlockLimitError(
+            f"Memory block '{label}' would hold {len(value):,} characters, over the {settings.MAX_BLOCK_CHARS:,} "
+            "characters any block may hold (LETTA_MAX_BLOCK_CHARS). Shorten it."
+        )

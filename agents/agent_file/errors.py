@@ -1,10 +1,9 @@
 """The error of a file that cannot be imported, and the checks every part of the file shares."""
 
-from accounts.errors import DomainError
+from django.conf import settings
 
-# Letta's own files (with their message history) are a few hundred kilobytes; this leaves ample room while keeping
-# a stray upload from being decoded whole in memory.
-MAX_FILE_BYTES = 20 * 1024 * 1024
+from accounts.errors import DomainError
+from letta_project.limits import upload_message
 
 
 class AgentFileError(DomainError, ValueError):
@@ -12,13 +11,10 @@ class AgentFileError(DomainError, ValueError):
 
 
 def check_size(size: int) -> None:
-    """Refuse a file larger than MAX_FILE_BYTES (a page checks an upload's size before reading it)."""
-    if size > MAX_FILE_BYTES:
-        raise AgentFileError(
-            f"The agent file is {size / 1_048_576:.1f} MiB, over the limit of {MAX_FILE_BYTES // 1_048_576} MiB. "
-            "Export it again with its messages stripped (scrub_messages=true) to make it smaller.",
-            status_code=413,
-        )
+    """Refuse a file larger than LETTA_MAX_AGENT_FILE_BYTES (settings.MAX_AGENT_FILE_BYTES) with a 413; the views
+    check an upload's size before reading it."""
+    if size > settings.MAX_AGENT_FILE_BYTES:
+        raise AgentFileError(upload_message(size), status_code=413)
 
 
 def optional_str(raw: dict, key: str, where: str) -> str | None:

@@ -7,13 +7,13 @@ messages with string content or legacy tool-return shapes. The parser accepts al
 character of user data (block values, message content, tool source) exactly as the file has it.
 """
 
-import json
 import re
 from dataclasses import dataclass, field
 
 from agents.agent_file.errors import AgentFileError, check_size, optional_str
 from agents.agent_file.messages import FileMessage, parse_message
 from agents.storable import unstorable
+from letta_project.limits import JSONTooDeep, parse_json
 from tools.rules import ToolRuleError, parse_rules
 
 # The entity lists of the format and the prefix of their file-local ids (`block-0`, `tool-3`, ...).
@@ -92,7 +92,9 @@ def decode(data) -> dict:
         if not isinstance(data, str):
             break
         try:
-            data = json.loads(data)
+            data = parse_json(data, subject="The agent file", strict=False)
+        except JSONTooDeep as exc:
+            raise AgentFileError(str(exc)) from None
         except ValueError as exc:
             raise AgentFileError(f"The agent file is not valid JSON: {exc}.") from None
     if not isinstance(data, dict):

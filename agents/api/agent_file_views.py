@@ -1,7 +1,5 @@
 """Agent files over HTTP: `GET /v1/agents/{id}/export` and `POST /v1/agents/import` (multipart `file`)."""
 
-import json
-
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -10,6 +8,7 @@ from accounts.api import organization_of
 from agents.agent_file import AgentFileError, export_agent, import_agent
 from agents.agent_file.errors import check_size
 from agents.api.views import get_agent
+from letta_project.limits import parse_json, uploaded_files
 
 
 def _flag(data, name: str, default: bool | None) -> bool | None:
@@ -37,14 +36,14 @@ class AgentImportView(APIView):
     parser_classes = [MultiPartParser, FormParser]
 
     def post(self, request):
-        upload = request.FILES.get("file")
+        upload = uploaded_files(request).get("file")
         if upload is None:
             raise AgentFileError("Send the agent file as multipart form field 'file'.")
         check_size(upload.size)  # before reading it into memory
         data = request.data
         raw_secrets = _first(data, "secrets", "env_vars_json") or "{}"
         try:
-            secrets = json.loads(raw_secrets)
+            secrets = parse_json(raw_secrets, subject="'secrets'")
         except ValueError as exc:
             raise AgentFileError(f"'secrets' must be a JSON object of names to values ({exc}).") from exc
         result = import_agent(

@@ -11,7 +11,6 @@ Other exceptions propagate to Django, whose handler500 answers a JSON 500 for /v
 """
 
 import functools
-import json
 
 from asgiref.sync import sync_to_async
 from django.views.decorators.csrf import csrf_exempt
@@ -20,6 +19,7 @@ from rest_framework.exceptions import MethodNotAllowed, ValidationError
 from accounts.api import authenticated_organization
 from accounts.api_errors import HANDLED, error_response
 from agents.storable import unstorable
+from letta_project.limits import JSONTooDeep, parse_json
 
 
 def api_view(*methods: str, body: bool = False):
@@ -46,9 +46,12 @@ def api_view(*methods: str, body: bool = False):
 
 
 def json_object(request) -> dict:
-    """The request body as a JSON object (an empty body is `{}`), or a 422 saying what is wrong with it."""
+    """The request body as a JSON object (an empty body is `{}`), or a 422 saying what is wrong with it (a 400 when it
+    nests too deeply)."""
     try:
-        parsed = json.loads(request.body or b"{}")
+        parsed = parse_json(request.body or b"{}")
+    except JSONTooDeep:
+        raise
     except ValueError:
         raise ValidationError("The request body is not valid JSON.") from None
     if problem := unstorable(parsed):

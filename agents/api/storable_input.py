@@ -1,21 +1,28 @@
 """The API's doors for text the database cannot store (`agents/storable.py`): the DRF JSON parser and the query
 string refuse it with a clear 422 (as any request that does not validate), and the async views' body reader uses
-the same check, so every route refuses the same input the same way.
+the same check, so every route refuses the same input the same way. Both parse with `letta_project.limits.parse_json`
+(JSON nested too deeply is a 400 there).
 """
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.http import JsonResponse
 from rest_framework.exceptions import ParseError
-from rest_framework.parsers import JSONParser
+from rest_framework.parsers import JSONParser, get_encoding
 
 from agents.storable import problem_in, unstorable
+from letta_project.limits import JSONTooDeep, parse_json
 
 
 class StorableJSONParser(JSONParser):
     """DRF's JSON parser, refusing bodies the database could not store."""
 
     def parse(self, stream, media_type=None, parser_context=None):
-        data = super().parse(stream, media_type, parser_context)
+        try:
+            data = parse_json(stream.read().decode(get_encoding(parser_context or {})))
+        except JSONTooDeep:
+            raise
+        except ValueError as exc:  # the wording of DRF's own parser
+            raise ParseError(f"JSON parse error - {exc}") from None
         if problem := unstorable(data):
             raise ParseError(f"The request body cannot be stored: {problem}.")
         return data

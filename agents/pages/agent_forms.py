@@ -4,14 +4,13 @@ They only type and label input; the rules (model handles, block limits, file sha
 errors the views put next to the control they concern.
 """
 
-import json
-
 from django import forms
 from django.conf import settings
+from django.utils.functional import lazy
 
-from agents.agent_file.errors import MAX_FILE_BYTES
 from agents.model_choices import embedding_choices, model_choices
 from agents.starters import STARTER_BLOCK_LIMIT
+from letta_project.limits import parse_json, size_text
 from memory.models import DEFAULT_DESCRIPTIONS
 
 MAX_NAME = 200
@@ -55,7 +54,7 @@ def json_object(text: str, *, subject: str, example: str) -> dict | None:
     if not text:
         return None
     try:
-        value = json.loads(text)
+        value = parse_json(text, subject="The JSON")
     except ValueError as exc:
         raise forms.ValidationError(f"{subject} are not valid JSON: {exc}.") from exc
     if not isinstance(value, dict):
@@ -128,7 +127,7 @@ class CreateAgentForm(StarterForm):
 class ImportForm(PlainForm):
     file = forms.FileField(
         label="Agent file (.af)",
-        help_text=f"A Letta agent file, up to {MAX_FILE_BYTES // 1_048_576} MiB.",
+        help_text=lazy(lambda: f"A Letta agent file, up to {size_text(settings.MAX_AGENT_FILE_BYTES)}.", str)(),
         widget=forms.FileInput(attrs={"accept": ".af,.json,application/json"}),
         error_messages={"required": "Choose an agent file (.af) to import.", "empty": "The agent file is empty."},
     )

@@ -20,6 +20,7 @@ from agents.api.pagination import page_window
 from agents.models import Agent
 from agents.pages.agent_forms import CreateAgentForm, ImportForm, SearchForm, StarterForm
 from agents.starters import STARTERS, STARTERS_BY_SLUG, create_from_starter
+from letta_project.limits import RequestTooLarge, uploaded_files
 from memory.services import BlockLimitError, EditActor
 
 LIST = "agents/list.html"
@@ -128,9 +129,16 @@ def starter(request, slug: str):
 @require_http_methods(["GET", "POST"])
 @organization_required
 def import_file(request):
-    form = ImportForm(_posted(request), request.FILES if request.method == "POST" else None)
+    refused = None
+    try:
+        files = uploaded_files(request) if request.method == "POST" else None
+    except RequestTooLarge as exc:
+        files, refused = {}, exc
+    form = ImportForm(_posted(request), files)
     context = {"form": form, "section": "agents"}
-    if request.method == "POST" and form.is_valid():
+    if refused:
+        form.add_error("file", str(refused))
+    elif request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
             check_size(upload.size)  # before reading it into memory

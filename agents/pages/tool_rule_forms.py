@@ -14,6 +14,7 @@ from django.forms.utils import flatatt
 from django.utils.safestring import mark_safe
 
 from agents.pages.agent_forms import json_object
+from letta_project.limits import parse_json
 
 TYPE_LABELS = {
     "run_first": "Run first",
@@ -105,7 +106,7 @@ class RuleForm(forms.Form):
 
     def clean_kept(self) -> dict:
         try:
-            kept = json.loads(self.cleaned_data["kept"] or "{}")
+            kept = parse_json(self.cleaned_data["kept"] or "{}")
         except ValueError:
             kept = {}
         return {k: v for k, v in kept.items() if k in _KEPT} if isinstance(kept, dict) else {}

@@ -9,7 +9,6 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from accounts.models import Organization
 from agents import services
-from agents.agent_file import errors as agent_file_errors
 from agents.models import Agent
 from memory.models import Block, Passage
 from tests.agents.agent_file.conftest import FIXTURE_DIR, agent_file
@@ -288,11 +287,12 @@ def test_a_tool_with_other_code_is_refused_next_to_the_file_until_the_person_cho
     assert Tool.objects.get(organization=org, name="lookup").source_code == agent_file()["tools"][2]["source_code"]
 
 
-def test_a_file_too_large_is_refused_before_it_is_read(signed_in, monkeypatch):
-    monkeypatch.setattr(agent_file_errors, "MAX_FILE_BYTES", 100)
+def test_a_file_too_large_is_refused_before_it_is_read(signed_in, settings):
+    settings.MAX_AGENT_FILE_BYTES = 100
     doc = json.dumps(agent_file()).encode()
     response = signed_in.post("/ade/import/", {"file": upload(doc)})
-    assert response.status_code == 422 and "over the limit" in field_error(response.content.decode(), "file")
+    assert response.status_code == 422
+    assert "than the 100 bytes limit (LETTA_MAX_AGENT_FILE_BYTES)" in field_error(response.content.decode(), "file")
     assert not Agent.objects.exists()
 
 
@@ -303,10 +303,10 @@ def test_no_file_is_a_message_next_to_the_control(signed_in):
     )
 
 
-def test_the_api_refuses_a_file_too_large_by_the_same_rule(api, monkeypatch):
-    monkeypatch.setattr(agent_file_errors, "MAX_FILE_BYTES", 100)
+def test_the_api_refuses_a_file_too_large_by_the_same_rule(api, settings):
+    settings.MAX_AGENT_FILE_BYTES = 100
     response = api.post("/v1/agents/import", {"file": upload(json.dumps(agent_file()).encode())})
-    assert response.status_code == 413 and "over the limit" in response.json()["detail"]
+    assert response.status_code == 413 and "(LETTA_MAX_AGENT_FILE_BYTES)" in response.json()["detail"]
     assert not Agent.objects.exists()
 
 

@@ -74,6 +74,26 @@ def test_an_over_limit_value_is_refused_next_to_the_textarea_with_the_text_kept(
     assert (Block.objects.get(pk=block.pk).value, block.revisions.count()) == ("Name: Ada", 1)
 
 
+def test_a_value_or_limit_over_the_block_cap_is_refused_with_the_setting_named(signed_in, agent, settings):
+    settings.MAX_BLOCK_CHARS = 1_000
+    block = human(agent)
+    Block.objects.filter(pk=block.pk).update(limit=5_000)  # stored before the cap was lowered
+    response = save_value(signed_in, agent, block, "x" * 1_001, 1)
+    assert response.status_code == 422
+    assert "any block may hold (LETTA_MAX_BLOCK_CHARS)" in field_error(
+        response.content.decode(), f"id_{block.id}-value"
+    )
+
+    data = {"label": "human", "limit": "2000", "version": "1"}
+    response = signed_in.post(
+        url(agent, block.id, "details"), {f"{block.id}-details-{k}": v for k, v in data.items()}, **HTMX
+    )
+    assert response.status_code == 422
+    error = field_error(response.content.decode(), f"id_{block.id}-details-limit")
+    assert "can be at most 1,000 characters (LETTA_MAX_BLOCK_CHARS)" in error
+    assert (Block.objects.get(pk=block.pk).value, Block.objects.get(pk=block.pk).limit) == ("Name: Ada", 5_000)
+
+
 def test_two_tabs_saving_one_block_show_both_versions_and_write_nothing(signed_in, agent):
     block = human(agent)
     first_tab = signed_in.get(url(agent)).content.decode()
