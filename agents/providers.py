@@ -97,6 +97,7 @@ class ProviderConfig:
                 max_retries=settings.LLM_MAX_RETRIES,
                 timeout=settings.LLM_TIMEOUT_SECONDS,
                 provider_name=self.name,
+                follow_redirects=not self.user_supplied,
             )
         except ValueError as exc:  # no base URL: a compatible server configured without its address
             raise ModelConfigError(str(exc)) from exc

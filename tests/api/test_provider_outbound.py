@@ -22,9 +22,10 @@ def post(client, path, body):
 
 
 class Upstream:
-    """A server on 127.0.0.1 that answers every GET with `status` and `body` (JSON), as any HTTP service might."""
+    """A server on 127.0.0.1 that answers every GET with `status` and `body` (JSON), as any HTTP service might,
+    and a Location header when given one."""
 
-    def __init__(self, status: int, body: object):
+    def __init__(self, status: int, body: object, location: str | None = None):
         payload = json.dumps(body).encode()
 
         class Handler(BaseHTTPRequestHandler):
@@ -32,6 +33,8 @@ class Upstream:
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(payload)))
+                if location:
+                    self.send_header("Location", location)
                 self.end_headers()
                 self.wfile.write(payload)
 
@@ -51,8 +54,8 @@ class Upstream:
 def upstream():
     servers = []
 
-    def start(status: int, body: object) -> Upstream:
-        servers.append(Upstream(status, body))
+    def start(status: int, body: object, location: str | None = None) -> Upstream:
+        servers.append(Upstream(status, body, location))
         return servers[-1]
 
     yield start
@@ -229,3 +232,18 @@ def test_an_agent_on_a_refused_provider_does_not_run(api, org, providers, settin
     fake_openai.script(Reply(text="Allowed again."))
     response = post(api, f"/v1/agents/{agent['id']}/messages", {"input": "hi"})
     assert response.status_code == 200 and response.json()["messages"][-1]["content"] == "Allowed again."
+
+
+def test_a_providers_redirect_is_not_followed(api, providers, settings, upstream, fake_openai):
+    """The base URL passed the policy, but where it redirects to did not: the redirect is an error, not followed
+    (here to the fake OpenAI, standing in for a metadata address)."""
+    settings.LLM_MAX_RETRIES = 0
+    fake_openai.models = ["behind-the-redirect"]
+    server = upstream(307, {}, location=f"{fake_openai.base_url}/models")
+    body = {"name": "moved", "provider_type": "openai_compatible", "base_url": server.base_url}
+    assert post(api, "/v1/providers/", body).status_code == 200
+    handles = {m["handle"] for m in api.get("/v1/models/").json()}
+    assert "openai/behind-the-redirect" in handles  # the environment's provider is the operator's
+    assert not any(h.startswith("moved/") for h in handles)
+    check = post(api, "/v1/providers/check", {"provider_type": "openai_compatible", "base_url": server.base_url})
+    assert check.json()["detail"] == "The provider answered HTTP 307."
