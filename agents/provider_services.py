@@ -1,16 +1,27 @@
 """Providers created through the API (`/v1/providers`): which types this server can talk to, and the rules for
-creating and changing them. Their models are then offered as `<name>/<model>` handles (agents/providers.py)."""
+creating and changing them. Their models are then offered as `<name>/<model>` handles (agents/providers.py).
+
+A base URL a user gives is an address the server will connect to on the user's behalf, so it passes the outbound
+policy (letta_project.outbound) when it is stored and again whenever the server is about to use it (a check, a
+model listing, a run): the host may resolve elsewhere by then, or the operator may have changed the policy. The
+well-known services' own addresses (api.openai.com, ...) are this server's choice, not the user's, and trusted like
+the providers the environment configures, which never come here.
+"""
 
 import asyncio
+import ipaddress
+from dataclasses import replace
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from accounts.errors import ConflictError, DomainError
 from accounts.models import Provider
-from agents.llm import LLMError
-from agents.llm.factory import DEFAULT_BASE_URLS
+from agents.llm import LLMAuthenticationError, LLMConnectionError, LLMError, LLMTimeoutError
+from agents.llm.factory import DEFAULT_BASE_URLS, SDK_DEFAULT_URLS
 from agents.model_choices import forget_models
+from letta_project.outbound import OutboundRefused, check_url
 
 # Letta's provider types this server serves, and the protocol (Provider.kind) each speaks.
 KINDS = {
@@ -57,6 +68,36 @@ class ProviderURLError(ProviderError):
     """The base URL is missing or not an http(s) address (a form shows it next to the base URL)."""
 
 
+def _names_a_host(url: str) -> bool:
+    try:
+        ipaddress.ip_address(urlsplit(url).hostname or "")
+    except ValueError:
+        return True
+    return False
+
+
+# Addresses this server picks itself when a provider is created without one. Those of local servers (Ollama on
+# 127.0.0.1) are not here: the policy decides whether an API user may make the server reach them.
+WELL_KNOWN_URLS = frozenset(
+    url.rstrip("/") for url in (*DEFAULT_BASE_URLS.values(), *SDK_DEFAULT_URLS.values()) if _names_a_host(url)
+)
+
+
+def is_user_supplied(base_url: str | None) -> bool:
+    """Whether a provider record's address must pass the outbound policy before the server connects to it."""
+    return bool(base_url) and base_url.rstrip("/") not in WELL_KNOWN_URLS
+
+
+def check_base_url(base_url: str | None) -> None:
+    """Refuse a user's base URL the outbound policy keeps private. Sync: it resolves the host."""
+    if not is_user_supplied(base_url):
+        return
+    try:
+        check_url(base_url)
+    except OutboundRefused as exc:
+        raise ProviderURLError(f"base_url: {exc}") from exc
+
+
 def kind_of(provider_type: str) -> str:
     kind = KINDS.get(provider_type)
     if kind is None:
@@ -78,6 +119,7 @@ def _base_url(provider_type: str, kind: str, base_url: str | None) -> str:
         )
     if base_url and not base_url.startswith(("http://", "https://")):
         raise ProviderURLError(f"base_url '{base_url}' must start with http:// or https://.")
+    check_base_url(base_url)
     return base_url
 
 
@@ -153,24 +195,49 @@ def delete_provider(provider: Provider) -> None:
 
 def new_provider_config(provider_type: str, *, api_key: str | None = None, base_url: str | None = None):
     """The ProviderConfig a provider created with these settings would have, to check it before storing it.
-    Raises ProviderError for what `create_provider` would refuse (an unknown type, a missing or odd base URL)."""
+    Raises ProviderError for what `create_provider` would refuse (an unknown type, a missing or odd base URL, an
+    address the outbound policy keeps private). Sync: it resolves the host."""
     from agents.providers import provider_config  # agents.providers imports KINDS from this module
 
     kind = kind_of(provider_type)
-    return provider_config(provider_type, kind=kind, api_key=api_key, base_url=_base_url(provider_type, kind, base_url))
+    base_url = _base_url(provider_type, kind, base_url)
+    config = provider_config(provider_type, kind=kind, api_key=api_key, base_url=base_url)
+    return replace(config, user_supplied=is_user_supplied(base_url))
 
 
 async def check_provider(provider, provider_type: str) -> str:
     """Ask the provider (a ProviderConfig) for its models with its credentials: the cheapest call that needs a
-    valid key. Answers the confirmation; raises a DomainError with the provider's own message otherwise (a bad
-    config 400, the provider's refusal with the status it maps to, no answer in time 504)."""
+    valid key. Answers the confirmation; raises a DomainError otherwise (an address the policy refuses 400, the
+    provider's refusal with the status it maps to, no answer in time 504), worded by us: the base URL may be
+    anyone's server, so neither what it answered nor a socket error's text is shown."""
+    if provider.user_supplied:
+        await asyncio.to_thread(check_base_url, provider.base_url)
     client = provider.client()
     try:
         await asyncio.wait_for(client.list_models(), CHECK_TIMEOUT_SECONDS)
     except LLMError as exc:
-        raise DomainError(str(exc), status_code=exc.status_code) from exc
+        raise DomainError(check_failure(exc, provider.base_url), status_code=exc.status_code) from exc
     except TimeoutError:
         raise DomainError(
             f"The provider did not list its models within {CHECK_TIMEOUT_SECONDS:g} seconds.", status_code=504
         ) from None
     return f"Valid api key for provider_type={provider_type}"
+
+
+def check_failure(exc: LLMError, base_url: str) -> str:
+    """Why listing a provider's models failed, in our words: the status it answered, never its body."""
+    host = urlsplit(base_url or "").hostname or "the provider"
+    status = getattr(exc.__cause__, "status_code", None)  # the SDK's error, when the provider answered at all
+    if not isinstance(status, int):
+        status = None
+    if isinstance(exc, LLMConnectionError):
+        return f"Could not connect to {host}."
+    if status is None and isinstance(exc, LLMTimeoutError):
+        return f"{host} did not answer in time."
+    if status in (401, 403) or (status is None and isinstance(exc, LLMAuthenticationError)):
+        return f"The provider refused the API key (HTTP {status or exc.status_code})."
+    if status == 404:
+        return "The provider has no model list there (HTTP 404): check that the base URL is the API root, e.g. .../v1."
+    if status is not None:
+        return f"The provider answered HTTP {status}."
+    return f"{host} did not answer with a model list: check that the base URL is the provider's API root."

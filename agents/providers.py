@@ -23,7 +23,7 @@ from accounts.errors import DomainError
 from accounts.models import Provider
 from agents.llm import LLMClient
 from agents.llm.factory import base_url_for, client_kind, make_client, missing_base_url, parse_handle
-from agents.provider_services import KINDS
+from agents.provider_services import KINDS, check_base_url, is_user_supplied
 from agents.tokens import encoding_for
 
 log = logging.getLogger(__name__)
@@ -67,6 +67,8 @@ class ProviderConfig:
     provider_type: str  # Letta's ProviderType
     base_url: str | None  # where its client sends requests, the SDK's default included; None: not configured
     api_key: str | None = field(default=None, repr=False)
+    # A `/v1/providers` record's own address: it passes the outbound policy before each use (provider_services).
+    user_supplied: bool = False
 
     @property
     def client_kind(self) -> str:
@@ -95,9 +97,20 @@ class ProviderConfig:
                 max_retries=settings.LLM_MAX_RETRIES,
                 timeout=settings.LLM_TIMEOUT_SECONDS,
                 provider_name=self.name,
+                follow_redirects=not self.user_supplied,
             )
         except ValueError as exc:  # no base URL: a compatible server configured without its address
             raise ModelConfigError(str(exc)) from exc
+
+    def check_address(self) -> None:
+        """Refuse to use a user's base URL the outbound policy keeps private (ModelConfigError). Sync: it resolves
+        the host, so async code runs it in a thread."""
+        if not self.user_supplied:
+            return
+        try:
+            check_base_url(self.base_url)
+        except DomainError as exc:
+            raise ModelConfigError(f"Provider '{self.name}' cannot be used: {exc}") from exc
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,13 +157,14 @@ def from_settings(name: str, entry: dict) -> ProviderConfig:
 
 
 def from_record(record: Provider) -> ProviderConfig:
-    return provider_config(
+    config = provider_config(
         record.name,
         kind=record.kind,
         provider_type=record.provider_type,
         api_key=record.api_key,
         base_url=record.base_url or None,
     )
+    return replace(config, user_supplied=is_user_supplied(config.base_url))
 
 
 def find_provider(name: str, organization_id: str | None = None) -> ProviderConfig | None:
@@ -187,10 +201,18 @@ def resolve(handle: str, organization_id: str | None = None, *, context_window_l
 
 
 async def aresolve(handle: str, organization_id: str | None, *, context_window_limit: int | None = None) -> ModelConfig:
-    """`resolve` for async code; the environment's providers are found without leaving the event loop."""
+    """`resolve` for async code about to call the model; the environment's providers are found without leaving the
+    event loop. A provider the organization created is checked against the outbound policy first (its host is
+    resolved again now: it may point elsewhere than when it was stored)."""
     if organization_id is None or handle.partition("/")[0] in settings.LLM_PROVIDERS:
         return resolve(handle, context_window_limit=context_window_limit)
-    return await sync_to_async(resolve)(handle, organization_id, context_window_limit=context_window_limit)
+    return await sync_to_async(_resolve_to_call)(handle, organization_id, context_window_limit)
+
+
+def _resolve_to_call(handle: str, organization_id: str, context_window_limit: int | None) -> ModelConfig:
+    config = resolve(handle, organization_id, context_window_limit=context_window_limit)
+    config.provider.check_address()
+    return config
 
 
 def describe(
@@ -251,8 +273,16 @@ def is_embedding_model(model: str) -> bool:
 
 
 async def _provider_models(provider: ProviderConfig) -> list[tuple[ProviderConfig, object]]:
+    if provider.user_supplied:
+        await asyncio.to_thread(provider.check_address)
     models = await asyncio.wait_for(provider.client().list_models(), LIST_TIMEOUT_SECONDS)
-    return [(provider, info) for info in models]
+    return [(provider, info) for info in models if _plain(info)]
+
+
+def _plain(info) -> bool:
+    # A provider's model list is whatever its server sent: an entry whose id is not a short string (an object, a
+    # whole document from a server that is not a model API) is not a model, and is not repeated to the caller.
+    return isinstance(info.name, str) and 0 < len(info.name) <= 200 and "\n" not in info.name
 
 
 async def _all_models(organization_id: str | None) -> list[tuple[ProviderConfig, object]]:

@@ -1,5 +1,5 @@
 """The one policy for requests the server makes to a URL a user supplied (a tool's fetch, an MCP server over HTTP,
-a tool's network grant; callbacks and API-created providers next).
+a tool's network grant, a run's callback, an API-created provider's base URL).
 
 A user-supplied URL must not turn the server into a scanner of its own network: every address a host resolves to
 is checked, on the first request and on every redirect, and loopback, private, link-local (cloud metadata lives
@@ -141,17 +141,19 @@ async def fetch(
     timeout: float = 10,
     max_bytes: int = DEFAULT_MAX_BYTES,
     max_redirects: int = 5,
+    follow_redirects: bool = True,
     allow=(),
 ) -> Fetched:
-    """Request `url` under the policy, following redirects by hand so each hop is checked; read at most
-    `max_bytes` of the final body (`truncated` says whether there was more)."""
+    """Request `url` under the policy, following redirects by hand so each hop is checked (or, with
+    `follow_redirects=False`, answering the redirect itself); read at most `max_bytes` of the final body
+    (`truncated` says whether there was more)."""
     redirects: list[str] = []
     async with httpx.AsyncClient(timeout=timeout, follow_redirects=False, trust_env=False) as client:
         for _ in range(max_redirects + 1):
             target = await asyncio.to_thread(check_url, url, allow=allow)
             try:
                 async with client.stream(method, url, headers=headers, content=body) as response:
-                    if response.status_code in _REDIRECTS and "location" in response.headers:
+                    if follow_redirects and response.status_code in _REDIRECTS and "location" in response.headers:
                         redirects.append(url)
                         url = urljoin(url, response.headers["location"])
                         if response.status_code == 303:

@@ -96,6 +96,9 @@ def letta_server(django_db_setup, fake_openai_server, fake_anthropic_server):
             "ANTHROPIC_BASE_URL": fake_anthropic_server.base_url,
             "ANTHROPIC_API_KEY": "sk-ant-test",
             "LETTA_LLM_MAX_RETRIES": "0",
+            # The operator lets the server reach the fake services by the name `localhost` (tests that need it
+            # address them so); 127.0.0.1 itself stays refused, as it is by default.
+            "LETTA_OUTBOUND_ALLOW": "localhost",
         },
     )
     yield server
@@ -131,7 +134,9 @@ def other_api(other_org):
 
 @pytest.fixture
 def providers(settings, fake_openai, fake_anthropic):
-    """Point the server's providers at the fake OpenAI and Anthropic servers."""
+    """Point the server's providers at the fake OpenAI and Anthropic servers, and let the outbound policy reach
+    them (they listen on 127.0.0.1) for providers the tests create through the API."""
+    settings.OUTBOUND_ALLOW = ["127.0.0.1"]
     settings.LLM_PROVIDERS = {
         "openai": {"kind": "openai", "api_key": "sk-test", "base_url": fake_openai.base_url},
         "anthropic": {"kind": "anthropic", "api_key": "sk-ant-test", "base_url": fake_anthropic.base_url},

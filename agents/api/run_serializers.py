@@ -25,6 +25,13 @@ class LettaAsyncRequestSerializer(LettaRequestSerializer):
 
     callback_url = serializers.URLField(required=False, allow_null=True, allow_blank=True)
 
+    def validate_callback_url(self, url):
+        # URLField also takes ftp(s); the run is POSTed, so only http(s) can receive it. Where it may go (not to
+        # this server's own network) is decided when it is sent (agents.api.callbacks).
+        if url and not url.lower().startswith(("http://", "https://")):
+            raise serializers.ValidationError("The callback URL must be an http:// or https:// address.")
+        return url
+
     def validate(self, attrs):
         if attrs.get("streaming"):
             raise serializers.ValidationError(

@@ -187,14 +187,19 @@ class SDKClient(LLMClient):
         max_retries: int = 3,
         timeout: float = 600.0,
         provider_name: str | None = None,
+        follow_redirects: bool = True,
     ) -> None:
         super().__init__()
+        # A user's provider (follow_redirects=False) was checked against the outbound policy at its base URL
+        # only: a redirect elsewhere (to a metadata address) is answered as the error it is, not followed.
+        http = {} if follow_redirects else {"http_client": self.sdk.DefaultAsyncHttpxClient(follow_redirects=False)}
         self._client = self.sdk_client(
             api_key=api_key or PLACEHOLDER_KEY,
             base_url=base_url,
             max_retries=max_retries,
             # A dead host should fail in seconds, not after the whole read timeout.
             timeout=self.sdk.Timeout(timeout, connect=min(timeout, 10.0)),
+            **http,
         )
         self.provider_name = provider_name or self.provider_type
         self.base_url = str(self._client.base_url).rstrip("/")

@@ -77,6 +77,7 @@ def make_client(
     max_retries: int = 3,
     timeout: float = 600.0,
     provider_name: str | None = None,
+    follow_redirects: bool = True,
 ) -> LLMClient:
     """The client for a provider of `kind` (openai, anthropic, or a compatible server's type) at `base_url`
     (see base_url_for when None)."""
@@ -86,7 +87,7 @@ def make_client(
     if not base_url:
         raise ValueError(missing_base_url(provider_name, kind))
     sdk = client_kind(kind)
-    key = (sdk, api_key, base_url, max_retries, timeout, provider_name)
+    key = (sdk, api_key, base_url, max_retries, timeout, provider_name, follow_redirects)
     try:
         clients = _cache.setdefault(asyncio.get_running_loop(), {})
     except RuntimeError:  # no running loop: nothing to share the client with
@@ -94,7 +95,14 @@ def make_client(
     client = clients.get(key)
     if client is None or client.closed:
         cls = AnthropicClient if sdk == "anthropic" else OpenAIClient
-        client = cls(api_key, base_url, max_retries=max_retries, timeout=timeout, provider_name=provider_name)
+        client = cls(
+            api_key,
+            base_url,
+            max_retries=max_retries,
+            timeout=timeout,
+            provider_name=provider_name,
+            follow_redirects=follow_redirects,
+        )
         clients[key] = client
     return client
 

@@ -97,6 +97,16 @@ def test_bad_input_is_shown_next_to_its_control_and_stores_nothing(signed_in, fa
     assert not Provider.objects.exists()
 
 
+def test_an_address_the_outbound_policy_refuses_is_shown_next_to_the_base_url(signed_in, fake_openai, settings):
+    settings.OUTBOUND_ALLOW = []  # the default: the fake server on 127.0.0.1 is the server's own network
+    response = signed_in.post("/ade/providers/add/", new_provider(fake_openai), headers={"HX-Request": "true"})
+    assert response.status_code == 422 and "LETTA_OUTBOUND_ALLOW" in field_error(response.content.decode(), "base_url")
+    assert 'value="local"' in response.content.decode() and not Provider.objects.exists()
+    checked = signed_in.post("/ade/providers/check/", new_provider(fake_openai))
+    assert checked.status_code == 422 and "LETTA_OUTBOUND_ALLOW" in field_error(checked.content.decode(), "base_url")
+    assert fake_openai.requests == []
+
+
 def test_a_taken_name_is_refused_next_to_the_name(signed_in, local, fake_openai):
     response = signed_in.post("/ade/providers/add/", new_provider(fake_openai))
     assert response.status_code == 422 and "already exists" in field_error(response.content.decode(), "name")

@@ -44,6 +44,7 @@ def test_an_api_provider_is_read_fresh_on_every_resolve(org, settings):
     from agents.providers import ModelConfigError, resolve
 
     settings.LLM_PROVIDERS = {}
+    settings.OUTBOUND_ALLOW = ["127.0.0.1"]  # the operator lets API users' providers reach local servers
     provider = create_provider(
         organization_id=org.id, name="mine", provider_type="vllm", base_url="http://127.0.0.1:9/v1"
     )
@@ -106,6 +107,7 @@ def test_an_api_provider_resolves_with_its_kind_and_type(org, settings):
     from agents.provider_services import create_provider
 
     settings.LLM_PROVIDERS = {}
+    settings.OUTBOUND_ALLOW = ["127.0.0.1"]
     create_provider(organization_id=org.id, name="claude", provider_type="anthropic", api_key="k")
     create_provider(organization_id=org.id, name="box", provider_type="ollama", base_url="http://127.0.0.1:9/v1/")
     claude = resolve("claude/claude-sonnet-4-5", org.id, context_window_limit=50_000)

@@ -84,11 +84,11 @@ def test_a_provider_that_is_down_leaves_the_others_listed(api, providers):
 def test_modify_changes_the_key_and_address_but_not_the_name(api, byok, fake_anthropic):
     response = api.patch(
         f"/v1/providers/{byok['id']}",
-        data=json.dumps({"api_key": "", "base_url": "http://x/v1"}),
+        data=json.dumps({"api_key": "", "base_url": "http://1.2.3.4/v1"}),
         content_type="application/json",
     )
     assert response.status_code == 200
-    assert response.json()["has_api_key"] is False and response.json()["base_url"] == "http://x/v1"
+    assert response.json()["has_api_key"] is False and response.json()["base_url"] == "http://1.2.3.4/v1"
     assert response.json()["name"] == "byok"
 
 

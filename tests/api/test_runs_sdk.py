@@ -207,7 +207,8 @@ def test_callback_gets_the_finished_run(client, fake_openai):
     try:
         agent = create_agent(client)
         fake_openai.script(Reply(text="Call me back."))
-        url = f"http://127.0.0.1:{hook.server_port}/done"
+        # The live server's operator allows `localhost` (tests/conftest.py); 127.0.0.1 itself is refused.
+        url = f"http://localhost:{hook.server_port}/done"
         run = client.agents.messages.create_async(agent.id, input="hi", callback_url=url)
         assert run.callback_url == url
         run = wait_until_called_back(client, run.id)
@@ -221,10 +222,36 @@ def test_callback_gets_the_finished_run(client, fake_openai):
 def test_unreachable_callback_is_recorded_on_the_run(client, fake_openai):
     agent = create_agent(client)
     fake_openai.script(Reply(text="Nobody listens."))
-    run = client.agents.messages.create_async(agent.id, input="hi", callback_url="http://127.0.0.1:9/nowhere")
+    run = client.agents.messages.create_async(agent.id, input="hi", callback_url="http://localhost:9/nowhere")
     run = wait_until_called_back(client, run.id)
     assert run.status == "completed" and run.callback_status_code is None
-    assert "Could not POST the run to http://127.0.0.1:9/nowhere" in run.callback_error
+    assert run.callback_error == "Could not POST the run to the callback URL: Could not connect to localhost."
+
+
+def test_a_callback_to_the_servers_own_network_sends_nothing(client, fake_openai, letta_server):
+    hook = HTTPServer(("127.0.0.1", 0), _Hook)
+    threading.Thread(target=hook.serve_forever, daemon=True).start()
+    _Hook.received = []
+    port = hook.server_port
+    try:
+        agent = create_agent(client)
+        for url in (
+            f"http://127.0.0.1:{port}/done",
+            f"http://localhost@127.0.0.1:{port}/done",  # the allowed name as userinfo: the host is 127.0.0.1
+            f"{letta_server.url}/v1/health/",  # the server itself
+            f"{fake_openai.base_url}/chat/completions",  # the provider's port
+        ):
+            fake_openai.script(Reply(text="Done."))
+            run = wait_until_called_back(
+                client, client.agents.messages.create_async(agent.id, input="hi", callback_url=url).id
+            )
+            assert run.status == "completed" and run.callback_status_code is None, url
+            assert "not allowed" in run.callback_error and "LETTA_OUTBOUND_ALLOW" in run.callback_error, url
+        assert _Hook.received == []
+        assert len(fake_openai.requests) == 4  # one model call per run, and nothing else reached the provider
+    finally:
+        hook.shutdown()
+        hook.server_close()
 
 
 def test_provider_failure_raises_with_its_status_and_keeps_the_run(client, fake_openai):

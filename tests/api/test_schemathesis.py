@@ -13,6 +13,7 @@ from datetime import timedelta
 import pytest
 import requests
 import schemathesis
+from django.test import override_settings
 from django.utils import timezone
 from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis.checks import not_a_server_error
@@ -113,14 +114,16 @@ class World:
         return self.block.id
 
     def provider_id(self) -> str:
-        # Pointed at the fake OpenAI server, so checking its credentials answers without leaving the machine.
+        # Pointed at the fake OpenAI server, so checking its credentials answers without leaving the machine. By
+        # the name `localhost`, which the live server's outbound policy allows (tests/conftest.py), as here.
         if gone(self.provider):
-            self.provider = create_provider(
-                organization_id=self.organization_id,
-                name="fuzzed-local",
-                provider_type="openai_compatible",
-                base_url=self.provider_url,
-            )
+            with override_settings(OUTBOUND_ALLOW=["localhost"]):
+                self.provider = create_provider(
+                    organization_id=self.organization_id,
+                    name="fuzzed-local",
+                    provider_type="openai_compatible",
+                    base_url=self.provider_url.replace("127.0.0.1", "localhost"),
+                )
         return self.provider.id
 
     def server_id(self) -> str:

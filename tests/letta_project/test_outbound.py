@@ -112,3 +112,9 @@ def test_a_failed_connection_says_so_without_the_socket_error(settings):
     with pytest.raises(outbound.OutboundError) as caught:
         outbound.fetch_sync("http://127.0.0.1:9/")
     assert str(caught.value) == "Could not connect to 127.0.0.1."
+
+
+def test_a_redirect_can_be_answered_instead_of_followed(local_site, settings):
+    settings.OUTBOUND_ALLOW = ["127.0.0.1"]
+    got = outbound.fetch_sync(local_site + "/to-metadata", follow_redirects=False)
+    assert got.status == 302 and got.url == local_site + "/to-metadata" and got.redirects == []
