@@ -9,8 +9,7 @@ from django.test import Client
 from accounts import services as accounts
 from accounts.models import Organization
 from agents import services as agents
-from tests.api.live_server import LiveServer
-from tests.postgres import database_env
+from tests.api.live_server import LiveServer, live_server_env
 
 pytest_plugins = ["tests.fakes.fixtures"]
 
@@ -88,19 +87,7 @@ def _postgres_sessions_end_before_teardown(request):
 @pytest.fixture(scope="session")
 def letta_server(django_db_setup, fake_openai_server, fake_anthropic_server):
     """The real ASGI server (daphne) on the test database, its providers pointed at the fake servers."""
-    server = LiveServer(
-        {
-            **database_env(settings.DATABASES["default"]),
-            "OPENAI_BASE_URL": fake_openai_server.base_url,
-            "OPENAI_API_KEY": "sk-test",
-            "ANTHROPIC_BASE_URL": fake_anthropic_server.base_url,
-            "ANTHROPIC_API_KEY": "sk-ant-test",
-            "LETTA_LLM_MAX_RETRIES": "0",
-            # The operator lets the server reach the fake services by the name `localhost` (tests that need it
-            # address them so); 127.0.0.1 itself stays refused, as it is by default.
-            "LETTA_OUTBOUND_ALLOW": "localhost",
-        },
-    )
+    server = LiveServer(live_server_env(fake_openai_server, fake_anthropic_server))
     yield server
     server.close()
 

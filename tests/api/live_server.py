@@ -19,6 +19,7 @@ from pathlib import Path
 import httpx
 from django.conf import settings
 
+from tests.postgres import database_env
 from tests.waiting import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -89,6 +90,22 @@ class LiveServer:
                 self.process.kill()
                 self.process.wait()
         self.log.close()
+
+
+def live_server_env(fake_openai_server, fake_anthropic_server, **extra: str) -> dict[str, str]:
+    """What a live server needs to serve the tests: the test database and providers pointed at the fake servers."""
+    return {
+        **database_env(settings.DATABASES["default"]),
+        "OPENAI_BASE_URL": fake_openai_server.base_url,
+        "OPENAI_API_KEY": "sk-test",
+        "ANTHROPIC_BASE_URL": fake_anthropic_server.base_url,
+        "ANTHROPIC_API_KEY": "sk-ant-test",
+        "LETTA_LLM_MAX_RETRIES": "0",
+        # The operator lets the server reach the fake services by the name `localhost` (tests that need it
+        # address them so); 127.0.0.1 itself stays refused, as it is by default.
+        "LETTA_OUTBOUND_ALLOW": "localhost",
+        **extra,
+    }
 
 
 def sdk(server: LiveServer, organization):

@@ -11,14 +11,12 @@ import signal
 
 import httpx
 import pytest
-from django.conf import settings
 
 from accounts import services as accounts
 from agents.models import Agent, Message, Run
 from memory.models import Block
-from tests.api.live_server import LiveServer
+from tests.api.live_server import LiveServer, live_server_env
 from tests.fakes import Reply
-from tests.postgres import database_env
 from tests.waiting import wait_until
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -31,17 +29,7 @@ def start_server(fake_openai_server, fake_anthropic_server):
     started = []
 
     def start() -> LiveServer:
-        server = LiveServer(
-            {
-                **database_env(settings.DATABASES["default"]),
-                "OPENAI_BASE_URL": fake_openai_server.base_url,
-                "OPENAI_API_KEY": "sk-test",
-                "ANTHROPIC_BASE_URL": fake_anthropic_server.base_url,
-                "ANTHROPIC_API_KEY": "sk-ant-test",
-                "LETTA_LLM_MAX_RETRIES": "0",
-                "LETTA_RUN_LEASE_SECONDS": LEASE,
-            }
-        )
+        server = LiveServer(live_server_env(fake_openai_server, fake_anthropic_server, LETTA_RUN_LEASE_SECONDS=LEASE))
         started.append(server)
         return server
 
