@@ -40,7 +40,8 @@ def test_the_column_holds_no_plain_key(org):
     assert Provider.objects.get(pk=provider.id).api_key == KEY
 
 
-def test_the_api_stores_the_key_encrypted_and_never_returns_it(api, fake_openai):
+def test_the_api_stores_the_key_encrypted_and_never_returns_it(api, fake_openai, settings):
+    settings.OUTBOUND_ALLOW = ["127.0.0.1"]  # where the fake provider listens
     body = {"name": "mine", "provider_type": "openai_compatible", "api_key": KEY, "base_url": fake_openai.base_url}
     created = api.post("/v1/providers/", body, content_type="application/json")
 
