@@ -135,10 +135,10 @@ class OpenAIClient(SDKClient):
 
     async def _ollama_window(self, model: str) -> int | None:
         shown = await self._probe("POST", self._root + "/api/show", {"model": model})
-        for line in str(shown.get("parameters") or "").splitlines():
-            key, _, value = line.partition(" ")
-            if key == "num_ctx" and value.strip().isdigit():
-                return int(value.strip())
+        for line in str(shown.get("parameters") or "").splitlines():  # "num_ctx                        8192"
+            words = line.split()
+            if len(words) == 2 and words[0] == "num_ctx" and words[1].isdigit():
+                return int(words[1])
         trained = [v for k, v in (shown.get("model_info") or {}).items() if k.endswith(".context_length")]
         return min([OLLAMA_DEFAULT_NUM_CTX, *trained]) if shown.get("model_info") is not None else None
 

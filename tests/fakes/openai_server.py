@@ -71,6 +71,9 @@ class FakeOpenAI(FakeProvider):
         # llama.cpp's server: GET /props tells this n_ctx, POST /tokenize counts a token per 2 characters.
         self.n_ctx: int | None = None
         self.tokenize_requests: list[dict] = []
+        # vLLM: extra keys of a model's /v1/models entry (max_model_len); Ollama: what POST /api/show answers.
+        self.model_extras: dict[str, dict] = {}
+        self.ollama_show: dict | None = None
 
     def reset(self) -> None:
         super().reset()
@@ -113,6 +116,9 @@ class FakeOpenAI(FakeProvider):
                 self.tokenize_requests.append(body)
             text = body.get("content") or ""
             h.send_json(200, {"tokens": list(range(-(-len(text) // 2)))})
+            return True
+        if method == "POST" and path == "/api/show" and self.ollama_show is not None:
+            h.send_json(200, self.ollama_show)
             return True
         if method != "POST" or path != "/v1/embeddings":
             return False
@@ -157,7 +163,8 @@ class FakeOpenAI(FakeProvider):
         }
 
     def model_entry(self, model: str) -> dict:
-        return {"id": model, "object": "model", "created": 1700000000, "owned_by": "fake-openai"}
+        entry = {"id": model, "object": "model", "created": 1700000000, "owned_by": "fake-openai"}
+        return {**entry, **self.model_extras.get(model, {})}
 
     def models_page(self, entries: list[dict]) -> dict:
         return {"object": "list", "data": entries}

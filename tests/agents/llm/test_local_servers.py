@@ -211,3 +211,41 @@ async def test_a_server_that_cannot_stream_with_tools_is_asked_again_without_str
     # From then on that model is asked without streaming straight away.
     second, _ = await call(openai_client, weather_request(), stream=True)
     assert second.content == "Sunny." and [bool(r.get("stream")) for r in fake_openai.requests] == [True, False, False]
+
+
+# ------------------------------------------------------------------------------------------- what servers tell
+
+
+async def test_a_server_that_describes_nothing_has_no_served_window(fake_openai, openai_client):
+    assert await openai_client.served_context_window("gpt-4.1-mini") is None
+    assert await openai_client.server_token_ratio("some text", 3) is None
+
+
+async def test_llamacpp_tells_its_n_ctx_and_counts_with_its_own_tokenizer(fake_openai, openai_client):
+    fake_openai.n_ctx = 8192
+
+    assert await openai_client.served_context_window("gemma") == 8192
+    assert await openai_client.server_token_ratio("twelve chars", 3) == 2.0  # the fake: a token per 2 characters
+    assert fake_openai.tokenize_requests == [{"content": "twelve chars"}]
+
+
+async def test_vllm_tells_max_model_len_in_its_model_list(fake_openai, openai_client):
+    fake_openai.models = ["Qwen/Qwen2.5-7B-Instruct"]
+    fake_openai.model_extras = {"Qwen/Qwen2.5-7B-Instruct": {"max_model_len": 32768}}
+
+    assert await openai_client.served_context_window("Qwen/Qwen2.5-7B-Instruct") == 32768
+
+
+@pytest.mark.parametrize(
+    "show, window",
+    [
+        ({"parameters": 'num_ctx                        16384\nstop "<eos>"', "model_info": {}}, 16384),
+        ({"parameters": "", "model_info": {"gemma3.context_length": 32768}}, 4096),  # Ollama's default num_ctx
+        ({"model_info": {"llama.context_length": 2048}}, 2048),
+    ],
+    ids=["num_ctx", "default", "small-model"],
+)
+async def test_ollama_tells_num_ctx_or_serves_its_default(fake_openai, openai_client, show, window):
+    fake_openai.ollama_show = show
+
+    assert await openai_client.served_context_window("gemma3:270m") == window
