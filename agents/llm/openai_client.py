@@ -10,7 +10,7 @@ import openai
 
 from . import openai_format as fmt
 from .base import OnDelta, SDKClient
-from .errors import LLMError, body_message, is_context_overflow
+from .errors import LLMError, body_message, connection_reason, is_context_overflow
 from .types import Delta, LLMRequest, LLMResponse, ModelInfo, ProviderCall
 
 log = logging.getLogger(__name__)
@@ -18,6 +18,8 @@ log = logging.getLogger(__name__)
 # How servers word a refusal to stream with tools ("Automatic streaming tool choice is not supported",
 # "streaming is not supported with tools", "tool calls in stream mode are not supported").
 _STREAM_REFUSAL = re.compile(r"\bstream(s|ed|ing)?\b", re.IGNORECASE)
+# Connection failures that say the server is not there at all (not one that dropped a request it took).
+_NOT_THERE = ("connection refused", "host name not found")
 # Asking a server about itself must not hold up a run for long; a server that cannot tell is simply not asked.
 PROBE_TIMEOUT_SECONDS = 5.0
 # What Ollama serves a model with when its parameters set no num_ctx.
@@ -69,7 +71,10 @@ class OpenAIClient(SDKClient):
         words = f"{error.message} {error.detail or ''}"
         if is_context_overflow(words) or isinstance(exc, openai.APITimeoutError):
             return False
-        return bool(_STREAM_REFUSAL.search(error.detail or "")) or call.events is not None
+        # llama-cpp-python may also drop the connection before its 200 headers when it fails inside the stream:
+        # asked without streaming, it answers the error in words (a context overflow the loop can act on).
+        dropped = isinstance(exc, openai.APIConnectionError) and connection_reason(exc) not in _NOT_THERE
+        return bool(_STREAM_REFUSAL.search(error.detail or "")) or call.events is not None or dropped
 
     async def _complete_for_stream(self, request: LLMRequest, on_delta: OnDelta, call: ProviderCall) -> LLMResponse:
         response = await self._complete(request, call)

@@ -66,7 +66,8 @@ class FakeOpenAI(FakeProvider):
         # 400 for an assistant message with tool calls and `"content": null` (llama-cpp-python answers 500).
         self.refuse_null_content = False
         # A streamed request with tools is refused: "status" (a 400 before the stream), "in_stream" (200, then an
-        # error event) or "abort" (200, then the stream ends with nothing in it), as llama-cpp-python does.
+        # error event), "abort" (200, then the stream ends with nothing in it) or "drop" (the connection closes with
+        # no answer at all), as llama-cpp-python does.
         self.refuse_tool_streaming: str | None = None
         # llama.cpp's server: GET /props tells this n_ctx, POST /tokenize counts a token per 2 characters.
         self.n_ctx: int | None = None
@@ -105,6 +106,8 @@ class FakeOpenAI(FakeProvider):
         if self.refuse_tool_streaming == "in_stream":
             event = b"data: %s\n\n" % json.dumps({"error": {"message": said, "type": "server_error"}}).encode()
             return lambda h: h.send_sse([event], self.response_headers())
+        if self.refuse_tool_streaming == "drop":  # llama-cpp-python failing before its headers: no answer at all
+            return lambda h: setattr(h, "close_connection", True)
         return lambda h: h.send_sse([], self.response_headers())
 
     def handle_extra(self, h: Handler, method: str, path: str, body: dict | None) -> bool:
