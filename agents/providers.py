@@ -14,7 +14,9 @@ Letta's names, as letta-client 1.12 types them: `provider_type` is its ProviderT
 
 import asyncio
 import logging
+import time
 from dataclasses import dataclass, field, replace
+from urllib.parse import urlsplit
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
@@ -24,7 +26,7 @@ from accounts.models import Provider
 from agents.llm import LLMClient
 from agents.llm.factory import base_url_for, client_kind, make_client, missing_base_url, parse_handle
 from agents.provider_services import KINDS, check_base_url, is_user_supplied
-from agents.tokens import encoding_for
+from agents.tokens import encoding_for, forget_token_ratios, learn_token_ratio
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +39,8 @@ KNOWN_CONTEXT_WINDOWS = {
     "o4-mini": 200_000,
     "claude": 200_000,
 }
+
+OFFICIAL_HOSTS = ("api.openai.com", "api.anthropic.com")
 
 # Letta's provider_type of a provider: its declared type (a record's provider_type) or, for the environment's, its
 # name, when that is a type this server serves (provider_services.KINDS, all in the SDK's ProviderType but
@@ -87,6 +91,16 @@ class ProviderConfig:
     def embedding_endpoint_type(self) -> str:
         # Anthropic has no embeddings endpoint; what could call one would speak OpenAI's protocol.
         return EMBEDDING_ENDPOINT_TYPES.get(self.provider_type, "openai")
+
+    @property
+    def streams_tool_calls(self) -> bool:
+        """OpenAI's and Anthropic's APIs stream tool calls reliably, so the loop streams to them always (a step's
+        time to first token is measured); other servers are streamed to only when someone reads the tokens."""
+        return self.kind in ("openai", "anthropic")
+
+    @property
+    def official(self) -> bool:
+        return self.kind in ("openai", "anthropic") and urlsplit(self.base_url or "").hostname in OFFICIAL_HOSTS
 
     def client(self) -> LLMClient:
         try:
@@ -205,8 +219,12 @@ async def aresolve(handle: str, organization_id: str | None, *, context_window_l
     event loop. A provider the organization created is checked against the outbound policy first (its host is
     resolved again now: it may point elsewhere than when it was stored)."""
     if organization_id is None or handle.partition("/")[0] in settings.LLM_PROVIDERS:
-        return resolve(handle, context_window_limit=context_window_limit)
-    return await sync_to_async(_resolve_to_call)(handle, organization_id, context_window_limit)
+        config = resolve(handle, context_window_limit=context_window_limit)
+    else:
+        config = await sync_to_async(_resolve_to_call)(handle, organization_id, context_window_limit)
+    if context_window_limit is None and not is_embedding_model(config.model):
+        await learn_context_window(config, organization_id)
+    return config
 
 
 def _resolve_to_call(handle: str, organization_id: str, context_window_limit: int | None) -> ModelConfig:
@@ -237,14 +255,89 @@ def describe(
     return ModelConfig(handle, model, provider, context_window_for(handle, context_window_limit))
 
 
-def context_window_for(handle: str, limit: int | None) -> int:
+def context_window_for(handle: str, limit: int | None, organization_id: str | None = None) -> int:
+    """The agent's own limit, else a known model's window, else what its server said it serves, all capped by
+    LETTA_DEFAULT_CONTEXT_WINDOW; else, for a model of an OpenAI-compatible server nobody described,
+    LETTA_UNKNOWN_CONTEXT_WINDOW (a guess: see `context_window_is_guess`)."""
     if limit:
         return limit
+    window = _described_window(handle, organization_id)
+    if window is None and _on_compatible_server(handle):
+        window = settings.UNKNOWN_CONTEXT_WINDOW
+    return min(window or settings.DEFAULT_CONTEXT_WINDOW, settings.DEFAULT_CONTEXT_WINDOW)
+
+
+def output_cap(max_tokens: int | None, context_window: int) -> int:
+    """The max_tokens every model call sends: the agent's, else LETTA_DEFAULT_MAX_TOKENS, and never more than half
+    the context window, so the prompt keeps room and a small model cannot run away filling its window."""
+    return max(1, min(max_tokens or settings.DEFAULT_MAX_TOKENS, context_window // 2))
+
+
+def context_window_is_guess(handle: str, limit: int | None, organization_id: str | None = None) -> bool:
+    """True when the window comes from no one's word: neither the agent, a known model, nor its server."""
+    return not limit and _described_window(handle, organization_id) is None and _on_compatible_server(handle)
+
+
+def _described_window(handle: str, organization_id: str | None) -> int | None:
     model = handle.split("/", 1)[-1]
     for prefix, window in sorted(KNOWN_CONTEXT_WINDOWS.items(), key=lambda kv: -len(kv[0])):
         if model.startswith(prefix):
-            return min(window, settings.DEFAULT_CONTEXT_WINDOW)
-    return settings.DEFAULT_CONTEXT_WINDOW
+            return window
+    return served_window(handle, organization_id)
+
+
+def _on_compatible_server(handle: str) -> bool:
+    """Whether the handle's provider is another server than OpenAI's or Anthropic's own API, as far as the
+    handle tells without the database (a provider record of those kinds counts as official: an overestimate)."""
+    name = handle.partition("/")[0]
+    entry = settings.LLM_PROVIDERS.get(name)
+    if entry is not None:
+        return not from_settings(name, entry).official
+    return name not in ("openai", "anthropic")
+
+
+# ------------------------------------------------------------------------------------------ served windows
+#
+# What an OpenAI-compatible server said about a model's window (llama.cpp's n_ctx, Ollama's num_ctx, vLLM's
+# max_model_len), kept per process for SERVED_WINDOW_SECONDS, also when it could not tell (not asked again at
+# every run). Kept per organization for its own providers: two organizations' "local/x" are different servers.
+SERVED_WINDOW_SECONDS = 600.0
+_served: dict[tuple[str | None, str], tuple[int | None, float]] = {}
+
+
+def _served_key(handle: str, organization_id: str | None) -> tuple[str | None, str]:
+    return (None if handle.partition("/")[0] in settings.LLM_PROVIDERS else organization_id), handle
+
+
+def served_window(handle: str, organization_id: str | None = None) -> int | None:
+    window, _ = _served.get(_served_key(handle, organization_id), (None, 0.0))
+    return window
+
+
+async def learn_context_window(config: ModelConfig, organization_id: str | None) -> None:
+    """Ask a compatible server what window it serves a model no name describes (and how its tokenizer counts,
+    where it has one), unless asked lately. Never fails: a server that cannot tell leaves the guess."""
+    if not _on_compatible_server(config.handle) or config.provider.client_kind != "openai":
+        return
+    key = _served_key(config.handle, organization_id)
+    if key in _served and time.monotonic() - _served[key][1] < SERVED_WINDOW_SECONDS:
+        return
+    if any(config.model.startswith(prefix) for prefix in KNOWN_CONTEXT_WINDOWS):
+        return
+    client = config.client
+    try:
+        window = await client.served_context_window(config.model)
+        await learn_token_ratio(config.model, client.server_token_ratio)
+    except Exception:  # asking is a courtesy; the run goes on with the guess
+        log.warning("asking %s about model %s failed", config.provider.base_url, config.model, exc_info=True)
+        window = None
+    _served[key] = (window, time.monotonic())
+
+
+def forget_served_windows() -> None:
+    """For tests that swap servers behind a handle."""
+    _served.clear()
+    forget_token_ratios()
 
 
 LIST_TIMEOUT_SECONDS = 10.0
@@ -307,7 +400,8 @@ async def list_models(organization_id: str | None = None) -> list[dict]:
         if is_embedding_model(info.name):
             continue
         handle = f"{provider.name}/{info.name}"
-        window = info.context_window or context_window_for(handle, None)
+        window = info.context_window or context_window_for(handle, None, organization_id)
+        guess = info.context_window is None and context_window_is_guess(handle, None, organization_id)
         models.append(
             {
                 "handle": handle,
@@ -319,7 +413,9 @@ async def list_models(organization_id: str | None = None) -> list[dict]:
                 "model_endpoint_type": provider.model_endpoint_type,
                 "model_endpoint": provider.base_url,
                 "context_window": window,
-                "max_context_window": window,
+                # A guessed window must not cap what the agent may set: the server may well serve more.
+                "max_context_window": settings.DEFAULT_CONTEXT_WINDOW if guess else window,
+                "context_window_is_guess": guess,
             }
         )
     return models

@@ -62,7 +62,53 @@ def encoding_for(model: str) -> tuple[tiktoken.Encoding, bool]:
 
 def count_text(text: str, model: str) -> Count:
     encoding, estimate = encoding_for(model)
-    return Count(len(encoding.encode(text, disallowed_special=())), estimate)
+    tokens = len(encoding.encode(text, disallowed_special=()))
+    if estimate:
+        tokens = _err_high(text, tokens, model)
+    return Count(tokens, estimate)
+
+
+# ------------------------------------------------------------------------------------------------ estimates
+#
+# A model tiktoken does not know has a tokenizer of its own, often a less thrifty one than OpenAI's: counted with
+# ours, its context overflowed unnoticed. So an estimate errs high: at least a token per CHARS_PER_TOKEN characters,
+# and, once its server's own tokenizer counted a sample (llama.cpp's POST /tokenize), scaled by how many more
+# tokens that one makes than ours. Anthropic's models are counted as they were: their tokenizer is close to ours.
+CHARS_PER_TOKEN = 3
+_server_ratios: dict[str, float] = {}  # model -> the server's tokens per one of ours, when above 1
+
+# Prose, JSON and code, as a context holds them, for comparing a server's tokenizer with ours.
+RATIO_SAMPLE = (
+    "You are a helpful assistant. The user said: I'd like to remember that my sister's birthday is on the 14th "
+    'of March, 1990.\n{"label": "human", "value": "Name: Ada\\nLikes: tea, chess", "limit": 5000}\n'
+    "def greet(name: str) -> str:\n    return f'Hello, {name}!'\n"
+)
+
+
+def _err_high(text: str, tokens: int, model: str) -> int:
+    if model.startswith("claude"):
+        return tokens
+    tokens = max(tokens, -(-len(text) // CHARS_PER_TOKEN))
+    ratio = _server_ratios.get(model)
+    return -(-int(tokens * ratio * 1000) // 1000) if ratio else tokens
+
+
+def forget_token_ratios() -> None:
+    _server_ratios.clear()
+
+
+async def learn_token_ratio(model: str, ask) -> None:
+    """Ask the model's server how many tokens its tokenizer makes of RATIO_SAMPLE (`ask(sample, ours)` gives its
+    tokens per one of ours, or None without a tokenizer endpoint), and count this model's texts by it."""
+    encoding, estimate = encoding_for(model)
+    if not estimate:
+        return
+    ours = max(len(encoding.encode(RATIO_SAMPLE)), -(-len(RATIO_SAMPLE) // CHARS_PER_TOKEN))
+    ratio = await ask(RATIO_SAMPLE, ours)
+    if ratio and ratio > 1:
+        _server_ratios[model] = ratio
+    else:
+        _server_ratios.pop(model, None)
 
 
 # ------------------------------------------------------------------------------------------------ requests

@@ -317,6 +317,13 @@ DEFAULT_MODEL = env_str("LETTA_DEFAULT_MODEL")
 SUMMARIZER_MODEL = env_str("LETTA_SUMMARIZER_MODEL")
 # Context window used when neither the agent nor a known model says otherwise (Letta's global cap).
 DEFAULT_CONTEXT_WINDOW = env_int("LETTA_DEFAULT_CONTEXT_WINDOW", 128000, minimum=1)
+# Context window of a model on an OpenAI-compatible server (not OpenAI's or Anthropic's own API) that neither the
+# agent, a known model name, the server's model list nor the server itself (llama.cpp /props, Ollama /api/show)
+# describes: small on purpose, since overrunning a local server's real window fails or silently truncates.
+UNKNOWN_CONTEXT_WINDOW = env_int("LETTA_UNKNOWN_CONTEXT_WINDOW", 8192, minimum=1)
+# Output cap sent with every model call when the agent sets no max_tokens (never more than half the context
+# window), so a small model cannot run away filling its window.
+DEFAULT_MAX_TOKENS = env_int("LETTA_DEFAULT_MAX_TOKENS", 4096, minimum=1)
 # A run holds a lease that the process running it renews every quarter of this (from a thread, so a step waiting
 # for the provider or a tool keeps it). A run whose lease lapsed has no live process: it is ended by the next start,
 # send, cancel or stream read that meets it, and by the sweep every web process makes (LETTA_RUN_SWEEP).

@@ -82,6 +82,10 @@ class Model(f.Serializer):
     model_endpoint = nullable(f.CharField)
     context_window = f.IntegerField()
     max_context_window = f.IntegerField()
+    context_window_is_guess = f.BooleanField(
+        help_text="True when no one described the model's window (not a known model, not its server): "
+        "context_window is then LETTA_UNKNOWN_CONTEXT_WINDOW."
+    )
 
 
 class ContextWindowOverview(f.Serializer):

@@ -13,7 +13,7 @@ from typing import Any
 
 import httpx2
 
-from .errors import ErrorContext, LLMBadRequestError, LLMError, empty_response
+from .errors import ErrorContext, LLMBadRequestError, LLMError, UnusableReply, empty_response
 from .types import Delta, LLMRequest, LLMResponse, ModelInfo, ProviderCall
 
 # Without a key the SDKs refuse to start (OpenAI) or go hunting for credential files (Anthropic); local servers
@@ -146,6 +146,8 @@ class LLMClient(abc.ABC):
         """The LLMError for one of this SDK's exceptions, or None if it is not one."""
 
     def _translate_error(self, exc: Exception, model: str) -> LLMError:
+        if isinstance(exc, UnusableReply):
+            return self.errors.unusable_reply(exc, model=model)
         mapped = self._translate_sdk_error(exc, model)
         if mapped is not None:
             return mapped
@@ -226,10 +228,10 @@ class SDKClient(LLMClient):
     async def _stream(self, request: LLMRequest, on_delta: OnDelta, call: ProviderCall) -> LLMResponse:
         assembler = self.fmt.StreamAssembler(request.model)
         call.endpoint, call.request = self.base_url + self.path, {**self._params(request), **self.fmt.STREAM_FLAGS}
-        call.events = events = []
         stream = await self._client.post(
             self.path, body=call.request, cast_to=object, stream=True, stream_cls=self.sdk.AsyncStream[object]
         )
+        call.events = events = []  # from here on the server has answered 200 and the stream is open
         async with stream:
             async for event in stream:
                 data = self._as_dict(event)

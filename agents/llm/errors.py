@@ -61,6 +61,19 @@ class LLMEmptyResponseError(LLMError):
     error_type, status_code = "llm_empty_response", 502
 
 
+class UnusableReply(ValueError):
+    """What a provider sent (with a 200) cannot be taken as an answer: the wire format says what is wrong, the
+    client words it for the person who has to fix it (ErrorContext.unusable_reply)."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+class ReportedError(UnusableReply):
+    """The server answered 200, then reported an error in the body or inside the stream, in its own words."""
+
+
 def empty_response(model: str, finish_reason: str | None) -> LLMEmptyResponseError:
     if finish_reason == "length":
         return LLMEmptyResponseError(
@@ -197,6 +210,16 @@ class ErrorContext:
         return LLMServerError(
             f"Unexpected error talking to {self.label} at {self.base_url}: {type(exc).__name__}: {exc}",
             detail=repr(exc),
+        )
+
+    def unusable_reply(self, problem: UnusableReply, *, model: str) -> LLMError:
+        """A 200 answer that is no answer: an error the server reported in it, or a reply cut off or unreadable."""
+        if isinstance(problem, ReportedError):
+            return self.stream_error(problem.detail, model=model)
+        return LLMServerError(
+            f"{_cap(self.label)} at {self.base_url} sent a reply that cannot be used: {problem.detail}. Nothing was "
+            "stored; try again, and if it keeps happening check the server's log.",
+            detail=problem.detail,
         )
 
     def stream_error(self, detail: str, *, model: str) -> LLMError:

@@ -8,10 +8,10 @@ and leave others out (ids, usage, finish_reason).
 from __future__ import annotations
 
 import json
-import uuid
-from dataclasses import dataclass, field
 
-from .types import ChatMessage, Delta, LLMRequest, LLMResponse, ToolCall, ToolSpec, Usage
+from .errors import ReportedError, UnusableReply, body_message
+from .openai_tool_calls import ToolCallParser
+from .types import ChatMessage, Delta, LLMRequest, LLMResponse, ToolSpec, Usage
 
 OPENAI_HOST = "api.openai.com"
 
@@ -19,27 +19,24 @@ OPENAI_HOST = "api.openai.com"
 _FIXED_TEMPERATURE_PREFIXES = ("o1", "o3", "o4", "gpt-5")
 
 
-def new_call_id() -> str:
-    """For local servers that leave the tool-call id out; the next turn must quote one back."""
-    return f"call_{uuid.uuid4().hex[:24]}"
-
-
 # ------------------------------------------------------------------------------------------------ request
 
 
-def message_to_wire(message: ChatMessage) -> dict:
+def message_to_wire(message: ChatMessage, *, null_beside_calls: bool = False) -> dict:
+    """One message as the server reads it. An assistant's tool calls go with "" as content: the spec allows it,
+    and llama-cpp-python (500), among others, refuses the null that OpenAI's own API takes (null_beside_calls)."""
     # `name` is left out on purpose: several compatible servers (Groq among them) reject it.
     if message.role == "tool":
         return {"role": "tool", "tool_call_id": message.tool_call_id or "", "content": message.content or ""}
     if message.role == "assistant":
-        wire: dict = {"role": "assistant", "content": message.content or None}
+        wire: dict = {"role": "assistant", "content": message.content or ""}
         if message.tool_calls:
+            if null_beside_calls and not message.content:
+                wire["content"] = None
             wire["tool_calls"] = [
                 {"id": call.id, "type": "function", "function": {"name": call.name, "arguments": call.arguments}}
                 for call in message.tool_calls
             ]
-        elif wire["content"] is None:
-            wire["content"] = ""  # null content is only valid next to tool calls
         return wire
     return {"role": message.role, "content": message.content or ""}
 
@@ -67,7 +64,8 @@ STREAM_FLAGS = {"stream": True, "stream_options": {"include_usage": True}}
 
 def build_params(request: LLMRequest, *, official_api: bool = False) -> dict:
     """Keyword arguments for chat.completions.create (stream options are added by the caller)."""
-    params: dict = {"model": request.model, "messages": [message_to_wire(m) for m in request.messages]}
+    messages = [message_to_wire(m, null_beside_calls=official_api) for m in request.messages]
+    params: dict = {"model": request.model, "messages": messages}
     if request.tools:
         params["tools"] = [tool_to_wire(t) for t in request.tools]
         params["tool_choice"] = tool_choice_to_wire(request.tool_choice)
@@ -119,34 +117,34 @@ def _text(value: object) -> str:
     return ""
 
 
-def _arguments(value: object) -> str:
-    if isinstance(value, (dict, list)):  # a few servers send the parsed object
-        return json.dumps(value)
-    return value if isinstance(value, str) else ""
-
-
 def _reasoning_of(message: dict) -> str:
     # vLLM, DeepSeek and llama.cpp call it reasoning_content; Ollama and OpenRouter call it reasoning.
     return _text(message.get("reasoning_content")) or _text(message.get("reasoning"))
 
 
+def reported_error(data: dict) -> str | None:
+    """The server's own words when a 200 body or stream event is an error: `{"error": ...}` (OpenAI, llama.cpp,
+    vLLM) or a bare error object (`{"object": "error", "message": ...}`, older vLLM)."""
+    if data.get("error"):
+        return body_message(data) or json.dumps(data)[:300]
+    if data.get("object") == "error" or ("choices" not in data and isinstance(data.get("message"), str)):
+        return body_message(data) or json.dumps(data)[:300]
+    return None
+
+
 def parse_completion(data: dict, *, requested_model: str) -> LLMResponse:
+    if (said := reported_error(data)) is not None:
+        raise ReportedError(said)
     choices = data.get("choices")
-    if not choices or not isinstance(choices[0], dict):
-        raise ValueError(f"the response has no choices: {json.dumps(data)[:300]}")
-    choice = choices[0]
+    if choices is None:
+        raise UnusableReply(f"the response has no choices: {json.dumps(data)[:300]}")
+    if not isinstance(choices, list) or (choices and not isinstance(choices[0], dict)):
+        raise UnusableReply(f"the response's choices are not a list of objects: {json.dumps(choices)[:300]}")
+    choice = choices[0] if choices else {}  # no choices at all: an empty answer (LLMEmptyResponseError)
     message = choice.get("message") or {}
-    raw_calls = list(message.get("tool_calls") or [])
-    if message.get("function_call"):  # the legacy single-function form
-        raw_calls.append({"function": message["function_call"]})
-    calls = [
-        ToolCall(
-            id=call.get("id") or new_call_id(),
-            name=(call.get("function") or {}).get("name") or "",
-            arguments=_arguments((call.get("function") or {}).get("arguments")) or "{}",
-        )
-        for call in raw_calls
-    ]
+    parser = ToolCallParser()
+    parser.add_message(message)
+    calls = parser.calls()
     return LLMResponse(
         content=_text(message.get("content")) or None,
         tool_calls=calls,
@@ -158,26 +156,25 @@ def parse_completion(data: dict, *, requested_model: str) -> LLMResponse:
     )
 
 
-@dataclass(slots=True)
-class _PendingCall:
-    id: str
-    name: str
-    arguments: list[str] = field(default_factory=list)
-
-
 class StreamAssembler:
-    """Turns streamed chunks into Deltas as they come, and into the whole response at the end."""
+    """Turns streamed chunks into Deltas as they come, and into the whole response at the end.
+
+    A stream that carried something but ended without a finish_reason was cut off (the server died or closed the
+    connection): its half-answer is refused, never taken for a finished turn."""
 
     def __init__(self, requested_model: str) -> None:
         self.model = requested_model
         self.content: list[str] = []
         self.reasoning: list[str] = []
-        self.calls: list[_PendingCall] = []
-        self._calls_by_index: dict[int, _PendingCall] = {}
+        self.tool_calls = ToolCallParser()
         self.finish: str | None = None
         self.usage: dict | None = None
+        self.chunks = 0
 
     def feed(self, chunk: dict) -> list[Delta]:
+        if (said := reported_error(chunk)) is not None:
+            raise ReportedError(said)
+        self.chunks += 1
         if chunk.get("model"):
             self.model = chunk["model"]
         if chunk.get("usage"):
@@ -193,57 +190,24 @@ class StreamAssembler:
             if piece := _text(delta.get("content")):
                 self.content.append(piece)
                 deltas.append(Delta("content", piece))
-            pieces = list(delta.get("tool_calls") or [])
-            if delta.get("function_call"):
-                pieces.append({"index": 0, "function": delta["function_call"]})
-            for piece in pieces:
-                if (out := self._tool_piece(piece)) is not None:
-                    deltas.append(out)
+            deltas += self.tool_calls.add_delta(delta)
             if choice.get("finish_reason"):
                 self.finish = choice["finish_reason"]
         return deltas
 
-    def _tool_piece(self, piece: dict) -> Delta | None:
-        function = piece.get("function") or {}
-        index = piece.get("index")
-        if not isinstance(index, int):
-            # No index (some local servers): a new id starts a new call, anything else continues the last one.
-            known = {c.id for c in self.calls}
-            is_new = not self.calls or (piece.get("id") and piece["id"] not in known)
-            index = len(self.calls) if is_new else self._index_of(self.calls[-1])
-        call = self._calls_by_index.get(index)
-        first = call is None
-        named_now = None
-        if call is None:
-            call = _PendingCall(id=piece.get("id") or new_call_id(), name=function.get("name") or "")
-            self._calls_by_index[index] = call
-            self.calls.append(call)
-            named_now = call.name or None
-        elif not call.name and function.get("name"):
-            call.name = named_now = function["name"]
-        arguments = _arguments(function.get("arguments"))
-        if arguments:
-            call.arguments.append(arguments)
-        if not (first or named_now or arguments):
-            return None
-        return Delta(
-            "tool_call",
-            text=arguments,
-            tool_call_index=self.calls.index(call),
-            tool_call_id=call.id if first else None,
-            tool_name=named_now,
-        )
-
-    def _index_of(self, call: _PendingCall) -> int:
-        return next(i for i, c in self._calls_by_index.items() if c is call)
-
     def result(self) -> LLMResponse:
-        calls = [ToolCall(id=c.id, name=c.name, arguments="".join(c.arguments) or "{}") for c in self.calls]
+        calls = self.tool_calls.calls()
+        content, reasoning = "".join(self.content), "".join(self.reasoning)
+        if self.finish is None and (content or reasoning or calls):
+            raise UnusableReply(
+                f"the stream ended before the model finished (no finish_reason after {self.chunks} chunks); the "
+                "server may have failed mid-answer"
+            )
         return LLMResponse(
-            content="".join(self.content) or None,
+            content=content or None,
             tool_calls=calls,
             finish_reason=finish_reason(self.finish, bool(calls)),
             usage=usage_from(self.usage),
             model=self.model,
-            reasoning="".join(self.reasoning) or None,
+            reasoning=reasoning or None,
         )

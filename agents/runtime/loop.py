@@ -26,7 +26,7 @@ from agents.llm import (
     ToolCall,
 )
 from agents.models import Message, Step
-from agents.providers import ModelConfigError, aresolve
+from agents.providers import ModelConfigError, aresolve, output_cap
 from agents.runtime import compaction, leases, persist, run_lifecycle
 from agents.runtime.embeddings import prepare_embeddings
 from agents.runtime.emitter import Emitter, EventSink, Stop
@@ -218,7 +218,7 @@ def build_request(state: RunState, model_name: str, pending_rows: list[Message])
         tools=[state.tools[name].spec() for name in allowed],
         tool_choice=forced or "auto",
         temperature=agent.temperature,
-        max_tokens=agent.max_tokens,
+        max_tokens=output_cap(agent.max_tokens, state.context_window),
         parallel_tool_calls=agent.parallel_tool_calls,
     )
 
@@ -291,7 +291,10 @@ async def _step(state: RunState, model, pending_rows: list[Message], emit: Emitt
         if stop := await compaction.check_floor(state, request, pending_rows):
             return stop
     started = time.monotonic_ns()
-    on_delta = _delta_forwarder(state, emit, message_id, step_id)
+    # Streamed only when someone reads the tokens, or to an API known to stream tool calls: some servers
+    # (llama-cpp-python) cannot stream with tools.
+    stream = state.stream_tokens or model.provider.streams_tool_calls
+    on_delta = _delta_forwarder(state, emit, message_id, step_id) if stream else None
     for attempt in range(MAX_OVERFLOW_RETRIES + 1):
         # The loop holds the call's record itself: a cancelled call never returns, but what it sent and what
         # had arrived is still the step's trace.

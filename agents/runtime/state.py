@@ -131,7 +131,7 @@ def load_run_state(
         tools=load_tools(agent, client_tools),
         blocks=dict(agent.blocks.values_list("label", "id")),
         rules=ToolRulesSolver(parse_rules(agent.tool_rules)),
-        context_window=context_window_for(agent.model, agent.context_window_limit),
+        context_window=context_window_for(agent.model, agent.context_window_limit, agent.organization_id),
         max_steps=max_steps,
         stream_tokens=stream_tokens,
         ledger=TokenLedger(agent.model.split("/", 1)[-1]),

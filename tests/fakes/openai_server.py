@@ -58,14 +58,62 @@ class FakeOpenAI(FakeProvider):
 
     def __init__(self) -> None:
         self.embedding_requests: list[dict] = []  # kept apart so embeddings don't disturb chat request counts
+        self._local_server()
         super().__init__()
+
+    def _local_server(self) -> None:
+        """What a local server (llama.cpp, llama-cpp-python) does that OpenAI does not; off until a test asks."""
+        # 400 for an assistant message with tool calls and `"content": null` (llama-cpp-python answers 500).
+        self.refuse_null_content = False
+        # A streamed request with tools is refused: "status" (a 400 before the stream), "in_stream" (200, then an
+        # error event) or "abort" (200, then the stream ends with nothing in it), as llama-cpp-python does.
+        self.refuse_tool_streaming: str | None = None
+        # llama.cpp's server: GET /props tells this n_ctx, POST /tokenize counts a token per 2 characters.
+        self.n_ctx: int | None = None
+        self.tokenize_requests: list[dict] = []
 
     def reset(self) -> None:
         super().reset()
         with self._lock:
             self.embedding_requests.clear()
+            self._local_server()
+
+    def handle(self, h: Handler, method: str, path: str, body: dict | None) -> None:
+        if method == "POST" and path == self.completion_path and body is not None:
+            if (refusal := self._refusal(body)) is not None:
+                with self._lock:
+                    self._requests.append(body)  # asked, and refused: the scripted reply waits for the next
+                return refusal(h)
+        return super().handle(h, method, path, body)
+
+    def _refusal(self, body: dict):
+        null_beside_calls = any(
+            m.get("role") == "assistant" and m.get("tool_calls") and m.get("content") is None
+            for m in body.get("messages") or []
+        )
+        if self.refuse_null_content and null_beside_calls:
+            said = 'Internal Server Error: can only concatenate str (not "NoneType") to str'
+            return lambda h: self.send_error(h, Reply(status=400, error_message=said))
+        if not (self.refuse_tool_streaming and body.get("stream") and body.get("tools")):
+            return None
+        said = "Automatic streaming tool choice is not supported"
+        if self.refuse_tool_streaming == "status":
+            return lambda h: self.send_error(h, Reply(status=400, error_message=said))
+        if self.refuse_tool_streaming == "in_stream":
+            event = b"data: %s\n\n" % json.dumps({"error": {"message": said, "type": "server_error"}}).encode()
+            return lambda h: h.send_sse([event], self.response_headers())
+        return lambda h: h.send_sse([], self.response_headers())
 
     def handle_extra(self, h: Handler, method: str, path: str, body: dict | None) -> bool:
+        if method == "GET" and path == "/props" and self.n_ctx:
+            h.send_json(200, {"default_generation_settings": {"n_ctx": self.n_ctx}, "total_slots": 1})
+            return True
+        if method == "POST" and path == "/tokenize" and self.n_ctx:
+            with self._lock:
+                self.tokenize_requests.append(body)
+            text = body.get("content") or ""
+            h.send_json(200, {"tokens": list(range(-(-len(text) // 2)))})
+            return True
         if method != "POST" or path != "/v1/embeddings":
             return False
         with self._lock:
@@ -145,6 +193,10 @@ class FakeOpenAI(FakeProvider):
                 {"id": new_id("call_"), "type": "function", "function": {"name": name, "arguments": args_json(args)}}
                 for name, args in reply.tool_calls
             ]
+            if reply.function_call == "doubled":
+                message["function_call"] = dict(message["tool_calls"][0]["function"])
+        if reply.function_call == "empty":
+            message["function_call"] = {"name": "", "arguments": ""}
         body = {
             **self._envelope(request, "chat.completion"),
             "choices": [
@@ -175,26 +227,40 @@ class FakeOpenAI(FakeProvider):
             yield chunk({"reasoning_content": piece})
         for piece in words(reply.text):
             yield chunk({"content": piece})
+        if reply.stream_error is not None:
+            yield from self._stream_failure(reply)
+            return
         for index, (name, args) in enumerate(reply.tool_calls):
-            yield chunk(
-                {
-                    "tool_calls": [
-                        {
-                            "index": index,
-                            "id": new_id("call_"),
-                            "type": "function",
-                            "function": {"name": name, "arguments": ""},
-                        }
-                    ]
-                }
-            )
+            call = {"index": index, "id": new_id("call_"), "type": "function"}
+            yield chunk(self._tool_delta(reply, call, {"name": name, "arguments": ""}))
             for part in fragments(args_json(args)):
-                yield chunk({"tool_calls": [{"index": index, "function": {"arguments": part}}]})
+                yield chunk(self._tool_delta(reply, {"index": index}, {"arguments": part}))
+        if reply.function_call == "empty":
+            yield chunk({"function_call": {"name": None, "arguments": ""}})
         yield chunk({}, self._finish_reason(reply))
         if include_usage:
             usage_chunk = {**base, "choices": [], "usage": self._usage(request, reply)}
             yield b"data: %s\n\n" % json.dumps(usage_chunk).encode()
         yield b"data: [DONE]\n\n"
+
+    @staticmethod
+    def _tool_delta(reply: Reply, call: dict, function: dict) -> dict:
+        delta = {"tool_calls": [{**call, "function": function}]}
+        if reply.function_call == "doubled":
+            delta["function_call"] = dict(function)  # the same fragment again, as llama-cpp-python sends it
+        return delta
+
+    @staticmethod
+    def _stream_failure(reply: Reply) -> Iterator[bytes]:
+        said = reply.stream_error
+        if reply.stream_error_shape == "error":
+            yield (
+                b"data: %s\n\n" % json.dumps({"error": {"message": said, "type": "server_error", "code": 500}}).encode()
+            )
+        elif reply.stream_error_shape == "object":
+            error = {"object": "error", "message": said, "type": "BadRequestError", "param": None, "code": 400}
+            yield b"data: %s\n\n" % json.dumps(error).encode()
+        # "cut": nothing more, not even [DONE]
 
     def _choiceless_stream(self, request: dict, reply: Reply, base: dict, include_usage: bool) -> Iterator[bytes]:
         if include_usage:

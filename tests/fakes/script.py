@@ -36,6 +36,14 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
     # Lets a provider-neutral constructor ask each server for its own real wording of an error.
     error_kind: str | None = None
+    # OpenAI-compatible servers' quirks. function_call: "doubled" sends each call (and, streamed, each fragment)
+    # in both tool_calls and the legacy function_call (llama-cpp-python); "empty" adds an empty function_call.
+    function_call: str = ""
+    # A 200 stream that fails after its first pieces: the server's words, in the shape stream_error_shape names:
+    # "error" (`data: {"error": {...}}`, OpenAI and llama.cpp), "object" (`data: {"object": "error", ...}`, vLLM)
+    # or "cut" (the stream just ends: no finish_reason, no [DONE]; the words are never sent).
+    stream_error: str | None = None
+    stream_error_shape: str = "error"
 
     @classmethod
     def server_error(cls, message: str = "upstream exploded") -> Reply:

@@ -39,7 +39,7 @@ async def test_request_sent_with_history_tools_and_options(fake_openai, openai_c
         {"role": "user", "content": "Weather in Paris?"},
         {
             "role": "assistant",
-            "content": None,
+            "content": "",  # not null: llama-cpp-python refuses null beside tool calls (only OpenAI's API gets it)
             "tool_calls": [
                 {
                     "id": "call_a",

@@ -9,6 +9,7 @@ import pytest
 from agents.llm import ChatMessage, LLMRequest, ToolCall, ToolSpec, Usage
 from agents.llm import anthropic_format as anth
 from agents.llm import openai_format as oai
+from agents.llm.errors import UnusableReply
 
 from .helpers import WEATHER
 
@@ -39,7 +40,7 @@ def test_openai_messages_by_role():
         {"role": "user", "content": "weather?"},
         {
             "role": "assistant",
-            "content": None,
+            "content": "",
             "tool_calls": [
                 {
                     "id": "call_1",
@@ -172,8 +173,8 @@ def test_openai_legacy_function_call_and_reasoning_key():
 
 
 def test_openai_response_without_choices_is_invalid():
-    with pytest.raises(ValueError, match="no choices"):
-        oai.parse_completion({"error": "?"}, requested_model="m")
+    with pytest.raises(UnusableReply, match="no choices"):
+        oai.parse_completion({"id": "x", "object": "chat.completion"}, requested_model="m")
 
 
 def chunk(delta=None, finish=None, **extra):
@@ -195,7 +196,8 @@ def test_openai_stream_assembly_tolerates_local_server_quirks():
         chunk({"tool_calls": [{"index": 0, "function": {"arguments": ": 1}"}}]}),
         # a second call without an index, arguments sent as an object
         chunk({"tool_calls": [{"id": "x2", "function": {"name": "g", "arguments": {"b": 2}}}]}),
-    ]:  # and no finish_reason, no usage
+        chunk(finish="stop"),  # "stop" although it called tools
+    ]:  # and no usage
         deltas += asm.feed(c)
     resp = asm.result()
     assert [d.text for d in deltas if d.kind == "reasoning"] == ["let me ", "see"]
@@ -217,7 +219,7 @@ def test_openai_stream_assembly_tolerates_local_server_quirks():
 def test_openai_stream_name_arriving_after_the_id():
     asm = oai.StreamAssembler("m")
     first = asm.feed(chunk({"tool_calls": [{"index": 0, "id": "c", "function": {"arguments": ""}}]}))
-    second = asm.feed(chunk({"tool_calls": [{"index": 0, "function": {"name": "f", "arguments": "{}"}}]}))
+    second = asm.feed(chunk({"tool_calls": [{"index": 0, "function": {"name": "f", "arguments": "{}"}}]}, "tool_calls"))
     assert [(d.tool_call_id, d.tool_name, d.text) for d in first + second] == [("c", None, ""), (None, "f", "{}")]
     assert asm.result().tool_calls == [ToolCall("c", "f", "{}")]
 
