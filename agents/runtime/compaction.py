@@ -57,18 +57,31 @@ def _safe_boundary(message: Message) -> bool:
     return message.role in ("assistant", "approval") and bool(message.tool_calls or text_of(message.content))
 
 
-def plan(buffer: list[Message], counts: list[int], window: int, keep_tokens: int | None = None) -> Plan | None:
+def plan(
+    buffer: list[Message],
+    counts: list[int],
+    window: int,
+    keep_tokens: int | None = None,
+    *,
+    pending_turn_tokens: int | None = None,
+) -> Plan | None:
     """The smallest eviction that brings the kept tail under `keep_tokens` (default KEEP_FRACTION of the
-    window), or None if nothing can be evicted. `counts[i]` is the token count of buffer[i]."""
+    window), or None if nothing can be evicted. `counts[i]` is the token count of buffer[i].
+
+    `pending_turn_tokens` is set when the newest turn is not stored yet (a user's message waiting for its first
+    step to succeed): that turn is the one kept, so every stored message may go, and its size counts in the tail."""
     start = 1
     boundaries = [i for i in range(start, len(buffer)) if _safe_boundary(buffer[i])]
-    users = [i for i in boundaries if buffer[i].role == "user"]
-    # The newest turn is always kept: from its user message on (else from the last boundary).
-    latest = users[-1] if users else (boundaries[-1] if boundaries else start)
+    if pending_turn_tokens is not None:
+        latest, tail = len(buffer), pending_turn_tokens
+    else:
+        users = [i for i in boundaries if buffer[i].role == "user"]
+        # The newest turn is always kept: from its user message on (else from the last boundary).
+        latest = users[-1] if users else (boundaries[-1] if boundaries else start)
+        tail = sum(counts[latest:])
     if latest <= start:
         return None
     budget = int(window * KEEP_FRACTION) if keep_tokens is None else keep_tokens
-    tail = sum(counts[latest:])
     cut = latest
     for i in range(latest - 1, start, -1):
         tail += counts[i]
@@ -191,12 +204,19 @@ def summary_body(text: str) -> str:
 
 
 async def compact(
-    state: RunState, model, emit: Emitter, *, trigger: str = "budget", step_id: str | None = None
+    state: RunState,
+    model,
+    emit: Emitter,
+    *,
+    trigger: str = "budget",
+    step_id: str | None = None,
+    pending_rows: list[Message] = (),
 ) -> Stop | None:
     """Summarize the oldest part of the buffer into the summary message. Nothing to evict is not an error:
     the caller finds out whether what remains fits. Asked for by a person ("manual"), at least half of the
     context is summarized even when it is far from the budget. The summarizer's calls are kept as traces of
-    the run (and of `step_id`, the step that needed the room, if any)."""
+    the run (and of `step_id`, the step that needed the room, if any). `pending_rows` are the step's input not
+    stored yet: when they begin a new turn (a user's message), every stored turn may be summarized."""
     chosen_settings = CompactionSettings.of(state.agent)
     counts = [state.ledger.message(m) for m in state.buffer]
     keep_fraction = chosen_settings.keep_fraction
@@ -204,7 +224,8 @@ async def compact(
     if trigger == "manual":
         share = KEEP_FRACTION if keep_fraction is None else keep_fraction
         keep = min(int(state.context_window * share), sum(counts[1:]) // 2)
-    chosen = plan(state.buffer, counts, state.context_window, keep)
+    pending_turn = sum(state.ledger.message(m) for m in pending_rows) if _starts_turn(pending_rows) else None
+    chosen = plan(state.buffer, counts, state.context_window, keep, pending_turn_tokens=pending_turn)
     if chosen is None:
         return None
     calls: list[ProviderCall] = []
@@ -242,6 +263,11 @@ async def compact(
     stats["context_tokens_after"] = sum(state.ledger.message(m) for m in state.buffer)
     await _tell(state, emit, summary_row, summary, stats, step_id)
     return None
+
+
+def _starts_turn(rows: list[Message]) -> bool:
+    # Only a user's message: a pending tool return or approval answer needs the call it answers kept.
+    return bool(rows) and rows[0].role == "user"
 
 
 async def _tell(state: RunState, emit: Emitter, summary_row: Message, summary: str, stats: dict, step_id) -> None:

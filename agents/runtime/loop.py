@@ -285,7 +285,7 @@ async def _step(state: RunState, model, pending_rows: list[Message], emit: Emitt
     if not state.ledger.fits(
         [*state.buffer, *pending_rows], request.tools, compaction.TRIGGER_FRACTION * state.context_window
     ):
-        if stop := await compaction.compact(state, model, emit, step_id=step_id):
+        if stop := await compaction.compact(state, model, emit, step_id=step_id, pending_rows=pending_rows):
             return stop
         request = build_request(state, model.model, pending_rows)
         if stop := await compaction.check_floor(state, request, pending_rows):
@@ -324,7 +324,9 @@ async def _step(state: RunState, model, pending_rows: list[Message], emit: Emitt
                 # Kept now, so the step's calls and the compaction between them read back in the order they ran.
                 await sync_to_async(persist.store_traces)(state, [call], step_id)
                 if not (
-                    stop := await compaction.compact(state, model, emit, trigger="provider_overflow", step_id=step_id)
+                    stop := await compaction.compact(
+                        state, model, emit, trigger="provider_overflow", step_id=step_id, pending_rows=pending_rows
+                    )
                 ):
                     request = build_request(state, model.model, pending_rows)
                     continue

@@ -48,7 +48,9 @@ def plan_calls(state: RunState, calls: list[ToolCall]) -> list[PlannedCall]:
             item.error = problem
         else:
             try:
-                args = json.loads(call.arguments or "{}")
+                # strict=False: small open models write raw newlines and tabs inside JSON strings; the intent is
+                # plain, and refusing it only makes them try again with the same mistake.
+                args = json.loads(call.arguments or "{}", strict=False)
             except ValueError as exc:
                 item.error = f"Error: the arguments for {call.name} are not valid JSON ({exc}). Send a JSON object."
             else:

@@ -57,6 +57,22 @@ def test_nothing_to_evict_with_a_single_turn():
     assert plan(buffer, [5, 5, 5], window=10) is None
 
 
+def test_a_single_stored_turn_can_go_when_a_new_message_waits_to_be_sent():
+    # The user's new message is not stored until its first step succeeds: it is the turn kept, so a provider
+    # that finds the request too long after one long earlier turn still gets room.
+    buffer = [msg("system", "sys"), msg("user", "a long note"), msg("assistant", "ok")]
+    chosen = plan(buffer, [5, 5000, 5], window=10_000, pending_turn_tokens=5000)
+    assert chosen == Plan(start=1, cut=3)
+
+
+def test_a_small_waiting_message_keeps_the_newest_stored_turns_that_fit():
+    buffer = conversation(3)
+    chosen = plan(buffer, [10] * len(buffer), window=100, pending_turn_tokens=5)
+    # 30% of 100 is 30 tokens: the waiting message's 5 and the last answer's 10 fit; the tool return before it
+    # would fit too, but a kept tail never starts at a return.
+    assert buffer[chosen.cut :] == buffer[-1:] and buffer[-1].text == "a2"
+
+
 def test_previous_summary_is_part_of_the_evicted_range():
     buffer = conversation(6)
     buffer.insert(1, msg("summary", summary_text("Ada likes tea.", hidden=12, stats={})))

@@ -90,6 +90,22 @@ async def test_unknown_tool_and_broken_json_arguments_reach_the_model_as_errors(
     assert result.stop_reason == "end_turn"
 
 
+async def test_arguments_with_a_raw_newline_inside_a_string_are_taken(make_agent, fake_openai):
+    # Small open models (Gemma 3 270M behind llama.cpp) write line breaks into JSON strings unescaped.
+    agent = await sync_to_async(make_agent)()
+    fake_openai.script(
+        Reply(tool_calls=[("memory_insert", '{"label": "human", "new_string": "Likes tea.\nLives in Oslo."}')]),
+        Reply(text="Noted."),
+    )
+
+    result = await run_agent(agent.id, input="remember")
+
+    returns = [m for m in result.messages if m["message_type"] == "tool_return_message"]
+    assert returns[0]["status"] == "success", returns[0]["tool_return"]
+    value = (await Block.objects.aget(agents=agent, label="human")).value
+    assert "Likes tea.\nLives in Oslo." in value
+
+
 async def test_cancel_stops_the_run_before_its_next_step(make_agent, fake_openai):
     agent = await sync_to_async(make_agent)()
     fake_openai.script(Reply(tool_calls=[("conversation_search", {"query": "x"})], delay=0.3), Reply(text="never"))
