@@ -123,6 +123,12 @@ class StepSerializer(ResponseSerializer):
     def get_provider_name(self, step: Step) -> str | None:
         return step.model_handle.partition("/")[0] or None
 
+    def to_representation(self, step: Step) -> dict:
+        data = super().to_representation(step)
+        if not step.usage_reported:  # the provider said nothing: unknown, not zero (the ADE shows our estimate)
+            data.update(dict.fromkeys(UNREPORTED_USAGE_FIELDS + ("cached_input_tokens", "reasoning_tokens")))
+        return data
+
     @extend_schema_field(PromptTokensDetailsSerializer(allow_null=True))
     def get_prompt_tokens_details(self, step: Step) -> dict:
         return {"cached_tokens": step.cached_input_tokens}
@@ -236,8 +242,26 @@ def _llm_config(trace: ProviderTrace) -> dict:
     }
 
 
+# Token fields a response leaves None when no provider answer behind it reported usage.
+UNREPORTED_USAGE_FIELDS = (
+    "prompt_tokens",
+    "completion_tokens",
+    "total_tokens",
+    "prompt_tokens_details",
+    "completion_tokens_details",
+)
+
+
 class RunUsageSerializer(ResponseSerializer):
-    """The run's token totals; the details are summed over its steps (the run row keeps only the three counts)."""
+    """The run's token totals; the details are summed over its steps (the run row keeps only the three counts).
+    Unknown (None) when the run has steps and none of their provider answers reported usage."""
+
+    def to_representation(self, run: Run) -> dict:
+        data = super().to_representation(run)
+        steps = run.steps.all()
+        if steps.exists() and not steps.filter(usage_reported=True).exists():
+            data.update(dict.fromkeys(UNREPORTED_USAGE_FIELDS))
+        return data
 
     prompt_tokens = nullable(serializers.IntegerField)
     completion_tokens = nullable(serializers.IntegerField)

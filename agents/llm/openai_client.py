@@ -106,14 +106,18 @@ class OpenAIClient(SDKClient):
         return None
 
     async def server_token_ratio(self, sample: str, our_count: int) -> float | None:
-        """How many tokens the server's own tokenizer (llama.cpp: POST /tokenize) makes of `sample` per token
-        we count for it, or None when it has no tokenizer endpoint."""
-        try:
-            answer = await self._probe("POST", self._root + "/tokenize", {"content": sample})
-        except Exception:
-            return None
-        tokens = answer.get("tokens")
-        return len(tokens) / max(1, our_count) if isinstance(tokens, list) and tokens else None
+        """How many tokens the server's own tokenizer makes of `sample` per token we count for it, or None when it
+        has no tokenizer endpoint. llama.cpp's server: POST /tokenize {"content"}; llama-cpp-python's:
+        POST /extras/tokenize {"input"}."""
+        for path, field in (("/tokenize", "content"), ("/extras/tokenize", "input")):
+            try:
+                answer = await self._probe("POST", self._root + path, {field: sample})
+            except Exception:  # not this kind of server; the next may be
+                continue
+            tokens = answer.get("tokens")
+            if isinstance(tokens, list) and tokens:
+                return len(tokens) / max(1, our_count)
+        return None
 
     @property
     def _root(self) -> str:

@@ -175,7 +175,7 @@ async def run_agent(
         finished = await sync_to_async(run_lifecycle.finish_run)(
             run.id, state.agent.id, stop.reason, started_ns=started, ended_ns=ended, ttft_ns=ttft, error=stop.error
         )
-        usage = {**state.usage, "step_count": state.step_count, "run_ids": [run.id]}
+        usage = {**_usage_of(state), "run_ids": [run.id]}
         if stop.error:
             await emit({"message_type": "error_message", "run_id": run.id, **stop.error})
         # The stored reason: a cancel acknowledged after the last check still ends the run as cancelled.
@@ -450,8 +450,17 @@ def _reminder(tools: list[str]) -> str:
 
 def _add_usage(state: RunState, response: LLMResponse) -> None:
     usage = response.usage
+    if not usage.reported:
+        return
+    state.usage_reported = True
     for key in ("prompt_tokens", "completion_tokens", "total_tokens", "cached_input_tokens", "reasoning_tokens"):
         state.usage[key] += getattr(usage, key) or 0
+
+
+def _usage_of(state: RunState) -> dict:
+    """The run's usage: token counts are None (unknown) when its steps' provider reported none, not zeros."""
+    counts = state.usage if state.usage_reported or not state.step_count else dict.fromkeys(state.usage)
+    return {**counts, "step_count": state.step_count}
 
 
 # ----------------------------------------------------------------------------------------------- approvals

@@ -56,6 +56,7 @@ class RunState:
             "reasoning_tokens": 0,
         }
     )
+    usage_reported: bool = False  # whether any step's provider reported usage: if none did, it is unknown, not 0
     step_count: int = 0
     messages_out: list[dict] = field(default_factory=list)
     first_token_ns: int | None = None

@@ -122,3 +122,16 @@ async def test_the_window_and_token_counts_come_from_the_server_when_it_can_tell
     listed = {m["handle"]: m for m in await model_providers.list_models(None)}[MODEL]
     assert (listed["context_window"], listed["context_window_is_guess"]) == (6144, False)
     assert local.tokenize_requests and count_text(text, MODEL.split("/", 1)[1]).tokens > before
+
+
+async def test_usage_a_server_does_not_report_is_unknown_not_zero(make_agent, local):
+    agent = await sync_to_async(make_agent)(model=MODEL)
+    local.script(Reply(tool_calls=[REMEMBER], omit_usage=True), Reply(text="Noted.", omit_usage=True))
+
+    result = await run_agent(agent.id, input="My birthday is 14 March.")
+
+    assert result.stop_reason == "end_turn", result.error
+    assert result.usage["step_count"] == 2
+    assert result.usage["prompt_tokens"] is None and result.usage["total_tokens"] is None
+    steps = [s async for s in Step.objects.filter(run_id=result.run_id)]
+    assert steps and all(not s.usage_reported and s.estimated_prompt_tokens for s in steps)

@@ -48,6 +48,19 @@ def test_run_usage_and_metrics(api, make_agent, send):
     assert api.get(f"/v1/steps/{step.id}/metrics").json()["llm_request_ns"] > 0
 
 
+def test_usage_a_provider_did_not_report_is_unknown_not_zero(api, make_agent, fake_openai):
+    fake_openai.script(Reply(text="hello", omit_usage=True))
+    response = api.post(f"/v1/agents/{make_agent().id}/messages", {"input": "hi"}, content_type="application/json")
+    assert response.status_code == 200, response.content
+    assert response.json()["usage"]["prompt_tokens"] is None and response.json()["usage"]["step_count"] == 1
+    run_id = response.json()["usage"]["run_ids"][0]
+
+    usage = api.get(f"/v1/runs/{run_id}/usage").json()
+    assert usage["prompt_tokens"] is None and usage["total_tokens"] is None
+    step = api.get(f"/v1/steps/{Step.objects.get(run_id=run_id).id}").json()
+    assert step["prompt_tokens"] is None and step["completion_tokens"] is None
+
+
 def test_run_messages_are_only_that_runs(api, make_agent, send):
     agent = make_agent()
     first, second = send(agent, "first"), send(agent, "second")

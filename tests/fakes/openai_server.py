@@ -72,6 +72,8 @@ class FakeOpenAI(FakeProvider):
         # llama.cpp's server: GET /props tells this n_ctx, POST /tokenize counts a token per 2 characters.
         self.n_ctx: int | None = None
         self.tokenize_requests: list[dict] = []
+        # llama-cpp-python's server: no /props, but POST /extras/tokenize {"input"} (same count as above).
+        self.extras_tokenize = False
         # vLLM: extra keys of a model's /v1/models entry (max_model_len); Ollama: what POST /api/show answers.
         self.model_extras: dict[str, dict] = {}
         self.ollama_show: dict | None = None
@@ -119,6 +121,11 @@ class FakeOpenAI(FakeProvider):
                 self.tokenize_requests.append(body)
             text = body.get("content") or ""
             h.send_json(200, {"tokens": list(range(-(-len(text) // 2)))})
+            return True
+        if method == "POST" and path == "/extras/tokenize" and self.extras_tokenize:
+            with self._lock:
+                self.tokenize_requests.append(body)
+            h.send_json(200, {"tokens": list(range(-(-len(body.get("input") or "") // 2)))})
             return True
         if method == "POST" and path == "/api/show" and self.ollama_show is not None:
             h.send_json(200, self.ollama_show)

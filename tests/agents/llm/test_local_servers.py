@@ -231,6 +231,14 @@ async def test_llamacpp_tells_its_n_ctx_and_counts_with_its_own_tokenizer(fake_o
     assert fake_openai.tokenize_requests == [{"content": "twelve chars"}]
 
 
+async def test_llama_cpp_python_counts_with_its_own_tokenizer_under_extras(fake_openai, openai_client):
+    fake_openai.extras_tokenize = True
+
+    assert await openai_client.served_context_window("gemma") is None  # it has no /props
+    assert await openai_client.server_token_ratio("twelve chars", 3) == 2.0
+    assert fake_openai.tokenize_requests == [{"input": "twelve chars"}]
+
+
 async def test_vllm_tells_max_model_len_in_its_model_list(fake_openai, openai_client):
     fake_openai.models = ["Qwen/Qwen2.5-7B-Instruct"]
     fake_openai.model_extras = {"Qwen/Qwen2.5-7B-Instruct": {"max_model_len": 32768}}
