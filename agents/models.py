@@ -117,6 +117,14 @@ class Agent(OwnedModel, ContextWindow):
         return self
 
     @property
+    def sleeptime_group(self) -> "Group | None":
+        """The sleep-time group this agent manages (agents/sleeptime.py), or None; read from a prefetch if any."""
+        try:
+            return self.managed_group
+        except Group.DoesNotExist:
+            return None
+
+    @property
     def conversation_id(self) -> None:
         return None
 
@@ -377,3 +385,35 @@ class ProviderTrace(OwnedModel):
     class Meta:
         ordering = ["created_at", "id"]
         indexes = [models.Index(fields=["run", "created_at"], name="trace_run_created_idx")]
+
+
+class Group(OwnedModel):
+    """Letta's multi-agent group, here only of the `sleeptime` kind: the primary (`manager_agent`) talks with the
+    user, and every `sleeptime_agent_frequency` of its finished turns its sleep-time agent reads the new part of
+    the transcript and tends the memory blocks the two share (agents/sleeptime.py)."""
+
+    class ManagerType(models.TextChoices):
+        SLEEPTIME = "sleeptime"
+
+    id = models.CharField(primary_key=True, max_length=64, default=id_factory("group"), editable=False)
+    manager_type = models.CharField(max_length=32, choices=ManagerType.choices, default=ManagerType.SLEEPTIME)
+    description = models.TextField(blank=True, default="")
+    manager_agent = models.OneToOneField(Agent, on_delete=models.CASCADE, related_name="managed_group")
+    sleeptime_agent = models.OneToOneField(Agent, on_delete=models.CASCADE, related_name="group_as_sleeper")
+    sleeptime_agent_frequency = models.PositiveIntegerField(default=5)
+    # Finished turns of the primary since the group began; the sleep-time agent runs when it reaches a multiple
+    # of the frequency.
+    turns_counter = models.PositiveIntegerField(default=0)
+    # The last message of the primary the sleep-time agent was given; the next transcript starts after it.
+    last_processed_message_id = models.CharField(max_length=64, blank=True, null=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self):
+        return f"{self.manager_type} group of {self.manager_agent_id}"
+
+    @property
+    def agent_ids(self) -> list[str]:
+        """Letta's participants of a sleep-time group: its sleep-time agent (the primary is the manager)."""
+        return [self.sleeptime_agent_id]

@@ -11,6 +11,7 @@ from agents.pages import (
     providers,
     runs,
     settings,
+    sleeptime,
     timeline,
     tool_editor,
     tools,
@@ -30,4 +31,5 @@ urlpatterns = [
     *tool_editor.urlpatterns,
     *runs.urlpatterns,
     *mcp.urlpatterns,
+    *sleeptime.urlpatterns,
 ]

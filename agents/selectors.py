@@ -65,10 +65,14 @@ def block_counts(agent_ids: list[str]) -> dict[str, int]:
     return dict(through.values("agent_id").annotate(count=Count("id")).values_list("agent_id", "count"))
 
 
+# What rendering an AgentState reads besides the agent row.
+AGENT_STATE_RELATIONS = ("blocks", "tools", "managed_group")
+
+
 def agent_of(organization_id: str, agent_id: str, *, with_relations: bool = False) -> Agent:
     """The agent, or 404 "Agent {id} not found.": another organization's agent is not found, never forbidden.
     `with_relations` prefetches its blocks and tools (what an AgentState or the agent page renders)."""
-    agents = Agent.objects.prefetch_related("blocks", "tools") if with_relations else Agent.objects.all()
+    agents = Agent.objects.prefetch_related(*AGENT_STATE_RELATIONS) if with_relations else Agent.objects.all()
     return get_owned(agents, organization_id, agent_id, "Agent")
 
 

@@ -27,7 +27,7 @@ from agents.system_prompts import default_system_prompt
 from memory import services as memory_services
 from memory.models import Archive, Block
 from memory.services import EditActor
-from tools.builtin import BASE_TOOLS_BY_AGENT_TYPE, TERMINAL_BY_DEFAULT
+from tools.builtin import BASE_TOOLS_BY_AGENT_TYPE, BASE_TOOLS_WITH_SLEEPTIME, TERMINAL_BY_DEFAULT
 from tools.models import Tool
 from tools.rules import merge_approval_rule, parse_rules
 from tools.services import ensure_base_tools
@@ -37,14 +37,11 @@ class AgentConfigError(DomainError, ValueError):
     """The agent cannot be created or changed as asked; the message says why."""
 
 
-def check_sleeptime(enable_sleeptime: bool | None) -> None:
-    """Sleep-time agents (a background companion that reorganizes memory between turns) do not exist here yet:
-    refuse the flag rather than accept it and do nothing, so a caller never believes memory is being tended."""
-    if enable_sleeptime:
-        raise AgentConfigError(
-            "enable_sleeptime=true is not supported by this server yet: sleep-time agents are not implemented. "
-            "Leave enable_sleeptime out or set it to false."
-        )
+def _sleeptime():
+    # agents.sleeptime builds on these services (it creates and deletes the sleep-time agent through them).
+    from agents import sleeptime
+
+    return sleeptime
 
 
 def default_rules(agent_type: str, tool_names: list[str]) -> list[dict]:
@@ -82,7 +79,7 @@ def create_agent(
     enable_sleeptime: bool | None = None,
     actor: EditActor | None = None,
 ) -> Agent:
-    check_sleeptime(enable_sleeptime)
+    """Create an agent; with `enable_sleeptime` also its sleep-time agent and their group (agents.sleeptime)."""
     model = model or settings.DEFAULT_MODEL
     if not model:
         raise AgentConfigError("Must specify a model handle such as 'openai/gpt-4.1-mini'.")
@@ -123,6 +120,9 @@ def create_agent(
         _attach(agent, block, labels)
 
     tool_names = list(BASE_TOOLS_BY_AGENT_TYPE.get(agent_type, [])) if include_base_tools else []
+    if enable_sleeptime and include_base_tools and agent_type in (AgentType.MEMGPT, AgentType.MEMGPT_V2):
+        # As in Letta: a legacy agent whose memory a sleep-time agent tends replies and searches, it edits no blocks.
+        tool_names = list(BASE_TOOLS_WITH_SLEEPTIME)
     tool_names += [n for n in tools or [] if n not in tool_names]
     attached = _tools_by_name(organization_id, tool_names) + _owned(Tool, organization_id, tool_ids or [])
     agent.tools.add(*attached)
@@ -135,6 +135,8 @@ def create_agent(
     )
     agent.replace_context([system_message], stored=1)
     refresh_system_message(agent, force=True)
+    if enable_sleeptime:
+        _sleeptime().enable(agent, actor=actor)
     return agent
 
 
@@ -188,6 +190,7 @@ def attach_block(agent: Agent, block: Block) -> None:
     if agent.blocks.filter(label=block.label).exclude(pk=block.pk).exists():
         raise BlockLabelConflict(agent, block.label)
     agent.blocks.add(block)
+    _sleeptime().share_block(agent, block)
     refresh_system_message(agent)
 
 
@@ -197,6 +200,7 @@ def detach_block(agent: Agent, block: Block) -> None:
     if not agent.blocks.filter(pk=block.pk).exists():
         raise BlockNotAttached(agent, block)
     agent.blocks.remove(block)
+    _sleeptime().unshare_block(agent, block)
     refresh_system_message(agent)
 
 
@@ -412,7 +416,7 @@ def update_agent(agent: Agent, **fields) -> Agent:
     what changes. The system message is recompiled at once when the template or rules change, so the context
     overview and the next run see the new prompt; block edits go through `memory.services` instead.
     """
-    check_sleeptime(fields.pop("enable_sleeptime", None))
+    enable_sleeptime = fields.pop("enable_sleeptime", None)
     unknown = sorted(set(fields) - set(_PLAIN_UPDATE_FIELDS) - {"model", "tool_rules"})
     if unknown:
         raise AgentConfigError(f"Cannot update {', '.join(unknown)} of an agent.")
@@ -439,7 +443,13 @@ def update_agent(agent: Agent, **fields) -> Agent:
             fields[name] = [] if name == "tags" else {}
     if "secrets" in fields:
         fields["secrets"] = merged(agent.secrets, fields["secrets"])
-    return _save_agent(agent, fields)
+    with transaction.atomic():
+        agent = _save_agent(agent, fields)
+        if enable_sleeptime:
+            _sleeptime().enable(agent)
+        elif enable_sleeptime is False:
+            _sleeptime().disable(agent)
+    return agent
 
 
 @transaction.atomic
@@ -452,8 +462,11 @@ def _save_agent(agent: Agent, fields: dict) -> Agent:
     return agent
 
 
+@transaction.atomic
 def delete_agent(agent: Agent) -> None:
-    """Delete an agent with its messages, runs and steps. Its blocks and tools stay: they may be shared."""
+    """Delete an agent with its messages, runs and steps, and its sleep-time agent if it has one. Its blocks and
+    tools stay: they may be shared."""
+    _sleeptime().disable(agent)
     agent.delete()
 
 

@@ -161,6 +161,13 @@ def _import_agent(
             f"imported as '{AgentType.LETTA_V1}'."
         )
         agent_type = AgentType.LETTA_V1
+    if raw.get("enable_sleeptime"):
+        # The file's sleep-time companion is another agent of the file, tied by a group this importer does not
+        # rebuild yet: refuse rather than make a second companion or lose the tie.
+        raise AgentFileError(
+            f"Agent {agent.file_id} has enable_sleeptime=true: agent files with sleep-time agents cannot be imported "
+            "yet. Import it from a file exported with sleep-time off, then turn enable_sleeptime on."
+        )
     created = services.create_agent(
         organization_id=organization_id,
         name=name,
@@ -175,7 +182,6 @@ def _import_agent(
         tags=list(raw.get("tags") or []),
         metadata=raw.get("metadata") or {},
         timezone=raw.get("timezone") or "UTC",
-        enable_sleeptime=raw.get("enable_sleeptime"),
         actor=EditActor.system(),
         **settings_,
     )

@@ -39,6 +39,7 @@ from agents.api.block_views import (
     BlockRevisionSerializer,
 )
 from agents.api.context_views import RecompileQuerySerializer, ResetMessagesSerializer
+from agents.api.group_views import GroupListQuerySerializer, GroupUpdateSerializer
 from agents.api.mcp_views import (
     MCPRefreshSerializer,
     MCPServerCreateSerializer,
@@ -826,6 +827,42 @@ document(
         "List the distinct tags of agents and blocks",
         query=TagListQuerySerializer,
         response=OpenApiResponse({"type": "array", "items": {"type": "string"}}, description="The tag names."),
+    ),
+)
+
+# --- groups (sleep-time) ----------------------------------------------------------------------------------------
+document(
+    "agents.api.group_views.GroupListView",
+    get=op("list_groups", "List groups", query=GroupListQuerySerializer, response=s.GroupSerializer(many=True)),
+    post=op(
+        "create_group",
+        "Refused: a sleep-time group is made by enable_sleeptime on its agent",
+        request=GroupUpdateSerializer,
+        responses={400: OpenApiResponse(description="Groups are made through the agent's enable_sleeptime.")},
+    ),
+)
+document(
+    "agents.api.group_views.GroupCountView",
+    get=op("count_groups", "Count groups", response=OpenApiTypes.INT),
+)
+document(
+    "agents.api.group_views.GroupDetailView",
+    get=op("retrieve_group", "Retrieve a group", response=s.GroupSerializer),
+    patch=op(
+        "modify_group",
+        "Update a group (description; manager_config.sleeptime_agent_frequency)",
+        request=GroupUpdateSerializer,
+        response=s.GroupSerializer,
+    ),
+    delete=op("delete_group", "Delete a group and its sleep-time agent", responses={200: DELETED}),
+)
+document(
+    "agents.api.group_views.AgentGroupListView",
+    get=op(
+        "list_agent_groups",
+        "List the groups an agent manages or takes part in",
+        query=GroupListQuerySerializer,
+        response=s.GroupSerializer(many=True),
     ),
 )
 

@@ -84,7 +84,7 @@ class CreateAgentSerializer(serializers.Serializer):
         child=serializers.CharField(allow_blank=True), required=False, allow_null=True
     )
     compaction_settings = serializers.DictField(required=False, allow_null=True)
-    enable_sleeptime = serializers.BooleanField(required=False, allow_null=True)  # refused when true
+    enable_sleeptime = serializers.BooleanField(required=False, allow_null=True)  # see agents/sleeptime.py
 
     def validate(self, attrs):
         legacy = attrs.pop("tool_exec_environment_variables", None)
@@ -127,7 +127,7 @@ class UpdateAgentSerializer(serializers.Serializer):
     message_buffer_autoclear = serializers.BooleanField(required=False)
     secrets = serializers.DictField(child=serializers.CharField(allow_blank=True), required=False, allow_null=True)
     compaction_settings = serializers.DictField(required=False, allow_null=True)
-    enable_sleeptime = serializers.BooleanField(required=False, allow_null=True)  # refused when true
+    enable_sleeptime = serializers.BooleanField(required=False, allow_null=True)  # see agents/sleeptime.py
 
 
 class BlockUpdateSerializer(serializers.Serializer):
@@ -511,6 +511,31 @@ class MemorySerializer(ResponseSerializer):
     file_blocks = serializers.ListField(child=serializers.DictField())
 
 
+class GroupSerializer(ResponseSerializer):
+    """Letta's Group; this server keeps groups of the `sleeptime` kind (agents/sleeptime.py)."""
+
+    id = serializers.CharField()
+    manager_type = serializers.ChoiceField(
+        choices=["round_robin", "supervisor", "dynamic", "sleeptime", "voice_sleeptime", "swarm"]
+    )
+    agent_ids = serializers.ListField(child=serializers.CharField(), help_text="The sleep-time agent.")
+    description = serializers.CharField()
+    manager_agent_id = nullable(serializers.CharField, help_text="The primary agent, whose turns are counted.")
+    sleeptime_agent_frequency = nullable(serializers.IntegerField)
+    turns_counter = nullable(serializers.IntegerField)
+    last_processed_message_id = nullable(serializers.CharField)
+    shared_block_ids = Always([], serializers.ListField(child=serializers.CharField()))
+    termination_token = Always(None, nullable(serializers.CharField))
+    max_turns = Always(None, nullable(serializers.IntegerField))
+    max_message_buffer_length = Always(None, nullable(serializers.IntegerField))
+    min_message_buffer_length = Always(None, nullable(serializers.IntegerField))
+    hidden = Always(None, nullable(serializers.BooleanField))
+    project_id = Always(None, nullable(serializers.CharField))
+    template_id = Always(None, nullable(serializers.CharField))
+    base_template_id = Always(None, nullable(serializers.CharField))
+    deployment_id = Always(None, nullable(serializers.CharField))
+
+
 class AgentStateSerializer(ResponseSerializer):
     """AgentState. Blocks and tools are always included (Letta 1.x includes them only on request, but a superset
     parses the same and saves clients a round trip); the fields in ON_REQUEST only when `include=` asks."""
@@ -551,6 +576,9 @@ class AgentStateSerializer(ResponseSerializer):
     created_by_id = nullable(serializers.CharField)
     last_updated_by_id = nullable(serializers.CharField)
     hidden = Always(False, nullable(serializers.BooleanField))
+    enable_sleeptime = serializers.SerializerMethodField(help_text="Whether the agent has a sleep-time agent.")
+    managed_group = serializers.SerializerMethodField(help_text="The sleep-time group the agent manages, or null.")
+    multi_agent_group = serializers.SerializerMethodField(help_text="Deprecated name of `managed_group`.")
     secrets = OnRequest(AgentSecretSerializer(many=True), help_text="Only with `include=agent.secrets`.")
     pending_approval = nullable(
         serializers.DictField,
@@ -563,6 +591,18 @@ class AgentStateSerializer(ResponseSerializer):
     @extend_schema_field(EmbeddingConfigSerializer(allow_null=True))
     def get_embedding_config(self, agent: Agent) -> dict | None:
         return embedding_config(agent)
+
+    @extend_schema_field(bool)
+    def get_enable_sleeptime(self, agent: Agent) -> bool:
+        return agent.sleeptime_group is not None
+
+    @extend_schema_field(GroupSerializer(allow_null=True))
+    def get_managed_group(self, agent: Agent) -> dict | None:
+        return group_data(group) if (group := agent.sleeptime_group) else None
+
+    @extend_schema_field(GroupSerializer(allow_null=True))
+    def get_multi_agent_group(self, agent: Agent) -> dict | None:
+        return self.get_managed_group(agent)
 
     def get_secrets(self, agent: Agent) -> list[dict]:
         return [{"key": k, "value": v, "agent_id": agent.id} for k, v in shown(agent.secrets).items()]
@@ -608,13 +648,17 @@ class RunSerializer(ResponseSerializer):
 
 
 # One instance of each, reused: building a serializer copies its declared fields, rendering with one does not.
-_BLOCK, _TOOL, _RUN = BlockSerializer(), ToolSerializer(), RunSerializer()
+_BLOCK, _TOOL, _RUN, _GROUP = BlockSerializer(), ToolSerializer(), RunSerializer(), GroupSerializer()
 _AGENT_STATE = AgentStateSerializer()
 _AGENT_STATE_WITH_SECRETS = AgentStateSerializer(context={"include": {"secrets"}})
 
 
 def block_data(block: Block) -> dict:
     return _BLOCK.to_representation(block)
+
+
+def group_data(group) -> dict:
+    return _GROUP.to_representation(group)
 
 
 def tool_data(tool: Tool) -> dict:

@@ -19,6 +19,7 @@ from agents.api import (
     block_views,
     context_views,
     conversation_views,
+    group_views,
     mcp_views,
     message_views,
     model_views,
@@ -36,7 +37,8 @@ AGENT = r"^agents/(?P<agent_id>[^/]+)"
 # Reference route families not implemented yet (more specific agent sub-routes first).
 NOT_IMPLEMENTED = [
     (AGENT + r"/passages", "Passages (/v1/agents/{id}/passages)"),
-    (AGENT + r"/(folders|sources|files|identities|groups|schedule)", "That agent sub-resource"),
+    (AGENT + r"/(folders|sources|files|identities|schedule)", "That agent sub-resource"),
+    (r"^groups/[^/]+/(messages|reset-messages)", "Group messages (/v1/groups/{id}/messages)"),
     (AGENT + r"/messages/(?!cancel)[^/]+", "Single-message routes (/v1/agents/{id}/messages/{message_id})"),
     (r"^blocks/[^/]+/(identities|proposals)", "Block sub-resources (/v1/blocks/{id}/identities, proposals)"),
     (r"^tools/", "That tool route"),
@@ -45,7 +47,6 @@ for family in (
     "folders",
     "sources",
     "identities",
-    "groups",
     "templates",
     "access-tokens",
     "client-side-access-tokens",
@@ -245,6 +246,10 @@ urlpatterns = [
         archive_views.AgentArchiveAttachView.as_view(),
         name="api-agent-archive-attach",
     ),
+    re_path(r"^groups[/]?$", group_views.GroupListView.as_view(), name="api-groups"),
+    re_path(r"^groups/count[/]?$", group_views.GroupCountView.as_view(), name="api-group-count"),
+    re_path(r"^groups/(?P<group_id>[^/]+)[/]?$", group_views.GroupDetailView.as_view(), name="api-group"),
+    re_path(AGENT + r"/groups[/]?$", group_views.AgentGroupListView.as_view(), name="api-agent-groups"),
     *MCP_ROUTES,
     *CONVERSATION_ROUTES,
     # The OpenAPI schema and its Swagger UI page, readable without a key (routes described in agents/api/schema.py).

@@ -17,7 +17,7 @@ from agents.api.pagination import cursor_page, cursor_values
 from agents.letta_messages import to_letta_messages
 from agents.models import Agent, Message, Run
 from agents.runtime.run_lifecycle import pending_approval, request_cancel
-from agents.selectors import agent_of, agents_matching, sorted_by
+from agents.selectors import AGENT_STATE_RELATIONS, agent_of, agents_matching, sorted_by
 from agents.threads import is_default
 from memory.services import EditActor
 
@@ -90,7 +90,7 @@ class AgentListView(APIView):
     def get(self, request):
         query = validated(s.AgentListQuerySerializer, request.query_params)
         agents, fields = sorted_by(_matching_agents(request, query), query["order_by"])
-        page = cursor_page(agents, query, what="Agent", fields=fields, prefetch=("blocks", "tools"))
+        page = cursor_page(agents, query, what="Agent", fields=fields, prefetch=AGENT_STATE_RELATIONS)
         return Response(agent_states(request, page))
 
     def post(self, request):

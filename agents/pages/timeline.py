@@ -38,9 +38,12 @@ def _timeline(agent, *, block_id: str | None, after: int | None, before: int | N
     else:
         has_newer, has_older = after is not None, len(entries) > PAGE_SIZE
         entries = entries[:PAGE_SIZE]
+    group = agent.sleeptime_group
     return panel_context(
         agent,
         "timeline",
+        # Its edits are named as the sleep-time agent's, not just "an agent".
+        sleeptime_agent_id=group.sleeptime_agent_id if group else None,
         blocks=blocks,
         block_id=block_id or "",
         entries=entries,

@@ -183,7 +183,16 @@ async def run_agent(
         await emit({"message_type": "stop_reason", "stop_reason": reason})
         await emit({"message_type": "usage_statistics", **usage})
         await emit.run_finished(finished)
+        await _after_turn(state, finished)
         return RunResult(run_id=run.id, stop_reason=reason, messages=state.messages_out, usage=usage, error=stop.error)
+
+
+async def _after_turn(state: RunState, finished) -> None:
+    """Count the finished turn for the agent's sleep-time agent, which runs in the background when it is due
+    (agents/sleeptime.py; imported here because it starts runs through background, which imports this module)."""
+    from agents import sleeptime
+
+    await sleeptime.after_turn(state.agent, finished)
 
 
 async def _drive(state: RunState, model, pending_rows: list[Message], decisions, emit: Emitter) -> Stop:

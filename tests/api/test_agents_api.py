@@ -164,7 +164,7 @@ def test_unknown_and_unimplemented_routes_answer_json(api, db):
     for path in (
         "/v1/folders",
         "/v1/identities/x",
-        "/v1/groups/",
+        "/v1/groups/group-x/messages",
         "/v1/sources/",
         "/v1/templates",
         "/v1/agents/agent-x/passages",

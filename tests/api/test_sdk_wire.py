@@ -3,7 +3,7 @@
 import json
 
 import pytest
-from letta_client import BadRequestError, ConflictError
+from letta_client import ConflictError
 
 from tests.agents.agent_file.conftest import agent_file
 from tests.api.helpers import create_agent
@@ -12,17 +12,12 @@ from tests.fakes import Reply
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def test_sleeptime_agents_are_refused_not_silently_ignored(client):
-    with pytest.raises(BadRequestError, match="enable_sleeptime") as raised:
-        create_agent(client, name="dreamer", enable_sleeptime=True)
-    assert "not supported" in raised.value.body["detail"]
-    assert [a.name for a in client.agents.list()] == []
-
+def test_enable_sleeptime_false_makes_no_sleeptime_agent(client):
+    # enable_sleeptime=true itself is tested in tests/api/test_sdk_sleeptime.py.
     agent = create_agent(client, enable_sleeptime=False)
-    with pytest.raises(BadRequestError, match="enable_sleeptime"):
-        client.agents.update(agent.id, enable_sleeptime=True, name="renamed")
-    assert client.agents.retrieve(agent.id).name == "helper"  # nothing of the refused update was stored
+    assert agent.multi_agent_group is None and agent.enable_sleeptime is False
     assert client.agents.update(agent.id, enable_sleeptime=False, name="renamed").name == "renamed"
+    assert [a.name for a in client.agents.list()] == ["renamed"]
 
 
 def test_an_agent_created_without_a_system_prompt_gets_its_types_default(client, fake_openai):
