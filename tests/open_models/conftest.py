@@ -17,7 +17,8 @@ from tests.api.live_server import _die_with_parent, free_port
 from tests.open_models import install
 from tests.waiting import wait_until
 
-N_CTX = 8192
+# Small, so that filling it (the overflow test) takes a CPU seconds, not minutes.
+N_CTX = 2048
 # The name the server gives the model (`--model_alias`): handles read `llamacpp/gemma-3-270m`, not a file path.
 MODEL_ALIAS = "gemma-3-270m"
 START_TIMEOUT = 120  # seconds: loading the model is quick, but a loaded machine may be slow to start Python
@@ -43,8 +44,16 @@ class LlamaServer:
             # messages (Gemma has none), which keeps prompts short: the tests are about the wire, not the answers.
             "--chat_format",
             "gemma",
+            # One thread: beside the other test legs on two cores, threads that wait for each other at every layer
+            # (OpenMP) lose far more to the other processes than a second thread gains.
             "--n_threads",
-            "2",
+            "1",
+            "--n_threads_batch",
+            "1",
+            # The server's default computes logits for every prompt token (for logprobs, which nothing here asks for):
+            # with Gemma's 262k-token vocabulary that doubles the time to read a prompt.
+            "--logits_all",
+            "false",
             "--seed",
             "7",
             "--host",
@@ -90,7 +99,7 @@ _server_key = pytest.StashKey[LlamaServer]()
 
 @pytest.fixture(scope="session")
 def llama_server(request) -> LlamaServer:
-    """llama-cpp-python's OpenAI-compatible server with the small Gemma model, n_ctx 8192."""
+    """llama-cpp-python's OpenAI-compatible server with the small Gemma model, n_ctx N_CTX."""
     try:
         python, model = install.server_python(), install.model_path()
     except install.OpenModelInstallError as error:

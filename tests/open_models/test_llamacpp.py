@@ -158,6 +158,10 @@ def test_a_forced_memory_insert_changes_the_block(client, provider, mode):
     assert_reply_or_clear_error(messages, error)
 
 
+# About 60% of the server's window each: one note fits, two do not.
+NOTE_SENTENCES = N_CTX * 3 // 5 // 21
+
+
 def long_note(topic: str, sentences: int) -> str:
     """Plain text of about 21 tokens a sentence (Gemma's tokenizer), numbered so no two sentences are alike."""
     colours = ("red", "blue", "green", "amber", "violet", "grey", "white")
@@ -180,10 +184,10 @@ OVERFLOW_IN_A_STREAM = pytest.mark.xfail(
 
 @pytest.mark.parametrize("mode", ["json", pytest.param("stream", marks=OVERFLOW_IN_A_STREAM)])
 def test_a_context_the_server_finds_too_long_is_compacted_and_tried_again(client, provider, llama_server, mode):
-    # The agent is told its window is 32k while the server serves 8k (a user who set it from the model card): our
+    # The agent is told its window is 32k while the server serves 2k (a user who set it from the model card): our
     # own budget lets the second long note through, and only the server finds the request too long.
     agent = make_agent(client, provider, context_window_limit=32_000)
-    note = long_note("harbour", 215)
+    note = long_note("harbour", NOTE_SENTENCES)
     tokens = len(httpx.post(f"{llama_server.url}/extras/tokenize", json={"input": note}, timeout=30).json()["tokens"])
     assert N_CTX // 2 < tokens < N_CTX * 3 // 4, tokens  # one note fits the server's window, two do not
 
@@ -194,7 +198,7 @@ def test_a_context_the_server_finds_too_long_is_compacted_and_tried_again(client
     for text in (note, "Thanks."):
         _, error = send(client, agent.id, text)
         assert error is None, error
-    messages, error = send(client, agent.id, long_note("garden", 215))
+    messages, error = send(client, agent.id, long_note("garden", NOTE_SENTENCES))
 
     assert_reply_or_clear_error(messages, error)
     assert error is None, error
