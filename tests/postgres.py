@@ -53,6 +53,8 @@ def database_env(settings_dict: dict) -> dict[str, str]:
     host, port = settings_dict.get("HOST", ""), settings_dict.get("PORT")
     address = "" if host.startswith("/") else f"{host}{f':{port}' if port else ''}"
     # A socket directory and connection options (sslmode, ...) travel as query parameters, as in DATABASE_URL.
-    options = {**settings_dict.get("OPTIONS", {}), **({"host": host} if host.startswith("/") else {})}
+    # The pool is the server's own (its settings read LETTA_DB_POOL_*), not a connection parameter.
+    options = {key: value for key, value in settings_dict.get("OPTIONS", {}).items() if key != "pool"}
+    options |= {"host": host} if host.startswith("/") else {}
     query = f"?{urlencode(options)}" if options else ""
     return {"DATABASE_URL": f"postgresql://{credentials}{address}/{settings_dict['NAME']}{query}"}
