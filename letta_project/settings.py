@@ -95,17 +95,18 @@ if DATABASE_URL:
 
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL)}
     if DB_POOL_MAX:
-        DATABASES["default"]["OPTIONS"]["pool"] = {
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
             "min_size": min(2, DB_POOL_MAX),
             "max_size": DB_POOL_MAX,
             "timeout": DB_POOL_TIMEOUT,
         }
 else:
     # SQLite: WAL lets readers run beside the writer; IMMEDIATE takes the write lock at BEGIN so two writers
-    # queue on the busy timeout instead of one failing with "database is locked" when it upgrades its lock.
+    # queue on the busy timeout instead of one failing with "database is locked" when it upgrades its lock. Django's
+    # backend, with the writers of one process taking turns in the process (letta_project/sqlite/base.py).
     DATABASES = {
         "default": {
-            "ENGINE": "django.db.backends.sqlite3",
+            "ENGINE": "letta_project.sqlite",
             "NAME": env_path("LETTA_SQLITE_PATH", DATA_DIR / "letta.sqlite3"),
             "OPTIONS": {
                 "transaction_mode": "IMMEDIATE",

@@ -46,7 +46,7 @@ def terminate_other_sessions(connection) -> None:
 
 def database_env(settings_dict: dict) -> dict[str, str]:
     """The environment variables that point a server subprocess at the database `settings_dict` describes."""
-    if settings_dict["ENGINE"] == "django.db.backends.sqlite3":
+    if settings_dict["ENGINE"] in ("django.db.backends.sqlite3", "letta_project.sqlite"):
         return {"LETTA_SQLITE_PATH": str(settings_dict["NAME"])}
     user, password = quote(settings_dict.get("USER", ""), safe=""), quote(settings_dict.get("PASSWORD", ""), safe="")
     credentials = f"{user}:{password}@" if password else f"{user}@"
