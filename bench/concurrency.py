@@ -2,8 +2,9 @@
 
 A burst of N sends at once (`POST /v1/agents/{id}/messages`, each to its own agent) while the fake provider answers
 every call after a second. Printed per database and size: the wall time of the burst, the sends that failed by kind
-(an HTTP status, a connection reset or refused), the latency of a send in the burst (median and slowest) and, on
-PostgreSQL, the most connections the database had open at once (pg_stat_activity, sampled every 10 ms). Before the
+(an HTTP status, a connection reset or refused), the latency of a send in the burst (median and slowest), the
+connections the kernel dropped from a full listen queue meanwhile (a SYN the client sends again a second later) and,
+on PostgreSQL, the most connections the database had open at once (pg_stat_activity, sampled every 10 ms). Before the
 bursts, the cost of one send on its own: the median of sequential sends with an instant provider, end to end over
 HTTP.
 
@@ -71,6 +72,20 @@ async def timed_send(port: int, agent_id: str, key: str) -> tuple[str | None, fl
     except Exception as exc:
         return failure_kind(exc), time.monotonic() - began
     return (None if status == 200 else f"HTTP {status}"), time.monotonic() - began
+
+
+def listen_overflows() -> int | None:
+    """The kernel's count of connections dropped because a listen queue was full (all sockets of the machine;
+    Linux only). A backlog too short for the burst shows here even when the client's retries hide it."""
+    try:
+        with open("/proc/net/netstat") as stats:
+            lines = stats.read().splitlines()
+    except OSError:
+        return None
+    for names, values in zip(lines[::2], lines[1::2]):
+        if names.startswith("TcpExt:"):
+            return int(dict(zip(names.split(), values.split()))["ListenOverflows"])
+    return None
 
 
 async def burst(port: int, agent_ids: list[str], key: str) -> tuple[float, list[tuple[str | None, float]]]:
@@ -201,12 +216,27 @@ def run_database(label: str, sizes: list[int], lone_sends: int, fake) -> list[st
         rows.append(f"  {label:<10} one send alone, instant provider: median {lone:.1f} ms ({lone_sends} sends)")
         fake.responder = lambda request: Reply(text="hi", delay=PROVIDER_DELAY)
         for size in sizes:
+            overflows = listen_overflows()
             with ConnectionSampler() if postgres else _NoSampler() as sampler:
                 wall, results = asyncio.run(burst(server.port, agent_ids[:size], key))
-            rows.append(_burst_row(label, size, wall, results, sampler.peak if postgres else None))
+            if overflows is not None:
+                overflows = listen_overflows() - overflows
+            rows.append(_burst_row(label, size, wall, results, sampler.peak if postgres else None, overflows))
+        rows += _server_errors(server.output())
     finally:
         server.close()
     return rows
+
+
+def _server_errors(log: str, most: int = 5) -> list[str]:
+    """What the server logged as the cause of its failures: the distinct last lines of its tracebacks."""
+    lines = log.splitlines()
+    causes = Counter(
+        line.strip()
+        for line, following in zip(lines, lines[1:] + [""])
+        if "Error:" in line and not line.startswith((" ", "Internal Server Error")) and not following.startswith(" ")
+    )
+    return [f"      server logged {count} x {cause[:160]}" for cause, count in causes.most_common(most)]
 
 
 class _NoSampler:
@@ -219,7 +249,7 @@ class _NoSampler:
         pass
 
 
-def _burst_row(label: str, size: int, wall: float, results, peak: int | None) -> str:
+def _burst_row(label: str, size: int, wall: float, results, peak: int | None, overflows: int | None) -> str:
     failures = Counter(kind for kind, _ in results if kind)
     failed = ", ".join(f"{count} {kind}" for kind, count in failures.most_common()) or "none"
     latencies = [seconds for _, seconds in results]
@@ -227,7 +257,8 @@ def _burst_row(label: str, size: int, wall: float, results, peak: int | None) ->
     return (
         f"  {label:<10} {size:>5} sends  wall {wall:6.2f} s  ok {size - sum(failures.values()):>4}  "
         f"latency p50 {median(latencies):5.2f} s max {max(latencies):5.2f} s  "
-        f"peak PG connections {peak_text:>4}  failures: {failed}"
+        f"peak PG connections {peak_text:>4}  listen overflows {'-' if overflows is None else overflows:>4}  "
+        f"failures: {failed}"
     )
 
 
