@@ -30,8 +30,9 @@ bwrap: $(BIN)/python
 migrate: install
 	$(BIN)/python manage.py migrate --noinput
 
+# A listen backlog of 2,048 (Twisted's default, 50, resets connections when hundreds of requests arrive at once).
 run: migrate
-	PORT=$(PORT) $(BIN)/daphne -b 127.0.0.1 -p $(PORT) letta_project.asgi:application
+	PORT=$(PORT) $(BIN)/daphne -e tcp:port=$(PORT):interface=127.0.0.1:backlog=2048 letta_project.asgi:application
 
 # Lint and format check first, then the suite twice: on the embedded SQLite, and on a throwaway PostgreSQL with pgvector
 # (pgserver, unix socket, deleted afterwards), so both databases the server supports are tested without any service

@@ -20,6 +20,7 @@ from rest_framework.views import set_rollback
 
 from accounts.authentication import MISSING_KEY_MESSAGE
 from accounts.errors import DomainError
+from letta_project.db import RETRY_AFTER_SECONDS, is_pool_exhausted, pool_exhausted_message
 
 logger = logging.getLogger(__name__)
 
@@ -35,6 +36,12 @@ def exception_handler(exc, context):
     if isinstance(exc, exceptions.NotAuthenticated) and exc.detail == exceptions.NotAuthenticated.default_detail:
         # DRF raises it with its own wording from the permission check; ours tells the client what to send.
         exc.detail = exceptions.ErrorDetail(MISSING_KEY_MESSAGE, code=exc.default_code)
+    if is_pool_exhausted(exc):
+        # The database had no connection free in time: busy, not broken (letta_project/db.py).
+        headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+        return Response(
+            {"detail": pool_exhausted_message()}, status=status.HTTP_503_SERVICE_UNAVAILABLE, headers=headers
+        )
     response = drf_exception_handler(exc, context)
     if response is None:
         return _unknown_error(exc, context)

@@ -1,11 +1,17 @@
-"""Benchmarks. `make bench` runs them all with their default sizes; each prints its figures."""
+"""Benchmarks. `make bench` runs them all with their default sizes; each prints its figures.
+
+`python -m bench concurrency --sends 200 500` runs only the concurrency bench, at the sizes given."""
 
 import argparse
+import sys
 
-from bench import chat_latency, context, pages, step_overhead, tool_sandbox, traces
+from bench import chat_latency, concurrency, context, pages, step_overhead, tool_sandbox, traces
 
 
 def main() -> None:
+    if sys.argv[1:2] == ["concurrency"]:
+        concurrency.cli(sys.argv[2:])
+        return
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--small", action="store_true", help="tiny sizes, for a smoke run")
     args = parser.parse_args()
@@ -15,6 +21,8 @@ def main() -> None:
     traces.main(small=args.small)
     chat_latency.main(small=args.small)
     tool_sandbox.main(small=args.small)
+    # Last: it points this process at PostgreSQL for a while.
+    concurrency.main(small=args.small)
 
 
 if __name__ == "__main__":

@@ -55,6 +55,8 @@ MIDDLEWARE = [
     "letta_project.limits.BodyLimitMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "agents.api.storable_input.StorableQueryMiddleware",
+    # A view that waited too long for a database connection answers 503 (letta_project/db.py).
+    "letta_project.db.PoolExhaustedMiddleware",
     # Last, as django-axes asks: it turns a sign-in refused for too many failures into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -81,16 +83,30 @@ TEMPLATES = [
 # socket) selects the database; PostgreSQL needs the pgvector extension (the memory migrations create it).
 # Unset, the server runs on the embedded SQLite file.
 DATABASE_URL = env_url("DATABASE_URL", schemes=("postgres", "postgresql", "pgsql"))
+# On PostgreSQL, connections come from a pool of at most LETTA_DB_POOL_MAX per server process (0: no pool, a new
+# connection per request, e.g. behind PgBouncer), and a run gives its connection back while it waits for the model
+# (letta_project/db.py): a pool this size serves hundreds of concurrent sends. A request that finds no connection
+# free queues for up to LETTA_DB_POOL_TIMEOUT seconds, then answers 503. Keep the pool size times the number of
+# server processes below PostgreSQL's max_connections (100 by default).
+DB_POOL_MAX = env_int("LETTA_DB_POOL_MAX", 20)
+DB_POOL_TIMEOUT = env_seconds("LETTA_DB_POOL_TIMEOUT", 30)
 if DATABASE_URL:
     import dj_database_url
 
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL)}
+    if DB_POOL_MAX:
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+            "min_size": min(2, DB_POOL_MAX),
+            "max_size": DB_POOL_MAX,
+            "timeout": DB_POOL_TIMEOUT,
+        }
 else:
     # SQLite: WAL lets readers run beside the writer; IMMEDIATE takes the write lock at BEGIN so two writers
-    # queue on the busy timeout instead of one failing with "database is locked" when it upgrades its lock.
+    # queue on the busy timeout instead of one failing with "database is locked" when it upgrades its lock. Django's
+    # backend, with the writers of one process taking turns in the process (letta_project/sqlite/base.py).
     DATABASES = {
         "default": {
-            "ENGINE": "django.db.backends.sqlite3",
+            "ENGINE": "letta_project.sqlite",
             "NAME": env_path("LETTA_SQLITE_PATH", DATA_DIR / "letta.sqlite3"),
             "OPTIONS": {
                 "transaction_mode": "IMMEDIATE",

@@ -46,13 +46,15 @@ def terminate_other_sessions(connection) -> None:
 
 def database_env(settings_dict: dict) -> dict[str, str]:
     """The environment variables that point a server subprocess at the database `settings_dict` describes."""
-    if settings_dict["ENGINE"] == "django.db.backends.sqlite3":
+    if settings_dict["ENGINE"] in ("django.db.backends.sqlite3", "letta_project.sqlite"):
         return {"LETTA_SQLITE_PATH": str(settings_dict["NAME"])}
     user, password = quote(settings_dict.get("USER", ""), safe=""), quote(settings_dict.get("PASSWORD", ""), safe="")
     credentials = f"{user}:{password}@" if password else f"{user}@"
     host, port = settings_dict.get("HOST", ""), settings_dict.get("PORT")
     address = "" if host.startswith("/") else f"{host}{f':{port}' if port else ''}"
     # A socket directory and connection options (sslmode, ...) travel as query parameters, as in DATABASE_URL.
-    options = {**settings_dict.get("OPTIONS", {}), **({"host": host} if host.startswith("/") else {})}
+    # The pool is the server's own (its settings read LETTA_DB_POOL_*), not a connection parameter.
+    options = {key: value for key, value in settings_dict.get("OPTIONS", {}).items() if key != "pool"}
+    options |= {"host": host} if host.startswith("/") else {}
     query = f"?{urlencode(options)}" if options else ""
     return {"DATABASE_URL": f"postgresql://{credentials}{address}/{settings_dict['NAME']}{query}"}

@@ -14,38 +14,60 @@ class ToolDefinitionError(DomainError, ValueError):
 
 @transaction.atomic
 def ensure_base_tools(organization_id: str, names: list[str] | None = None) -> list[Tool]:
-    """The organization's rows for the built-in tools (created, or refreshed when their schema changed)."""
+    """The organization's rows for the built-in tools (created, or refreshed when their schema changed).
+
+    Safe when several requests are first at once (parallel agent creations on a new organization): the missing
+    rows are inserted ignoring any another request inserted meanwhile (ON CONFLICT DO NOTHING; on PostgreSQL the
+    insert waits for that request's transaction to end), then read back, so each request ends up with the same rows
+    whoever created them."""
     wanted = list(BUILTIN_TOOLS) if names is None else names
     unknown = [n for n in wanted if n not in BUILTIN_TOOLS]
     if unknown:
         raise ToolDefinitionError(
             f"Unknown built-in tools: {', '.join(unknown)}. Built-ins: {', '.join(BUILTIN_TOOLS)}."
         )
-    existing = {t.name: t for t in Tool.objects.for_organization(organization_id).filter(name__in=wanted)}
+    existing = _builtin_rows(organization_id, wanted)
+    if missing := [name for name in wanted if name not in existing]:
+        # In one order whoever asks (the built-ins' own), so two requests inserting overlapping sets take their
+        # row locks in the same order and cannot deadlock.
+        missing.sort(key=list(BUILTIN_TOOLS).index)
+        Tool.objects.bulk_create([_new_builtin(organization_id, name) for name in missing], ignore_conflicts=True)
+        existing |= _builtin_rows(organization_id, missing)
     tools = []
     for name in wanted:
-        schema = builtin_schema(name)
-        fields = {
-            "tool_type": TOOL_TYPES[name],
-            "description": schema.get("description", ""),
-            "json_schema": schema,
-            "source_type": "python",
-        }
-        tool = existing.get(name)
-        if tool is None:
-            # The limit is only a default: a user may change it (PATCH /v1/tools/{id}), and a refresh keeps that.
-            tool = Tool.objects.create(
-                organization_id=organization_id,
-                name=name,
-                **fields,
-                return_char_limit=1_000_000 if name in NO_TRUNCATION else 50_000,
-            )
-        elif any(getattr(tool, key) != value for key, value in fields.items()):
+        tool = existing[name]
+        fields = _builtin_fields(name)
+        if any(getattr(tool, key) != value for key, value in fields.items()):
             for key, value in fields.items():
                 setattr(tool, key, value)
             tool.save()
         tools.append(tool)
     return tools
+
+
+def _builtin_rows(organization_id: str, names: list[str]) -> dict[str, Tool]:
+    return {t.name: t for t in Tool.objects.for_organization(organization_id).filter(name__in=names)}
+
+
+def _builtin_fields(name: str) -> dict:
+    """What the server decides about a built-in tool (a refresh puts these back)."""
+    schema = builtin_schema(name)
+    return {
+        "tool_type": TOOL_TYPES[name],
+        "description": schema.get("description", ""),
+        "json_schema": schema,
+        "source_type": "python",
+    }
+
+
+def _new_builtin(organization_id: str, name: str) -> Tool:
+    # The limit is only a default: a user may change it (PATCH /v1/tools/{id}), and a refresh keeps that.
+    return Tool(
+        organization_id=organization_id,
+        name=name,
+        **_builtin_fields(name),
+        return_char_limit=1_000_000 if name in NO_TRUNCATION else 50_000,
+    )
 
 
 @transaction.atomic

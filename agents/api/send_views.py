@@ -28,6 +28,7 @@ from agents.runtime import background, event_log
 from agents.runtime.loop import RunResult, run_agent
 from agents.runtime.request_options import RequestOptions
 from agents.runtime.summarize import summarize_agent
+from letta_project.db import released
 
 _list_messages = AgentMessageListView.as_view()
 
@@ -201,7 +202,8 @@ async def _follow(run_id: str, *, after: int, include_pings: bool, poll_interval
         yield streaming.frame(streaming.ping(run_id))
     quiet_since = asyncio.get_running_loop().time()
     while True:
-        events, run = await sync_to_async(event_log.read_events)(run_id, after=after, limit=batch_size)
+        # Given back between polls: a reader may follow a run for minutes, and must not hold a pooled connection.
+        events, run = await sync_to_async(released(event_log.read_events))(run_id, after=after, limit=batch_size)
         if run is None:  # deleted with its agent meanwhile
             yield streaming.frame(
                 {

@@ -16,6 +16,7 @@ from django.utils import timezone
 from agents.models import Run, RunEvent
 from agents.runtime import run_lifecycle
 from agents.runtime.emitter import EventSink
+from letta_project.db import released
 
 BATCH_SIZE = 100
 FLUSH_DELAY = 0.1  # seconds
@@ -68,7 +69,8 @@ class EventRecorder:
         # One write at a time, in the order the batches were taken (asyncio's lock is first come, first served).
         async with self._lock:
             if batch:
-                await sync_to_async(RunEvent.objects.bulk_create)(batch)
+                # Written while the run waits for its model: the connection goes back to the pool after.
+                await sync_to_async(released(RunEvent.objects.bulk_create))(batch)
 
     async def close(self) -> None:
         """Write what is left; called once the run has emitted its last event."""

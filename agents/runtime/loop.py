@@ -2,7 +2,9 @@
 
 Async throughout: awaiting the provider holds no thread and no database connection. Each stage crosses into
 synchronous Django code once (`sync_to_async` around a function doing the stage's reads, or the step's writes in
-one transaction).
+one transaction). The request's thread keeps the connection its stages opened until the request ends, so the
+stage before each wait gives it back to the pool (`released`, letta_project/db.py): the cancel check that opens a
+step, and each one made while the provider is awaited.
 """
 
 import asyncio
@@ -40,6 +42,7 @@ from agents.runtime.system_message import refresh_system_message
 from agents.runtime.tool_calls import ExecutedCalls, PlannedCall, execute_calls, plan_calls, tool_return
 from agents.runtime.transcript import to_chat_messages
 from agents.threads import load_thread, thread_agent
+from letta_project.db import release_connection, released
 
 log = logging.getLogger(__name__)
 
@@ -201,7 +204,7 @@ async def _drive(state: RunState, model, pending_rows: list[Message], decisions,
         if stop:
             return stop
     for _ in range(state.max_steps):
-        if await sync_to_async(run_lifecycle.is_cancel_requested)(state.run_id):
+        if await sync_to_async(released(run_lifecycle.is_cancel_requested))(state.run_id):
             return Stop("cancelled")
         stop = await _step(state, model, pending_rows, emit)
         pending_rows = []
@@ -299,6 +302,7 @@ async def _step(state: RunState, model, pending_rows: list[Message], emit: Emitt
         request = build_request(state, model.model, pending_rows)
         if stop := await compaction.check_floor(state, request, pending_rows):
             return stop
+        await sync_to_async(release_connection)()  # compaction wrote; the model call is waited for without it
     started = time.monotonic_ns()
     # Streamed only when someone reads the tokens, or to an API known to stream tool calls: some servers
     # (llama-cpp-python) cannot stream with tools.
@@ -425,7 +429,7 @@ async def _unless_cancelled(run_id: str, call):
                 done, _ = await asyncio.wait({task, signalled}, timeout=delay, return_when=asyncio.FIRST_COMPLETED)
                 if task in done:
                     return task.result()
-                if signalled in done or await sync_to_async(run_lifecycle.is_cancel_requested)(run_id):
+                if signalled in done or await sync_to_async(released(run_lifecycle.is_cancel_requested))(run_id):
                     raise _Cancelled()
                 delay = run_lifecycle.CANCEL_CHECK_INTERVAL
         finally:

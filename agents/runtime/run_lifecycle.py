@@ -14,6 +14,7 @@ from agents.models import Agent, ContextWindow, Conversation, Message, Run
 from agents.runtime import leases
 from agents.runtime.errors import AgentBusyError, AgentNotFound
 from agents.runtime.inputs import rows_from_json
+from letta_project.db import release_connection
 
 # While a provider call is in flight, how soon and how often the loop looks for a cancel request.
 CANCEL_FIRST_CHECK = 0.5  # seconds
@@ -171,6 +172,7 @@ async def start_run(
         except AgentBusyError:
             if not wait or asyncio.get_running_loop().time() > deadline:
                 raise
+        await sync_to_async(release_connection)()  # waiting in line holds no pooled connection
         await asyncio.sleep(0.05)
 
 

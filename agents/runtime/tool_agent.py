@@ -21,6 +21,7 @@ from django.conf import settings
 from accounts.tool_keys import end_tool_key, issue_tool_key
 from agents.models import Agent
 from agents.secrets import as_environment
+from letta_project.db import released
 from memory import services as memory_services
 from memory.services import EditActor, MemoryEditError
 from tools.context import ToolResult
@@ -105,7 +106,8 @@ async def run_agents_custom_tool(
 ) -> ToolResult:
     """One call of an agent's custom tool in the sandbox, with the agent's secrets as its environment, its state
     if the tool declares `agent_state`, and an API key if it uses the client. Block values are not written here."""
-    state = await sync_to_async(agent_state_payload)(agent) if takes_agent_state(source, name) else None
+    # The sandbox runs for up to its timeout: what it needs is read first, and the connection given back.
+    state = await sync_to_async(released(agent_state_payload))(agent) if takes_agent_state(source, name) else None
     async with api_access(agent, run_id=run_id, tool_name=name, source=source) as (api_env, hosts):
         return await run_custom_tool(
             source,
@@ -128,7 +130,7 @@ async def api_access(agent: Agent | None, *, run_id: str | None, tool_name: str,
         yield {}, []
         return
     ttl = settings.TOOL_TIMEOUT_SECONDS + 60
-    key, raw = await sync_to_async(issue_tool_key)(
+    key, raw = await sync_to_async(released(issue_tool_key))(
         organization_id=agent.organization_id, run_id=run_id, tool_name=tool_name, ttl_seconds=ttl
     )
     url = settings.SERVER_URL

@@ -31,6 +31,12 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def listen_endpoint(port: int) -> str:
+    """Where daphne listens, with a listen backlog of 2,048 (as `make run`): Twisted's default of 50 resets
+    connections when hundreds arrive at once."""
+    return f"tcp:port={port}:interface=127.0.0.1:backlog=2048"
+
+
 def _die_with_parent() -> None:
     # If pytest is killed (a CI timeout), fixture teardown never runs; the kernel then ends the server too
     # instead of leaving it holding the test database open (Linux only; elsewhere teardown has to do).
@@ -53,7 +59,7 @@ class LiveServer:
         # A file, not a pipe: nobody reads a pipe while tests run, and a full one would block the server's logging.
         self.log = tempfile.TemporaryFile()
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.port), "letta_project.asgi:application"],
+            [sys.executable, "-m", "daphne", "-e", listen_endpoint(self.port), "letta_project.asgi:application"],
             cwd=ROOT,
             env=environment,
             stdout=self.log,

@@ -12,6 +12,7 @@ from asgiref.sync import sync_to_async
 from django.db import transaction
 
 from accounts.errors import ConflictError, DomainError
+from letta_project.db import released
 from letta_project.encryption import SECRET_MASK, unmasked
 from tools.builtin import BUILTIN_TOOLS
 from tools.context import ToolResult
@@ -225,6 +226,11 @@ def sync_tools(server: MCPServer, remote: list[RemoteTool]) -> SyncReport:
     return report
 
 
+def _tool_and_server(tool_id: str) -> tuple[Tool | None, MCPServer | None]:
+    tool = Tool.objects.filter(pk=tool_id).first()
+    return tool, _server_of(tool) if tool is not None else None
+
+
 def _server_of(tool: Tool) -> MCPServer | None:
     server_id = (tool.metadata or {}).get("mcp", {}).get("server_id")
     return MCPServer.objects.for_organization(tool.organization_id).filter(pk=server_id).first()
@@ -247,8 +253,7 @@ async def run_tool(server: MCPServer, name: str, arguments: dict, return_char_li
 
 async def run_mcp_tool(tool_id: str, arguments: dict) -> ToolResult:
     """Run an attached external_mcp tool by its Tool id (the agent loop's and the agent tool-run route's way in)."""
-    tool = await Tool.objects.filter(pk=tool_id).afirst()
-    server = await sync_to_async(_server_of)(tool) if tool is not None else None
+    tool, server = await sync_to_async(released(_tool_and_server))(tool_id)  # the call holds no connection
     if server is None:
         return ToolResult(
             status="error",

@@ -1,0 +1,82 @@
+"""Database connections under load: a waiting send holds none, and a request that finds none free in time answers 503.
+
+Under ASGI, Django runs each request's synchronous work on a thread of the request's own (asgiref's
+ThreadSensitiveContext), and a connection belongs to the thread that opened it until request_finished closes it.
+A send spends most of its time waiting for the model between short database stages, so every send in flight used to
+keep a PostgreSQL connection to the end: a burst of a few hundred passed PostgreSQL's max_connections and answered
+500. On PostgreSQL, connections now come from a pool (LETTA_DB_POOL_MAX, settings.py) where closing one gives it
+back, and the loop gives its connection back (`released`) before it waits: a connection is held only while a stage
+runs, so a small pool serves hundreds of sends, and its size bounds the threads that hold a connection at any moment.
+Beyond it, requests queue in the pool for up to LETTA_DB_POOL_TIMEOUT, then answer 503 (never a 500).
+"""
+
+import functools
+
+from django.conf import settings
+from django.db import connection
+from django.http import HttpResponse, JsonResponse
+from django.utils.deprecation import MiddlewareMixin
+
+RETRY_AFTER_SECONDS = 2
+
+
+def release_connection() -> None:
+    """Give this thread's connection back to the pool, unless a transaction still needs it. Without a pool (SQLite,
+    or LETTA_DB_POOL_MAX=0) the connection stays: there it costs nobody else anything, and reopening it costs."""
+    if connection.connection is None or connection.in_atomic_block:
+        return
+    if getattr(connection, "pool", None) is not None:
+        connection.close()
+
+
+def released(function):
+    """`function`, giving the connection back when it returns: for a stage after which the caller waits."""
+
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        try:
+            return function(*args, **kwargs)
+        finally:
+            release_connection()
+
+    return wrapper
+
+
+def is_pool_exhausted(exc: BaseException) -> bool:
+    """Whether `exc` comes of waiting longer than the pool's timeout for a connection (Django wraps the pool's
+    PoolTimeout in its own OperationalError)."""
+    try:
+        from psycopg_pool import PoolTimeout
+    except ImportError:  # no pool installed, so none can run dry
+        return False
+    seen: BaseException | None = exc
+    for _ in range(10):  # a chain of causes is short; the bound only guards against a cycle
+        if seen is None:
+            return False
+        if isinstance(seen, PoolTimeout):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+def pool_exhausted_message() -> str:
+    return (
+        f"The server is too busy to answer now: no database connection came free within "
+        f"{settings.DB_POOL_TIMEOUT:g} s. Try again in a moment. (The server's operator can "
+        "raise LETTA_DB_POOL_MAX, with PostgreSQL's max_connections, or run more server processes.)"
+    )
+
+
+class PoolExhaustedMiddleware(MiddlewareMixin):
+    """A view that could not get a connection answers 503 with Retry-After: JSON under /v1/, text elsewhere. The
+    DRF views answer it through the API's exception handler (accounts.api_errors), which comes first."""
+
+    def process_exception(self, request, exception):
+        if not is_pool_exhausted(exception):
+            return None
+        if request.path.startswith("/v1/"):
+            response = JsonResponse({"detail": pool_exhausted_message()}, status=503)
+        else:
+            response = HttpResponse(pool_exhausted_message(), status=503, content_type="text/plain; charset=utf-8")
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
