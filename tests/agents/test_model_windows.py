@@ -94,9 +94,20 @@ async def test_an_agent_on_a_readable_handle_sends_the_servers_id(org, local, ma
     if model == "gemma":
         await sync_to_async(set_model_setting)(local, GGUF, context_window=None, alias="gemma")
     agent = await sync_to_async(make_agent)(model=f"local/{model}")
+    fake_openai.known_models_only = True
     fake_openai.script(Reply(text="Hi."))
 
     result = await run_agent(agent.id, input="hello")
 
     assert result.stop_reason == "end_turn", result.error
     assert fake_openai.last_request["model"] == GGUF
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_name_the_server_does_not_serve_is_its_404(org, local, make_agent, fake_openai):
+    agent = await sync_to_async(make_agent)(model="local/gemma-typo")
+    fake_openai.known_models_only = True
+
+    result = await run_agent(agent.id, input="hello")
+
+    assert result.stop_reason == "llm_api_error" and "gemma-typo" in result.error["message"]
