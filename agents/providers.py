@@ -6,6 +6,10 @@ the URL that client really sends to; how Letta names its provider type and endpo
 window; and whether token counts for it are estimates. The loop, the context overview, the API's llm_config /
 embedding_config and the models listing all read this config, so they cannot disagree about a handle.
 
+A handle's model part may be a readable name rather than the id the server lists (agents/model_names.py: an alias
+the provider record sets, or a file path's stem); `resolve` maps it back to that id for the wire. A model's context
+window follows one precedence, `context_window_of`, which also says when it is a guess.
+
 Letta's names, as letta-client 1.12 types them: `provider_type` is its ProviderType (a provider's own type, e.g.
 "ollama"; an OpenAI-compatible server of no known type is "openai"), and `model_endpoint_type` /
 `embedding_endpoint_type` are that type where the SDK's closed lists have it, else the protocol spoken
@@ -356,7 +360,7 @@ def context_window_of(
         return ContextWindow(limit, AGENT)
     name, _, model = handle.partition("/")
     if provider is _UNSET:
-        provider = _window_provider(name, organization_id)
+        provider = find_provider(name, organization_id)
     wire = wire_model(provider, model, organization_id) if provider else model
     for source, tokens in _window_sources(provider, model, wire, organization_id, served):
         if tokens:
@@ -391,26 +395,10 @@ def known_window(model: str) -> int | None:
     return None
 
 
-def _window_provider(name: str, organization_id: str | None) -> ProviderConfig | None:
-    try:
-        return find_provider(name, organization_id)
-    except Exception:  # a window is shown even when the provider's record cannot be read
-        log.warning("reading provider %s for a context window failed", name, exc_info=True)
-        return None
-
-
 def _compatible(name: str, provider: ProviderConfig | None) -> bool:
     """Whether the model is on another server than OpenAI's or Anthropic's own API; a handle no provider serves
     tells by its name."""
     return not provider.official if provider else name not in ("openai", "anthropic")
-
-
-def _on_compatible_server(handle: str) -> bool:
-    """As `_compatible`, as far as the handle tells without the database (a provider record of the official
-    kinds counts as compatible: an overestimate, that only costs a question to its server)."""
-    name = handle.partition("/")[0]
-    entry = settings.LLM_PROVIDERS.get(name)
-    return _compatible(name, from_settings(name, entry) if entry is not None else None)
 
 
 # ------------------------------------------------------------------------------------------ what servers say
