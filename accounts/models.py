@@ -125,6 +125,11 @@ class Provider(OwnedModel):
     api_version = models.CharField(max_length=40, blank=True, default="")
     region = models.CharField(max_length=40, blank=True, default="")
     last_synced = models.DateTimeField(null=True, blank=True)
+    # The window of its models that no better source describes (agents.providers.context_window_of says which).
+    context_window = models.PositiveIntegerField(null=True, blank=True)
+    # Per served model id: {"context_window": int, "alias": str}, validated by agents.provider_services. The
+    # database default keeps rows written without the column (a process of the previous release) valid.
+    model_settings = models.JSONField(default=dict, db_default={}, blank=True)
 
     class Meta:
         constraints = [

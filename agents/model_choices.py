@@ -19,7 +19,10 @@ CACHE_SECONDS = 60
 class ModelChoice:
     handle: str
     label: str
-    context_window: int | None = None
+    context_window: int | None = None  # the most an agent may set (`max_context_window`)
+    model_id: str | None = None  # the id its server serves it by
+    window: int | None = None  # the window it gets when the agent sets none
+    window_is_guess: bool = False
 
 
 def model_choices(organization_id: str, current: str | None = None) -> list[ModelChoice]:
@@ -48,12 +51,23 @@ def _cached(kind: str, organization_id: str, lister: str) -> list[ModelChoice]:
         from agents import providers
 
         listed = async_to_sync(getattr(providers, lister))(organization_id)
-        choices = sorted(
-            (ModelChoice(m["handle"], m["handle"], m.get("max_context_window")) for m in listed),
-            key=lambda choice: choice.handle,
-        )
+        choices = sorted((_choice(m) for m in listed), key=lambda choice: choice.handle)
         cache.set(key, choices, CACHE_SECONDS)
     return choices
+
+
+def _choice(model: dict) -> ModelChoice:
+    guess = bool(model.get("context_window_is_guess"))
+    # A picker's option says when the window is a guess, so it is noticed before the agent overruns it.
+    label = f"{model['handle']} (window guessed)" if guess else model["handle"]
+    return ModelChoice(
+        model["handle"],
+        label,
+        model.get("max_context_window"),
+        model_id=model.get("name"),
+        window=model.get("context_window"),
+        window_is_guess=guess,
+    )
 
 
 def _with_current(choices: list[ModelChoice], current: str | None) -> list[ModelChoice]:

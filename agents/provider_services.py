@@ -10,6 +10,7 @@ the providers the environment configures, which never come here.
 
 import asyncio
 import ipaddress
+import re
 from dataclasses import replace
 from urllib.parse import urlsplit
 
@@ -66,6 +67,21 @@ class ProviderNameTaken(ConflictError, ProviderNameError):
 
 class ProviderURLError(ProviderError):
     """The base URL is missing or not an http(s) address (a form shows it next to the base URL)."""
+
+
+class ModelSettingError(ProviderError):
+    """A context window or alias that cannot be used; `field` names the control a form shows it beside
+    ("context_window" or "alias")."""
+
+    def __init__(self, message: str, *, field: str = "context_window"):
+        super().__init__(message)
+        self.field = field
+
+
+MAX_MODEL_SETTINGS = 500
+MAX_MODEL_ID_LENGTH = 500
+# Safe in a handle's model part, a URL path and a label: letters and digits first, then these; no "/".
+ALIAS_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:+@-]{0,63}")
 
 
 def _names_a_host(url: str) -> bool:
@@ -138,6 +154,91 @@ def _check_name(name: str) -> str:
     return name
 
 
+def check_window(value, where: str = "context_window") -> int | None:
+    """A context window someone sets: a whole number of tokens from 1 to LETTA_DEFAULT_CONTEXT_WINDOW, or None."""
+    if value is None:
+        return None
+    cap = settings.DEFAULT_CONTEXT_WINDOW
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= cap:
+        raise ModelSettingError(
+            f"{where} must be a whole number of tokens from 1 to {cap:,} (LETTA_DEFAULT_CONTEXT_WINDOW), "
+            f"not {value!r}; leave it empty (null) to let the server or the model's name tell."
+        )
+    return value
+
+
+def check_alias(value, model_id: str) -> str | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    where = f"The alias of model '{model_id}'"
+    if not isinstance(value, str):
+        raise ModelSettingError(f"{where} must be a text, not {value!r}.", field="alias")
+    value = value.strip()
+    if "/" in value or "\\" in value:
+        raise ModelSettingError(
+            f"{where}, '{value}', contains a slash: handles are '<provider>/<alias>', so give a short name "
+            "without '/', e.g. 'gemma-3-270m'.",
+            field="alias",
+        )
+    if not ALIAS_PATTERN.fullmatch(value):
+        raise ModelSettingError(
+            f"{where}, '{value}', is not a short name: use 1 to 64 letters, digits and . _ : + @ -, starting "
+            "with a letter or digit.",
+            field="alias",
+        )
+    return value
+
+
+def check_model_settings(value) -> dict:
+    """`{"<served model id>": {"context_window": int, "alias": str}}`, checked: each window as `check_window`,
+    each alias a short name without "/" that no other model of the provider uses as its alias or id. Entries
+    with neither are dropped. Raises ModelSettingError naming the model."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise ModelSettingError(
+            'model_settings must be an object: {"<model id the server lists>": {"context_window": 8192, '
+            '"alias": "gemma"}}.'
+        )
+    if len(value) > MAX_MODEL_SETTINGS:
+        raise ModelSettingError(f"model_settings holds {len(value)} models; at most {MAX_MODEL_SETTINGS}.")
+    cleaned = {}
+    for model_id, entry in value.items():
+        if not model_id.strip() or len(model_id) > MAX_MODEL_ID_LENGTH or any(c in model_id for c in "\r\n\0"):
+            raise ModelSettingError(f"model_settings: {model_id!r} is not a model id a server lists.")
+        if not isinstance(entry, dict) or set(entry) - {"context_window", "alias"}:
+            raise ModelSettingError(
+                f"model_settings['{model_id}'] must be an object with only context_window and alias, not {entry!r}."
+            )
+        window = check_window(entry.get("context_window"), f"The context window of model '{model_id}'")
+        alias = check_alias(entry.get("alias"), model_id)
+        if window is not None or alias is not None:
+            cleaned[model_id] = {"context_window": window, "alias": alias}
+    _check_alias_clashes(cleaned)
+    return cleaned
+
+
+def _check_alias_clashes(models: dict) -> None:
+    named: dict[str, str] = {}
+    for model_id, entry in models.items():
+        alias = entry["alias"]
+        if alias is None:
+            continue
+        if alias in named:
+            raise ModelSettingError(
+                f"The alias '{alias}' is given to both '{named[alias]}' and '{model_id}': one handle names one "
+                "model, so give each its own.",
+                field="alias",
+            )
+        if alias in models and alias != model_id:
+            raise ModelSettingError(
+                f"The alias '{alias}' of model '{model_id}' is the id of another model of this provider: choose "
+                "another name.",
+                field="alias",
+            )
+        named[alias] = model_id
+
+
 def create_provider(
     *,
     organization_id: str,
@@ -147,10 +248,14 @@ def create_provider(
     base_url: str | None = None,
     api_version: str | None = None,
     region: str | None = None,
+    context_window: int | None = None,
+    model_settings: dict | None = None,
 ) -> Provider:
     name = _check_name(name)
     kind = kind_of(provider_type)
     base_url = _base_url(provider_type, kind, base_url)
+    context_window = check_window(context_window)
+    model_settings = check_model_settings(model_settings)
     try:
         with transaction.atomic():
             provider = Provider.objects.create(
@@ -162,6 +267,8 @@ def create_provider(
                 base_url=base_url,
                 api_version=api_version or "",
                 region=region or "",
+                context_window=context_window,
+                model_settings=model_settings,
             )
     except IntegrityError:
         # The unique constraint decides, so two concurrent creates cannot both win.
@@ -174,7 +281,9 @@ def create_provider(
 
 
 def update_provider(provider: Provider, changes: dict) -> Provider:
-    """Change credentials and address; the name and type stay (agents refer to the name in their handles)."""
+    """Change credentials, address and model settings; the name and type stay (agents refer to the name in their
+    handles). `context_window` given as None clears it; `model_settings` given replaces them all. Everything is
+    checked before anything is stored."""
     if "api_key" in changes and changes["api_key"] is not None:
         provider.api_key = changes["api_key"]
     if "base_url" in changes and changes["base_url"] is not None:
@@ -182,9 +291,20 @@ def update_provider(provider: Provider, changes: dict) -> Provider:
     for field in ("api_version", "region"):
         if changes.get(field) is not None:
             setattr(provider, field, changes[field])
+    if "context_window" in changes:
+        provider.context_window = check_window(changes["context_window"])
+    if "model_settings" in changes:
+        provider.model_settings = check_model_settings(changes["model_settings"])
     provider.save()
     forget_models(provider.organization_id)
     return provider
+
+
+def set_model_setting(provider: Provider, model_id: str, *, context_window: int | None, alias: str | None) -> Provider:
+    """Set (or, both None, clear) one model's window and alias, checked with the provider's other models."""
+    settings_now = {k: v for k, v in (provider.model_settings or {}).items() if k != model_id}
+    settings_now[model_id] = {"context_window": context_window, "alias": alias}
+    return update_provider(provider, {"model_settings": settings_now})
 
 
 def delete_provider(provider: Provider) -> None:

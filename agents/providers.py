@@ -6,6 +6,10 @@ the URL that client really sends to; how Letta names its provider type and endpo
 window; and whether token counts for it are estimates. The loop, the context overview, the API's llm_config /
 embedding_config and the models listing all read this config, so they cannot disagree about a handle.
 
+A handle's model part may be a readable name rather than the id the server lists (agents/model_names.py: an alias
+the provider record sets, or a file path's stem); `resolve` maps it back to that id for the wire. A model's context
+window follows one precedence, `context_window_of`, which also says when it is a guess.
+
 Letta's names, as letta-client 1.12 types them: `provider_type` is its ProviderType (a provider's own type, e.g.
 "ollama"; an OpenAI-compatible server of no known type is "openai"), and `model_endpoint_type` /
 `embedding_endpoint_type` are that type where the SDK's closed lists have it, else the protocol spoken
@@ -15,6 +19,7 @@ Letta's names, as letta-client 1.12 types them: `provider_type` is its ProviderT
 import asyncio
 import logging
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from urllib.parse import urlsplit
 
@@ -25,6 +30,7 @@ from accounts.errors import DomainError
 from accounts.models import Provider
 from agents.llm import LLMClient
 from agents.llm.factory import base_url_for, client_kind, make_client, missing_base_url, parse_handle
+from agents.model_names import file_stem, is_path_like, readable_names, wire_id
 from agents.provider_services import KINDS, check_base_url, is_user_supplied
 from agents.tokens import encoding_for, forget_token_ratios, learn_token_ratio
 
@@ -73,6 +79,11 @@ class ProviderConfig:
     api_key: str | None = field(default=None, repr=False)
     # A `/v1/providers` record's own address: it passes the outbound policy before each use (provider_services).
     user_supplied: bool = False
+    # The window of its models no better source describes (a record's `context_window`; the environment's
+    # LETTA_MODEL_CONTEXT_WINDOWS "name/*"), and per model {"context_window", "alias"} (a record's
+    # `model_settings`, keyed by served id; the environment's, keyed by the handle's model part).
+    context_window: int | None = None
+    model_settings: Mapping[str, dict] = field(default_factory=dict, compare=False)
 
     @property
     def client_kind(self) -> str:
@@ -101,6 +112,18 @@ class ProviderConfig:
     @property
     def official(self) -> bool:
         return self.kind in ("openai", "anthropic") and urlsplit(self.base_url or "").hostname in OFFICIAL_HOSTS
+
+    @property
+    def aliases(self) -> dict[str, str]:
+        """served id -> the name its handle uses instead."""
+        return {model: entry["alias"] for model, entry in self.model_settings.items() if entry.get("alias")}
+
+    def setting_for(self, model: str, wire: str) -> dict:
+        """The per-model settings of a handle's model part (`model`) that means the served id `wire`."""
+        for key in dict.fromkeys((wire, model, file_stem(wire) if is_path_like(wire) else wire)):
+            if key in self.model_settings:
+                return self.model_settings[key]
+        return {}
 
     def client(self) -> LLMClient:
         try:
@@ -148,7 +171,14 @@ class ModelConfig:
 
 
 def provider_config(
-    name: str, *, kind: str, provider_type: str | None = None, api_key: str | None = None, base_url: str | None = None
+    name: str,
+    *,
+    kind: str,
+    provider_type: str | None = None,
+    api_key: str | None = None,
+    base_url: str | None = None,
+    context_window: int | None = None,
+    model_settings: Mapping[str, dict] | None = None,
 ) -> ProviderConfig:
     """A provider from its settings: `kind` as Provider.Kind ("openai", "anthropic", "openai_compatible"),
     `provider_type` Letta's type when declared (else the name tells it)."""
@@ -162,12 +192,22 @@ def provider_config(
         provider_type=letta_type,
         base_url=base_url_for(kind, base_url, name),
         api_key=api_key or None,
+        context_window=context_window or None,
+        model_settings=model_settings or {},
     )
 
 
 def from_settings(name: str, entry: dict) -> ProviderConfig:
-    """An entry of settings.LLM_PROVIDERS ({"kind", "api_key", "base_url", optionally "provider_type"})."""
-    return provider_config(name, **entry)
+    """An entry of settings.LLM_PROVIDERS ({"kind", "api_key", "base_url", optionally "provider_type"}), with its
+    windows from settings.MODEL_CONTEXT_WINDOWS."""
+    default, models = None, {}
+    for handle, tokens in settings.MODEL_CONTEXT_WINDOWS.items():
+        provider, _, model = handle.partition("/")
+        if provider == name and model == "*":
+            default = tokens
+        elif provider == name and model:
+            models[model] = {"context_window": tokens}
+    return provider_config(name, **entry, context_window=default, model_settings=models)
 
 
 def from_record(record: Provider) -> ProviderConfig:
@@ -177,6 +217,8 @@ def from_record(record: Provider) -> ProviderConfig:
         provider_type=record.provider_type,
         api_key=record.api_key,
         base_url=record.base_url or None,
+        context_window=record.context_window,
+        model_settings=record.model_settings,
     )
     return replace(config, user_supplied=is_user_supplied(config.base_url))
 
@@ -211,7 +253,16 @@ def resolve(handle: str, organization_id: str | None = None, *, context_window_l
         )
     if not provider.base_url:
         raise ModelConfigError(missing_base_url(name, provider.kind))
-    return ModelConfig(handle, model, provider, context_window_for(handle, context_window_limit))
+    return _bind(handle, provider, context_window_limit, organization_id)
+
+
+def _bind(handle: str, provider: ProviderConfig, limit: int | None, organization_id: str | None) -> ModelConfig:
+    """The handle on that provider: the id its server wants on the wire (an alias's or a readable name's model,
+    from the provider's settings and its last model list) and the window `context_window_of` picks."""
+    model = handle.partition("/")[2]
+    wire = wire_model(provider, model, organization_id)
+    window = context_window_of(handle, limit, organization_id, provider=provider)
+    return ModelConfig(handle, wire, provider, window.tokens)
 
 
 async def aresolve(handle: str, organization_id: str | None, *, context_window_limit: int | None = None) -> ModelConfig:
@@ -222,8 +273,11 @@ async def aresolve(handle: str, organization_id: str | None, *, context_window_l
         config = resolve(handle, context_window_limit=context_window_limit)
     else:
         config = await sync_to_async(_resolve_to_call)(handle, organization_id, context_window_limit)
+    if await learn_model_ids(config, organization_id):
+        config = _bind(handle, config.provider, context_window_limit, organization_id)
     if context_window_limit is None and not is_embedding_model(config.model):
         await learn_context_window(config, organization_id)
+        config = _bind(handle, config.provider, context_window_limit, organization_id)
     return config
 
 
@@ -255,74 +309,168 @@ def describe(
     return ModelConfig(handle, model, provider, context_window_for(handle, context_window_limit))
 
 
-def context_window_for(handle: str, limit: int | None, organization_id: str | None = None) -> int:
-    """The agent's own limit, else a known model's window, else what its server said it serves, all capped by
-    LETTA_DEFAULT_CONTEXT_WINDOW; else, for a model of an OpenAI-compatible server nobody described,
-    LETTA_UNKNOWN_CONTEXT_WINDOW (a guess: see `context_window_is_guess`)."""
-    if limit:
-        return limit
-    window = _described_window(handle, organization_id)
-    if window is None and _on_compatible_server(handle):
-        window = settings.UNKNOWN_CONTEXT_WINDOW
-    return min(window or settings.DEFAULT_CONTEXT_WINDOW, settings.DEFAULT_CONTEXT_WINDOW)
-
-
 def output_cap(max_tokens: int | None, context_window: int) -> int:
     """The max_tokens every model call sends: the agent's, else LETTA_DEFAULT_MAX_TOKENS, and never more than half
     the context window, so the prompt keeps room and a small model cannot run away filling its window."""
     return max(1, min(max_tokens or settings.DEFAULT_MAX_TOKENS, context_window // 2))
 
 
+# ------------------------------------------------------------------------------------------ context windows
+
+# Where a window came from, first source that says wins (`context_window_of`).
+AGENT, MODEL_SETTING, KNOWN_MODEL, SERVER, PROVIDER_DEFAULT, GUESS, DEFAULT = (
+    "agent",
+    "model_setting",
+    "known_model",
+    "server",
+    "provider_default",
+    "guess",
+    "default",
+)
+_UNSET = object()
+
+
+@dataclass(frozen=True, slots=True)
+class ContextWindow:
+    tokens: int
+    source: str  # one of the names above
+
+    @property
+    def is_guess(self) -> bool:
+        """Nobody said: the agent, the provider's settings, the model's name and its server are all silent."""
+        return self.source == GUESS
+
+
+def context_window_of(
+    handle: str,
+    limit: int | None,
+    organization_id: str | None = None,
+    *,
+    provider=_UNSET,
+    served: int | None = None,
+) -> ContextWindow:
+    """The one precedence for a model's window: the agent's own `context_window_limit` > the provider's setting
+    for the model > a known model's window > what its server said (`served`: a model list's figure, else what
+    `learn_context_window` heard) > the provider's default > for a model of an OpenAI-compatible server,
+    LETTA_UNKNOWN_CONTEXT_WINDOW (a guess); else LETTA_DEFAULT_CONTEXT_WINDOW, which also caps all but the agent's.
+
+    `provider` (a ProviderConfig, or None for a handle no provider serves) saves looking it up; looking up one
+    the organization created queries the database, so async code passes it."""
+    if limit:
+        return ContextWindow(limit, AGENT)
+    name, _, model = handle.partition("/")
+    if provider is _UNSET:
+        provider = find_provider(name, organization_id)
+    wire = wire_model(provider, model, organization_id) if provider else model
+    for source, tokens in _window_sources(provider, model, wire, organization_id, served):
+        if tokens:
+            return ContextWindow(min(tokens, settings.DEFAULT_CONTEXT_WINDOW), source)
+    if _compatible(name, provider):
+        return ContextWindow(min(settings.UNKNOWN_CONTEXT_WINDOW, settings.DEFAULT_CONTEXT_WINDOW), GUESS)
+    return ContextWindow(settings.DEFAULT_CONTEXT_WINDOW, DEFAULT)
+
+
+def _window_sources(provider, model: str, wire: str, organization_id: str | None, served: int | None):
+    # Lazily, in precedence order: a source is asked only when those before it were silent.
+    yield MODEL_SETTING, provider.setting_for(model, wire).get("context_window") if provider else None
+    yield KNOWN_MODEL, known_window(model) or known_window(wire)
+    yield SERVER, served or (served_window(provider, wire, organization_id) if provider else None)
+    yield PROVIDER_DEFAULT, provider.context_window if provider else None
+
+
+def context_window_for(handle: str, limit: int | None, organization_id: str | None = None) -> int:
+    """The window `context_window_of` picks, in tokens."""
+    return context_window_of(handle, limit, organization_id).tokens
+
+
 def context_window_is_guess(handle: str, limit: int | None, organization_id: str | None = None) -> bool:
-    """True when the window comes from no one's word: neither the agent, a known model, nor its server."""
-    return not limit and _described_window(handle, organization_id) is None and _on_compatible_server(handle)
+    """True when the window comes from no one's word (see `ContextWindow.is_guess`)."""
+    return context_window_of(handle, limit, organization_id).is_guess
 
 
-def _described_window(handle: str, organization_id: str | None) -> int | None:
-    model = handle.split("/", 1)[-1]
+def known_window(model: str) -> int | None:
     for prefix, window in sorted(KNOWN_CONTEXT_WINDOWS.items(), key=lambda kv: -len(kv[0])):
         if model.startswith(prefix):
             return window
-    return served_window(handle, organization_id)
+    return None
 
 
-def _on_compatible_server(handle: str) -> bool:
-    """Whether the handle's provider is another server than OpenAI's or Anthropic's own API, as far as the
-    handle tells without the database (a provider record of those kinds counts as official: an overestimate)."""
-    name = handle.partition("/")[0]
-    entry = settings.LLM_PROVIDERS.get(name)
-    if entry is not None:
-        return not from_settings(name, entry).official
-    return name not in ("openai", "anthropic")
+def _compatible(name: str, provider: ProviderConfig | None) -> bool:
+    """Whether the model is on another server than OpenAI's or Anthropic's own API; a handle no provider serves
+    tells by its name."""
+    return not provider.official if provider else name not in ("openai", "anthropic")
 
 
-# ------------------------------------------------------------------------------------------ served windows
+# ------------------------------------------------------------------------------------------ what servers say
 #
 # What an OpenAI-compatible server said about a model's window (llama.cpp's n_ctx, Ollama's num_ctx, vLLM's
-# max_model_len), kept per process for SERVED_WINDOW_SECONDS, also when it could not tell (not asked again at
-# every run). Kept per organization for its own providers: two organizations' "local/x" are different servers.
+# max_model_len) and which model ids it lists, kept per process for SERVED_WINDOW_SECONDS, also when it could not
+# tell (not asked again at every run). Kept per organization for its own providers: two organizations' "local"
+# are different servers.
 SERVED_WINDOW_SECONDS = 600.0
-_served: dict[tuple[str | None, str], tuple[int | None, float]] = {}
+_served: dict[tuple, tuple[int | None, float]] = {}
+_listed: dict[tuple, tuple[tuple[str, ...], float]] = {}
 
 
-def _served_key(handle: str, organization_id: str | None) -> tuple[str | None, str]:
-    return (None if handle.partition("/")[0] in settings.LLM_PROVIDERS else organization_id), handle
+def _server_key(provider: ProviderConfig, organization_id: str | None) -> tuple:
+    # A provider recreated at another address is another server.
+    scope = None if provider.name in settings.LLM_PROVIDERS else organization_id
+    return scope, provider.name, provider.base_url
 
 
-def served_window(handle: str, organization_id: str | None = None) -> int | None:
-    window, _ = _served.get(_served_key(handle, organization_id), (None, 0.0))
+def served_window(provider: ProviderConfig, model: str, organization_id: str | None = None) -> int | None:
+    """What the provider's server said it serves `model` (a served id) with, if it was asked lately."""
+    window, _ = _served.get((*_server_key(provider, organization_id), model), (None, 0.0))
     return window
+
+
+def listed_ids(provider: ProviderConfig, organization_id: str | None = None) -> tuple[str, ...]:
+    """The model ids the provider's server last listed to this process (none when not asked yet)."""
+    ids, _ = _listed.get(_server_key(provider, organization_id), ((), 0.0))
+    return ids
+
+
+def _remember_listing(provider: ProviderConfig, organization_id: str | None, ids) -> None:
+    _listed[_server_key(provider, organization_id)] = (tuple(ids), time.monotonic())
+
+
+def wire_model(provider: ProviderConfig, model: str, organization_id: str | None = None) -> str:
+    """The id the provider's server wants for a handle's model part (agents.model_names.wire_id)."""
+    return wire_id(model, [*listed_ids(provider, organization_id), *provider.model_settings], provider.aliases)
+
+
+def _fresh(entry: tuple | None) -> bool:
+    return entry is not None and time.monotonic() - entry[1] < SERVED_WINDOW_SECONDS
+
+
+async def learn_model_ids(config: ModelConfig, organization_id: str | None) -> bool:
+    """Ask a compatible server which model ids it lists when the handle's model part is a name none of the
+    provider's settings or its last list explains (perhaps the readable name of a file path), unless asked lately.
+    True when the list is new. Never fails: a server that cannot tell leaves the name as it is."""
+    provider, model = config.provider, config.handle.partition("/")[2]
+    if provider.official or provider.client_kind != "openai" or is_path_like(model):
+        return False
+    explained = (*provider.aliases.values(), *provider.model_settings, *listed_ids(provider, organization_id))
+    if model in explained or _fresh(_listed.get(_server_key(provider, organization_id))):
+        return False
+    try:
+        ids = [info.name for info in await _provider_models(provider, organization_id)]
+    except Exception:  # asking is a courtesy; the run goes on with the name as given
+        log.warning("listing the models of %s failed", provider.base_url, exc_info=True)
+        ids = []
+    _remember_listing(provider, organization_id, ids)
+    return True
 
 
 async def learn_context_window(config: ModelConfig, organization_id: str | None) -> None:
     """Ask a compatible server what window it serves a model no name describes (and how its tokenizer counts,
     where it has one), unless asked lately. Never fails: a server that cannot tell leaves the guess."""
-    if not _on_compatible_server(config.handle) or config.provider.client_kind != "openai":
+    if config.provider.official or config.provider.client_kind != "openai":
         return
-    key = _served_key(config.handle, organization_id)
-    if key in _served and time.monotonic() - _served[key][1] < SERVED_WINDOW_SECONDS:
+    key = (*_server_key(config.provider, organization_id), config.model)
+    if _fresh(_served.get(key)):
         return
-    if any(config.model.startswith(prefix) for prefix in KNOWN_CONTEXT_WINDOWS):
+    if known_window(config.model) or known_window(config.handle.partition("/")[2]):
         return
     client = config.client
     try:
@@ -337,6 +485,7 @@ async def learn_context_window(config: ModelConfig, organization_id: str | None)
 def forget_served_windows() -> None:
     """For tests that swap servers behind a handle."""
     _served.clear()
+    _listed.clear()
     forget_token_ratios()
 
 
@@ -365,11 +514,14 @@ def is_embedding_model(model: str) -> bool:
     return "embed" in lowered or lowered.startswith(("bge-", "e5-", "gte-"))
 
 
-async def _provider_models(provider: ProviderConfig) -> list[tuple[ProviderConfig, object]]:
+async def _provider_models(provider: ProviderConfig, organization_id: str | None) -> list:
+    """The models its server lists (ModelInfo), remembered for mapping readable handles back (`wire_model`)."""
     if provider.user_supplied:
         await asyncio.to_thread(provider.check_address)
     models = await asyncio.wait_for(provider.client().list_models(), LIST_TIMEOUT_SECONDS)
-    return [(provider, info) for info in models if _plain(info)]
+    models = [info for info in models if _plain(info)]
+    _remember_listing(provider, organization_id, [info.name for info in models])
+    return models
 
 
 def _plain(info) -> bool:
@@ -378,44 +530,52 @@ def _plain(info) -> bool:
     return isinstance(info.name, str) and 0 < len(info.name) <= 200 and "\n" not in info.name
 
 
-async def _all_models(organization_id: str | None) -> list[tuple[ProviderConfig, object]]:
-    """(provider, model info) for every model every usable provider lists. A provider that is down (or not
-    configured well enough to ask) is left out and logged, so one unreachable local server does not hide the
-    others."""
+async def _all_models(organization_id: str | None) -> list[tuple[ProviderConfig, object, str]]:
+    """(provider, model info, its handle) for every model every usable provider lists. A provider that is down
+    (or not configured well enough to ask) is left out and logged, so one unreachable local server does not hide
+    the others. Handles use readable names (agents.model_names), one model per handle."""
     providers = await sync_to_async(_providers)(organization_id) if organization_id else _providers(None)
-    results = await asyncio.gather(*(_provider_models(p) for p in providers), return_exceptions=True)
+    asked = (_provider_models(p, organization_id) for p in providers)
+    results = await asyncio.gather(*asked, return_exceptions=True)
     found = []
     for provider, result in zip(providers, results, strict=True):
         if isinstance(result, BaseException):
             log.warning("listing models of provider %s failed: %s", provider.name, result)
             continue
-        found.extend(result)
+        names = readable_names([info.name for info in result], provider.aliases)
+        handles = set()
+        for info in result:
+            handle = f"{provider.name}/{names[info.name]}"
+            if handle not in handles:  # a listed id an alias shadows is reached by the alias's model only
+                handles.add(handle)
+                found.append((provider, info, handle))
     return found
 
 
 async def list_models(organization_id: str | None = None) -> list[dict]:
-    """The chat models of the providers the organization can use (`GET /v1/models/`), as the SDK's Model."""
+    """The chat models of the providers the organization can use (`GET /v1/models/`), as the SDK's Model: `name`
+    and `model` are the id the server serves, `handle` and `display_name` the readable name."""
     models = []
-    for provider, info in await _all_models(organization_id):
+    for provider, info, handle in await _all_models(organization_id):
         if is_embedding_model(info.name):
             continue
-        handle = f"{provider.name}/{info.name}"
-        window = info.context_window or context_window_for(handle, None, organization_id)
-        guess = info.context_window is None and context_window_is_guess(handle, None, organization_id)
+        window = context_window_of(handle, None, organization_id, provider=provider, served=info.context_window)
         models.append(
             {
                 "handle": handle,
                 "name": info.name,
                 "model": info.name,
-                "display_name": info.display_name or info.name,
+                "display_name": info.display_name or handle.partition("/")[2],
                 "provider_name": provider.name,
                 "provider_type": provider.provider_type,
                 "model_endpoint_type": provider.model_endpoint_type,
                 "model_endpoint": provider.base_url,
-                "context_window": window,
+                "compatibility_type": "gguf" if info.name.lower().endswith(".gguf") else None,
+                "context_window": window.tokens,
                 # A guessed window must not cap what the agent may set: the server may well serve more.
-                "max_context_window": settings.DEFAULT_CONTEXT_WINDOW if guess else window,
-                "context_window_is_guess": guess,
+                "max_context_window": settings.DEFAULT_CONTEXT_WINDOW if window.is_guess else window.tokens,
+                "context_window_is_guess": window.is_guess,
+                "context_window_source": window.source,
             }
         )
     return models
@@ -441,12 +601,12 @@ async def list_embedding_models(organization_id: str | None = None) -> list[dict
     """The embedding models of the providers the organization can use (`GET /v1/models/embedding`), as the
     SDK's EmbeddingModel. Anthropic has no embeddings endpoint, so its providers offer none."""
     models = []
-    for provider, info in await _all_models(organization_id):
+    for provider, info, handle in await _all_models(organization_id):
         if provider.client_kind == "anthropic" or not is_embedding_model(info.name):
             continue
         models.append(
             {
-                "handle": f"{provider.name}/{info.name}",
+                "handle": handle,
                 "name": info.name,
                 "embedding_model": info.name,
                 "display_name": info.display_name or info.name,

@@ -98,3 +98,22 @@ def env_choice(name: str, default: str, choices: tuple[str, ...], *, environ: Ma
     if value.upper() not in choices:
         raise ImproperlyConfigured(f"{name} must be one of {', '.join(choices)}; it is {value!r}.")
     return value.upper()
+
+
+def env_int_map(name: str, *, environ: Mapping[str, str] | None = None) -> dict[str, int]:
+    """Comma-separated `key=number` pairs (a key may itself hold '=': the last one splits); unset gives {}."""
+    value = _raw(name, environ)
+    if value is None:
+        return {}
+    found = {}
+    for item in (part.strip() for part in value.split(",")):
+        if not item:
+            continue
+        key, sep, number = item.rpartition("=")
+        if not sep or not key.strip() or not number.strip().isdigit() or int(number) < 1:
+            raise ImproperlyConfigured(
+                f"{name} must be comma-separated key=tokens pairs with tokens a positive whole number, e.g. "
+                f"{name}=vllm/gemma-3-270m-it=8192,ollama/*=32768; it has {item!r}."
+            )
+        found[key.strip()] = int(number)
+    return found

@@ -11,7 +11,17 @@ from pathlib import Path
 
 from django.utils.csp import CSP
 
-from letta_project.env import env_bool, env_choice, env_int, env_list, env_path, env_seconds, env_str, env_url
+from letta_project.env import (
+    env_bool,
+    env_choice,
+    env_int,
+    env_int_map,
+    env_list,
+    env_path,
+    env_seconds,
+    env_str,
+    env_url,
+)
 from letta_project.secret_key import missing_secret_key, stored_secret_key
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -337,6 +347,9 @@ DEFAULT_CONTEXT_WINDOW = env_int("LETTA_DEFAULT_CONTEXT_WINDOW", 128000, minimum
 # agent, a known model name, the server's model list nor the server itself (llama.cpp /props, Ollama /api/show)
 # describes: small on purpose, since overrunning a local server's real window fails or silently truncates.
 UNKNOWN_CONTEXT_WINDOW = env_int("LETTA_UNKNOWN_CONTEXT_WINDOW", 8192, minimum=1)
+# Context windows of the environment's providers' models, by handle: "vllm/gemma-3-270m-it=8192,ollama/*=32768"
+# ("name/*": that provider's default). API-created providers carry theirs in their record (agents/providers.py).
+MODEL_CONTEXT_WINDOWS = env_int_map("LETTA_MODEL_CONTEXT_WINDOWS")
 # Output cap sent with every model call when the agent sets no max_tokens (never more than half the context
 # window), so a small model cannot run away filling its window.
 DEFAULT_MAX_TOKENS = env_int("LETTA_DEFAULT_MAX_TOKENS", 4096, minimum=1)

@@ -2,6 +2,10 @@
 
 The API key is stored but never returned: responses say only whether one is set (`has_api_key`), so a key that
 can read providers cannot collect the credentials behind them.
+
+Beyond Letta's shape, a provider carries `context_window` (the window of its models no better source describes)
+and `model_settings` (`{"<served model id>": {"context_window": 8192, "alias": "gemma"}}`); letta-client's
+ProviderCreate does not know them, so the SDK sends them with `extra_body`. The services check both.
 """
 
 from asgiref.sync import sync_to_async
@@ -28,7 +32,22 @@ from agents.providers import from_record
 from memory.selectors import narrowed
 
 
-class ProviderCreateSerializer(serializers.Serializer):
+class ModelSettingsFields(serializers.Serializer):
+    """The two fields beyond Letta's shape; their ranges and rules are the services' (one place)."""
+
+    context_window = serializers.JSONField(
+        required=False,
+        allow_null=True,
+        help_text="Tokens, 1 to LETTA_DEFAULT_CONTEXT_WINDOW; null: none (the server tells).",
+    )
+    model_settings = serializers.JSONField(
+        required=False,
+        allow_null=True,
+        help_text='{"<model id the server lists>": {"context_window": 8192, "alias": "gemma"}}; replaces all.',
+    )
+
+
+class ProviderCreateSerializer(ModelSettingsFields):
     name = serializers.CharField(max_length=200)
     provider_type = serializers.CharField(max_length=40)
     api_key = serializers.CharField(required=False, allow_null=True, allow_blank=True, trim_whitespace=False)
@@ -38,7 +57,7 @@ class ProviderCreateSerializer(serializers.Serializer):
     access_key = serializers.CharField(required=False, allow_null=True, allow_blank=True)
 
 
-class ProviderUpdateSerializer(serializers.Serializer):
+class ProviderUpdateSerializer(ModelSettingsFields):
     api_key = serializers.CharField(required=False, allow_null=True, allow_blank=True, trim_whitespace=False)
     base_url = serializers.CharField(required=False, allow_null=True, allow_blank=True, max_length=500)
     api_version = serializers.CharField(required=False, allow_null=True, allow_blank=True, max_length=40)
@@ -74,6 +93,13 @@ class ProviderSerializer(s.ResponseSerializer):
     created_at = s.nullable(s.IsoDateTimeField)
     updated_at = s.nullable(s.IsoDateTimeField)
     last_synced = s.nullable(s.IsoDateTimeField)
+    context_window = s.nullable(
+        serializers.IntegerField, help_text="The window of its models no better source describes; null: none."
+    )
+    model_settings = serializers.DictField(
+        child=serializers.DictField(),
+        help_text='Per model id the server lists: {"context_window": int or null, "alias": str or null}.',
+    )
 
     def get_has_api_key(self, provider: Provider) -> bool:
         return bool(provider.api_key)
@@ -111,6 +137,8 @@ class ProviderListView(APIView):
             base_url=data.get("base_url"),
             api_version=data.get("api_version"),
             region=data.get("region"),
+            context_window=data.get("context_window"),
+            model_settings=data.get("model_settings"),
         )
         return Response(provider_data(provider))
 

@@ -82,9 +82,16 @@ class Model(f.Serializer):
     model_endpoint = nullable(f.CharField)
     context_window = f.IntegerField()
     max_context_window = f.IntegerField()
+    compatibility_type = nullable(f.CharField, help_text='"gguf" for a model file llama.cpp serves, else null.')
     context_window_is_guess = f.BooleanField(
-        help_text="True when no one described the model's window (not a known model, not its server): "
-        "context_window is then LETTA_UNKNOWN_CONTEXT_WINDOW."
+        help_text="True when no one described the model's window (not its provider's settings, a known model, "
+        "its server): context_window is then LETTA_UNKNOWN_CONTEXT_WINDOW."
+    )
+    context_window_source = f.ChoiceField(
+        choices=["model_setting", "known_model", "server", "provider_default", "guess", "default"],
+        help_text="Where context_window comes from, first that says: the provider's setting for the model, a "
+        "known model's window, its server, the provider's default, else a guess (OpenAI-compatible servers) or "
+        "LETTA_DEFAULT_CONTEXT_WINDOW.",
     )
 
 

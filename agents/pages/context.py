@@ -12,6 +12,7 @@ from agents.context_window import context_overview
 from agents.pages.chat import chat_context, requested_thread
 from agents.pages.conversations import picker_context
 from agents.pages.panel import panel_context
+from agents.pages.providers import window_note
 
 DETAIL = "agents/detail.html"
 
@@ -48,6 +49,7 @@ def _detail_context(thread, *, preview: str) -> dict:
         context=context_display(overview),
         preview=preview,
         conversation_id=thread.conversation_id,
+        window=window_note(thread.agent),
     )
 
 

@@ -1,7 +1,9 @@
-"""Providers and their models: add an OpenAI-compatible or Anthropic provider, check it, list its models.
+"""Providers and their models: add an OpenAI-compatible or Anthropic provider, check it, list its models, and set
+the context window and alias of each model (or the provider's default window).
 
-Each action is the service `/v1/providers` calls (`create_provider`, `check_provider`, `delete_provider`). After a
-change those services forget the organization's model lists, so every picker offers the new models at once.
+Each action is the service `/v1/providers` calls (`create_provider`, `check_provider`, `delete_provider`,
+`update_provider`, `set_model_setting`). After a change those services forget the organization's model lists, so
+every picker offers the new models (and windows) at once.
 """
 
 from asgiref.sync import async_to_sync
@@ -9,7 +11,7 @@ from django import forms
 from django.conf import settings
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.urls import path
+from django.urls import path, reverse
 from django.views.decorators.http import require_GET, require_POST
 from rest_framework.exceptions import NotFound
 
@@ -19,16 +21,20 @@ from accounts.models import Provider
 from accounts.selectors import get_owned
 from agents.api.pagination import cursor_values, keyset_page
 from agents.model_choices import embedding_choices, model_choices
+from agents.model_names import readable_names
 from agents.pages.agent_forms import PlainForm
 from agents.provider_services import (
+    ModelSettingError,
     ProviderNameError,
     ProviderURLError,
     check_provider,
     create_provider,
     delete_provider,
     new_provider_config,
+    set_model_setting,
+    update_provider,
 )
-from agents.providers import from_record
+from agents.providers import context_window_of, find_provider, from_record
 
 TEMPLATE = "providers/list.html"
 PAGE_SIZE = 50
@@ -52,6 +58,23 @@ class ProviderForm(PlainForm):
     api_key = forms.CharField(
         label="API key", required=False, strip=False, widget=forms.PasswordInput(render_value=True)
     )
+    context_window = forms.IntegerField(
+        label="Default context window (tokens)",
+        required=False,
+        help_text="Optional: the window of its models when neither a model's own setting, its name nor the server "
+        "tells. Each model's window and alias are set on its models page.",
+    )
+
+
+class WindowForm(PlainForm):
+    """A window typed as tokens; empty clears it. Its range is the service's rule (`check_window`)."""
+
+    context_window = forms.IntegerField(label="Default context window (tokens)", required=False)
+
+
+class ModelSettingForm(WindowForm):
+    model_id = forms.CharField(max_length=500, widget=forms.HiddenInput)
+    alias = forms.CharField(label="Alias", required=False, max_length=200)
 
 
 @require_GET
@@ -126,23 +149,120 @@ def provider_delete(request, provider_id: str):
 @require_GET
 @organization_required
 def provider_models(request, name: str):
-    """The models a provider lists, as the pickers offer them (`name/model` handles)."""
+    """The models a provider lists, as the pickers offer them (`name/model` handles), each with its window (marked
+    when guessed) and, for the organization's own provider, a form for its window and alias."""
     org = request.organization_id
     record = Provider.objects.for_organization(org).filter(name=name).first()
     if record is None and name not in settings.LLM_PROVIDERS:
         raise Http404(f"Provider {name} not found.")
+    return render(request, MODELS_TEMPLATE, _models_context(request, name, record))
+
+
+@require_POST
+@organization_required
+def provider_model_setting(request, provider_id: str):
+    """Set one model's window and alias (`set_model_setting`, what PATCH /v1/providers/{id} model_settings sets)."""
+    provider = get_owned(Provider, request.organization_id, provider_id, "Provider")
+    form = ModelSettingForm(request.POST)
+    model_id = request.POST.get("model_id", "")
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            set_model_setting(
+                provider, data["model_id"], context_window=data["context_window"], alias=data["alias"] or None
+            )
+        except ModelSettingError as exc:
+            form.add_error(exc.field, str(exc))
+        else:
+            return _models(request, provider, saved=data["model_id"])
+    return _models(request, provider, status=422, edited=(model_id, form))
+
+
+@require_POST
+@organization_required
+def provider_window(request, provider_id: str):
+    """Set or clear the provider's default window (`update_provider`, as PATCH /v1/providers/{id})."""
+    provider = get_owned(Provider, request.organization_id, provider_id, "Provider")
+    form = WindowForm(request.POST)
+    if form.is_valid():
+        try:
+            update_provider(provider, {"context_window": form.cleaned_data["context_window"]})
+        except ModelSettingError as exc:
+            form.add_error("context_window", str(exc))
+        else:
+            return _models(request, provider, saved="provider")
+    provider.refresh_from_db()  # the refused value was not stored
+    return _models(request, provider, status=422, window_form=form)
+
+
+MODELS_TEMPLATE = "providers/models.html"
+
+
+def _models(request, provider: Provider, *, status: int = 200, **extra):
+    template = f"{MODELS_TEMPLATE}#models" if request.htmx else MODELS_TEMPLATE
+    return render(request, template, _models_context(request, provider.name, provider, **extra), status=status)
+
+
+def _models_context(request, name: str, record: Provider | None, *, edited=None, window_form=None, saved=None):
+    org = request.organization_id
     prefix = f"{name}/"
-    context = {
+    chat = [c for c in model_choices(org) if c.handle.startswith(prefix)]
+    return {
         "name": name,
         "provider": record,
-        "chat": [c for c in model_choices(org) if c.handle.startswith(prefix)],
+        "rows": _model_rows(name, record, chat, edited),
         "embedding": [c for c in embedding_choices(org) if c.handle.startswith(prefix)],
+        "window_form": window_form or WindowForm(initial={"context_window": record.context_window if record else None}),
+        "saved": saved,
+        "environment_windows": [(h, t) for h, t in settings.MODEL_CONTEXT_WINDOWS.items() if h.startswith(prefix)],
         "section": "providers",
     }
-    return render(request, "providers/models.html", context)
+
+
+def _model_rows(name: str, record: Provider | None, chat: list, edited) -> list[dict]:
+    """One row per chat model the provider lists, then per model it has settings for but does not list now (so
+    they can be cleared). A row refused by the service shows what was typed and the error beside its control."""
+    stored = (record.model_settings if record else None) or {}
+    rows = []
+    for choice in chat:
+        model_id = choice.model_id or choice.handle.removeprefix(f"{name}/")
+        row = {"choice": choice, "handle": choice.handle, "model_id": model_id, "listed": True}
+        rows.append({**row, **_values(stored, model_id, edited)})
+    listed = {row["model_id"] for row in rows}
+    aliases = {m: e["alias"] for m, e in stored.items() if e.get("alias")}
+    names = readable_names(stored, aliases)
+    for model_id in stored:
+        if model_id not in listed:
+            row = {"handle": f"{name}/{names[model_id]}", "model_id": model_id, "listed": False}
+            rows.append({**row, **_values(stored, model_id, edited)})
+    return rows
+
+
+def _values(stored: dict, model_id: str, edited) -> dict:
+    if edited and edited[0] == model_id:
+        form = edited[1]
+        return {
+            "window_value": form.data.get("context_window", ""),
+            "alias_value": form.data.get("alias", ""),
+            "errors": {field: " ".join(errors) for field, errors in form.errors.items()},
+        }
+    entry = stored.get(model_id) or {}
+    return {"window_value": entry.get("context_window") or "", "alias_value": entry.get("alias") or "", "errors": {}}
+
+
+def window_note(agent) -> dict:
+    """The agent's context window for the panels that show it, with where to set it when it is a guess: its
+    provider's models page (or the providers page, for a handle no provider serves)."""
+    window = context_window_of(agent.model, agent.context_window_limit, agent.organization_id)
+    name = agent.model.partition("/")[0]
+    served = window.is_guess and find_provider(name, agent.organization_id) is not None
+    link = reverse("ade-provider-models", args=[name]) if served else reverse("ade-providers")
+    return {"tokens": window.tokens, "is_guess": window.is_guess, "source": window.source, "link": link}
 
 
 def _field_of(exc: DomainError) -> str:
+    if isinstance(exc, ModelSettingError):
+        return "context_window"
     if isinstance(exc, ProviderNameError):
         return "name"
     return "base_url" if isinstance(exc, ProviderURLError) else "provider_type"
@@ -192,4 +312,6 @@ urlpatterns = [
     path("providers/<str:provider_id>/delete/", provider_delete, name="ade-provider-delete"),
     path("providers/<str:provider_id>/delete/confirm/", provider_confirm_delete, name="ade-provider-delete-confirm"),
     path("providers/<str:name>/models/", provider_models, name="ade-provider-models"),
+    path("providers/<str:provider_id>/models/settings/", provider_model_setting, name="ade-provider-model-setting"),
+    path("providers/<str:provider_id>/window/", provider_window, name="ade-provider-window"),
 ]

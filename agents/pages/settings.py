@@ -17,6 +17,7 @@ from agents import selectors, services
 from agents.model_choices import model_choices
 from agents.pages.agent_forms import TextareaField, plain_newlines
 from agents.pages.panel import panel_context
+from agents.pages.providers import window_note
 from agents.runtime.loop import DEFAULT_MAX_STEPS
 from agents.tokens import count_text, encoding_name
 
@@ -139,6 +140,7 @@ def _render(request, agent, form, *, status: int = 200, saved: bool = False) -> 
         tokens=token_count(system, form["model"].value() or agent.model),
         skills=skills,
         skills_hidden=skill_count - len(skills),
+        window=window_note(agent),
     )
     template = f"{TEMPLATE}#settings_form" if request.htmx else TEMPLATE
     return render(request, template, context, status=status)

@@ -77,6 +77,9 @@ class FakeOpenAI(FakeProvider):
         # vLLM: extra keys of a model's /v1/models entry (max_model_len); Ollama: what POST /api/show answers.
         self.model_extras: dict[str, dict] = {}
         self.ollama_show: dict | None = None
+        # vLLM and llama-cpp-python with several models: a completion for a model not in `models` is a 404, so a
+        # test sees that the id the server lists (e.g. a .gguf path) went on the wire, not a readable name.
+        self.known_models_only = False
 
     def reset(self) -> None:
         super().reset()
@@ -93,6 +96,9 @@ class FakeOpenAI(FakeProvider):
         return super().handle(h, method, path, body)
 
     def _refusal(self, body: dict):
+        if self.known_models_only and body.get("model") not in self.models:
+            said = f"The model `{body.get('model')}` does not exist."
+            return lambda h: self.send_error(h, Reply(status=404, error_message=said, error_code="model_not_found"))
         null_beside_calls = any(
             m.get("role") == "assistant" and m.get("tool_calls") and m.get("content") is None
             for m in body.get("messages") or []
