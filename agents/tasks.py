@@ -7,11 +7,9 @@ renaming one strands what was queued under the old name.
 
 from django.tasks import task
 
-# The queue background runs wait in; `manage.py letta_worker --queue` names the queues a worker serves.
-RUNS_QUEUE = "runs"
 
-
-@task(queue_name=RUNS_QUEUE)
+# Queued into settings.RUN_QUEUE (`background.start_detached`); declared on the default queue, which always exists.
+@task
 async def execute_run(run_id: str, request: dict) -> str | None:
     """Run a background run accepted by `background.start_detached`: its stop reason (None: it was cancelled before
     a worker took it)."""

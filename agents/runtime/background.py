@@ -13,9 +13,12 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict
+from datetime import timedelta
 
 from asgiref.sync import sync_to_async
+from django.conf import settings
 from django.db import close_old_connections, connection
+from django.utils import timezone
 
 from agents.models import Run
 from agents.runtime import event_log, run_lifecycle
@@ -35,17 +38,23 @@ async def start_detached(*, wait: bool = False, callback_url: str | None = None,
     """Accept a background run and queue it for a worker; answer its Run at once. Re-raises a refusal (RunRefused),
     which leaves no run behind. With `callback_url`, the worker POSTs the finished run there."""
     from agents import tasks  # the task module imports this one
+    from agents.runtime import worker
 
     run = await queue_run(**request, wait=wait, callback_url=callback_url)
+    here = worker.in_process_worker()
+    # Runs this process accepts, its own worker takes at once (their readers are likely here); the others wait out
+    # the hand-off first, so they take such a run only when this worker could not.
+    handoff = timezone.now() + timedelta(seconds=settings.WORKER_HANDOFF_SECONDS) if here else None
     try:
-        await tasks.execute_run.aenqueue(run_id=run.id, request=as_task_arguments(request))
+        queued = await tasks.execute_run.using(queue_name=settings.RUN_QUEUE, run_after=handoff).aenqueue(
+            run_id=run.id, request=as_task_arguments(request)
+        )
     except BaseException:
         # Not queued, so nothing would ever run it: end it now rather than leave the thread blocked.
         await sync_to_async(run_lifecycle.end_unowned)(run.id, message="The run could not be queued. Send it again.")
         raise
-    from agents.runtime import worker
-
-    worker.nudge()
+    if here is not None:
+        await here.take(queued.id)
     return run
 
 

@@ -23,6 +23,7 @@ from datetime import timedelta
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.db import DatabaseError, close_old_connections, connection
+from django.tasks import TaskResultStatus
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 from django_tasks_db.utils import exclusive_transaction
@@ -33,7 +34,9 @@ from agents.runtime import leases, run_lifecycle
 
 log = logging.getLogger(__name__)
 
-DEFAULT_QUEUES = ("default", tasks.RUNS_QUEUE)
+
+def default_queues() -> tuple[str, ...]:
+    return ("default", settings.RUN_QUEUE)
 
 
 class WorkerLost(Exception):
@@ -44,12 +47,12 @@ class Worker:
     def __init__(
         self,
         *,
-        queues: tuple[str, ...] = DEFAULT_QUEUES,
+        queues: tuple[str, ...] | None = None,
         concurrency: int | None = None,
         interval: float | None = None,
         worker_id: str | None = None,
     ):
-        self.queues = list(queues)
+        self.queues = list(queues or default_queues())
         self.concurrency = concurrency or settings.WORKER_CONCURRENCY
         self.interval = interval or settings.WORKER_POLL_SECONDS
         self.worker_id = (worker_id or f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:8]}")[:64]
@@ -78,6 +81,15 @@ class Worker:
                 await asyncio.wait_for(self.wake.wait(), self.interval)
             except TimeoutError:
                 pass
+
+    async def take(self, task_id: str) -> bool:
+        """Run the task `task_id` (just queued by this process) now, if this worker has room and nobody took it."""
+        if self.stopping or len(self.running) >= self.concurrency:
+            return False
+        claimed = await sync_to_async(claim_next)(self.worker_id, self.queues, task_id=task_id)
+        if claimed is not None:
+            self._start(claimed)
+        return claimed is not None
 
     def stop(self) -> None:
         self.stopping = True
@@ -116,9 +128,13 @@ class Worker:
             await sync_to_async(claimed.set_successful)(value)
 
 
-def claim_next(worker_id: str, queues: list[str]) -> DBTaskResult | None:
-    """Take the next ready task of `queues` for this worker, or None (none ready, or the database busy)."""
-    ready = DBTaskResult.objects.ready().filter(backend_name=tasks.execute_run.backend, queue_name__in=queues)
+def claim_next(worker_id: str, queues: list[str], *, task_id: str | None = None) -> DBTaskResult | None:
+    """Take the next ready task of `queues` for this worker (or the task `task_id`, though its time has not come),
+    or None (none ready, or the database busy)."""
+    if task_id is not None:
+        ready = DBTaskResult.objects.filter(id=task_id, status=TaskResultStatus.READY)
+    else:
+        ready = DBTaskResult.objects.ready().filter(backend_name=tasks.execute_run.backend, queue_name__in=queues)
     try:
         with exclusive_transaction(ready.db):
             claimed = ready.get_locked()
@@ -182,12 +198,6 @@ def in_process_worker() -> Worker | None:
         worker = _IN_PROCESS[loop] = Worker()
         worker.serving = loop.create_task(worker.serve(), name="letta-worker")
     return worker
-
-
-def nudge() -> None:
-    """A task was just queued: this process's worker looks now rather than at its next poll."""
-    if (worker := in_process_worker()) is not None:
-        worker.wake.set()
 
 
 def serving_in_process(app):

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from agents.runtime import leases
-from agents.runtime.worker import DEFAULT_QUEUES, Worker
+from agents.runtime.worker import Worker, default_queues
 
 
 class Command(BaseCommand):
@@ -18,7 +18,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument(
-            "--queue", default=",".join(DEFAULT_QUEUES), help="queues to serve, comma-separated (default: %(default)s)"
+            "--queue",
+            default=",".join(default_queues()),
+            help="queues to serve, comma-separated (default: %(default)s; background runs: LETTA_RUN_QUEUE)",
         )
         parser.add_argument("--concurrency", type=int, default=None, help="tasks at once (LETTA_WORKER_CONCURRENCY)")
         parser.add_argument("--worker-id", default=None, help="a name unique among the workers (default: generated)")
