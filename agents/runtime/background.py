@@ -21,7 +21,7 @@ from django.db import close_old_connections, connection
 from django.utils import timezone
 
 from agents.models import Run
-from agents.runtime import event_log, run_lifecycle
+from agents.runtime import event_log, leases, run_lifecycle
 from agents.runtime.emitter import EventSink
 from agents.runtime.event_log import EventRecorder
 from agents.runtime.loop import RunResult, queue_run, run_agent
@@ -63,17 +63,20 @@ async def execute_queued(run_id: str, request: dict) -> str | None:
     (cancelled before a worker took it). Its callback is POSTed once it has ended."""
     if not await sync_to_async(run_lifecycle.take_queued)(run_id):
         return None
-    try:
-        result = await run_detached(run_id=run_id, **from_task_arguments(request))
-    except asyncio.CancelledError:  # the worker is shutting down mid-run: end the run now, not at its lease's lapse
-        await sync_to_async(run_lifecycle.end_unowned)(run_id, message=WORKER_GONE)
-        raise
-    except Exception as exc:  # refused now though accepted then (its agent's model was removed meanwhile, ...)
-        message = getattr(exc, "message", None) or f"{type(exc).__name__}: {exc}"
-        await sync_to_async(run_lifecycle.end_unowned)(run_id, message=message)
-        raise
-    finally:
-        await post_callback(run_id)
+    # Held from the moment it is taken: what comes before the loop's own hold (loading the agent, the provider's
+    # client) can outlast a short lease on a busy machine.
+    with leases.hold(run_id):
+        try:
+            result = await run_detached(run_id=run_id, **from_task_arguments(request))
+        except asyncio.CancelledError:  # the worker is stopping mid-run: end the run now, not at its lease's lapse
+            await sync_to_async(run_lifecycle.end_unowned)(run_id, message=WORKER_GONE)
+            raise
+        except Exception as exc:  # refused now though accepted then (its agent's model was removed meanwhile, ...)
+            message = getattr(exc, "message", None) or f"{type(exc).__name__}: {exc}"
+            await sync_to_async(run_lifecycle.end_unowned)(run_id, message=message)
+            raise
+        finally:
+            await post_callback(run_id)
     return result.stop_reason
 
 

@@ -141,8 +141,8 @@ def claim_next(worker_id: str, queues: list[str], *, task_id: str | None = None)
             if claimed is not None:
                 claimed.claim(worker_id)
         return claimed
-    except DatabaseError:  # locked for long, or the database went away: try again on the next look
-        log.warning("could not take a task from the queue", exc_info=True)
+    except DatabaseError as exc:  # locked for long, or the database went away: try again on the next look
+        log.warning("could not take a task from the queue: %s", exc)
         if not connection.in_atomic_block:
             close_old_connections()
         return None

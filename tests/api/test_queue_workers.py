@@ -111,7 +111,7 @@ def test_a_background_run_waits_for_a_worker_then_runs_on_it_and_calls_back(
     start_worker("worker-a")
     wait_until(lambda: _task_of(run_id).status == "SUCCESSFUL", message="the worker to run it", timeout=30)
     task = _task_of(run_id)
-    assert task.worker_ids == ["worker-a"] and task.return_value == "end_turn"
+    assert task.worker_ids == ["worker-a"] and task.return_value == "end_turn", _run(run_id).metadata
     assert _run(run_id).status == "completed"
     assert "Name: Ada" in Block.objects.get(agents=agent, label="human").value
     said = [m.content for m in client.runs.messages.list(run_id, order="asc") if m.message_type == "assistant_message"]
