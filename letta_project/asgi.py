@@ -13,6 +13,7 @@ from django.conf import settings  # noqa: E402
 
 from agents.routing import websocket_urlpatterns  # noqa: E402
 from agents.runtime import leases  # noqa: E402
+from agents.runtime.worker import serving_in_process  # noqa: E402
 from letta_project.limits import asgi_body_limit, cap_daphne_bodies  # noqa: E402
 
 cap_daphne_bodies()
@@ -30,3 +31,5 @@ application = ProtocolTypeRouter(
         "websocket": AuthMiddlewareStack(URLRouter(websocket_urlpatterns)),
     }
 )
+# The process's queue worker (LETTA_RUN_WORKER_IN_PROCESS), on the event loop that serves the requests.
+application = serving_in_process(application)

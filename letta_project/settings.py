@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "channels",
     "django_htmx",
     "axes",  # sign-in throttling (see "Sign-in throttling" below)
+    "django_tasks_db",  # the task queue's tables (see "Task queue" below)
     "accounts",
     "memory",
     "tools",
@@ -361,6 +362,22 @@ RUN_SWEEP = env_bool("LETTA_RUN_SWEEP", True)
 # How long a background run's events stay resumable after it ended (the reference's 3 hours); older ones are
 # deleted when the organization starts its next background run, and resuming them answers 410.
 RUN_EVENTS_KEEP_SECONDS = env_int("LETTA_RUN_EVENTS_KEEP_SECONDS", 3 * 3600)
+
+# --- Task queue (agents/tasks.py, agents/runtime/worker.py) ----------------------------------------------
+# Work that outlives a request (background runs and their callbacks) is a Django task stored in the database by
+# django-tasks-db, so the queue needs nothing the server does not already have. Workers take tasks from it: each
+# web process runs one on its own event loop unless LETTA_RUN_WORKER_IN_PROCESS=0, and `manage.py letta_worker`
+# runs one as a process of its own (as many as wanted, on any machine sharing the database). A worker runs up to
+# LETTA_WORKER_CONCURRENCY tasks at once (a run mostly awaits its provider) and looks for new ones every
+# LETTA_WORKER_POLL_SECONDS. A web process with its own worker takes the runs it accepts itself, at once; other
+# workers take such a run only if it is still waiting after LETTA_WORKER_HANDOFF_SECONDS (that worker was full).
+# Background runs wait in the queue LETTA_RUN_QUEUE (`letta_worker --queue` names the queues a worker serves).
+RUN_QUEUE = env_str("LETTA_RUN_QUEUE", "runs")
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default", RUN_QUEUE]}}
+RUN_WORKER_IN_PROCESS = env_bool("LETTA_RUN_WORKER_IN_PROCESS", True)
+WORKER_CONCURRENCY = env_int("LETTA_WORKER_CONCURRENCY", 100, minimum=1)
+WORKER_POLL_SECONDS = env_seconds("LETTA_WORKER_POLL_SECONDS", 0.5)
+WORKER_HANDOFF_SECONDS = env_seconds("LETTA_WORKER_HANDOFF_SECONDS", 5)
 
 # Provider traces (the exact request and answer of each step, shown by the ADE's run inspector and served on
 # /v1/steps/{id}/trace and /v1/runs/{id}/trace): each side is cut to this many bytes of JSON, and traces are

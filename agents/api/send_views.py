@@ -17,7 +17,7 @@ from rest_framework.exceptions import ValidationError
 
 from accounts.errors import DomainError
 from accounts.selectors import get_owned
-from agents.api import callbacks, streaming
+from agents.api import streaming
 from agents.api.async_views import api_view
 from agents.api.run_serializers import LettaAsyncRequestSerializer, RunStreamSerializer
 from agents.api.serializers import LettaRequestSerializer, run_data
@@ -106,23 +106,22 @@ def _provider_failed(result: RunResult) -> JsonResponse:
 async def _stream(agent_id: str, organization_id: str, data: dict, *, include_pings: bool):
     """Start the run in its own task; answer a JSON error if it is refused before its first event, else SSE.
 
-    With `background=true` the run is a background run: its events (numbered with `seq_id`) are kept, so this
-    client, or any other, can resume the stream with `POST /v1/runs/{id}/stream` after a disconnect."""
+    With `background=true` the run is a background run, queued for a worker (agents/runtime/background.py): this
+    response follows its kept events (numbered with `seq_id`) like `POST /v1/runs/{id}/stream`, whichever process
+    runs it, so this client, or any other, can resume the stream after a disconnect."""
     request = _run_request(agent_id, organization_id, data)
+    wanted = data.get("include_return_message_types")
     if data["background"]:
-        run = streaming.StreamedRun(
-            lambda on_event, on_start: background.run_detached(on_event=on_event, on_start=on_start, **request)
+        # A refusal (unknown agent, busy agent, pending approval) is raised here and answered as JSON.
+        run = await background.start_detached(**request)
+        return streaming.sse_response(
+            _follow(run.id, after=0, include_pings=include_pings, poll_interval=0.1, batch_size=100, wanted=wanted)
         )
-    else:
-        run = streaming.StreamedRun(
-            lambda on_event, on_start: run_agent(on_event=on_event, on_start=on_start, **request)
-        )
-    # A refusal before the run is accepted (unknown agent, busy agent) is raised here and answered as JSON; once
-    # it is, the stream begins (its first ping names the run) without waiting for the model.
+    run = streaming.StreamedRun(lambda on_event, on_start: run_agent(on_event=on_event, on_start=on_start, **request))
+    # A refusal before the run is accepted (unknown agent, busy agent, pending approval) is raised here and answered
+    # as JSON; once it is, the stream begins (its first ping names the run) without waiting for the model.
     first = await run.first(streaming.FIRST_EVENT_WAIT)
-    return streaming.sse_response(
-        run.events(first, include_pings=include_pings, wanted=data.get("include_return_message_types"))
-    )
+    return streaming.sse_response(run.events(first, include_pings=include_pings, wanted=wanted))
 
 
 @csrf_exempt
@@ -145,11 +144,8 @@ async def agent_messages_async(request, agent_id: str):
     """`POST /v1/agents/{id}/messages/async`: validate like a send, start a background run, answer its Run at
     once. A refused start (unknown agent, busy agent, pending approval) answers its error instead."""
     data = validated(LettaAsyncRequestSerializer, request.json)
-    url = data.get("callback_url") or None
     run = await background.start_detached(
-        **_run_request(agent_id, request.organization_id, data),
-        callback_url=url,
-        on_finish=(lambda run_id: callbacks.post_run(run_id, url)) if url else None,
+        **_run_request(agent_id, request.organization_id, data), callback_url=data.get("callback_url") or None
     )
     return JsonResponse(run_data(run))
 
@@ -197,7 +193,15 @@ def follow_run(run: Run, options: dict):
     )
 
 
-async def _follow(run_id: str, *, after: int, include_pings: bool, poll_interval: float, batch_size: int):
+async def _follow(
+    run_id: str,
+    *,
+    after: int,
+    include_pings: bool,
+    poll_interval: float,
+    batch_size: int,
+    wanted: list[str] | None = None,
+):
     if include_pings:
         yield streaming.frame(streaming.ping(run_id))
     quiet_since = asyncio.get_running_loop().time()
@@ -219,8 +223,10 @@ async def _follow(run_id: str, *, after: int, include_pings: bool, poll_interval
         if not events and event_log.abandoned(run):
             events = event_log.ending_of(run, after)
         for event in events:
-            yield streaming.frame(event)
             after = event["seq_id"]
+            kind = event.get("message_type")
+            if not wanted or kind in streaming.CONTROL_TYPES or kind in wanted:
+                yield streaming.frame(event)
             if event.get("message_type") == event_log.LAST_EVENT:
                 yield streaming.DONE_FRAME
                 return

@@ -27,13 +27,13 @@ from agents.llm import (
     ProviderCall,
     ToolCall,
 )
-from agents.models import Message, Step
+from agents.models import Message, Run, Step
 from agents.providers import ModelConfigError, aresolve, output_cap
 from agents.runtime import compaction, leases, persist, run_lifecycle
 from agents.runtime.embeddings import prepare_embeddings
 from agents.runtime.emitter import Emitter, EventSink, Stop
 from agents.runtime.errors import InvalidApprovalError, NoPendingApprovalError, PendingApprovalError, RunRefused
-from agents.runtime.inputs import approvals_of, normalize, rows_as_json, to_rows
+from agents.runtime.inputs import approvals_of, normalize, rows_as_json, rows_from_json, to_rows
 from agents.runtime.persist import denied_return
 from agents.runtime.request_options import RequestOptions, with_skills
 from agents.runtime.sandboxed import run_custom_tools
@@ -101,6 +101,79 @@ def _begin(
     )
 
 
+async def _check_request(
+    agent_id: str,
+    messages: list[dict] | None,
+    input: str | None,
+    organization_id: str | None,
+    max_steps: int | None,
+    conversation_id: str | None,
+    options: RequestOptions | None,
+):
+    """What a request is checked for before its run takes the thread: (inputs, agent, max_steps, options, model)."""
+    inputs = normalize(messages, input)
+    if max_steps is not None and max_steps < 1:
+        raise RunRefused("max_steps must be at least 1.")
+    agent = await sync_to_async(thread_agent)(agent_id, organization_id, conversation_id)
+    max_steps = max_steps or agent.max_steps or DEFAULT_MAX_STEPS
+    options = options or RequestOptions()
+    try:
+        model = await aresolve(options.override_model or agent.model, agent.organization_id)
+    except ModelConfigError as exc:
+        prefix = "override_model: " if options.override_model else ""
+        raise RunRefused(prefix + str(exc)) from exc
+    return inputs, agent, max_steps, options, model
+
+
+async def queue_run(
+    agent_id: str,
+    messages: list[dict] | None = None,
+    *,
+    input: str | None = None,
+    organization_id: str | None = None,
+    max_steps: int | None = None,
+    stream_tokens: bool = False,
+    client_tools: list[dict] | None = None,
+    wait: bool = False,
+    callback_url: str | None = None,
+    conversation_id: str | None = None,
+    options: RequestOptions | None = None,
+) -> Run:
+    """Check a background run's request as `run_agent` does and take the thread's run slot for it, without running
+    it: the run waits, queued (active, no lease yet), until a worker runs it with `run_agent(run_id=...)`. Raises
+    RunRefused as `run_agent` does, leaving no run behind."""
+    inputs, agent, max_steps, options, _ = await _check_request(
+        agent_id, messages, input, organization_id, max_steps, conversation_id, options
+    )
+    run = await run_lifecycle.start_run(
+        agent,
+        {"max_steps": max_steps, "stream_tokens": stream_tokens},
+        wait=wait,
+        background=True,
+        callback_url=callback_url,
+        conversation_id=conversation_id,
+        pending_input=rows_as_json(to_rows(inputs)),
+        queued=True,
+    )
+    try:
+        state = await sync_to_async(_begin)(
+            agent_id,
+            organization_id,
+            inputs,
+            run.id,
+            max_steps=max_steps,
+            stream_tokens=stream_tokens,
+            client_tools=client_tools,
+            conversation_id=conversation_id,
+        )
+        if (approvals := approvals_of(inputs)) is not None:
+            _decide(state, state.buffer[-1], approvals)
+    except BaseException:
+        await sync_to_async(run_lifecycle.discard_run)(run.id)
+        raise
+    return run
+
+
 async def run_agent(
     agent_id: str,
     messages: list[dict] | None = None,
@@ -117,34 +190,34 @@ async def run_agent(
     callback_url: str | None = None,
     conversation_id: str | None = None,
     options: RequestOptions | None = None,
+    run_id: str | None = None,
 ) -> RunResult:
     """Run the agent on new input, in its default thread or the conversation named. Raises RunRefused (before
     anything is stored) for a bad request.
 
     `on_start(run_id)` is awaited once the request is accepted and its run exists, before the first step: a
     caller that does not wait for the run's end (a background run) answers then. `options` are what this request
-    alone asks for (the client's skills, another model, compaction in the response); nothing of them is stored."""
-    inputs = normalize(messages, input)
-    if max_steps is not None and max_steps < 1:
-        raise RunRefused("max_steps must be at least 1.")
-    agent = await sync_to_async(thread_agent)(agent_id, organization_id, conversation_id)
-    max_steps = max_steps or agent.max_steps or DEFAULT_MAX_STEPS
-    options = options or RequestOptions()
-    try:
-        model = await aresolve(options.override_model or agent.model, agent.organization_id)
-    except ModelConfigError as exc:
-        prefix = "override_model: " if options.override_model else ""
-        raise RunRefused(prefix + str(exc)) from exc
-    rows = to_rows(inputs)
-    run = await run_lifecycle.start_run(
-        agent,
-        {"max_steps": max_steps, "stream_tokens": stream_tokens},
-        wait=wait,
-        background=background,
-        callback_url=callback_url,
-        conversation_id=conversation_id,
-        pending_input=rows_as_json(rows),
+    alone asks for (the client's skills, another model, compaction in the response); nothing of them is stored.
+    With `run_id`, the run was accepted earlier by `queue_run` and taken by this process (a worker): it is run
+    as it is, and a refusal now leaves it for the caller to end (its id was answered already)."""
+    inputs, agent, max_steps, options, model = await _check_request(
+        agent_id, messages, input, organization_id, max_steps, conversation_id, options
     )
+    if run_id is not None:
+        run = await Run.objects.aget(pk=run_id)
+        # The ids the input was accepted under, so its messages are stored as the run's record says.
+        rows = rows_from_json(run.pending_input) if run.pending_input else to_rows(inputs)
+    else:
+        rows = to_rows(inputs)
+        run = await run_lifecycle.start_run(
+            agent,
+            {"max_steps": max_steps, "stream_tokens": stream_tokens},
+            wait=wait,
+            background=background,
+            callback_url=callback_url,
+            conversation_id=conversation_id,
+            pending_input=rows_as_json(rows),
+        )
     with leases.hold(run.id):  # from here to its end, this process owns the run
         try:
             state = await sync_to_async(_begin)(
@@ -161,7 +234,8 @@ async def run_agent(
             approvals = approvals_of(inputs)
             decisions = _decide(state, state.buffer[-1], approvals) if approvals is not None else None
         except BaseException:
-            await sync_to_async(run_lifecycle.discard_run)(run.id)
+            if run_id is None:
+                await sync_to_async(run_lifecycle.discard_run)(run.id)
             raise
         if on_start is not None:
             await on_start(run.id)

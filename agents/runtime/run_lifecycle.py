@@ -57,6 +57,22 @@ def is_stale(run: Run) -> bool:
     )
 
 
+def is_queued(run: Run) -> bool:
+    """Accepted for a worker that has not taken it yet (agents/runtime/background.py): an active background run
+    without a lease."""
+    return run.is_active and run.background and run.heartbeat_at is None
+
+
+def take_queued(run_id: str) -> bool:
+    """A worker takes a queued run: its lease starts now. False when it is no longer waiting (cancelled meanwhile,
+    or taken by another worker)."""
+    return bool(
+        Run.objects.filter(pk=run_id, status__in=Run.ACTIVE, background=True, heartbeat_at__isnull=True).update(
+            heartbeat_at=timezone.now()
+        )
+    )
+
+
 def end_lapsed(agent_id: str | None = None) -> list[str]:
     """End the active runs (of the agent, or all) whose lease lapsed; the ids ended."""
     runs = Run.objects.filter(status__in=Run.ACTIVE, heartbeat_at__lt=_lapsed_before())
@@ -74,11 +90,11 @@ def end_unowned(
     """End an active run that no live process will finish: cancelled if a cancel was asked for, else failed with
     `message`. What its steps stored stays (each step's writes are one transaction, so no tool call is left
     without its return); input its first step never stored is kept in the history. With `lapsed_only`, only
-    if its lease has lapsed when looked at under the row lock."""
+    if no process owns it when looked at under the row lock: its lease has lapsed, or no worker took it yet."""
     now = timezone.now()
     with transaction.atomic():
         run = Run.objects.select_for_update().filter(pk=run_id, status__in=Run.ACTIVE).first()
-        if run is None or (lapsed_only and not is_stale(run)):
+        if run is None or (lapsed_only and not (is_stale(run) or is_queued(run))):
             return False
         if run.cancel_requested:
             run.status, run.stop_reason = Run.Status.CANCELLED, "cancelled"
@@ -120,6 +136,7 @@ def try_start_run(
     callback_url: str | None = None,
     conversation_id: str | None = None,
     pending_input: list[dict] | None = None,
+    queued: bool = False,
 ) -> Run:
     with transaction.atomic():
         # Serializes with changes that must not overlap a run (reset-messages takes the same row lock), and with
@@ -139,7 +156,8 @@ def try_start_run(
                     agent=agent,
                     conversation_id=conversation_id,
                     status=Run.Status.RUNNING,
-                    heartbeat_at=timezone.now(),
+                    # A queued run has no lease until a worker takes it (take_queued), so the sweep leaves it be.
+                    heartbeat_at=None if queued else timezone.now(),
                     request_config=request_config,
                     background=background,
                     callback_url=callback_url,
@@ -160,6 +178,7 @@ async def start_run(
     wait_timeout: float = 600.0,
     conversation_id: str | None = None,
     pending_input: list[dict] | None = None,
+    queued: bool = False,
 ) -> Run:
     """Take the run slot of the agent's thread; with wait=True queue until the running run ends instead of
     refusing."""
@@ -167,7 +186,7 @@ async def start_run(
     while True:
         try:
             return await sync_to_async(try_start_run)(
-                agent, request_config, background, callback_url, conversation_id, pending_input
+                agent, request_config, background, callback_url, conversation_id, pending_input, queued
             )
         except AgentBusyError:
             if not wait or asyncio.get_running_loop().time() > deadline:
@@ -249,7 +268,7 @@ def request_cancel(
         if (waiting := _CANCEL_SIGNALS.get(run_id)) is not None:
             loop, signal = waiting
             loop.call_soon_threadsafe(signal.set)
-        else:  # no process may be left to see the flag: a run whose lease lapsed ends here, as cancelled
+        else:  # no process may be left to see the flag: a run whose lease lapsed, or still queued, ends here
             end_unowned(run_id, lapsed_only=True)
     return {run_id: "cancelled" for run_id in ids}
 

@@ -98,6 +98,48 @@ class LiveServer:
         self.log.close()
 
 
+class WorkerProcess:
+    """`manage.py letta_worker` in a subprocess, on the test database with `env` (as a LiveServer gets it)."""
+
+    def __init__(self, env: dict[str, str], *args: str):
+        self.log = tempfile.TemporaryFile()
+        self.process = subprocess.Popen(
+            [sys.executable, "manage.py", "letta_worker", *args],
+            cwd=ROOT,
+            env={
+                **os.environ,
+                "DJANGO_SETTINGS_MODULE": "letta_project.settings",
+                "DJANGO_SECRET_KEY": settings.SECRET_KEY,
+                "LETTA_LOG_LEVEL": "INFO",
+                "PYTHONUNBUFFERED": "1",
+                **env,
+            },
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            preexec_fn=_die_with_parent,
+        )
+        wait_until(lambda: "serving" in self._started(), message="the worker to start", timeout=60, interval=0.05)
+
+    def _started(self) -> str:
+        if self.process.poll() is not None:
+            raise RuntimeError(f"the worker exited: {self.output()[-2000:]}")
+        return self.output()
+
+    def output(self) -> str:
+        self.log.seek(0)
+        return self.log.read().decode(errors="replace")
+
+    def close(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.log.close()
+
+
 def live_server_env(fake_openai_server, fake_anthropic_server, **extra: str) -> dict[str, str]:
     """What a live server needs to serve the tests: the test database and providers pointed at the fake servers."""
     return {

@@ -1,0 +1,187 @@
+"""Background runs on the task queue, across processes: a web process that runs no worker accepts the run, and a
+`manage.py letta_worker` process runs it; the cancel, the stream and the callback go through the web process.
+
+Each test's processes serve a queue of their own (LETTA_RUN_QUEUE), so the session's live server, whose own worker
+serves the default queues, never takes their runs.
+"""
+
+import json
+import signal
+import threading
+import uuid
+from http.server import BaseHTTPRequestHandler, HTTPServer
+
+import pytest
+from django_tasks_db.models import DBTaskResult
+
+from accounts.models import Organization
+from agents.models import Message, Run
+from memory.models import Block
+from tests.api.live_server import LiveServer, WorkerProcess, live_server_env, sdk
+from tests.fakes import Reply
+from tests.waiting import wait_until
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+LEASE = "1.5"  # seconds: a killed worker's runs end soon after
+REMEMBER_ADA = Reply(tool_calls=[("memory_insert", {"label": "human", "new_string": "Name: Ada"})])
+
+
+@pytest.fixture
+def queue_env(fake_openai_server, fake_anthropic_server):
+    return live_server_env(
+        fake_openai_server,
+        fake_anthropic_server,
+        LETTA_RUN_QUEUE=f"runs-{uuid.uuid4().hex[:8]}",
+        LETTA_RUN_LEASE_SECONDS=LEASE,
+    )
+
+
+@pytest.fixture
+def web(queue_env):
+    server = LiveServer({**queue_env, "LETTA_RUN_WORKER_IN_PROCESS": "0"})
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def start_worker(queue_env):
+    started = []
+
+    def start(worker_id: str) -> WorkerProcess:
+        worker = WorkerProcess(queue_env, "--worker-id", worker_id)
+        started.append(worker)
+        return worker
+
+    yield start
+    for worker in started:
+        worker.close()
+
+
+@pytest.fixture
+def client(web, org):
+    return sdk(web, Organization.default())
+
+
+@pytest.fixture
+def hook():
+    """A receiver for callbacks, reached as `localhost` (the live servers' operator allows that name)."""
+    received = []
+
+    class Hook(BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802 (http.server's naming)
+            received.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Hook)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    server.url, server.received = f"http://localhost:{server.server_port}/done", received
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+def _send_async(client, agent, text: str, **extra) -> str:
+    return client.agents.messages.create_async(agent.id, input=text, **extra).id
+
+
+def _task_of(run_id: str) -> DBTaskResult:
+    return DBTaskResult.objects.get(args_kwargs__kwargs__run_id=run_id)
+
+
+def _run(run_id: str) -> Run:
+    return Run.objects.get(pk=run_id)
+
+
+def test_a_background_run_waits_for_a_worker_then_runs_on_it_and_calls_back(
+    client, start_worker, make_agent, fake_openai, hook
+):
+    agent = make_agent()
+    fake_openai.script(REMEMBER_ADA, Reply(text="Noted, Ada."))
+    run_id = _send_async(client, agent, "I'm Ada", callback_url=hook.url)
+
+    # Accepted and answered by the web process, which runs no worker: the run waits in the queue.
+    assert _run(run_id).status == "running" and _run(run_id).heartbeat_at is None
+    assert _task_of(run_id).status == "READY" and fake_openai.requests == []
+
+    start_worker("worker-a")
+    wait_until(lambda: _task_of(run_id).status == "SUCCESSFUL", message="the worker to run it", timeout=30)
+    task = _task_of(run_id)
+    assert task.worker_ids == ["worker-a"] and task.return_value == "end_turn", _run(run_id).metadata
+    assert _run(run_id).status == "completed"
+    assert "Name: Ada" in Block.objects.get(agents=agent, label="human").value
+    said = [m.content for m in client.runs.messages.list(run_id, order="asc") if m.message_type == "assistant_message"]
+    assert said == ["Noted, Ada."]
+    # The worker posted the callback before it recorded the task's end.
+    assert [(r["id"], r["status"]) for r in hook.received] == [(run_id, "completed")]
+    assert _run(run_id).callback_status_code == 204
+
+
+def test_the_web_process_streams_and_cancels_a_run_that_a_worker_runs(client, start_worker, make_agent, fake_openai):
+    start_worker("worker-a")
+    agent = make_agent()
+    fake_openai.script(REMEMBER_ADA, Reply(text="Too late.", delay=30))
+    run_id = _send_async(client, agent, "I'm Ada")
+
+    # The web process follows the run's kept events as the worker writes them.
+    events = iter(client.runs.messages.stream(run_id, include_pings=False))
+    assert [next(events).message_type for _ in range(2)] == ["tool_call_message", "tool_return_message"]
+    wait_until(lambda: len(fake_openai.requests) == 2, message="the second step to wait for the model")
+
+    assert client.agents.messages.cancel(agent.id) == {run_id: "cancelled"}
+    rest = list(events)
+    assert [e.stop_reason for e in rest if e.message_type == "stop_reason"] == ["cancelled"]
+    assert not any(getattr(e, "content", None) == "Too late." for e in rest)
+    assert _run(run_id).status == "cancelled"
+    wait_until(lambda: _task_of(run_id).status == "SUCCESSFUL", message="the worker to finish the task")
+
+    # A background stream started through the web process is the same kept stream, however it ends.
+    fake_openai.script(Reply(text="Here now."))
+    live = list(client.agents.messages.create(agent.id, input="hi", streaming=True, background=True))
+    assert [e.message_type for e in live] == ["ping", "assistant_message", "stop_reason", "usage_statistics"]
+    assert _task_of(live[0].run_id).worker_ids == ["worker-a"]
+
+
+def test_a_killed_workers_run_ends_failed_and_is_not_run_again(client, start_worker, make_agent, fake_openai, hook):
+    agent = make_agent()
+    fake_openai.script(REMEMBER_ADA, Reply(text="Never said.", delay=60))
+    victim = start_worker("worker-a")
+    run_id = _send_async(client, agent, "I'm Ada", callback_url=hook.url)
+    wait_until(lambda: len(fake_openai.requests) == 2, message="the second step to wait for the model")
+
+    victim.process.send_signal(signal.SIGKILL)
+    victim.process.wait(timeout=30)
+    # The web process's sweep ends the run once its lease lapsed.
+    wait_until(lambda: _run(run_id).status == "failed", message="the dead worker's run to end", timeout=20)
+    assert "stopped" in _run(run_id).metadata["error"]["message"]
+    assert _task_of(run_id).status == "RUNNING"  # the dead worker's claim is all the queue knows of
+
+    # The next worker fails the abandoned task, sends the run's callback, and runs nothing again.
+    start_worker("worker-b")
+    wait_until(lambda: _task_of(run_id).status == "FAILED", message="the abandoned task to fail", timeout=20)
+    assert _task_of(run_id).worker_ids == ["worker-a"]
+    wait_until(lambda: hook.received, message="the failed run's callback")
+    assert [(r["id"], r["status"]) for r in hook.received] == [(run_id, "failed")]
+    assert len(fake_openai.requests) == 2
+    # What the first step stored stays, and the agent takes the next message.
+    assert "Name: Ada" in Block.objects.get(agents=agent, label="human").value
+    assert Message.objects.filter(agent=agent, role="tool").count() == 1
+    fake_openai.script(Reply(text="Back again."))
+    assert client.agents.messages.create(agent.id, input="there?").messages[-1].content == "Back again."
+
+
+def test_a_run_cancelled_before_any_worker_took_it_ends_at_once(client, start_worker, make_agent, fake_openai):
+    agent = make_agent()
+    run_id = _send_async(client, agent, "I'm Ada")
+    assert client.agents.messages.cancel(agent.id) == {run_id: "cancelled"}
+    assert _run(run_id).status == "cancelled"
+    kept = Message.objects.get(agent=agent, role="user")  # what was said stays in the history
+    assert kept.text == "I'm Ada" and kept.run_id == run_id
+
+    start_worker("worker-a")
+    wait_until(lambda: _task_of(run_id).status == "SUCCESSFUL", message="the worker to skip the task")
+    assert _task_of(run_id).return_value is None and fake_openai.requests == []
