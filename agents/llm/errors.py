@@ -114,6 +114,25 @@ def is_context_overflow(*texts: str | None) -> bool:
     return any(text and _OVERFLOW.search(text) for text in texts)
 
 
+# Where a server names the window it enforces: "maximum context length is 2048 tokens" (OpenAI, vLLM,
+# llama-cpp-python), "exceed context window of 2048" (llama-cpp-python), "the available context size (2048 tokens)"
+# (llama.cpp's server), "context length of only 4096 tokens" (Mistral, OpenRouter).
+_STATED_WINDOW = re.compile(
+    r"(?:maximum context length is|context window of|context size \(|context length of(?: only)?)\s*([\d,]+)",
+    re.IGNORECASE,
+)
+
+
+def stated_context_window(*texts: str | None) -> int | None:
+    """The context window an overflow error says the server enforces, if it says one."""
+    for text in texts:
+        if text and (found := _STATED_WINDOW.search(text)):
+            window = int(found.group(1).replace(",", ""))
+            if window > 0:
+                return window
+    return None
+
+
 # ------------------------------------------------------------------------------------------ wording
 
 _LABELS = {

@@ -77,7 +77,14 @@ class OpenAIClient(SDKClient):
         return bool(_STREAM_REFUSAL.search(error.detail or "")) or call.events is not None or dropped
 
     async def _complete_for_stream(self, request: LLMRequest, on_delta: OnDelta, call: ProviderCall) -> LLMResponse:
-        response = await self._complete(request, call)
+        try:
+            response = await self._complete(request, call)
+        except openai.APIConnectionError as exc:
+            # A server that died inside the stream (llama-cpp-python on an overflow) closed its connection after
+            # ending the body, and the pool may hand that connection out again: once more, on a new one.
+            if connection_reason(exc) in _NOT_THERE:
+                raise
+            response = await self._complete(request, call)
         for kind, text in (("reasoning", response.reasoning), ("content", response.content)):
             if text:
                 await on_delta(Delta(kind, text))

@@ -29,6 +29,8 @@ TRIGGER_FRACTION = 0.9  # compact when the request would pass this share of the 
 KEEP_FRACTION = 0.3  # the newest messages kept verbatim fill at most this share of it
 SUMMARIZER_FRACTION = 0.6  # a summarizer request's transcript stays under this share of the window
 CHUNK_CLIP_CHARS = 5_000  # one tool return or message inside a transcript is clipped to this
+SUMMARY_MAX_TOKENS = 1024  # a summary's length cap; at most SUMMARY_FRACTION of the summarizer's window
+SUMMARY_FRACTION = 0.1
 
 SUMMARIZER_PROMPT = """You maintain the running summary of a conversation between an AI agent and a user, \
 for the agent's own later use. You are given the previous summary (if any) and the messages that are now \
@@ -130,8 +132,17 @@ def chunks(lines: list[str], model: str, budget_tokens: int) -> list[list[str]]:
     return [chunk for chunk in out if chunk]
 
 
+def summary_cap(window: int) -> int:
+    """The most tokens a summary may take: a small window keeps room for the conversation that follows it."""
+    return max(64, min(SUMMARY_MAX_TOKENS, int(window * SUMMARY_FRACTION)))
+
+
 def summarizer_request(
-    model: str, previous: str | None, lines: list[str], prompt: str = SUMMARIZER_PROMPT
+    model: str,
+    previous: str | None,
+    lines: list[str],
+    prompt: str = SUMMARIZER_PROMPT,
+    max_tokens: int = SUMMARY_MAX_TOKENS,
 ) -> LLMRequest:
     parts = []
     if previous:
@@ -143,7 +154,7 @@ def summarizer_request(
             ChatMessage(role="system", content=prompt),
             ChatMessage(role="user", content="\n".join(parts)),
         ],
-        max_tokens=1024,
+        max_tokens=max_tokens,
     )
 
 
@@ -162,11 +173,12 @@ async def summarize(
     if messages and messages[0].role == "summary":
         previous = summary_body(text_of(messages[0].content))
         messages = messages[1:]
-    budget = max(int(window * SUMMARIZER_FRACTION) - count_text(prompt, model).tokens - 1024, 256)
+    cap = summary_cap(window)
+    budget = max(int(window * SUMMARIZER_FRACTION) - count_text(prompt, model).tokens - cap, 256)
     summary = previous
     for piece in chunks(transcript_lines(messages), model, budget):
         calls.append(call := ProviderCall())
-        response = await client.complete(summarizer_request(model, summary, piece, prompt), call=call)
+        response = await client.complete(summarizer_request(model, summary, piece, prompt, cap), call=call)
         summary = (response.content or "").strip() or summary
     return summary or ""
 
@@ -211,31 +223,35 @@ async def compact(
     trigger: str = "budget",
     step_id: str | None = None,
     pending_rows: list[Message] = (),
+    window_hint: int | None = None,
 ) -> Stop | None:
     """Summarize the oldest part of the buffer into the summary message. Nothing to evict is not an error:
     the caller finds out whether what remains fits. Asked for by a person ("manual"), at least half of the
     context is summarized even when it is far from the budget. The summarizer's calls are kept as traces of
     the run (and of `step_id`, the step that needed the room, if any). `pending_rows` are the step's input not
-    stored yet: when they begin a new turn (a user's message), every stored turn may be summarized."""
+    stored yet: when they begin a new turn (a user's message), every stored turn may be summarized.
+    `window_hint` is a smaller window than the agent's that the provider turned out to enforce (it refused a
+    request as too long): what is kept is sized to it."""
     chosen_settings = CompactionSettings.of(state.agent)
     counts = [state.ledger.message(m) for m in state.buffer]
+    window = min(state.context_window, window_hint) if window_hint else state.context_window
     keep_fraction = chosen_settings.keep_fraction
-    keep = int(state.context_window * keep_fraction) if keep_fraction is not None else None
+    keep = int(window * keep_fraction) if keep_fraction is not None else None
     if trigger == "manual":
         share = KEEP_FRACTION if keep_fraction is None else keep_fraction
-        keep = min(int(state.context_window * share), sum(counts[1:]) // 2)
+        keep = min(int(window * share), sum(counts[1:]) // 2)
     pending_turn = sum(state.ledger.message(m) for m in pending_rows) if _starts_turn(pending_rows) else None
-    chosen = plan(state.buffer, counts, state.context_window, keep, pending_turn_tokens=pending_turn)
+    chosen = plan(state.buffer, counts, window, keep, pending_turn_tokens=pending_turn)
     if chosen is None:
         return None
     calls: list[ProviderCall] = []
     try:
-        summarizer, window = await _summarizer(model, state.context_window, chosen_settings, state.organization_id)
+        summarizer, summarizer_window = await _summarizer(model, window, chosen_settings, state.organization_id)
         summary = await summarize(
             summarizer.client,
             summarizer.model,
             state.buffer[chosen.start : chosen.cut],
-            window,
+            summarizer_window,
             calls,
             chosen_settings.prompt or SUMMARIZER_PROMPT,
         )

@@ -27,6 +27,7 @@ from agents.llm import (
     ProviderCall,
     ToolCall,
 )
+from agents.llm.errors import stated_context_window
 from agents.models import Message, Run, Step
 from agents.providers import ModelConfigError, aresolve, output_cap
 from agents.runtime import compaction, leases, persist, run_lifecycle
@@ -412,7 +413,13 @@ async def _step(state: RunState, model, pending_rows: list[Message], emit: Emitt
                 await sync_to_async(persist.store_traces)(state, [call], step_id)
                 if not (
                     stop := await compaction.compact(
-                        state, model, emit, trigger="provider_overflow", step_id=step_id, pending_rows=pending_rows
+                        state,
+                        model,
+                        emit,
+                        trigger="provider_overflow",
+                        step_id=step_id,
+                        pending_rows=pending_rows,
+                        window_hint=_enforced_window(state, exc, request, pending_rows),
                     )
                 ):
                     request = build_request(state, model.model, pending_rows)
@@ -533,6 +540,13 @@ async def _fail_step(
 
 def _reminder(tools: list[str]) -> str:
     return f"[System reminder] Before ending your turn you must call: {', '.join(tools)}."
+
+
+def _enforced_window(state: RunState, exc: LLMError, request: LLMRequest, pending_rows: list[Message]) -> int:
+    """The window a provider that refused a request as too long enforces: the one its error names, else at most
+    what we sent (a server may serve less than the agent was told: a local model started with a small n_ctx)."""
+    stated = stated_context_window(exc.message, exc.detail)
+    return stated or state.ledger.request([*state.buffer, *pending_rows], request.tools)
 
 
 def _add_usage(state: RunState, response: LLMResponse) -> None:

@@ -135,3 +135,28 @@ async def test_usage_a_server_does_not_report_is_unknown_not_zero(make_agent, lo
     assert result.usage["prompt_tokens"] is None and result.usage["total_tokens"] is None
     steps = [s async for s in Step.objects.filter(run_id=result.run_id)]
     assert steps and all(not s.usage_reported and s.estimated_prompt_tokens for s in steps)
+
+
+def _note(topic: str, words: int) -> str:
+    return " ".join(f"{topic}{i}" for i in range(words))
+
+
+async def test_an_overflow_at_a_window_smaller_than_the_agents_keeps_what_fits_the_servers(make_agent, fake_openai):
+    # The agent was told 32k (from the model card); the server was started with 2048 and says so when it refuses.
+    agent = await sync_to_async(make_agent)(context_window_limit=32_000)
+    for turn, topic in enumerate(("harbour", "garden")):
+        fake_openai.script(Reply(text=f"noted {turn}"))
+        await run_agent(agent.id, input=_note(topic, 700))
+    said = "This model's maximum context length is 2048 tokens. However, you requested 2900 tokens."
+    fake_openai.script(
+        Reply(status=400, error_kind="context_overflow", error_message=said),
+        Reply(text="Summary: two long notes were read."),
+        Reply(text="Fresh answer."),
+    )
+
+    result = await run_agent(agent.id, input="What was in the notes?")
+
+    assert result.stop_reason == "end_turn", result.error
+    sent = "\n".join(str(m.get("content")) for m in fake_openai.last_request["messages"])
+    # Both notes went into the summary: what stays must fit 30% of the 2048 the server enforces.
+    assert "harbour1" not in sent and "garden1" not in sent and "Summary: two long notes" in sent

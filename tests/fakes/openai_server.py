@@ -69,6 +69,10 @@ class FakeOpenAI(FakeProvider):
         # error event), "abort" (200, then the stream ends with nothing in it) or "drop" (the connection closes with
         # no answer at all), as llama-cpp-python does.
         self.refuse_tool_streaming: str | None = None
+        # With refuse_tool_streaming "abort": the connection of the next request without streaming is closed before
+        # any answer, as when llama-cpp-python closed the aborted stream's connection after the client pooled it.
+        self.stale_after_abort = False
+        self._stale = False
         # llama.cpp's server: GET /props tells this n_ctx, POST /tokenize counts a token per 2 characters.
         self.n_ctx: int | None = None
         self.tokenize_requests: list[dict] = []
@@ -106,8 +110,12 @@ class FakeOpenAI(FakeProvider):
         if self.refuse_null_content and null_beside_calls:
             said = 'Internal Server Error: can only concatenate str (not "NoneType") to str'
             return lambda h: self.send_error(h, Reply(status=400, error_message=said))
+        if self._stale and not body.get("stream"):
+            self._stale = False
+            return lambda h: setattr(h, "close_connection", True)
         if not (self.refuse_tool_streaming and body.get("stream") and body.get("tools")):
             return None
+        self._stale = self.stale_after_abort
         said = "Automatic streaming tool choice is not supported"
         if self.refuse_tool_streaming == "status":
             return lambda h: self.send_error(h, Reply(status=400, error_message=said))

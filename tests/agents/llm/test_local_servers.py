@@ -17,6 +17,7 @@ from agents.llm import (
 )
 from agents.llm import openai_format as oai
 from agents.llm.errors import ReportedError, UnusableReply
+from agents.llm.openai_client import OpenAIClient
 from tests.fakes import Reply
 
 from .helpers import WEATHER, Recorder
@@ -185,6 +186,21 @@ async def test_tool_calls_go_back_with_empty_content_which_local_servers_accept(
 
     assert response.content == "Sunny."
     assert fake_openai.last_request["messages"][1]["content"] == ""
+
+
+async def test_the_request_without_streaming_is_sent_again_when_the_aborted_streams_connection_was_stale(
+    fake_openai,
+):
+    fake_openai.refuse_tool_streaming = "abort"
+    fake_openai.stale_after_abort = True
+    fake_openai.script(Reply(text="Sunny."))
+    client = OpenAIClient("sk-test", fake_openai.base_url, max_retries=0, timeout=10)  # no retry of the SDK's
+
+    response, _ = await call(client, weather_request(), stream=True)
+    await client.aclose()
+
+    assert response.content == "Sunny."
+    assert [bool(r.get("stream")) for r in fake_openai.requests] == [True, False, False]
 
 
 def test_openais_own_api_still_gets_null_content_beside_tool_calls():
