@@ -134,8 +134,10 @@ async def test_a_separate_summarizer_model_is_asked_within_its_own_window(make_a
     settings.DEFAULT_CONTEXT_WINDOW = 2000
     agent = await sync_to_async(make_agent)(context_window_limit=200_000)
     fake_openai.responder = scripted_model
-    thought = "Here is a long thought about gardens, rivers, old maps and the people who drew them. " * 3
-    for turn in range(10):
+    # Large enough that half of it (what a manual compaction summarizes) overflows one summarizer request, whose
+    # output cap (a tenth of its window) leaves most of its 60% for the transcript.
+    thought = "Here is a long thought about gardens, rivers, old maps and the people who drew them. " * 6
+    for turn in range(12):
         await run_agent(agent.id, input=f"{thought}Topic {turn}")
     from agents.runtime.summarize import summarize_agent
 

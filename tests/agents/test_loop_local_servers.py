@@ -7,6 +7,7 @@ from asgiref.sync import sync_to_async
 
 from agents import providers as model_providers
 from agents.models import Message, Step
+from agents.runtime.compaction import SUMMARIZER_PROMPT
 from agents.runtime.loop import run_agent
 from agents.tokens import count_text
 from memory.models import Block
@@ -148,15 +149,22 @@ async def test_an_overflow_at_a_window_smaller_than_the_agents_keeps_what_fits_t
         fake_openai.script(Reply(text=f"noted {turn}"))
         await run_agent(agent.id, input=_note(topic, 700))
     said = "This model's maximum context length is 2048 tokens. However, you requested 2900 tokens."
-    fake_openai.script(
-        Reply(status=400, error_kind="context_overflow", error_message=said),
-        Reply(text="Summary: two long notes were read."),
-        Reply(text="Fresh answer."),
-    )
+    refused = []
+
+    def server(request: dict) -> Reply:
+        if request["messages"][0]["content"] == SUMMARIZER_PROMPT:  # as many pieces as the transcript needs
+            return Reply(text="Summary: two long notes were read.")
+        if not refused:
+            refused.append(request)
+            return Reply(status=400, error_kind="context_overflow", error_message=said)
+        return Reply(text="Fresh answer.")
+
+    fake_openai.responder = server
 
     result = await run_agent(agent.id, input="What was in the notes?")
 
     assert result.stop_reason == "end_turn", result.error
+    assert result.messages[-1]["content"] == "Fresh answer."
     sent = "\n".join(str(m.get("content")) for m in fake_openai.last_request["messages"])
     # Both notes went into the summary: what stays must fit 30% of the 2048 the server enforces.
     assert "harbour1" not in sent and "garden1" not in sent and "Summary: two long notes" in sent
