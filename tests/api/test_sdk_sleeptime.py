@@ -31,6 +31,18 @@ def modify_group(client, group_id, body):
     return client.patch(f"/v1/groups/{group_id}", cast_to=object, body=body)
 
 
+@pytest.fixture(autouse=True)
+def _no_run_outlives_the_test():
+    """A sleep-time run started by a test's last turn must end before the database is flushed (on PostgreSQL its
+    writes and the flush deadlock)."""
+    yield
+    wait_until(
+        lambda: not Run.objects.filter(status__in=Run.ACTIVE).exists(),
+        message="the test's background runs to end",
+        timeout=60,
+    )
+
+
 def finished_run(agent_id):
     return wait_until(
         lambda: Run.objects.filter(agent_id=agent_id).exclude(status__in=Run.ACTIVE).first(),

@@ -193,6 +193,8 @@ def test_a_context_the_server_finds_too_long_is_compacted_and_tried_again(client
     messages, error = send(client, agent.id, long_note("garden", NOTE_SENTENCES))
 
     assert_reply_or_clear_error(messages, error)
-    assert error is None, error
+    # The request fits after compaction; what a 270M model then writes may still be nothing (an llm_empty_response,
+    # a clear error), but never the overflow again.
+    assert error is None or "llm_empty_response" in error, error
     summaries = Message.objects.filter(agent_id=agent.id, role="summary")
     assert [json.loads(text_of(s.content))["compaction_stats"]["trigger"] for s in summaries] == ["provider_overflow"]
