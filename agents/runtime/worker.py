@@ -136,6 +136,10 @@ def claim_next(worker_id: str, queues: list[str], *, task_id: str | None = None)
     else:
         ready = DBTaskResult.objects.ready().filter(backend_name=tasks.execute_run.backend, queue_name__in=queues)
     try:
+        # A plain read first: the exclusive transaction takes SQLite's write lock, and every worker looks every
+        # LETTA_WORKER_POLL_SECONDS, so looking under it held up every writer of every process for nothing.
+        if not ready.exists():
+            return None
         with exclusive_transaction(ready.db):
             claimed = ready.get_locked()
             if claimed is not None:

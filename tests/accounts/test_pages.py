@@ -64,7 +64,7 @@ def test_a_superuser_without_membership_acts_for_the_default_organization(client
 
 
 def test_a_user_in_no_organization_is_told_how_to_fix_it(client, db):
-    client.force_login(User.objects.create_user(username="stray", password="pw"))
+    client.force_login(User.objects.create_user(username="stray"))
     response = client.get("/ade/keys/")
     assert response.status_code == 403
     assert b"belongs to no organization" in response.content

@@ -11,7 +11,8 @@ from agents.model_choices import forget_models
 
 @pytest.fixture
 def person(org):
-    user = User.objects.create_user(username="ada", password="pw")
+    # Signed in with force_login: no password, whose hashing (by design slow) cost each page test about a second.
+    user = User.objects.create_user(username="ada")
     Membership.objects.create(user=user, organization=org)
     return user
 

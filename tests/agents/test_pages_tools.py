@@ -328,7 +328,7 @@ def test_a_test_run_needs_a_signed_in_person(client):
 
 
 def test_a_test_run_needs_a_member_of_an_organization(client, db):
-    client.force_login(User.objects.create_user(username="drifter", password="pw"))
+    client.force_login(User.objects.create_user(username="drifter"))
     response = client.post("/ade/tools/run/", {"source_code": GREET, "args": '{"name": "Ada"}'})
     assert response.status_code == 403 and "run-result" not in response.content.decode()
 

@@ -50,7 +50,7 @@ def test_history_pages_by_version_in_both_orders(api, block):
 
 
 def test_a_persons_and_an_agents_edits_are_named(api, block, make_agent):
-    person = User.objects.create_user(username="grace", password="pw")
+    person = User.objects.create_user(username="grace")
     memory.update_block(block.id, value="by grace", actor=EditActor.user(str(person.pk)))
     agent = make_agent()
     run = Run.objects.create(organization_id=agent.organization_id, agent=agent, status="completed")

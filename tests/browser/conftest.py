@@ -44,8 +44,9 @@ def chromium(letta_server):
 
 @pytest.fixture
 def person(transactional_db):
-    """A signed-up person, a member of the default organization."""
-    user = User.objects.create_user(username="ada", password="correct horse battery")
+    """A signed-up person, a member of the default organization, signed in by cookie: no password (hashing one
+    by design takes about a second; the tests that sign in by form give it one)."""
+    user = User.objects.create_user(username="ada")
     Membership.objects.create(user=user, organization=Organization.default())
     return user
 

@@ -3,10 +3,17 @@ page pasted inside the agent's page) and, once signed in, is back on the page it
 
 import re
 
+import pytest
 from django.urls import reverse
 from playwright.sync_api import expect
 
-PASSWORD = "correct horse battery"  # the `person` fixture's
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture(autouse=True)
+def _person_has_a_password(person):
+    person.set_password(PASSWORD)
+    person.save(update_fields=["password"])
 
 
 def test_signing_out_in_one_tab_sends_the_other_to_sign_in_and_back(page, make_agent):
