@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.api.live_server import _die_with_parent, free_port
+from tests.api.live_server import _die_with_parent, free_port, stop_process
 from tests.open_models import install
 from tests.waiting import wait_until
 
@@ -85,13 +85,7 @@ class LlamaServer:
         return self.log_path.read_text(errors="replace")[-chars:]
 
     def close(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        stop_process(self.process, timeout=10)
 
 
 _server_key = pytest.StashKey[LlamaServer]()
