@@ -380,6 +380,8 @@ RUN_WORKER_IN_PROCESS = env_bool("LETTA_RUN_WORKER_IN_PROCESS", True)
 WORKER_CONCURRENCY = env_int("LETTA_WORKER_CONCURRENCY", 100, minimum=1)
 WORKER_POLL_SECONDS = env_seconds("LETTA_WORKER_POLL_SECONDS", 0.5)
 WORKER_HANDOFF_SECONDS = env_seconds("LETTA_WORKER_HANDOFF_SECONDS", 5)
+# Workers delete the queue's records of tasks that ended more than this many days ago (hourly); runs keep their own.
+TASK_RESULTS_KEEP_DAYS = env_int("LETTA_TASK_RESULTS_KEEP_DAYS", 14, minimum=1)
 
 # Provider traces (the exact request and answer of each step, shown by the ADE's run inspector and served on
 # /v1/steps/{id}/trace and /v1/runs/{id}/trace): each side is cut to this many bytes of JSON, and traces are

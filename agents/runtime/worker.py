@@ -35,6 +35,11 @@ from agents.runtime import leases, run_lifecycle
 log = logging.getLogger(__name__)
 
 
+# How often a worker deletes the records of tasks that ended long ago (LETTA_TASK_RESULTS_KEEP_DAYS): every task
+# leaves one row, and a queue that has served for months would otherwise keep them all.
+PRUNE_EVERY_SECONDS = 3600
+
+
 def default_queues() -> tuple[str, ...]:
     return ("default", settings.RUN_QUEUE)
 
@@ -66,6 +71,7 @@ class Worker:
         log.info("worker %s serving queues %s", self.worker_id, ",".join(self.queues))
         loop = asyncio.get_running_loop()
         checked = loop.time()
+        pruned = -PRUNE_EVERY_SECONDS  # soon after start, then hourly
         while not self.stopping:
             self.wake.clear()
             while len(self.running) < self.concurrency and not self.stopping:
@@ -77,6 +83,9 @@ class Worker:
                 checked = loop.time()
                 for run_id in await sync_to_async(fail_abandoned)(set(self.running)):
                     await _send_callback(run_id)
+            if loop.time() - pruned >= PRUNE_EVERY_SECONDS:
+                pruned = loop.time()
+                await sync_to_async(prune_finished)()
             try:
                 await asyncio.wait_for(self.wake.wait(), self.interval)
             except TimeoutError:
@@ -172,6 +181,23 @@ def fail_abandoned(held: set[str]) -> list[str]:
         if run is not None:
             ended.append(run.id)
     return ended
+
+
+def prune_finished() -> int:
+    """Delete the records of tasks that ended more than LETTA_TASK_RESULTS_KEEP_DAYS ago; how many. The runs they
+    carried keep their own records (agents.Run), which this never touches."""
+    cutoff = timezone.now() - timedelta(days=settings.TASK_RESULTS_KEEP_DAYS)
+    ended = DBTaskResult.objects.filter(
+        status__in=[TaskResultStatus.SUCCESSFUL, TaskResultStatus.FAILED], finished_at__lt=cutoff
+    )
+    try:
+        deleted, _ = ended.delete()
+    except DatabaseError as exc:  # busy: the next hour's try will do
+        log.warning("could not prune finished tasks: %s", exc)
+        return 0
+    if deleted:
+        log.info("pruned %d finished task records", deleted)
+    return deleted
 
 
 async def _send_callback(run_id: str) -> None:

@@ -185,3 +185,32 @@ def test_a_run_cancelled_before_any_worker_took_it_ends_at_once(client, start_wo
     start_worker("worker-a")
     wait_until(lambda: _task_of(run_id).status == "SUCCESSFUL", message="the worker to skip the task")
     assert _task_of(run_id).return_value is None and fake_openai.requests == []
+
+
+def test_workers_prune_the_records_of_tasks_that_ended_long_ago_and_keep_the_rest(settings):
+    from datetime import timedelta
+
+    from django.tasks import TaskResultStatus
+    from django.utils import timezone
+
+    from agents import tasks
+    from agents.runtime.worker import prune_finished
+
+    settings.TASK_RESULTS_KEEP_DAYS = 14
+    DBTaskResult.objects.all().delete()
+
+    def task(status, days_ago):
+        result = tasks.execute_run.enqueue(run_id="run-x", request={})
+        finished = timezone.now() - timedelta(days=days_ago) if days_ago is not None else None
+        DBTaskResult.objects.filter(id=result.id).update(status=status, finished_at=finished)
+        return result.id
+
+    old_done = task(TaskResultStatus.SUCCESSFUL, 20)
+    old_failed = task(TaskResultStatus.FAILED, 15)
+    recent = task(TaskResultStatus.SUCCESSFUL, 2)
+    waiting = task(TaskResultStatus.READY, None)
+
+    assert prune_finished() == 2
+    left = set(DBTaskResult.objects.values_list("id", flat=True))
+    assert {str(i) for i in left} == {str(recent), str(waiting)}
+    assert str(old_done) not in left and str(old_failed) not in left
