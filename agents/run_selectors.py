@@ -58,6 +58,13 @@ def run_steps(run: Run) -> QuerySet[Step]:
     return Step.objects.filter(run=run)
 
 
+def usage_unreported(run: Run) -> bool:
+    """Whether the run's token counts are unknown rather than zero: it has steps and no provider answer of any of
+    them reported usage."""
+    steps = run.steps.all()
+    return steps.exists() and not steps.filter(usage_reported=True).exists()
+
+
 def steps_before(run: Run, step: Step) -> int:
     """How many of the run's steps precede `step`: a step's number on a later page (a run has at most a few
     thousand steps, counted on the run's index)."""

@@ -7,6 +7,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from agents import run_selectors
 from agents.api.serializers import (
     STEP_STATUSES,
     STOP_REASONS,
@@ -258,8 +259,7 @@ class RunUsageSerializer(ResponseSerializer):
 
     def to_representation(self, run: Run) -> dict:
         data = super().to_representation(run)
-        steps = run.steps.all()
-        if steps.exists() and not steps.filter(usage_reported=True).exists():
+        if run_selectors.usage_unreported(run):
             data.update(dict.fromkeys(UNREPORTED_USAGE_FIELDS))
         return data
 

@@ -96,6 +96,7 @@ def run_detail(request, agent_id: str, run_id: str):
         run=the_run,
         run_url=_run_url(agent, the_run),
         run_error=run_display.error_text((the_run.metadata or {}).get("error")),
+        usage_unreported=run_selectors.usage_unreported(the_run),
         summaries=run_selectors.run_level_traces(the_run),
         outside_parts=run_display.step_parts(run_selectors.messages_outside_steps(the_run)),
         trace_max_bytes=settings.TRACE_MAX_BYTES,

@@ -274,6 +274,9 @@ def test_a_step_without_reported_usage_shows_our_estimate(signed_in, agent):
     make_step(run, usage_reported=False, estimated_prompt_tokens=777)
     shown = text(signed_in.get(run_url(run)).content.decode())
     assert "Prompt ≈ 777 (our estimate: the provider reported no usage)" in shown
+    # The run's totals are unknown, not zero.
+    assert "Tokens unknown (the provider reported no usage; each step shows our estimate)" in shown
+    assert "0 prompt" not in shown
 
 
 def test_the_page_reads_the_same_number_of_queries_for_any_number_of_steps(signed_in, agent):
