@@ -87,12 +87,20 @@ def enable(
         timezone=agent.timezone,
         actor=actor,
     )
+    return tie(agent, sleeper, frequency=frequency or DEFAULT_FREQUENCY, actor=actor)
+
+
+def tie(
+    agent: Agent, sleeper: Agent, *, frequency: int, description: str = "", actor: EditActor | None = None
+) -> Group:
+    """Make `sleeper` the sleep-time agent of `agent` (both exist: `enable` made the sleeper, or an agent file
+    brought the pair). It starts with the turns after this moment, not the agent's whole past."""
     group = Group.objects.create(
         organization_id=agent.organization_id,
         manager_agent=agent,
         sleeptime_agent=sleeper,
-        sleeptime_agent_frequency=frequency or DEFAULT_FREQUENCY,
-        # Only what is said from now on: the sleep-time agent starts with the next turns, not the whole past.
+        sleeptime_agent_frequency=check_frequency(frequency),
+        description=description,
         last_processed_message_id=_last_message_id(agent.id),
         created_by_id=(actor or EditActor.api()).person_id,
     )

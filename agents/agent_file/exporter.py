@@ -1,4 +1,5 @@
-"""Exporting an agent as a Letta agent file (.af): its configuration, memory blocks, tools and in-context messages.
+"""Exporting an agent as a Letta agent file (.af): its configuration, memory blocks, tools and in-context messages,
+and its sleep-time agent with their group when it has one.
 
 Ids are file-local (`agent-0`, `block-0`, `tool-0`, `message-0`), numbered in a fixed order so exporting an
 imported copy gives the same file back: blocks in the agent's memory order, tools by name (as Letta sorts
@@ -9,7 +10,7 @@ for). Archival passages, runs and steps are not part of the format.
 from django.utils import timezone
 
 from agents.agent_file.config import embedding_config, llm_config
-from agents.models import Agent, Message
+from agents.models import Agent, Group, Message
 from agents.runtime.transcript import packaged_return
 from memory.models import Block
 
@@ -18,17 +19,36 @@ FORMAT_REVISION = "letta-django-1"
 
 
 def export_agent(agent: Agent) -> dict:
-    """The agent as an agent-file dict (JSON-serializable)."""
-    blocks = list(Block.objects.filter(agents=agent).order_by("created_at", "id"))
-    tools = sorted(agent.tools.all(), key=lambda t: (t.name, t.id))
-    by_id = {m.id: m for m in Message.objects.filter(agent=agent, id__in=agent.message_ids)}
-    messages = [by_id[i] for i in agent.message_ids if i in by_id]
+    """The agent as an agent-file dict (JSON-serializable). An agent with a sleep-time agent is written with it
+    (`agent-1`) and their `sleeptime` group (`group-0`), as Letta writes them; the blocks they share once."""
+    group = Group.objects.filter(manager_agent=agent).select_related("sleeptime_agent").first()
+    members = [agent] if group is None else [agent, group.sleeptime_agent]
+    own_blocks = [list(Block.objects.filter(agents=a).order_by("created_at", "id")) for a in members]
+    blocks = list({b.id: b for blocks_ in own_blocks for b in blocks_}.values())
+    own_tools = [sorted(a.tools.all(), key=lambda t: (t.name, t.id)) for a in members]
+    tools = sorted({t.id: t for tools_ in own_tools for t in tools_}.values(), key=lambda t: (t.name, t.id))
+    contexts = [_context(a) for a in members]
     block_ids = {b.id: f"block-{n}" for n, b in enumerate(blocks)}
     tool_ids = {t.id: f"tool-{n}" for n, t in enumerate(tools)}
-    message_ids = {m.id: f"message-{n}" for n, m in enumerate(messages)}
+    message_ids = {m.id: f"message-{n}" for n, m in enumerate(m for context in contexts for m in context)}
+    agents = []
+    for n, member in enumerate(members):
+        entry = _agent(
+            member,
+            f"agent-{n}",
+            [block_ids[b.id] for b in own_blocks[n]],
+            [tool_ids[t.id] for t in own_tools[n]],
+            contexts[n],
+            message_ids,
+        )
+        if group is not None and member is agent:
+            # As Letta writes it: the group on its manager, and enable_sleeptime false (Letta, importing the
+            # file, would otherwise make the agent a second sleep-time agent beside the file's own).
+            entry["group_ids"] = ["group-0"]
+        agents.append(entry)
     return {
-        "agents": [_agent(agent, "agent-0", list(block_ids.values()), list(tool_ids.values()), messages, message_ids)],
-        "groups": [],
+        "agents": agents,
+        "groups": [] if group is None else [_group(group, "group-0")],
         "blocks": [_block(b, block_ids[b.id]) for b in blocks],
         "files": [],
         "sources": [],
@@ -37,6 +57,28 @@ def export_agent(agent: Agent) -> dict:
         "skills": [skill.entry for skill in agent.skills.all()],
         "metadata": {"revision_id": FORMAT_REVISION},
         "created_at": timezone.now().isoformat(),
+    }
+
+
+def _context(agent: Agent) -> list[Message]:
+    by_id = {m.id: m for m in Message.objects.filter(agent=agent, id__in=agent.message_ids)}
+    return [by_id[i] for i in agent.message_ids if i in by_id]
+
+
+def _group(group: Group, file_id: str) -> dict:
+    # Letta's GroupSchema: the sleep-time agent is the group's member, the primary its manager.
+    return {
+        "id": file_id,
+        "agent_ids": ["agent-1"],
+        "description": group.description,
+        "manager_config": {
+            "manager_type": "sleeptime",
+            "manager_agent_id": "agent-0",
+            "sleeptime_agent_frequency": group.sleeptime_agent_frequency,
+        },
+        "project_id": None,
+        "shared_block_ids": [],
+        "hidden": None,
     }
 
 

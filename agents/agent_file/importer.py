@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass, field
 
 from django.db import transaction
 
-from agents import services
+from agents import services, sleeptime
 from agents.agent_file.config import agent_settings
 from agents.agent_file.errors import AgentFileError
 from agents.agent_file.messages import FileMessage, arrange_context
@@ -76,12 +76,33 @@ def import_agent(
                 )
                 result.agent_ids.append(created.id)
             _import_skills(parsed, result.agent_ids[0])
+            _import_sleeptime(parsed, result)
     except (services.AgentConfigError, MemoryEditError, ToolRuleError, SchemaError) as exc:
         raise AgentFileError(f"The agent file could not be imported: {exc}") from exc
     return result
 
 
 # ------------------------------------------------------------------------------------------ tools, blocks, skills
+
+
+def _import_sleeptime(parsed: AgentFile, result: ImportResult) -> None:
+    """Tie each of the file's sleep-time groups again; an agent whose file says `enable_sleeptime` but brings no
+    sleep-time agent gets a new one, as turning it on would give it."""
+    created = {agent.file_id: Agent.objects.get(pk=result.id_mappings[agent.file_id]) for agent in parsed.agents}
+    for group in parsed.sleeptime_groups:
+        tied = sleeptime.tie(
+            created[group.primary], created[group.sleeper], frequency=group.frequency, description=group.description
+        )
+        result.id_mappings[group.file_id] = tied.id
+    primaries = {group.primary for group in parsed.sleeptime_groups}
+    for agent in parsed.agents:
+        if agent.raw.get("enable_sleeptime") and agent.file_id not in primaries:
+            tied = sleeptime.enable(created[agent.file_id])
+            result.agent_ids.append(tied.sleeptime_agent_id)
+            result.warnings.append(
+                f"Agent {agent.file_id} has enable_sleeptime=true but the file brings no sleep-time agent for it: "
+                f"a new one was made ({tied.sleeptime_agent.name})."
+            )
 
 
 def _import_tools(parsed: AgentFile, organization_id: str, override: bool | None, result: ImportResult) -> dict:
@@ -161,13 +182,6 @@ def _import_agent(
             f"imported as '{AgentType.LETTA_V1}'."
         )
         agent_type = AgentType.LETTA_V1
-    if raw.get("enable_sleeptime"):
-        # The file's sleep-time companion is another agent of the file, tied by a group this importer does not
-        # rebuild yet: refuse rather than make a second companion or lose the tie.
-        raise AgentFileError(
-            f"Agent {agent.file_id} has enable_sleeptime=true: agent files with sleep-time agents cannot be imported "
-            "yet. Import it from a file exported with sleep-time off, then turn enable_sleeptime on."
-        )
     created = services.create_agent(
         organization_id=organization_id,
         name=name,

@@ -10,6 +10,7 @@ character of user data (block values, message content, tool source) exactly as t
 import re
 from dataclasses import dataclass, field
 
+from agents import sleeptime
 from agents.agent_file.errors import AgentFileError, check_size, optional_str
 from agents.agent_file.messages import FileMessage, parse_message
 from agents.storable import unstorable
@@ -65,6 +66,17 @@ class FileAgent:
 
 
 @dataclass(slots=True)
+class FileSleeptimeGroup:
+    """A `sleeptime` group of the file: `sleeper` tends the memory of `primary` every `frequency` turns."""
+
+    file_id: str
+    primary: str  # agent file ids
+    sleeper: str
+    frequency: int
+    description: str
+
+
+@dataclass(slots=True)
 class AgentFile:
     agents: list[FileAgent]
     blocks: dict[str, FileBlock]
@@ -73,6 +85,7 @@ class AgentFile:
     notes: list[str] = field(default_factory=list)
     # The file's skills, each entry exactly as the file has it.
     skills: list[dict] = field(default_factory=list)
+    sleeptime_groups: list[FileSleeptimeGroup] = field(default_factory=list)
 
 
 # ------------------------------------------------------------------------------------------------- decoding
@@ -123,7 +136,15 @@ def parse_agent_file(data) -> AgentFile:
     tools = {raw["id"]: _tool(raw) for raw in lists["tools"]}
     agents = [_agent(raw, blocks, tools) for raw in lists["agents"]]
     skills = _skills(_entity_list(doc, "skills"))
-    return AgentFile(agents=agents, blocks=blocks, tools=tools, notes=_notes(lists, agents), skills=skills)
+    groups = _sleeptime_groups(lists["groups"], agents)
+    return AgentFile(
+        agents=agents,
+        blocks=blocks,
+        tools=tools,
+        notes=_notes(lists, agents),
+        skills=skills,
+        sleeptime_groups=groups,
+    )
 
 
 def _entity_list(doc: dict, key: str) -> list[dict]:
@@ -290,6 +311,41 @@ def _agent(raw: dict, blocks: dict, tools: dict) -> FileAgent:
     )
 
 
+def _manager_type(group: dict) -> str:
+    return _dict(group.get("manager_config"), f"Group {group['id']} manager_config").get("manager_type", "round_robin")
+
+
+def _sleeptime_groups(groups: list[dict], agents: list[FileAgent]) -> list[FileSleeptimeGroup]:
+    """The file's `sleeptime` groups, each tying an agent of the file to its sleep-time agent, also of the file;
+    an agent in two of them, or a group naming an agent the file lacks, refuses the file."""
+    known = {agent.file_id: agent for agent in agents}
+    found, tied = [], set()
+    for group in groups:
+        if _manager_type(group) != "sleeptime":
+            continue
+        where = f"Group {group['id']} (sleeptime)"
+        config = group["manager_config"]
+        primary, members = config.get("manager_agent_id"), group.get("agent_ids")
+        if primary not in known:
+            raise AgentFileError(f"{where}: manager_agent_id {primary!r} is not an agent of the file.")
+        if not isinstance(members, list) or len(members) != 1 or members[0] not in known or members[0] == primary:
+            raise AgentFileError(
+                f"{where}: agent_ids must name exactly one other agent of the file, its sleep-time agent."
+            )
+        for agent_id in (primary, members[0]):
+            if agent_id in tied:
+                raise AgentFileError(f"{where}: agent {agent_id} is already in another sleep-time group.")
+            tied.add(agent_id)
+        frequency = config.get("sleeptime_agent_frequency")
+        try:
+            frequency = sleeptime.DEFAULT_FREQUENCY if frequency is None else sleeptime.check_frequency(frequency)
+        except sleeptime.SleeptimeError as exc:
+            raise AgentFileError(f"{where}: {exc}") from None
+        description = optional_str(group, "description", where) or ""
+        found.append(FileSleeptimeGroup(group["id"], primary, members[0], frequency, description))
+    return found
+
+
 def _references(raw: dict, key: str, known: dict, where: str) -> list[str]:
     ids = raw.get(key) or []
     if not isinstance(ids, list):
@@ -312,7 +368,9 @@ def _dict(value, where: str) -> dict:
 def _notes(lists: dict[str, list[dict]], agents: list[FileAgent]) -> list[str]:
     notes = []
     for group in lists["groups"]:
-        manager = (group.get("manager_config") or {}).get("manager_type", "round_robin")
+        manager = _manager_type(group)
+        if manager == "sleeptime":
+            continue  # imported with its agents
         notes.append(
             f"Group {group['id']} ({manager}) was not imported: this server has no multi-agent groups yet; "
             "its agents were imported as separate agents."

@@ -186,3 +186,45 @@ async def test_round_trip_into_the_same_organization_reuses_tools(make_agent, fa
     copied = await sync_to_async(context_of)(copy)
     assert [m.text for m in copied] == [m.text for m in await sync_to_async(context_of)(agent)]
     assert not await Message.objects.filter(agent=copy, run__isnull=False).aexists()
+
+
+async def test_an_agent_with_a_sleeptime_agent_exports_and_imports_with_it(make_agent):
+    from agents import sleeptime
+
+    def export_and_import():
+        agent = make_agent(name="scout", blocks=[{"label": "human", "value": "Name: Ada"}])
+        sleeptime.enable(agent, frequency=3)
+        doc = json.loads(json.dumps(export_agent(agent)))
+        (group,) = doc["groups"]
+        primary, sleeper = doc["agents"]
+        assert group["manager_config"] == {
+            "manager_type": "sleeptime",
+            "manager_agent_id": "agent-0",
+            "sleeptime_agent_frequency": 3,
+        }
+        assert group["agent_ids"] == ["agent-1"] and (primary["group_ids"], sleeper["group_ids"]) == (["group-0"], [])
+        # As Letta writes it (Letta, reading true, would make a second sleep-time agent).
+        assert primary["enable_sleeptime"] is sleeper["enable_sleeptime"] is False
+        assert sleeper["agent_type"] == "sleeptime_agent"
+        # The blocks they share are written once; the sleep-time agent's own persona is its alone.
+        labels = {b["id"]: b["label"] for b in doc["blocks"]}
+        assert sorted(labels.values()) == sorted(set(labels.values()))
+        assert set(primary["block_ids"]) < set(sleeper["block_ids"])
+
+        result = import_agent(doc, organization_id=agent.organization_id)
+        copy = Agent.objects.get(pk=result.agent_ids[0])
+        tied = copy.managed_group
+        assert tied.sleeptime_agent_id == result.agent_ids[1] and tied.sleeptime_agent_frequency == 3
+        assert tied.sleeptime_agent.agent_type == "sleeptime_agent"
+        shared = set(copy.blocks.values_list("id", flat=True))
+        assert shared < set(tied.sleeptime_agent.blocks.values_list("id", flat=True))  # the same rows, shared
+        assert not any("was not imported" in w for w in result.warnings)
+        # Exported again, the copy gives the same file.
+        again = json.loads(json.dumps(export_agent(copy)))
+        for entry in (doc, again):
+            entry.pop("created_at")
+            for a in entry["agents"]:
+                a.pop("name")
+        assert again["groups"] == doc["groups"] and again["blocks"] == doc["blocks"]
+
+    await sync_to_async(export_and_import)()

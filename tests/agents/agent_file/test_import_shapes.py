@@ -478,13 +478,38 @@ def test_a_custom_tool_without_a_schema_gets_one_from_its_source(org):
 # ------------------------------------------------------------------------------------------------ refusals
 
 
-def test_a_sleeptime_agent_is_refused_and_nothing_is_stored(org):
+def test_enable_sleeptime_without_a_sleeptime_agent_in_the_file_gets_a_new_one_and_says_so(org):
+    agent, result = imported(org, agent_file(enable_sleeptime=True))
+    group = agent.managed_group
+    assert group.sleeptime_agent.name == "ada-helper_copy-sleeptime"
+    assert set(group.sleeptime_agent.blocks.values_list("id", flat=True)) >= set(
+        agent.blocks.values_list("id", flat=True)
+    )
+    assert result.agent_ids == [agent.id, group.sleeptime_agent_id]
+    assert any("enable_sleeptime=true but the file brings no sleep-time agent" in w for w in result.warnings)
+
+
+@pytest.mark.parametrize(
+    "group, message",
+    [
+        ({"manager_agent_id": "agent-7"}, "manager_agent_id 'agent-7' is not an agent of the file"),
+        ({"agent_ids": ["agent-0"]}, "exactly one other agent of the file"),
+        ({"agent_ids": []}, "exactly one other agent of the file"),
+        ({"sleeptime_agent_frequency": 0}, "sleeptime_agent_frequency must be a whole number of turns from 1"),
+    ],
+)
+def test_a_bad_sleeptime_group_is_refused_and_nothing_is_stored(org, group, message):
     from agents.agent_file.errors import AgentFileError
     from tests.agents.agent_file.conftest import counts
 
+    doc = agent_file(enable_sleeptime=True)
+    sleeper = {**doc["agents"][0], "id": "agent-1", "name": "ada-helper-sleeptime", "messages": []}
+    sleeper.update(in_context_message_ids=[], agent_type="sleeptime_agent", enable_sleeptime=False)
+    config = {"manager_type": "sleeptime", "manager_agent_id": "agent-0", "sleeptime_agent_frequency": 3}
+    config.update({k: v for k, v in group.items() if k != "agent_ids"})
+    doc["agents"].append(sleeper)
+    doc["groups"] = [{"id": "group-0", "agent_ids": group.get("agent_ids", ["agent-1"]), "manager_config": config}]
     before = counts()
-    with pytest.raises(AgentFileError, match="enable_sleeptime"):
-        import_agent(agent_file(enable_sleeptime=True), organization_id=org.id)
+    with pytest.raises(AgentFileError, match=message):
+        import_agent(doc, organization_id=org.id)
     assert counts() == before
-    agent, _ = imported(org, agent_file(enable_sleeptime=False))
-    assert agent.name == "ada-helper_copy"
