@@ -8,10 +8,21 @@ keep a PostgreSQL connection to the end: a burst of a few hundred passed Postgre
 back, and the loop gives its connection back (`released`) before it waits: a connection is held only while a stage
 runs, so a small pool serves hundreds of sends, and its size bounds the threads that hold a connection at any moment.
 Beyond it, requests queue in the pool for up to LETTA_DB_POOL_TIMEOUT, then answer 503 (never a 500).
+
+A pooled connection goes back only when `close()` runs on the thread that holds it; one that is dropped instead
+(its thread ends, or idles forever) is lost to the pool for good, and enough of them leave every request waiting.
+Django closes a request's connection when the request finishes, on the request's thread. Work that outlives a
+request or has none (a queued run in the worker, a streamed run whose reader left, the worker's polling) therefore
+runs as its own `unit_of_work`: its database work on a thread of its own, whose connection is closed when it ends.
+Before this rule, such a task inherited the request's thread-sensitive context, asgiref gave the ended context a
+fresh thread, and that thread's connection (opened by the run's last writes) was never closed.
 """
 
+import contextlib
 import functools
+from concurrent.futures import ThreadPoolExecutor
 
+from asgiref.sync import SyncToAsync, ThreadSensitiveContext, sync_to_async
 from django.conf import settings
 from django.db import connection
 from django.http import HttpResponse, JsonResponse
@@ -38,6 +49,47 @@ def released(function):
             return function(*args, **kwargs)
         finally:
             release_connection()
+
+    return wrapper
+
+
+def close_connection() -> None:
+    """Close this thread's connection (giving it back to the pool, if any), unless a transaction still needs it
+    (a test's): the end of a unit of work, after which this thread does no more database work."""
+    if not connection.in_atomic_block:
+        connection.close()
+
+
+@contextlib.asynccontextmanager
+async def unit_of_work():
+    """Run the block's synchronous database work (`sync_to_async`, the async ORM) on a thread of its own, and close
+    that thread's connection when the block ends, however it ends.
+
+    For async work with no request of its own, or one that outlives the request it began in: a task started from a
+    request would otherwise keep using the request's thread context after Django closed the request's connection.
+    A sync caller waiting above (a test's `async_to_sync`) keeps the work on its own thread, as asgiref always does,
+    so a test's transaction still sees it."""
+    context = ThreadSensitiveContext()
+    token = SyncToAsync.thread_sensitive_context.set(context)
+    try:
+        yield
+    finally:
+        try:
+            await sync_to_async(close_connection)()
+        finally:
+            SyncToAsync.thread_sensitive_context.reset(token)
+            executor: ThreadPoolExecutor | None = SyncToAsync.context_to_thread_executor.pop(context, None)
+            if executor is not None:
+                executor.shutdown(wait=False)  # its one thread is idle now; it ends once the executor is gone
+
+
+def as_unit_of_work(function):
+    """The coroutine function `function`, each call run as a `unit_of_work`."""
+
+    @functools.wraps(function)
+    async def wrapper(*args, **kwargs):
+        async with unit_of_work():
+            return await function(*args, **kwargs)
 
     return wrapper
 

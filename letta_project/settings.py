@@ -98,10 +98,8 @@ DATABASE_URL = env_url("DATABASE_URL", schemes=("postgres", "postgresql", "pgsql
 # connection per request, e.g. behind PgBouncer), and a run gives its connection back while it waits for the model
 # (letta_project/db.py): a pool this size serves hundreds of concurrent sends. A request that finds no connection
 # free queues for up to LETTA_DB_POOL_TIMEOUT seconds, then answers 503. Keep the pool size times the number of
-# server processes below PostgreSQL's max_connections (100 by default). Off by default for now: in a long-running
-# server some path keeps a pooled connection in a thread that ends without giving it back, and after hours of mixed
-# traffic (the full PostgreSQL test leg) the pool ran dry; sends alone are safe (tests/api/test_concurrency.py).
-DB_POOL_MAX = env_int("LETTA_DB_POOL_MAX", 0)
+# server processes (and workers) below PostgreSQL's max_connections (100 by default): 20 leaves room for four.
+DB_POOL_MAX = env_int("LETTA_DB_POOL_MAX", 20)
 DB_POOL_TIMEOUT = env_seconds("LETTA_DB_POOL_TIMEOUT", 30)
 if DATABASE_URL:
     import dj_database_url

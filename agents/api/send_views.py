@@ -28,7 +28,7 @@ from agents.runtime import background, event_log
 from agents.runtime.loop import RunResult, run_agent
 from agents.runtime.request_options import RequestOptions
 from agents.runtime.summarize import summarize_agent
-from letta_project.db import released
+from letta_project.db import release_connection, released
 
 _list_messages = AgentMessageListView.as_view()
 
@@ -121,6 +121,7 @@ async def _stream(agent_id: str, organization_id: str, data: dict, *, include_pi
     # A refusal before the run is accepted (unknown agent, busy agent, pending approval) is raised here and answered
     # as JSON; once it is, the stream begins (its first ping names the run) without waiting for the model.
     first = await run.first(streaming.FIRST_EVENT_WAIT)
+    await sync_to_async(release_connection)()  # the run has its own; the response only reads the run's queue
     return streaming.sse_response(run.events(first, include_pings=include_pings, wanted=wanted))
 
 

@@ -20,6 +20,8 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.http import StreamingHttpResponse
 from django.utils import timezone
 
+from letta_project.db import unit_of_work
+
 log = logging.getLogger(__name__)
 
 PING_INTERVAL = 20.0  # seconds of silence before a keep-alive ping
@@ -67,9 +69,15 @@ class StreamedRun:
 
     def __init__(self, start: Callable[..., Awaitable[object]]):
         self.queue: asyncio.Queue = asyncio.Queue()
-        self.task = asyncio.get_running_loop().create_task(start(self._on_event, self._on_start))
+        self.task = asyncio.get_running_loop().create_task(self._run(start))
         _RUNS.add(self.task)
         self.task.add_done_callback(self._finished)
+
+    async def _run(self, start: Callable[..., Awaitable[object]]) -> object:
+        # The run outlives the response when its reader leaves: it works on a thread of its own, whose connection
+        # it gives back when it ends (the request's own is closed when the response ends).
+        async with unit_of_work():
+            return await start(self._on_event, self._on_start)
 
     async def _on_event(self, event: dict) -> None:
         self.queue.put_nowait(event)

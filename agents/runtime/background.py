@@ -17,7 +17,6 @@ from datetime import timedelta
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
-from django.db import close_old_connections, connection
 from django.utils import timezone
 
 from agents.models import Run
@@ -113,10 +112,6 @@ async def run_detached(
         await recorder.close()
         if on_finish is not None and recorder.run_id:
             await on_finish(recorder.run_id)
-        # No request ends for a detached run, so Django's request_finished never closes the connection its
-        # database work opened: close it here, or it idles until the process ends (and breaks if the database
-        # restarts meanwhile).
-        await sync_to_async(_close_idle_connection)()
 
 
 def as_task_arguments(request: dict) -> dict:
@@ -137,9 +132,3 @@ def from_task_arguments(arguments: dict) -> dict:
             include_compaction_messages=bool(options.get("include_compaction_messages")),
         )
     return request
-
-
-def _close_idle_connection() -> None:
-    # Inside an atomic block (a test's transaction) the connection is still in use: leave it.
-    if not connection.in_atomic_block:
-        close_old_connections()

@@ -31,6 +31,7 @@ from django_tasks_db.utils import exclusive_transaction
 from agents import tasks
 from agents.models import Run
 from agents.runtime import leases, run_lifecycle
+from letta_project.db import as_unit_of_work, released
 
 log = logging.getLogger(__name__)
 
@@ -66,8 +67,9 @@ class Worker:
         self.stopping = False
         self.serving: asyncio.Task | None = None
 
+    @as_unit_of_work
     async def serve(self) -> None:
-        """Take and run tasks until `stop()`."""
+        """Take and run tasks until `stop()`. Between looks at the queue it holds no database connection."""
         log.info("worker %s serving queues %s", self.worker_id, ",".join(self.queues))
         loop = asyncio.get_running_loop()
         checked = loop.time()
@@ -75,13 +77,13 @@ class Worker:
         while not self.stopping:
             self.wake.clear()
             while len(self.running) < self.concurrency and not self.stopping:
-                claimed = await sync_to_async(claim_next)(self.worker_id, self.queues)
+                claimed = await sync_to_async(released(claim_next))(self.worker_id, self.queues)
                 if claimed is None:
                     break
                 self._start(claimed)
             if loop.time() - checked >= leases.interval():
                 checked = loop.time()
-                for run_id in await sync_to_async(fail_abandoned)(set(self.running)):
+                for run_id in await sync_to_async(released(fail_abandoned))(set(self.running)):
                     await _send_callback(run_id)
             if loop.time() - pruned >= PRUNE_EVERY_SECONDS:
                 pruned = loop.time()
@@ -123,6 +125,7 @@ class Worker:
 
         task.add_done_callback(ended)
 
+    @as_unit_of_work  # a task started by a request outlives it: the connection its thread opens is closed here
     async def _execute(self, claimed: DBTaskResult) -> None:
         try:
             arguments = claimed.args_kwargs
