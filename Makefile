@@ -35,9 +35,10 @@ run: migrate
 	PORT=$(PORT) $(BIN)/daphne -e tcp:port=$(PORT):interface=127.0.0.1:backlog=2048 letta_project.asgi:application
 
 # Lint and format check first, then the suite twice: on the embedded SQLite, and on a throwaway PostgreSQL with pgvector
-# (pgserver, unix socket, deleted afterwards), so both databases the server supports are tested without any service
-# installed. The two legs run side by side (both mostly wait on live servers, the fake model and the browser), each
-# into its own log under var/, printed when both are done; the target fails if either leg does.
+# (pgserver, unix socket, deleted afterwards) with a real Redis carrying run events between its processes (make redis),
+# so both databases the server supports, and the scaled-out deployment, are tested without any service running. The
+# two legs run side by side (both mostly wait on live servers, the fake model and the browser), each into its own log
+# under var/, printed when both are done; the target fails if either leg does.
 # A third, niced leg beside them: the open-model tests (tests/open_models) need llama-cpp-python's server, which pip
 # builds from source once into a cache outside the repository (several minutes on two cores, taking only the CPU the
 # two legs leave idle), then run against it on their own SQLite file.
