@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint bench migrate clean chromium bwrap open-models
+.PHONY: install run test lint bench migrate clean chromium bwrap open-models redis
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,13 +35,14 @@ run: migrate
 	PORT=$(PORT) $(BIN)/daphne -e tcp:port=$(PORT):interface=127.0.0.1:backlog=2048 letta_project.asgi:application
 
 # Lint and format check first, then the suite twice: on the embedded SQLite, and on a throwaway PostgreSQL with pgvector
-# (pgserver, unix socket, deleted afterwards), so both databases the server supports are tested without any service
-# installed. The two legs run side by side (both mostly wait on live servers, the fake model and the browser), each
-# into its own log under var/, printed when both are done; the target fails if either leg does.
+# (pgserver, unix socket, deleted afterwards) with a real Redis carrying run events between its processes (make redis),
+# so both databases the server supports, and the scaled-out deployment, are tested without any service running. The
+# two legs run side by side (both mostly wait on live servers, the fake model and the browser), each into its own log
+# under var/, printed when both are done; the target fails if either leg does.
 # A third, niced leg beside them: the open-model tests (tests/open_models) need llama-cpp-python's server, which pip
 # builds from source once into a cache outside the repository (several minutes on two cores, taking only the CPU the
 # two legs leave idle), then run against it on their own SQLite file.
-test: install lint chromium
+test: install lint chromium redis
 	@mkdir -p var
 	@{ nice -n 15 $(BIN)/python -m tests.open_models.install && \
 		LETTA_TEST_SQLITE_PATH=var/test-open-models.sqlite3 nice -n 5 $(BIN)/pytest tests/open_models; \
@@ -58,6 +59,13 @@ test: install lint chromium
 # which needs root, as on CI's fresh Debian machine.
 chromium:
 	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
+
+# The PostgreSQL leg shares run events through a real Redis (tests/redis_server.py starts it on a free loopback port):
+# Debian's redis-server, installed when missing (as root, as on CI). The package starts no server where systemd does
+# not run, and none is wanted: the tests start and stop their own.
+redis:
+	@command -v redis-server >/dev/null || { apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends redis-server >/dev/null; }
 
 # Fills the open-model cache (llama-cpp-python's server and the model) ahead of `pytest tests/open_models`.
 open-models: install

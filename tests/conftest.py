@@ -14,6 +14,7 @@ from tests.api.live_server import LiveServer, live_server_env
 pytest_plugins = ["tests.fakes.fixtures"]
 
 _throwaway_server = pytest.StashKey()
+_redis_server = pytest.StashKey()
 
 
 def pytest_addoption(parser):
@@ -41,6 +42,25 @@ def pytest_configure(config):
         # it was made from: drop both, so the next use builds a PostgreSQL connection from the new entry.
         del connections["default"]
         connections.__dict__.pop("settings", None)
+        _share_events_through_redis(config)
+
+
+def _share_events_through_redis(config) -> None:
+    """The PostgreSQL leg is the deployment of several processes: every live server and worker it starts (they
+    inherit this environment) and the websocket consumers tested in this process share run events through a real
+    Redis, as REDIS_URL makes them do in production."""
+    import os
+
+    from tests.redis_server import RedisServer
+
+    try:
+        server = config.stash[_redis_server] = RedisServer()
+    except RuntimeError as exc:
+        raise pytest.UsageError(str(exc)) from None
+    os.environ["REDIS_URL"] = settings.REDIS_URL = server.url
+    settings.CHANNEL_LAYERS = {
+        "default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [server.url]}}
+    }
 
 
 # Tests that never touch the database: browser stories (they test pages), the provider clients against the fake
@@ -67,6 +87,8 @@ def pytest_ignore_collect(collection_path, config):
 def pytest_unconfigure(config):
     if server := config.stash.get(_throwaway_server, None):
         server.cleanup()
+    if redis_server := config.stash.get(_redis_server, None):
+        redis_server.stop()
 
 
 @pytest.fixture(scope="session", autouse=True)
