@@ -73,9 +73,21 @@ def renew() -> int:
     return Run.objects.filter(pk__in=ids, status__in=Run.ACTIVE).update(heartbeat_at=timezone.now())
 
 
+def bypass_pool() -> None:
+    """This thread connects to the database directly, not through the server's connection pool (one connection
+    more per process). Under a burst that keeps the pool busy, a renewal waiting its turn there for longer than a
+    lease let the leases of live runs lapse, and other processes then ended runs that were still running."""
+    options = connection.settings_dict.get("OPTIONS") or {}
+    if "pool" in options:
+        # A new dict for this thread's connection only: every thread's connection shares the settings' own.
+        unpooled = {key: value for key, value in options.items() if key != "pool"}
+        connection.settings_dict = {**connection.settings_dict, "OPTIONS": unpooled}
+
+
 def _renew_forever() -> None:
     from agents.runtime import run_lifecycle
 
+    bypass_pool()
     while not _stop.wait(interval()):
         try:
             renew()

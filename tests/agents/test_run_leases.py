@@ -76,3 +76,28 @@ async def test_a_cancel_of_a_run_no_process_holds_ends_it_at_once(make_agent):
     assert answer == {orphan.id: "cancelled"}
     orphan = await Run.objects.aget(pk=orphan.id)
     assert (orphan.status, orphan.stop_reason) == ("cancelled", "cancelled")
+
+
+async def test_the_lease_thread_connects_around_the_connection_pool():
+    """Under a burst the pool can be busy for longer than a lease lasts: renewals must not wait their turn there."""
+    import threading
+
+    from django.db import connection, connections
+
+    shared = connections.settings["default"].setdefault("OPTIONS", {})
+    shared["pool"] = {"min_size": 1, "max_size": 1}
+    seen = {}
+
+    def lease_thread():
+        leases.bypass_pool()
+        seen["options"] = dict(connection.settings_dict["OPTIONS"])
+        seen["others_pooled"] = "pool" in connections.settings["default"]["OPTIONS"]
+
+    try:
+        thread = threading.Thread(target=lease_thread)
+        thread.start()
+        thread.join()
+    finally:
+        shared.pop("pool")
+    assert "pool" not in seen["options"] and seen["others_pooled"]  # every other thread keeps the pool
+    assert seen["options"] == shared  # and the rest of its settings are every thread's
