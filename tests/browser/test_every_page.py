@@ -18,6 +18,7 @@ AGENT_PAGES = [
     "ade-agent-archival",
     "ade-agent-tools",
     "ade-agent-sleeptime",
+    "ade-agent-schedules",
 ]
 PAGES = ["ade-agents", "ade-providers", "ade-keys", "ade-tool-new", "ade-agent-create", "ade-agent-import", "ade-mcp"]
 
