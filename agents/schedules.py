@@ -61,8 +61,8 @@ def one_time_at(scheduled_at, now: datetime) -> datetime:
         raise ScheduleError(
             "scheduled_at", f"scheduled_at must be a Unix time in seconds or milliseconds, not {scheduled_at!r}."
         )
-    seconds = scheduled_at / 1000 if scheduled_at > MILLISECONDS_ABOVE else scheduled_at
     try:
+        seconds = scheduled_at / 1000 if scheduled_at > MILLISECONDS_ABOVE else scheduled_at
         when = datetime.fromtimestamp(seconds, UTC)
     except (OverflowError, ValueError, OSError):
         raise ScheduleError(

@@ -13,6 +13,46 @@ from agents.api.views import edit_actor, get_agent, validated
 from agents.models import ScheduledMessage
 
 
+# The shapes below document the routes (agents/api/schema.py); agents/schedules.py checks the requests.
+class ScheduleSerializer(serializers.Serializer):
+    type = serializers.ChoiceField(choices=["one-time", "recurring"])
+    scheduled_at = serializers.FloatField(
+        required=False, help_text="One-time: a Unix time in seconds, or milliseconds when above 1e11."
+    )
+    cron_expression = serializers.CharField(
+        required=False, help_text="Recurring: five cron fields (minute hour day month weekday), evaluated in UTC."
+    )
+
+
+class ScheduledRequestSerializer(serializers.Serializer):
+    messages = serializers.ListField(child=serializers.DictField())
+    callback_url = serializers.CharField(required=False, allow_null=True)
+    include_return_message_types = serializers.ListField(child=serializers.CharField(), required=False, allow_null=True)
+    max_steps = serializers.IntegerField(required=False, allow_null=True)
+
+
+class ScheduleCreateSerializer(ScheduledRequestSerializer):
+    schedule = ScheduleSerializer()
+
+
+class ScheduleCreatedSerializer(serializers.Serializer):
+    id = serializers.CharField()
+    next_scheduled_at = serializers.CharField(allow_null=True)
+
+
+class ScheduledMessageSerializer(serializers.Serializer):
+    id = serializers.CharField()
+    agent_id = serializers.CharField()
+    message = ScheduledRequestSerializer()
+    next_scheduled_time = serializers.CharField(allow_null=True, help_text="ISO 8601, UTC; null once delivered.")
+    schedule = ScheduleSerializer()
+
+
+class ScheduleListSerializer(serializers.Serializer):
+    has_next_page = serializers.BooleanField()
+    scheduled_messages = ScheduledMessageSerializer(many=True)
+
+
 class ScheduleListQuerySerializer(serializers.Serializer):
     after = serializers.CharField(required=False, allow_blank=True)
     limit = serializers.IntegerField(required=False, min_value=1, max_value=1000, default=50)
