@@ -57,16 +57,19 @@ class ScheduleError(DomainError):
 
 def one_time_at(scheduled_at, now: datetime) -> datetime:
     """The moment a one-time `scheduled_at` (seconds, or milliseconds above 1e11, since the epoch) names."""
-    if isinstance(scheduled_at, bool) or not isinstance(scheduled_at, int | float) or not math.isfinite(scheduled_at):
-        raise ScheduleError(
-            "scheduled_at", f"scheduled_at must be a Unix time in seconds or milliseconds, not {scheduled_at!r}."
-        )
+    refused = ScheduleError(
+        "scheduled_at", f"scheduled_at must be a Unix time in seconds or milliseconds, not {scheduled_at!r:.40}."
+    )
+    if isinstance(scheduled_at, bool) or not isinstance(scheduled_at, int | float):
+        raise refused
     try:
-        seconds = scheduled_at / 1000 if scheduled_at > MILLISECONDS_ABOVE else scheduled_at
-        when = datetime.fromtimestamp(seconds, UTC)
+        number = float(scheduled_at)
+        if not math.isfinite(number):
+            raise refused
+        when = datetime.fromtimestamp(number / 1000 if number > MILLISECONDS_ABOVE else number, UTC)
     except (OverflowError, ValueError, OSError):
         raise ScheduleError(
-            "scheduled_at", f"scheduled_at {scheduled_at!r} is not a time this server can hold."
+            "scheduled_at", f"scheduled_at {scheduled_at!r:.40} is not a time this server can hold."
         ) from None
     if when < now - PAST_GRACE:
         raise ScheduleError(
