@@ -205,9 +205,11 @@ def _enqueue(schedule_id: str, due: datetime) -> None:
 # ----------------------------------------------------------------------------------------------------- delivery
 
 
+@transaction.atomic
 def claim(schedule_id: str, due: datetime, now: datetime) -> tuple[ScheduledMessage, datetime | None] | None:
     """Take the occurrence `due` of the schedule for this worker: (schedule, its next occurrence), or None when it is
-    gone (deleted) or no longer at that occurrence (delivered by another worker, or a stale task)."""
+    gone (deleted) or no longer at that occurrence (delivered by another worker, or a stale task). The next
+    occurrence's task is queued in the same transaction, so a worker stopped mid-delivery cannot end a recurrence."""
     schedule = ScheduledMessage.objects.filter(pk=schedule_id, next_scheduled_at=due).first()
     if schedule is None:
         return None
@@ -218,7 +220,11 @@ def claim(schedule_id: str, due: datetime, now: datetime) -> tuple[ScheduledMess
     taken = ScheduledMessage.objects.filter(pk=schedule_id, next_scheduled_at=due).update(
         next_scheduled_at=after, updated_at=now
     )
-    return (schedule, after) if taken else None
+    if not taken:
+        return None
+    if after is not None:
+        _enqueue(schedule_id, after)
+    return schedule, after
 
 
 def release(schedule_id: str, due: datetime, after: datetime | None) -> bool:
@@ -241,8 +247,6 @@ async def deliver(schedule_id: str, due_text: str, *, now: datetime | None = Non
     if claimed is None:
         return None
     schedule, after = claimed
-    if after is not None:  # queued first, so a worker stopped mid-delivery cannot end the recurrence
-        await deliver_scheduled_message.using(run_after=after).aenqueue(schedule_id=schedule_id, due=after.isoformat())
     try:
         run = await start_async(schedule.agent_id, schedule.organization_id, dict(schedule.request))
     except AgentBusyError:
