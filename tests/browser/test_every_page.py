@@ -93,7 +93,7 @@ def test_the_keyboard_reaches_each_tab_of_an_agent(page, agent):
     tabs = page.get_by_role("navigation", name="Agent").get_by_role("link")
     for _ in range(40):  # from the top of the page, through the top bar, to the last tab
         page.keyboard.press("Tab")
-        if page.evaluate("document.activeElement.textContent.trim()") == "Sleep-time":
+        if page.evaluate("document.activeElement.textContent.trim()") == "Schedules":
             break
     expect(tabs.last).to_be_focused()
     page.keyboard.press("Enter")
