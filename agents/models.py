@@ -417,3 +417,37 @@ class Group(OwnedModel):
     def agent_ids(self) -> list[str]:
         """Letta's participants of a sleep-time group: its sleep-time agent (the primary is the manager)."""
         return [self.sleeptime_agent_id]
+
+
+class ScheduledMessage(OwnedModel):
+    """Messages to send an agent later, once (`scheduled_at`) or on a cron schedule (`cron_expression`, in UTC),
+    delivered by the queue as background runs (agents/schedules.py). Live while `next_scheduled_at` is set; a
+    one-time schedule keeps its row, with no next time, once delivered."""
+
+    class Kind(models.TextChoices):
+        ONE_TIME = "one-time"
+        RECURRING = "recurring"
+
+    id = models.CharField(primary_key=True, max_length=64, default=id_factory("scheduled_message"), editable=False)
+    agent = models.ForeignKey(Agent, on_delete=models.CASCADE, related_name="scheduled_messages")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    # The number the client sent (seconds or milliseconds since the epoch), echoed back as given.
+    scheduled_at = models.FloatField(null=True, blank=True)
+    cron_expression = models.CharField(max_length=200, blank=True, default="")
+    # The request a delivery sends to /messages/async: messages, callback_url, include_return_message_types,
+    # max_steps, as the client gave them.
+    request = models.JSONField(default=dict)
+    next_scheduled_at = models.DateTimeField(null=True, blank=True)
+    last_delivered_at = models.DateTimeField(null=True, blank=True)
+    last_run_id = models.CharField(max_length=64, blank=True, null=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["agent", "next_scheduled_at"], name="schedule_agent_next_idx")]
+
+    def __str__(self):
+        return f"{self.kind} schedule {self.id} of {self.agent_id}"
+
+    @property
+    def is_live(self) -> bool:
+        return self.next_scheduled_at is not None

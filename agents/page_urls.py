@@ -10,6 +10,7 @@ from agents.pages import (
     memory,
     providers,
     runs,
+    schedules,
     settings,
     sleeptime,
     timeline,
@@ -32,4 +33,5 @@ urlpatterns = [
     *runs.urlpatterns,
     *mcp.urlpatterns,
     *sleeptime.urlpatterns,
+    *schedules.urlpatterns,
 ]

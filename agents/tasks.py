@@ -16,3 +16,12 @@ async def execute_run(run_id: str, request: dict) -> str | None:
     from agents.runtime import background
 
     return await background.execute_queued(run_id, request)
+
+
+@task
+async def deliver_scheduled_message(schedule_id: str, due: str) -> str | None:
+    """Deliver the occurrence `due` (ISO time) of a scheduled message as a background run (agents/schedules.py):
+    the run's id, or None when there was nothing to deliver."""
+    from agents import schedules
+
+    return await schedules.deliver(schedule_id, due)

@@ -380,6 +380,10 @@ WORKER_POLL_SECONDS = env_seconds("LETTA_WORKER_POLL_SECONDS", 0.5)
 WORKER_HANDOFF_SECONDS = env_seconds("LETTA_WORKER_HANDOFF_SECONDS", 5)
 # Workers delete the queue's records of tasks that ended more than this many days ago (hourly); runs keep their own.
 TASK_RESULTS_KEEP_DAYS = env_int("LETTA_TASK_RESULTS_KEEP_DAYS", 14, minimum=1)
+# Scheduled messages (agents/schedules.py): at most this many live schedules per agent; a delivery that finds its
+# agent busy with another run tries again after LETTA_SCHEDULE_RETRY_SECONDS.
+SCHEDULES_PER_AGENT = env_int("LETTA_SCHEDULES_PER_AGENT", 100, minimum=1)
+SCHEDULE_RETRY_SECONDS = env_seconds("LETTA_SCHEDULE_RETRY_SECONDS", 5)
 
 # Provider traces (the exact request and answer of each step, shown by the ADE's run inspector and served on
 # /v1/steps/{id}/trace and /v1/runs/{id}/trace): each side is cut to this many bytes of JSON, and traces are

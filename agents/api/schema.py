@@ -56,6 +56,13 @@ from agents.api.provider_views import (
     ProviderUpdateSerializer,
 )
 from agents.api.run_views import RunTraceQuerySerializer
+from agents.api.schedules import (
+    ScheduleCreatedSerializer,
+    ScheduleCreateSerializer,
+    ScheduledMessageSerializer,
+    ScheduleListQuerySerializer,
+    ScheduleListSerializer,
+)
 from agents.api.schema_generator import document, op
 from agents.api.tag_views import TagListQuerySerializer
 from agents.api.tool_run_views import (
@@ -866,6 +873,35 @@ document(
     ),
 )
 
+# --- scheduled messages (agents/schedules.py) ---------------------------------------------------------------------
+document(
+    "agents.api.schedules.ScheduleListView",
+    get=op(
+        "list_scheduled_messages",
+        "List an agent's live scheduled messages",
+        query=ScheduleListQuerySerializer,
+        response=ScheduleListSerializer,
+    ),
+    post=op(
+        "create_scheduled_message",
+        "Schedule messages to an agent, once or on a cron expression (UTC)",
+        request=ScheduleCreateSerializer,
+        response=ScheduleCreatedSerializer,
+    ),
+)
+document(
+    "agents.api.schedules.ScheduleDetailView",
+    get=op("retrieve_scheduled_message", "Retrieve a scheduled message", response=ScheduledMessageSerializer),
+    delete=op(
+        "delete_scheduled_message",
+        "Delete (cancel) a scheduled message",
+        response=OpenApiResponse(
+            {"type": "object", "properties": {"success": {"type": "boolean", "enum": [True]}}, "required": ["success"]},
+            description="Deleted: it will not be delivered.",
+        ),
+    ),
+)
+
 # --- archives ---------------------------------------------------------------------------------------------------
 document(
     "agents.api.archive_views.PassageSearchView",
@@ -1069,6 +1105,7 @@ PATH_PARAMETERS = {
     "archive_id": "The archive's id (`archive-…`).",
     "server_id": "The MCP server's id (`mcp_server-…`).",
     "conversation_id": "The conversation's id (`conv-…`), `default` with `agent_id`, or the agent's id.",
+    "scheduled_message_id": "The scheduled message's id (`scheduled_message-…`).",
 }
 
 # Routes whose 200 body may be `null` (an Optional in letta-client).

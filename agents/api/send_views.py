@@ -144,11 +144,22 @@ async def agent_messages_stream(request, agent_id: str):
 async def agent_messages_async(request, agent_id: str):
     """`POST /v1/agents/{id}/messages/async`: validate like a send, start a background run, answer its Run at
     once. A refused start (unknown agent, busy agent, pending approval) answers its error instead."""
-    data = validated(LettaAsyncRequestSerializer, request.json)
-    run = await background.start_detached(
-        **_run_request(agent_id, request.organization_id, data), callback_url=data.get("callback_url") or None
-    )
+    run = await start_async(agent_id, request.organization_id, request.json)
     return JsonResponse(run_data(run))
+
+
+def check_async(body: dict) -> dict:
+    """The body of a `/messages/async` request, validated (a 422 ValidationError if refused)."""
+    return validated(LettaAsyncRequestSerializer, body)
+
+
+async def start_async(agent_id: str, organization_id: str, body: dict) -> Run:
+    """What `/messages/async` does with its JSON body (scheduled messages are delivered through it too): validate
+    it, accept a background run for a worker, answer the Run. Raises a refusal (busy agent, ...) as the route does."""
+    data = check_async(body)
+    return await background.start_detached(
+        **_run_request(agent_id, organization_id, data), callback_url=data.get("callback_url") or None
+    )
 
 
 class StreamExpired(DomainError):

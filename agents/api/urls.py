@@ -25,6 +25,7 @@ from agents.api import (
     model_views,
     provider_views,
     run_views,
+    schedules,
     send_views,
     tag_views,
     tool_run_views,
@@ -37,7 +38,7 @@ AGENT = r"^agents/(?P<agent_id>[^/]+)"
 # Reference route families not implemented yet (more specific agent sub-routes first).
 NOT_IMPLEMENTED = [
     (AGENT + r"/passages", "Passages (/v1/agents/{id}/passages)"),
-    (AGENT + r"/(folders|sources|files|identities|schedule)", "That agent sub-resource"),
+    (AGENT + r"/(folders|sources|files|identities)", "That agent sub-resource"),
     (r"^groups/[^/]+/(messages|reset-messages)", "Group messages (/v1/groups/{id}/messages)"),
     (AGENT + r"/messages/(?!cancel)[^/]+", "Single-message routes (/v1/agents/{id}/messages/{message_id})"),
     (r"^blocks/[^/]+/(identities|proposals)", "Block sub-resources (/v1/blocks/{id}/identities, proposals)"),
@@ -137,6 +138,12 @@ urlpatterns = [
     re_path(AGENT + r"/context[/]?$", context_views.AgentContextView.as_view(), name="api-agent-context"),
     re_path(AGENT + r"/summarize[/]?$", send_views.summarize, name="api-agent-summarize"),
     re_path(AGENT + r"/messages/async[/]?$", send_views.agent_messages_async, name="api-agent-async"),
+    re_path(AGENT + r"/schedule[/]?$", schedules.ScheduleListView.as_view(), name="api-agent-schedules"),
+    re_path(
+        AGENT + r"/schedule/(?P<scheduled_message_id>[^/]+)[/]?$",
+        schedules.ScheduleDetailView.as_view(),
+        name="api-agent-schedule",
+    ),
     re_path(r"^runs[/]?$", run_views.RunListView.as_view(), name="api-runs"),
     re_path(r"^runs/(?P<run_id>[^/]+)[/]?$", views.RunDetailView.as_view(), name="api-run"),
     re_path(r"^runs/(?P<run_id>[^/]+)/messages[/]?$", run_views.RunMessagesView.as_view(), name="api-run-messages"),

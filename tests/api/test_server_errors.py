@@ -132,7 +132,7 @@ def csrf_enforced(org):
     [
         ("/v1/folders/", 501),
         ("/v1/identities/identity-1", 501),
-        ("/v1/agents/agent-1/schedule", 501),
+        ("/v1/agents/agent-1/files", 501),
         ("/v1/templates/t/agents", 501),
         ("/v1/no-such-family/x", 404),
         ("/v1/agents/agent-1/no-such-thing", 404),

@@ -18,6 +18,7 @@ AGENT_PAGES = [
     "ade-agent-archival",
     "ade-agent-tools",
     "ade-agent-sleeptime",
+    "ade-agent-schedules",
 ]
 PAGES = ["ade-agents", "ade-providers", "ade-keys", "ade-tool-new", "ade-agent-create", "ade-agent-import", "ade-mcp"]
 
@@ -92,7 +93,7 @@ def test_the_keyboard_reaches_each_tab_of_an_agent(page, agent):
     tabs = page.get_by_role("navigation", name="Agent").get_by_role("link")
     for _ in range(40):  # from the top of the page, through the top bar, to the last tab
         page.keyboard.press("Tab")
-        if page.evaluate("document.activeElement.textContent.trim()") == "Sleep-time":
+        if page.evaluate("document.activeElement.textContent.trim()") == "Schedules":
             break
     expect(tabs.last).to_be_focused()
     page.keyboard.press("Enter")

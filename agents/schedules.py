@@ -1,0 +1,263 @@
+"""Scheduled messages (Letta cloud's `agents.schedule`): messages sent to an agent later, once or on a cron schedule.
+
+The API (agents/api/schedules.py) and the ADE's Schedules tab call these functions. A schedule is delivered by the
+task queue, not by a loop of our own: creating one queues a task to run at its time (`run_after`); the task sends the
+stored request through the very path of `POST /v1/agents/{id}/messages/async` (a background run: in the runs list,
+its callback fired, its max_steps obeyed), and a recurring schedule queues the task of its next time.
+
+- Times: a one-time `scheduled_at` is a Unix time in seconds, or in milliseconds when above 1e11 (a seconds value
+  that large is the year 5138); cron expressions are evaluated in UTC.
+- A task carries the occurrence it delivers (`due`) and re-reads the schedule first: deleted (how a schedule is
+  cancelled) or already past that occurrence, it does nothing. It claims the occurrence with a conditional UPDATE
+  on `next_scheduled_at`, so two workers never deliver the same one twice.
+- A server that was down delivers a missed occurrence once, late: the next one is the cron time after now, not
+  after the missed one, so there is no burst.
+- An agent busy with another run (one run per agent) is tried again LETTA_SCHEDULE_RETRY_SECONDS later.
+"""
+
+import logging
+import math
+from datetime import UTC, datetime, timedelta
+
+from asgiref.sync import sync_to_async
+from cronsim import CronSim, CronSimError
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from rest_framework.exceptions import ValidationError
+
+from accounts.errors import DomainError
+from agents.models import Agent, ScheduledMessage
+from agents.runtime.errors import AgentBusyError, RunRefused
+from agents.runtime.inputs import normalize
+
+log = logging.getLogger(__name__)
+
+# A one-time time this far in the past is still taken (clocks differ; a request takes time) and delivered at once;
+# older, it is refused as a mistake.
+PAST_GRACE = timedelta(minutes=1)
+# Above this, `scheduled_at` is milliseconds since the epoch.
+MILLISECONDS_ABOVE = 1e11
+MAX_CRON_CHARS = 200
+REQUEST_FIELDS = ("messages", "callback_url", "include_return_message_types", "max_steps")
+
+
+class ScheduleError(DomainError):
+    """A schedule refused; nothing was stored. `field` names the input at fault, so a form shows it there."""
+
+    status_code = 422
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
+
+
+# --------------------------------------------------------------------------------------------------- times
+
+
+def one_time_at(scheduled_at, now: datetime) -> datetime:
+    """The moment a one-time `scheduled_at` (seconds, or milliseconds above 1e11, since the epoch) names."""
+    refused = ScheduleError(
+        "scheduled_at", f"scheduled_at must be a Unix time in seconds or milliseconds, not {scheduled_at!r:.40}."
+    )
+    if isinstance(scheduled_at, bool) or not isinstance(scheduled_at, int | float):
+        raise refused
+    try:
+        number = float(scheduled_at)
+        if not math.isfinite(number):
+            raise refused
+        when = datetime.fromtimestamp(number / 1000 if number > MILLISECONDS_ABOVE else number, UTC)
+    except (OverflowError, ValueError, OSError):
+        raise ScheduleError(
+            "scheduled_at", f"scheduled_at {scheduled_at!r:.40} is not a time this server can hold."
+        ) from None
+    if when < now - PAST_GRACE:
+        raise ScheduleError(
+            "scheduled_at",
+            f"scheduled_at {when:%Y-%m-%d %H:%M:%S} UTC is in the past: give a time from now on "
+            "(a Unix time in seconds, or milliseconds).",
+        )
+    return when
+
+
+def next_cron_time(expression: str, after: datetime) -> datetime:
+    """The first time strictly after `after` that the cron expression names, in UTC."""
+    if not isinstance(expression, str) or not expression.strip():
+        raise ScheduleError(
+            "cron_expression", "cron_expression is required for a recurring schedule, e.g. '0 9 * * *'."
+        )
+    if len(expression) > MAX_CRON_CHARS:
+        raise ScheduleError("cron_expression", f"cron_expression is longer than {MAX_CRON_CHARS} characters.")
+    start = after.astimezone(UTC).replace(second=0, microsecond=0)
+    try:
+        return next(CronSim(expression.strip(), start)).astimezone(UTC)
+    except (CronSimError, StopIteration) as exc:
+        detail = f": {exc}" if str(exc) else ""
+        raise ScheduleError(
+            "cron_expression",
+            f"cron_expression {expression!r} is not a cron expression this server can evaluate{detail}. Use five "
+            "fields: minute hour day-of-month month day-of-week, evaluated in UTC (e.g. '*/15 * * * *').",
+        ) from None
+
+
+def following(schedule: ScheduledMessage, due: datetime, now: datetime) -> datetime | None:
+    """The occurrence after `due` (None for a one-time schedule): the cron time after now when `due` was missed, so
+    a server that was down delivers the missed occurrence once, not a burst of them."""
+    if schedule.kind != ScheduledMessage.Kind.RECURRING:
+        return None
+    return next_cron_time(schedule.cron_expression, max(due, now))
+
+
+# ---------------------------------------------------------------------------------------------- create, delete
+
+
+def _parse_schedule(schedule, now: datetime) -> dict:
+    if not isinstance(schedule, dict):
+        raise ScheduleError(
+            "schedule",
+            "schedule must be {'type': 'one-time', 'scheduled_at': <Unix time>} or "
+            "{'type': 'recurring', 'cron_expression': '<cron>'}.",
+        )
+    kind = schedule.get("type") or ("recurring" if "cron_expression" in schedule else "one-time")
+    if kind == ScheduledMessage.Kind.ONE_TIME:
+        if schedule.get("scheduled_at") is None:
+            raise ScheduleError("scheduled_at", "scheduled_at is required for a one-time schedule (a Unix time).")
+        at = one_time_at(schedule["scheduled_at"], now)
+        return {"kind": kind, "scheduled_at": schedule["scheduled_at"], "next_scheduled_at": at}
+    if kind == ScheduledMessage.Kind.RECURRING:
+        expression = schedule.get("cron_expression")
+        at = next_cron_time(expression, now)
+        return {"kind": kind, "cron_expression": expression.strip(), "next_scheduled_at": at}
+    raise ScheduleError("schedule", f"schedule type must be 'one-time' or 'recurring', not {kind!r}.")
+
+
+def _describe(detail) -> str:
+    if isinstance(detail, dict):
+        return "; ".join(f"{key}: {_describe(value)}" for key, value in detail.items())
+    if isinstance(detail, list):
+        return " ".join(_describe(item) for item in detail)
+    return str(detail)
+
+
+def _checked_request(body: dict) -> dict:
+    """The part of the body a delivery sends, refused here as `/messages/async` would refuse it then."""
+    from agents.api.send_views import check_async
+
+    request = {key: body[key] for key in REQUEST_FIELDS if body.get(key) is not None}
+    messages = request.get("messages")
+    if not isinstance(messages, list) or not messages:
+        raise ScheduleError("messages", "messages must be a list of at least one message to send.")
+    if any(isinstance(m, dict) and (m.get("type") or "message") != "message" for m in messages):
+        raise ScheduleError("messages", "A scheduled message must be of type 'message' (approvals cannot wait).")
+    try:
+        check_async(request)
+        normalize(messages)
+    except ValidationError as exc:
+        raise ScheduleError("messages", _describe(exc.detail)) from None
+    except RunRefused as exc:
+        raise ScheduleError("messages", exc.message) from None
+    if request.get("max_steps") is not None and request["max_steps"] < 1:
+        raise ScheduleError("max_steps", "max_steps must be at least 1.")
+    return request
+
+
+@transaction.atomic
+def create(agent: Agent, body: dict, *, now: datetime | None = None, actor_id: str | None = None) -> ScheduledMessage:
+    """Store a schedule of `agent` from a create request's body and queue its first delivery."""
+    now = now or timezone.now()
+    when = _parse_schedule(body.get("schedule"), now)
+    request = _checked_request(body)
+    Agent.objects.select_for_update().filter(pk=agent.pk).first()  # one creator at a time counts the cap
+    if live(agent).count() >= settings.SCHEDULES_PER_AGENT:
+        raise ScheduleError(
+            "schedule",
+            f"Agent {agent.id} already has {settings.SCHEDULES_PER_AGENT} live schedules, the most it may have "
+            "(LETTA_SCHEDULES_PER_AGENT): delete one first.",
+        )
+    schedule = ScheduledMessage.objects.create(
+        organization_id=agent.organization_id, agent=agent, request=request, created_by_id=actor_id, **when
+    )
+    _enqueue(schedule.id, schedule.next_scheduled_at)
+    return schedule
+
+
+def delete(agent: Agent, schedule_id: str) -> None:
+    """Delete (and so cancel) a schedule of `agent`; 404 if it has none of that id."""
+    get(agent, schedule_id).delete()
+
+
+def live(agent: Agent):
+    return ScheduledMessage.objects.filter(agent=agent, next_scheduled_at__isnull=False)
+
+
+def get(agent: Agent, schedule_id: str) -> ScheduledMessage:
+    from accounts.selectors import get_owned
+
+    return get_owned(ScheduledMessage, agent.organization_id, schedule_id, "Scheduled message", agent=agent)
+
+
+def _enqueue(schedule_id: str, due: datetime) -> None:
+    from agents import tasks
+
+    tasks.deliver_scheduled_message.using(run_after=due).enqueue(schedule_id=schedule_id, due=due.isoformat())
+
+
+# ----------------------------------------------------------------------------------------------------- delivery
+
+
+@transaction.atomic
+def claim(schedule_id: str, due: datetime, now: datetime) -> tuple[ScheduledMessage, datetime | None] | None:
+    """Take the occurrence `due` of the schedule for this worker: (schedule, its next occurrence), or None when it is
+    gone (deleted) or no longer at that occurrence (delivered by another worker, or a stale task). The next
+    occurrence's task is queued in the same transaction, so a worker stopped mid-delivery cannot end a recurrence."""
+    schedule = ScheduledMessage.objects.filter(pk=schedule_id, next_scheduled_at=due).first()
+    if schedule is None:
+        return None
+    try:
+        after = following(schedule, due, now)
+    except ScheduleError:  # not expected: it was checked when stored
+        after = None
+    taken = ScheduledMessage.objects.filter(pk=schedule_id, next_scheduled_at=due).update(
+        next_scheduled_at=after, updated_at=now
+    )
+    if not taken:
+        return None
+    if after is not None:
+        _enqueue(schedule_id, after)
+    return schedule, after
+
+
+def release(schedule_id: str, due: datetime, after: datetime | None) -> bool:
+    """Give back a claimed occurrence that could not be delivered yet (its agent was busy); False if the schedule
+    was deleted meanwhile."""
+    still = ScheduledMessage.objects.filter(pk=schedule_id)
+    still = still.filter(next_scheduled_at=after) if after is not None else still.filter(next_scheduled_at__isnull=True)
+    return bool(still.update(next_scheduled_at=due))
+
+
+async def deliver(schedule_id: str, due_text: str, *, now: datetime | None = None) -> str | None:
+    """Deliver the occurrence `due_text` (ISO) of a schedule, once: the id of the background run it started, or None
+    (cancelled, already delivered, retried later, or refused)."""
+    from agents.api.send_views import start_async
+    from agents.tasks import deliver_scheduled_message
+
+    due = datetime.fromisoformat(due_text)
+    now = now or timezone.now()
+    claimed = await sync_to_async(claim)(schedule_id, due, now)
+    if claimed is None:
+        return None
+    schedule, after = claimed
+    try:
+        run = await start_async(schedule.agent_id, schedule.organization_id, dict(schedule.request))
+    except AgentBusyError:
+        # Given back (the task just queued for `after` then finds the schedule elsewhere and does nothing) and
+        # tried again shortly; the retry queues the next occurrence once it delivers.
+        if await sync_to_async(release)(schedule_id, due, after):
+            retry = timezone.now() + timedelta(seconds=settings.SCHEDULE_RETRY_SECONDS)
+            await deliver_scheduled_message.using(run_after=retry).aenqueue(schedule_id=schedule_id, due=due_text)
+        return None
+    except Exception as exc:  # refused now though accepted then (its model removed, ...): this occurrence is lost
+        log.warning("scheduled message %s could not be delivered: %s", schedule_id, exc)
+        return None
+    await ScheduledMessage.objects.filter(pk=schedule_id).aupdate(last_delivered_at=timezone.now(), last_run_id=run.id)
+    return run.id
