@@ -1,19 +1,24 @@
 """Benchmarks. `make bench` runs them all with their default sizes; each prints its figures.
 
-`python -m bench concurrency --sends 200 500` runs only the concurrency bench, at the sizes given."""
+`python -m bench concurrency --sends 200 500` runs only the concurrency bench, at the sizes given;
+`python -m bench memory --agents 10000` only the idle-memory one. `python -m bench --smoke` runs every bench at a
+tiny size (concurrency on SQLite only), for CI: it checks that they run, not how fast.
+"""
 
 import argparse
 import sys
 
-from bench import chat_latency, concurrency, context, pages, step_overhead, tool_sandbox, traces
+from bench import chat_latency, concurrency, context, memory, pages, step_overhead, tool_sandbox, traces
+
+COMMANDS = {"concurrency": concurrency.cli, "memory": memory.cli}
 
 
 def main() -> None:
-    if sys.argv[1:2] == ["concurrency"]:
-        concurrency.cli(sys.argv[2:])
+    if sys.argv[1:2] and sys.argv[1] in COMMANDS:
+        COMMANDS[sys.argv[1]](sys.argv[2:])
         return
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--small", action="store_true", help="tiny sizes, for a smoke run")
+    parser.add_argument("--smoke", "--small", dest="small", action="store_true", help="tiny sizes, for a smoke run")
     args = parser.parse_args()
     step_overhead.main(small=args.small)
     context.main(small=args.small)
@@ -21,8 +26,10 @@ def main() -> None:
     traces.main(small=args.small)
     chat_latency.main(small=args.small)
     tool_sandbox.main(small=args.small)
+    memory.main(small=args.small)
     # Last: it points this process at PostgreSQL for a while.
-    concurrency.main(small=args.small)
+    concurrency.main(small=args.small, databases=("sqlite",) if args.small else ("sqlite", "postgres"))
+    print("bench: done")
 
 
 if __name__ == "__main__":
