@@ -32,7 +32,7 @@ from agents.llm import LLMClient
 from agents.llm.factory import base_url_for, client_kind, make_client, missing_base_url, parse_handle
 from agents.model_names import file_stem, is_path_like, readable_names, wire_id
 from agents.provider_services import KINDS, check_base_url, is_user_supplied
-from agents.tokens import encoding_for, forget_token_ratios, learn_token_ratio
+from agents.tokens import forget_token_ratios, is_estimate, learn_token_ratio
 
 log = logging.getLogger(__name__)
 
@@ -163,7 +163,7 @@ class ModelConfig:
     def counts_are_estimates(self) -> bool:
         """Token counts are exact only for models tiktoken knows (OpenAI's); others are counted with a stand-in
         encoding and labelled estimates."""
-        return encoding_for(self.model)[1]
+        return is_estimate(self.model)
 
     @property
     def client(self) -> LLMClient:

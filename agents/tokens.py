@@ -49,15 +49,25 @@ def _encoding_named(name: str) -> tiktoken.Encoding:
 
 
 @functools.cache
-def encoding_for(model: str) -> tuple[tiktoken.Encoding, bool]:
-    """The encoding for a model name (without provider prefix) and whether counts with it are estimates."""
+def _encoding_name_for(model: str) -> tuple[str, bool]:
     try:
         name = tiktoken.encoding_name_for_model(model)
     except KeyError:
-        return _encoding_named(FALLBACK_ENCODING), True
+        return FALLBACK_ENCODING, True
     if name not in _SHIPPED:
-        return _encoding_named(FALLBACK_ENCODING), True
-    return _encoding_named(name), False
+        return FALLBACK_ENCODING, True
+    return name, False
+
+
+def encoding_for(model: str) -> tuple[tiktoken.Encoding, bool]:
+    """The encoding for a model name (without provider prefix) and whether counts with it are estimates."""
+    name, estimate = _encoding_name_for(model)
+    return _encoding_named(name), estimate
+
+
+def is_estimate(model: str) -> bool:
+    """Whether counts for the model are estimates, without loading a vocabulary (~70 MiB resident for o200k)."""
+    return _encoding_name_for(model)[1]
 
 
 def count_text(text: str, model: str) -> Count:
@@ -100,9 +110,9 @@ def forget_token_ratios() -> None:
 async def learn_token_ratio(model: str, ask) -> None:
     """Ask the model's server how many tokens its tokenizer makes of RATIO_SAMPLE (`ask(sample, ours)` gives its
     tokens per one of ours, or None without a tokenizer endpoint), and count this model's texts by it."""
-    encoding, estimate = encoding_for(model)
-    if not estimate:
+    if not is_estimate(model):
         return
+    encoding, _ = encoding_for(model)
     ours = max(len(encoding.encode(RATIO_SAMPLE)), -(-len(RATIO_SAMPLE) // CHARS_PER_TOKEN))
     ratio = await ask(RATIO_SAMPLE, ours)
     if ratio and ratio > 1:
@@ -156,10 +166,10 @@ def count_request(messages: list[dict], tools: list[dict] | None, model: str) ->
 
     For models tiktoken does not know the same method runs with the fallback encoding; the Count says estimate.
     """
-    _, estimate = encoding_for(model)
+    estimate = is_estimate(model)
     tokens = sum(count_wire_message(m, model) for m in messages) + count_tools(tools, model) + REPLY_PRIMING
     return Count(tokens, estimate)
 
 
 def encoding_name(model: str) -> str:
-    return encoding_for(model)[0].name
+    return _encoding_name_for(model)[0]

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-import anthropic
+from typing import TYPE_CHECKING
 
 from . import anthropic_format as fmt
 from .base import SDKClient
 from .errors import LLMError, body_message
 from .types import LLMRequest, LLMResponse, ModelInfo
+
+if TYPE_CHECKING:
+    import anthropic
 
 # Anthropic names the kind of error in the body; a stream that fails midway has no HTTP status to go by.
 _STATUS_OF_TYPE = {
@@ -25,9 +28,23 @@ _STATUS_OF_TYPE = {
 
 class AnthropicClient(SDKClient):
     provider_type = "anthropic"
-    sdk = anthropic
-    sdk_client = anthropic.AsyncAnthropic
-    sdk_error = anthropic.AnthropicError
+
+    # The SDK is imported on first use (a client built, an error read): it costs ~50 MiB resident, and a server
+    # that never calls Anthropic should not carry it.
+    @property
+    def sdk(self):
+        import anthropic
+
+        return anthropic
+
+    @property
+    def sdk_client(self) -> type:
+        return self.sdk.AsyncAnthropic
+
+    @property
+    def sdk_error(self) -> type[Exception]:
+        return self.sdk.AnthropicError
+
     protocol = "Anthropic"
     path = "/v1/messages"
     fmt = fmt

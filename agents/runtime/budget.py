@@ -74,8 +74,17 @@ class TokenLedger:
         """Whether the request stays within `limit` tokens. When the byte bound of the request is already
         under the limit, no tokenizing is needed."""
         self._wire_of(messages)
-        upper = sum(self.bound(m) for m in messages) + self.tools(tools) + REPLY_PRIMING
+        upper = sum(self.bound(m) for m in messages) + self.tools_bound(tools) + REPLY_PRIMING
         return upper <= limit or self.request(messages, tools) <= limit
+
+    def tools_bound(self, tools: list[ToolSpec]) -> int:
+        """At least as many as `tools(tools)`, without tokenizing: the UTF-8 bytes of each schema's JSON. A send
+        that fits by bytes never loads a vocabulary (tens of MiB resident) nor spends time encoding."""
+        key = ("bound", *(t.name for t in tools))
+        if key not in self._tools:
+            wire = wire_request("openai", LLMRequest(model=self.model, messages=[], tools=tools), stream=False)
+            self._tools[key] = sum(_byte_length(compact_json(tool)) for tool in wire.get("tools") or [])
+        return self._tools[key]
 
 
 def _byte_length(text: str) -> int:

@@ -121,3 +121,26 @@ def test_a_pending_approval_is_never_evicted():
     kept = buffer[chosen.cut :]
     assert kept[-1].role == "approval" and kept[-1].tool_calls[0]["id"] == "c-last"
     assert kept[0].text == "please delete the file"
+
+
+def test_the_byte_bound_of_tools_never_undercounts_and_a_fitting_request_loads_no_vocabulary():
+    from agents import tokens
+    from agents.llm import ToolSpec
+    from agents.runtime.budget import TokenLedger
+
+    tools = [
+        ToolSpec(name="note", description="Write a note ✓ " * 10, parameters={"type": "object", "properties": {}}),
+        ToolSpec(name="search", description="Search the notes.", parameters={"type": "object", "properties": {}}),
+    ]
+    ledger = TokenLedger("gpt-4.1-mini")
+    messages = conversation(3)
+    for index, message in enumerate(messages):
+        message.id = f"message-{index}"
+    assert ledger.tools_bound(tools) >= ledger.tools(tools)
+    exact = ledger.request(messages, tools)
+    assert ledger.fits(messages, tools, exact) and not ledger.fits(messages, tools, exact - 1)
+
+    tokens._encoding_named.cache_clear()
+    fresh = TokenLedger("gpt-4.1-mini")
+    assert fresh.fits(messages, tools, 1_000_000)
+    assert tokens._encoding_named.cache_info().currsize == 0  # the bytes showed it fits: nothing was tokenized

@@ -5,6 +5,9 @@ session. That keeps no process or socket alive between calls (nothing to leak, n
 of a connection per call. Every operation, connecting included, runs under `settings.MCP_TIMEOUT_SECONDS`, so a
 server that is down, slow or crashes ends as an `MCPUnavailable` with a message a person (or the model) can act on,
 never as a stuck run or a stack trace. Nothing here touches the database: callers pass a plain `MCPServer`.
+
+The SDK is imported where it is first used, not with this module: it costs ~35 MiB resident, and a server whose
+agents use no MCP server should not carry it.
 """
 
 import asyncio
@@ -16,12 +19,6 @@ from dataclasses import dataclass
 
 import httpx2
 from django.conf import settings
-from mcp import Client
-from mcp.client.sse import sse_client
-from mcp.client.stdio import StdioServerParameters, stdio_client
-from mcp.client.streamable_http import streamable_http_client
-from mcp.shared._httpx_utils import create_mcp_http_client
-from mcp.shared.exceptions import MCPError
 
 from accounts.errors import DomainError
 from letta_project.outbound import OutboundRefused, check_url
@@ -75,6 +72,8 @@ async def _stdio_transport(server: MCPServer):
         name=f"mcp:{server.server_name}",
         writable=[path for path in settings.MCP_STDIO_PATHS if os.path.isdir(path)],
     ) as confined:
+        from mcp.client.stdio import StdioServerParameters, stdio_client
+
         params = StdioServerParameters(command=confined[0], args=confined[1:], env=_server_env(server))
         # The server's stderr is its own log, not ours.
         with open(os.devnull, "w") as errlog:
@@ -83,6 +82,10 @@ async def _stdio_transport(server: MCPServer):
 
 
 def _http_transport(server: MCPServer, timeout: float):
+    from mcp.client.sse import sse_client
+    from mcp.client.streamable_http import streamable_http_client
+    from mcp.shared._httpx_utils import create_mcp_http_client
+
     headers = server.headers()
     http_timeout = httpx2.Timeout(timeout)
     if server.mcp_server_type == MCPServer.Type.SSE:
@@ -106,6 +109,8 @@ async def _check_address(server: MCPServer) -> None:
 
 def _describe(server: MCPServer, exc: BaseException) -> str:
     """A short reason without the upstream's body or a traceback."""
+    from mcp.shared.exceptions import MCPError
+
     while isinstance(exc, BaseExceptionGroup) and exc.exceptions:
         exc = exc.exceptions[0]
     if isinstance(exc, MCPError):
@@ -129,6 +134,8 @@ def _describe(server: MCPServer, exc: BaseException) -> str:
 
 async def _session(server: MCPServer, work, timeout: float | None = None):
     """Connect, run `work(client)`, disconnect: all of it within the timeout."""
+    from mcp import Client
+
     limit = timeout or settings.MCP_TIMEOUT_SECONDS
     await _check_address(server)
     transport = _stdio_transport(server) if server.is_stdio else _http_transport(server, limit)
