@@ -2,8 +2,9 @@
 (as `GET /v1/models/` does).
 
 Asking every provider for its list on every page would make each page as slow as the slowest provider, so the lists
-are kept for a minute per organization (and forgotten at once when a provider service adds, changes or removes
-one). A model an agent already uses stays offered even when its provider does not list it right now, so a form
+are kept for a minute per organization. The key names the state of the organization's providers (how many, the
+latest change), so adding, changing or removing one through any server process shows at once in every process's
+pickers. A model an agent already uses stays offered even when its provider does not list it right now, so a form
 never silently switches an agent's model.
 """
 
@@ -43,16 +44,26 @@ def _key(kind: str, organization_id: str) -> str:
     return f"ade-models:{kind}:{organization_id}"
 
 
-def _cached(kind: str, organization_id: str, lister: str) -> list[ModelChoice]:
-    key = _key(kind, organization_id)
-    choices = cache.get(key)
-    if choices is None:
-        # Imported here: the provider services import this module to forget the lists, and `providers` imports them.
-        from agents import providers
+def _providers_state(organization_id: str) -> str:
+    from django.db.models import Count, Max
 
-        listed = async_to_sync(getattr(providers, lister))(organization_id)
-        choices = sorted((_choice(m) for m in listed), key=lambda choice: choice.handle)
-        cache.set(key, choices, CACHE_SECONDS)
+    from accounts.models import Provider
+
+    state = Provider.objects.filter(organization_id=organization_id).aggregate(n=Count("id"), at=Max("updated_at"))
+    return f"{state['n']}:{state['at'].timestamp() if state['at'] else 0}"
+
+
+def _cached(kind: str, organization_id: str, lister: str) -> list[ModelChoice]:
+    key, state = _key(kind, organization_id), _providers_state(organization_id)
+    kept = cache.get(key)
+    if kept is not None and kept[0] == state:
+        return kept[1]
+    # Imported here: the provider services import this module to forget the lists, and `providers` imports them.
+    from agents import providers
+
+    listed = async_to_sync(getattr(providers, lister))(organization_id)
+    choices = sorted((_choice(m) for m in listed), key=lambda choice: choice.handle)
+    cache.set(key, (state, choices), CACHE_SECONDS)
     return choices
 
 

@@ -111,8 +111,9 @@ def test_a_burst_of_sends_is_answered_in_full_through_a_small_pool(start_server,
     assert answered.count() == BURST
     assert Run.objects.filter(agent_id__in=agent_ids, stop_reason="end_turn").count() == BURST
     if _postgres():
-        # Each send gave its connection back while the model took its time: the pool's few served all of them.
-        assert 1 <= sampled.peak <= POOL_MAX
+        # Each send gave its connection back while the model took its time: the pool's few served all of them
+        # (plus the one the lease thread keeps outside the pool, so a busy pool never stalls lease renewals).
+        assert 1 <= sampled.peak <= POOL_MAX + 1
 
 
 class _Unsampled:
