@@ -168,8 +168,17 @@ if BEHIND_TLS_PROXY:
 # REDIS_URL (redis://host:6379/0) shares run events between several server processes; unset, events stay in
 # this process's memory, which is all one process needs.
 REDIS_URL = env_url("REDIS_URL", schemes=("redis", "rediss", "unix"))
+
+
+def redis_channel_layer(url: str) -> dict:
+    # A reader waits for its next event with a blocking pop of 5 s (channels_redis); redis-py 8's default socket
+    # timeout is also 5 s, so every websocket idle that long died with "Timeout reading from" Redis (code 1011).
+    host = {"address": url, "socket_timeout": 30}
+    return {"default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [host]}}}
+
+
 if REDIS_URL:
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [REDIS_URL]}}}
+    CHANNEL_LAYERS = redis_channel_layer(REDIS_URL)
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 

@@ -58,9 +58,9 @@ def _share_events_through_redis(config) -> None:
     except RuntimeError as exc:
         raise pytest.UsageError(str(exc)) from None
     os.environ["REDIS_URL"] = settings.REDIS_URL = server.url
-    settings.CHANNEL_LAYERS = {
-        "default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [server.url]}}
-    }
+    from letta_project.settings import redis_channel_layer
+
+    settings.CHANNEL_LAYERS = redis_channel_layer(server.url)
 
 
 # Tests that never touch the database: browser stories (they test pages), the provider clients against the fake

@@ -3,9 +3,10 @@ processes through partial unique constraints."""
 
 import asyncio
 import contextlib
+import logging
 from datetime import timedelta
 
-from asgiref.sync import sync_to_async
+from asgiref.sync import async_to_sync, sync_to_async
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -15,6 +16,8 @@ from agents.runtime import leases
 from agents.runtime.errors import AgentBusyError, AgentNotFound
 from agents.runtime.inputs import rows_from_json
 from letta_project.db import release_connection
+
+log = logging.getLogger(__name__)
 
 # While a provider call is in flight, how soon and how often the loop looks for a cancel request.
 CANCEL_FIRST_CHECK = 0.5  # seconds
@@ -105,7 +108,24 @@ def end_unowned(
         keep_unsent_input(run)
         run.save()
         Agent.objects.filter(pk=run.agent_id).update(last_stop_reason=run.stop_reason, last_run_completion=now)
+    _announce_end(run)
     return True
+
+
+def _announce_end(run: Run) -> None:
+    """Tell the run's live readers in other processes (the ADE's websocket, through Redis) that it ended: the
+    process that ran it, which would have said so, is gone. Without a shared channel layer there is nobody to tell:
+    the readers of a run of a dead process were in that process."""
+    if not settings.REDIS_URL:
+        return
+    from agents import events
+    from agents.runtime.emitter import run_summary
+
+    event = {"message_type": "run_finished", **run_summary(run), "conversation_id": run.conversation_id}
+    try:
+        async_to_sync(events.publish)(run.agent_id, event)
+    except Exception:  # the run has ended all the same; a reader sees it on its next load
+        log.warning("could not announce the end of run %s", run.id, exc_info=True)
 
 
 def keep_unsent_input(run: Run) -> None:

@@ -171,3 +171,45 @@ def test_the_other_web_process_refuses_a_second_run_and_cancels_the_first(
     # The agent is free again, on either process.
     fake_openai.script(Reply(text="Here now."))
     assert client_b.agents.messages.create(agent.id, input="there?").messages[-1].content == "Here now."
+
+
+def test_a_run_whose_worker_was_killed_ends_on_the_websocket_of_the_web_process(
+    fake_openai_server, fake_anthropic_server, agent_socket, make_agent, fake_openai
+):
+    """The worker's process dies mid-run: the web process's sweep ends the run, and its websocket readers are told
+    (the worker, which would have said so, is gone), rather than showing the run going on until a reload."""
+    env = live_server_env(
+        fake_openai_server,
+        fake_anthropic_server,
+        LETTA_RUN_QUEUE=f"runs-{uuid.uuid4().hex[:8]}",
+        LETTA_RUN_LEASE_SECONDS="1.5",
+    )
+    web = LiveServer({**env, "LETTA_RUN_WORKER_IN_PROCESS": "0"})
+    worker = WorkerProcess(env, "--worker-id", "doomed")
+    try:
+        agent = make_agent()
+        watcher = agent_socket(web, agent)
+        fake_openai.script(Reply(text="Never said.", delay=60))
+        run_id = sdk(web, Organization.default()).agents.messages.create_async(agent.id, input="hello").id
+        wait_until(lambda: len(fake_openai.requests) == 1, message="the worker to wait for the model", timeout=30)
+        worker.process.kill()
+
+        ended = watcher.until_run_finished(run_id, timeout=30)[-1]
+        assert ended["status"] == "failed" and "stopped" in ended["error"]["message"]
+        assert _run(run_id).status == "failed"
+    finally:
+        worker.close()
+        web.close()
+
+
+def test_an_idle_websocket_stays_open_and_shows_the_next_run(web_a, web_b, agent_socket, make_agent, fake_openai):
+    """Nothing happens for a while (longer than the Redis reader's blocking wait of 5 s): the page's socket stays
+    open and still shows the agent's next run."""
+    import time
+
+    agent = make_agent()
+    watcher = agent_socket(web_b, agent)
+    time.sleep(8)
+    fake_openai.script(Reply(text="Still here."))
+    run_id = sdk(web_a, Organization.default()).agents.messages.create_async(agent.id, input="hello?").id
+    assert watcher.until_run_finished(run_id)[-1]["status"] == "completed"
