@@ -26,6 +26,7 @@ from django.db import transaction
 from django.utils import timezone
 from rest_framework.exceptions import ValidationError
 
+from accounts.api_errors import describe_errors
 from accounts.errors import DomainError
 from agents.models import Agent, ScheduledMessage
 from agents.runtime.errors import AgentBusyError, RunRefused
@@ -131,14 +132,6 @@ def _parse_schedule(schedule, now: datetime) -> dict:
     raise ScheduleError("schedule", f"schedule type must be 'one-time' or 'recurring', not {kind!r}.")
 
 
-def _describe(detail) -> str:
-    if isinstance(detail, dict):
-        return "; ".join(f"{key}: {_describe(value)}" for key, value in detail.items())
-    if isinstance(detail, list):
-        return " ".join(_describe(item) for item in detail)
-    return str(detail)
-
-
 def _checked_request(body: dict) -> dict:
     """The part of the body a delivery sends, refused here as `/messages/async` would refuse it then."""
     from agents.api.send_views import check_async
@@ -153,7 +146,7 @@ def _checked_request(body: dict) -> dict:
         check_async(request)
         normalize(messages)
     except ValidationError as exc:
-        raise ScheduleError("messages", _describe(exc.detail)) from None
+        raise ScheduleError("messages", describe_errors(exc.detail)) from None
     except RunRefused as exc:
         raise ScheduleError("messages", exc.message) from None
     if request.get("max_steps") is not None and request["max_steps"] < 1:

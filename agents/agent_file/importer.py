@@ -69,14 +69,16 @@ def import_agent(
         with transaction.atomic():
             tools = _import_tools(parsed, organization_id, override_existing_tools, result)
             blocks = _import_blocks(parsed, organization_id, result)
+            created_agents: dict[str, Agent] = {}
             for index, (agent, settings_) in enumerate(zip(parsed.agents, plans, strict=True)):
                 agent_name = name if (name and index == 0) else f"{agent.raw.get('name') or 'agent'}{suffix}"
                 created = _import_agent(
                     agent, agent_name, settings_, organization_id, tools, blocks, strip_messages, secrets or {}, result
                 )
                 result.agent_ids.append(created.id)
+                created_agents[agent.file_id] = created
             _import_skills(parsed, result.agent_ids[0])
-            _import_sleeptime(parsed, result)
+            _import_sleeptime(parsed, created_agents, result)
     except (services.AgentConfigError, MemoryEditError, ToolRuleError, SchemaError) as exc:
         raise AgentFileError(f"The agent file could not be imported: {exc}") from exc
     return result
@@ -85,10 +87,9 @@ def import_agent(
 # ------------------------------------------------------------------------------------------ tools, blocks, skills
 
 
-def _import_sleeptime(parsed: AgentFile, result: ImportResult) -> None:
-    """Tie each of the file's sleep-time groups again; an agent whose file says `enable_sleeptime` but brings no
-    sleep-time agent gets a new one, as turning it on would give it."""
-    created = {agent.file_id: Agent.objects.get(pk=result.id_mappings[agent.file_id]) for agent in parsed.agents}
+def _import_sleeptime(parsed: AgentFile, created: dict[str, Agent], result: ImportResult) -> None:
+    """Tie each of the file's sleep-time groups again (`created`: file id -> the agent it became); an agent whose
+    file says `enable_sleeptime` but brings no sleep-time agent gets a new one, as turning it on would give it."""
     for group in parsed.sleeptime_groups:
         tied = sleeptime.tie(
             created[group.primary], created[group.sleeper], frequency=group.frequency, description=group.description

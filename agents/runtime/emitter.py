@@ -95,7 +95,12 @@ class Emitter:
         )
 
     async def run_finished(self, run: Run) -> None:
-        await self.page_only({"message_type": "run_finished", **run_summary(run)})
+        await self.page_only(run_finished_event(run))
+
+
+def run_finished_event(run: Run) -> dict:
+    """The page-only event that ends a run's events (agents/events.py), without the thread its publisher adds."""
+    return {"message_type": "run_finished", **run_summary(run)}
 
 
 def run_summary(run: Run) -> dict:

@@ -119,9 +119,9 @@ def _announce_end(run: Run) -> None:
     if not settings.REDIS_URL:
         return
     from agents import events
-    from agents.runtime.emitter import run_summary
+    from agents.runtime.emitter import run_finished_event
 
-    event = {"message_type": "run_finished", **run_summary(run), "conversation_id": run.conversation_id}
+    event = {**run_finished_event(run), "conversation_id": run.conversation_id}
     try:
         async_to_sync(events.publish)(run.agent_id, event)
     except Exception:  # the run has ended all the same; a reader sees it on its next load

@@ -87,7 +87,7 @@ class Worker:
                     await _send_callback(run_id)
             if loop.time() - pruned >= PRUNE_EVERY_SECONDS:
                 pruned = loop.time()
-                await sync_to_async(prune_finished)()
+                await sync_to_async(released(prune_finished))()
             try:
                 await asyncio.wait_for(self.wake.wait(), self.interval)
             except TimeoutError:
