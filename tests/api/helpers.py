@@ -25,3 +25,16 @@ def create_agent(client: Letta, name: str = "helper", **extra):
         ],
         **extra,
     )
+
+
+def task_of_run(run_id: str):
+    """The queue's record of the task that carries the background run `run_id`."""
+    from django_tasks_db.models import DBTaskResult
+
+    return DBTaskResult.objects.get(args_kwargs__kwargs__run_id=run_id)
+
+
+def run_row(run_id: str):
+    from agents.models import Run
+
+    return Run.objects.get(pk=run_id)

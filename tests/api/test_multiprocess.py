@@ -13,13 +13,13 @@ import uuid
 
 import pytest
 from django.conf import settings
-from django_tasks_db.models import DBTaskResult
 from letta_client import ConflictError
 
 from accounts import services as accounts
 from accounts.models import Organization
-from agents.models import Message, Run
+from agents.models import Message
 from memory.models import Block
+from tests.api.helpers import run_row, task_of_run
 from tests.api.live_server import LiveServer, WorkerProcess, live_server_env, sdk
 from tests.api.websocket_client import WebSocket
 from tests.fakes import Reply
@@ -94,14 +94,6 @@ def agent_socket():
         socket.close()
 
 
-def _task_of(run_id: str) -> DBTaskResult:
-    return DBTaskResult.objects.get(args_kwargs__kwargs__run_id=run_id)
-
-
-def _run(run_id: str) -> Run:
-    return Run.objects.get(pk=run_id)
-
-
 def test_a_run_accepted_by_one_web_process_runs_on_the_worker_and_the_other_streams_and_shows_it(
     web_a, web_b, agent_socket, make_agent, fake_openai
 ):
@@ -132,8 +124,8 @@ def test_a_run_accepted_by_one_web_process_runs_on_the_worker_and_the_other_stre
     assert seen[-1]["status"] == "completed" and seen[-1]["step_count"] == 2
 
     # It ran on the worker, and what it stored is whole, whichever process reads it.
-    wait_until(lambda: _task_of(run_id).status == "SUCCESSFUL", message="the worker to finish the task")
-    assert _task_of(run_id).worker_ids == ["worker-1"]
+    wait_until(lambda: task_of_run(run_id).status == "SUCCESSFUL", message="the worker to finish the task")
+    assert task_of_run(run_id).worker_ids == ["worker-1"]
     assert "Name: Ada" in Block.objects.get(agents=agent, label="human").value
     steps = list(client_b.runs.steps.list(run_id, order="asc"))
     usage = client_b.runs.usage.retrieve(run_id)
@@ -163,8 +155,8 @@ def test_the_other_web_process_refuses_a_second_run_and_cancels_the_first(
     # Web B's cancel stops the run on the worker, and its websocket sees the end.
     assert client_b.agents.messages.cancel(agent.id) == {run_id: "cancelled"}
     assert watcher.until_run_finished(run_id)[-1]["status"] == "cancelled"
-    wait_until(lambda: _task_of(run_id).status == "SUCCESSFUL", message="the worker to finish the task")
-    assert _run(run_id).status == "cancelled" and _task_of(run_id).worker_ids == ["worker-1"]
+    wait_until(lambda: task_of_run(run_id).status == "SUCCESSFUL", message="the worker to finish the task")
+    assert run_row(run_id).status == "cancelled" and task_of_run(run_id).worker_ids == ["worker-1"]
     assert not any("Too late." in (m.text or "") for m in Message.objects.filter(agent=agent))
     assert [s.status for s in client_b.runs.steps.list(run_id, order="asc")] == ["success", "cancelled"]
 
@@ -196,7 +188,7 @@ def test_a_run_whose_worker_was_killed_ends_on_the_websocket_of_the_web_process(
 
         ended = watcher.until_run_finished(run_id, timeout=30)[-1]
         assert ended["status"] == "failed" and "stopped" in ended["error"]["message"]
-        assert _run(run_id).status == "failed"
+        assert run_row(run_id).status == "failed"
     finally:
         worker.close()
         web.close()

@@ -15,8 +15,9 @@ import pytest
 from django_tasks_db.models import DBTaskResult
 
 from accounts.models import Organization
-from agents.models import Message, Run
+from agents.models import Message
 from memory.models import Block
+from tests.api.helpers import run_row, task_of_run
 from tests.api.live_server import LiveServer, WorkerProcess, live_server_env, sdk
 from tests.fakes import Reply
 from tests.waiting import wait_until
@@ -89,14 +90,6 @@ def _send_async(client, agent, text: str, **extra) -> str:
     return client.agents.messages.create_async(agent.id, input=text, **extra).id
 
 
-def _task_of(run_id: str) -> DBTaskResult:
-    return DBTaskResult.objects.get(args_kwargs__kwargs__run_id=run_id)
-
-
-def _run(run_id: str) -> Run:
-    return Run.objects.get(pk=run_id)
-
-
 def test_a_background_run_waits_for_a_worker_then_runs_on_it_and_calls_back(
     client, start_worker, make_agent, fake_openai, hook
 ):
@@ -105,20 +98,20 @@ def test_a_background_run_waits_for_a_worker_then_runs_on_it_and_calls_back(
     run_id = _send_async(client, agent, "I'm Ada", callback_url=hook.url)
 
     # Accepted and answered by the web process, which runs no worker: the run waits in the queue.
-    assert _run(run_id).status == "running" and _run(run_id).heartbeat_at is None
-    assert _task_of(run_id).status == "READY" and fake_openai.requests == []
+    assert run_row(run_id).status == "running" and run_row(run_id).heartbeat_at is None
+    assert task_of_run(run_id).status == "READY" and fake_openai.requests == []
 
     start_worker("worker-a")
-    wait_until(lambda: _task_of(run_id).status == "SUCCESSFUL", message="the worker to run it", timeout=30)
-    task = _task_of(run_id)
-    assert task.worker_ids == ["worker-a"] and task.return_value == "end_turn", _run(run_id).metadata
-    assert _run(run_id).status == "completed"
+    wait_until(lambda: task_of_run(run_id).status == "SUCCESSFUL", message="the worker to run it", timeout=30)
+    task = task_of_run(run_id)
+    assert task.worker_ids == ["worker-a"] and task.return_value == "end_turn", run_row(run_id).metadata
+    assert run_row(run_id).status == "completed"
     assert "Name: Ada" in Block.objects.get(agents=agent, label="human").value
     said = [m.content for m in client.runs.messages.list(run_id, order="asc") if m.message_type == "assistant_message"]
     assert said == ["Noted, Ada."]
     # The worker posted the callback before it recorded the task's end.
     assert [(r["id"], r["status"]) for r in hook.received] == [(run_id, "completed")]
-    assert _run(run_id).callback_status_code == 204
+    assert run_row(run_id).callback_status_code == 204
 
 
 def test_the_web_process_streams_and_cancels_a_run_that_a_worker_runs(client, start_worker, make_agent, fake_openai):
@@ -136,14 +129,14 @@ def test_the_web_process_streams_and_cancels_a_run_that_a_worker_runs(client, st
     rest = list(events)
     assert [e.stop_reason for e in rest if e.message_type == "stop_reason"] == ["cancelled"]
     assert not any(getattr(e, "content", None) == "Too late." for e in rest)
-    assert _run(run_id).status == "cancelled"
-    wait_until(lambda: _task_of(run_id).status == "SUCCESSFUL", message="the worker to finish the task")
+    assert run_row(run_id).status == "cancelled"
+    wait_until(lambda: task_of_run(run_id).status == "SUCCESSFUL", message="the worker to finish the task")
 
     # A background stream started through the web process is the same kept stream, however it ends.
     fake_openai.script(Reply(text="Here now."))
     live = list(client.agents.messages.create(agent.id, input="hi", streaming=True, background=True))
     assert [e.message_type for e in live] == ["ping", "assistant_message", "stop_reason", "usage_statistics"]
-    assert _task_of(live[0].run_id).worker_ids == ["worker-a"]
+    assert task_of_run(live[0].run_id).worker_ids == ["worker-a"]
 
 
 def test_a_killed_workers_run_ends_failed_and_is_not_run_again(client, start_worker, make_agent, fake_openai, hook):
@@ -156,14 +149,14 @@ def test_a_killed_workers_run_ends_failed_and_is_not_run_again(client, start_wor
     victim.process.send_signal(signal.SIGKILL)
     victim.process.wait(timeout=30)
     # The web process's sweep ends the run once its lease lapsed.
-    wait_until(lambda: _run(run_id).status == "failed", message="the dead worker's run to end", timeout=20)
-    assert "stopped" in _run(run_id).metadata["error"]["message"]
-    assert _task_of(run_id).status == "RUNNING"  # the dead worker's claim is all the queue knows of
+    wait_until(lambda: run_row(run_id).status == "failed", message="the dead worker's run to end", timeout=20)
+    assert "stopped" in run_row(run_id).metadata["error"]["message"]
+    assert task_of_run(run_id).status == "RUNNING"  # the dead worker's claim is all the queue knows of
 
     # The next worker fails the abandoned task, sends the run's callback, and runs nothing again.
     start_worker("worker-b")
-    wait_until(lambda: _task_of(run_id).status == "FAILED", message="the abandoned task to fail", timeout=20)
-    assert _task_of(run_id).worker_ids == ["worker-a"]
+    wait_until(lambda: task_of_run(run_id).status == "FAILED", message="the abandoned task to fail", timeout=20)
+    assert task_of_run(run_id).worker_ids == ["worker-a"]
     wait_until(lambda: hook.received, message="the failed run's callback")
     assert [(r["id"], r["status"]) for r in hook.received] == [(run_id, "failed")]
     assert len(fake_openai.requests) == 2
@@ -178,13 +171,13 @@ def test_a_run_cancelled_before_any_worker_took_it_ends_at_once(client, start_wo
     agent = make_agent()
     run_id = _send_async(client, agent, "I'm Ada")
     assert client.agents.messages.cancel(agent.id) == {run_id: "cancelled"}
-    assert _run(run_id).status == "cancelled"
+    assert run_row(run_id).status == "cancelled"
     kept = Message.objects.get(agent=agent, role="user")  # what was said stays in the history
     assert kept.text == "I'm Ada" and kept.run_id == run_id
 
     start_worker("worker-a")
-    wait_until(lambda: _task_of(run_id).status == "SUCCESSFUL", message="the worker to skip the task")
-    assert _task_of(run_id).return_value is None and fake_openai.requests == []
+    wait_until(lambda: task_of_run(run_id).status == "SUCCESSFUL", message="the worker to skip the task")
+    assert task_of_run(run_id).return_value is None and fake_openai.requests == []
 
 
 def test_workers_prune_the_records_of_tasks_that_ended_long_ago_and_keep_the_rest(settings):
