@@ -172,6 +172,8 @@ async def after_turn(agent: Agent, run: Run) -> Run | None:
         return None
     if run.stop_reason == "requires_approval":
         return None  # the turn goes on once a person answers
+    if Agent.managed_group.is_cached(agent) and agent.sleeptime_group is None:
+        return None  # read with the run's agent (run_lifecycle.get_agent): it has none, no query needed
     try:
         due = await sync_to_async(_count_turn)(agent.id)
         if due is None:

@@ -8,6 +8,7 @@ step, and each one made while the provider is awaited.
 """
 
 import asyncio
+import functools
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -28,7 +29,7 @@ from agents.llm import (
     ToolCall,
 )
 from agents.llm.errors import stated_context_window
-from agents.models import Message, Run, Step
+from agents.models import Agent, Message, Run, Step
 from agents.providers import ModelConfigError, aresolve, output_cap
 from agents.runtime import compaction, leases, persist, run_lifecycle
 from agents.runtime.embeddings import prepare_embeddings
@@ -39,7 +40,7 @@ from agents.runtime.persist import denied_return
 from agents.runtime.request_options import RequestOptions, with_skills
 from agents.runtime.sandboxed import run_custom_tools
 from agents.runtime.state import RunState, load_run_state
-from agents.runtime.system_message import refresh_system_message
+from agents.runtime.system_message import agent_blocks, refresh_system_message, views_of
 from agents.runtime.tool_calls import ExecutedCalls, PlannedCall, execute_calls, plan_calls, tool_return
 from agents.runtime.transcript import to_chat_messages
 from agents.threads import load_thread, thread_agent
@@ -74,8 +75,7 @@ class RunResult:
 
 
 def _begin(
-    agent_id: str,
-    organization_id: str | None,
+    agent: Agent,
     inputs: list[dict],
     run_id: str,
     *,
@@ -84,22 +84,60 @@ def _begin(
     client_tools: list[dict] | None,
     conversation_id: str | None = None,
 ) -> RunState:
-    """Validate the request against the thread's state, refresh its system message and load the run state."""
-    thread = load_thread(run_lifecycle.get_agent(agent_id, organization_id), conversation_id)
-    agent = thread.agent
-    pending = run_lifecycle.pending_approval(thread)
+    """Load the run state of the agent's thread, check the request against it and refresh its system message."""
+    thread = load_thread(agent, conversation_id)
+    blocks = agent_blocks(agent)
+    state = load_run_state(
+        agent,
+        run_id,
+        max_steps=max_steps,
+        stream_tokens=stream_tokens,
+        client_tools=client_tools,
+        thread=thread,
+        blocks={b.label: b.id for b in blocks},
+    )
+    pending = run_lifecycle.waiting_approval(state.buffer[-1] if len(state.buffer) > 1 else None)
     approvals = approvals_of(inputs)
     if approvals is None and pending is not None:
         names = [c["function"]["name"] for c in pending.tool_calls]
         raise PendingApprovalError(agent.id, pending.id, names)
     if approvals is not None and pending is None:
         raise NoPendingApprovalError()
-    refresh_system_message(agent, thread=thread)
+    if (system := refresh_system_message(agent, thread=thread, blocks=views_of(blocks))) is not None:
+        state.buffer[0] = system
     # Old traces are swept here, as runs start, at most once a minute (no query on most runs).
     traces.prune_if_due(agent.organization_id)
-    return load_run_state(
-        agent, run_id, max_steps=max_steps, stream_tokens=stream_tokens, client_tools=client_tools, thread=thread
-    )
+    return state
+
+
+def _decisions(state: RunState, inputs: list[dict]):
+    """A person's answers to the pending approval request, checked (`_decide`), or None for other input."""
+    approvals = approvals_of(inputs)
+    return _decide(state, state.buffer[-1], approvals) if approvals is not None else None
+
+
+@released  # the run's first stage: the model is waited for next
+def _start(agent: Agent, inputs: list[dict], start: dict, begin: dict) -> tuple[Run, RunState, tuple | None]:
+    """Take the thread's run slot (`start`: try_start_run's arguments) and load and check what the run needs, in one
+    crossing into synchronous code: the run, its state and the checked approval answers. A request refused once the
+    slot is taken (a pending approval, bad answers) leaves no run behind."""
+    run = run_lifecycle.try_start_run(agent, **start)
+    try:
+        state = _begin(run.agent, inputs, run.id, **begin)
+        return run, state, _decisions(state, inputs)
+    except BaseException:
+        run_lifecycle.discard_run(run.id)
+        raise
+
+
+@released
+def _resume(run_id: str, organization_id: str | None, inputs: list[dict], begin: dict):
+    """A worker's start of a run accepted earlier (`queue_run`): the run, its state and the checked approval answers.
+    A refusal now leaves the run for the caller to end: its id was answered already."""
+    run = Run.objects.get(pk=run_id)
+    state = _begin(run_lifecycle.get_agent(run.agent_id, organization_id), inputs, run_id, **begin)
+    state.cancel_requested = run.cancel_requested
+    return run, state, _decisions(state, inputs)
 
 
 async def _check_request(
@@ -146,33 +184,26 @@ async def queue_run(
     inputs, agent, max_steps, options, _ = await _check_request(
         agent_id, messages, input, organization_id, max_steps, conversation_id, options
     )
-    run = await run_lifecycle.start_run(
-        agent,
-        {"max_steps": max_steps, "stream_tokens": stream_tokens},
-        wait=wait,
-        background=True,
-        callback_url=callback_url,
-        conversation_id=conversation_id,
-        pending_input=rows_as_json(to_rows(inputs)),
-        queued=True,
-    )
-    try:
-        state = await sync_to_async(_begin)(
-            agent_id,
-            organization_id,
-            inputs,
-            run.id,
-            max_steps=max_steps,
-            stream_tokens=stream_tokens,
-            client_tools=client_tools,
-            conversation_id=conversation_id,
-        )
-        if (approvals := approvals_of(inputs)) is not None:
-            _decide(state, state.buffer[-1], approvals)
-    except BaseException:
-        await sync_to_async(run_lifecycle.discard_run)(run.id)
-        raise
+    start = {
+        "request_config": {"max_steps": max_steps, "stream_tokens": stream_tokens},
+        "background": True,
+        "callback_url": callback_url,
+        "conversation_id": conversation_id,
+        "pending_input": rows_as_json(to_rows(inputs)),
+        "queued": True,
+    }
+    begin = _begin_options(max_steps, stream_tokens, client_tools, conversation_id)
+    run, _, _ = await run_lifecycle.wait_for_slot(functools.partial(_start, agent, inputs, start, begin), wait=wait)
     return run
+
+
+def _begin_options(max_steps: int, stream_tokens: bool, client_tools: list[dict] | None, conversation_id: str | None):
+    return {
+        "max_steps": max_steps,
+        "stream_tokens": stream_tokens,
+        "client_tools": client_tools,
+        "conversation_id": conversation_id,
+    }
 
 
 async def run_agent(
@@ -204,40 +235,26 @@ async def run_agent(
     inputs, agent, max_steps, options, model = await _check_request(
         agent_id, messages, input, organization_id, max_steps, conversation_id, options
     )
+    begin = _begin_options(max_steps, stream_tokens, client_tools, conversation_id)
     if run_id is not None:
-        run = await Run.objects.aget(pk=run_id)
+        run, state, decisions = await sync_to_async(_resume)(run_id, organization_id, inputs, begin)
         # The ids the input was accepted under, so its messages are stored as the run's record says.
         rows = rows_from_json(run.pending_input) if run.pending_input else to_rows(inputs)
     else:
         rows = to_rows(inputs)
-        run = await run_lifecycle.start_run(
-            agent,
-            {"max_steps": max_steps, "stream_tokens": stream_tokens},
-            wait=wait,
-            background=background,
-            callback_url=callback_url,
-            conversation_id=conversation_id,
-            pending_input=rows_as_json(rows),
+        start = {
+            "request_config": {"max_steps": max_steps, "stream_tokens": stream_tokens},
+            "background": background,
+            "callback_url": callback_url,
+            "conversation_id": conversation_id,
+            "pending_input": rows_as_json(rows),
+        }
+        run, state, decisions = await run_lifecycle.wait_for_slot(
+            functools.partial(_start, agent, inputs, start, begin), wait=wait
         )
-    with leases.hold(run.id):  # from here to its end, this process owns the run
-        try:
-            state = await sync_to_async(_begin)(
-                agent_id,
-                organization_id,
-                inputs,
-                run.id,
-                max_steps=max_steps,
-                stream_tokens=stream_tokens,
-                client_tools=client_tools,
-                conversation_id=conversation_id,
-            )
-            state.options = options
-            approvals = approvals_of(inputs)
-            decisions = _decide(state, state.buffer[-1], approvals) if approvals is not None else None
-        except BaseException:
-            if run_id is None:
-                await sync_to_async(run_lifecycle.discard_run)(run.id)
-            raise
+    state.options = options
+    # From here to its end, this process owns the run and answers a cancel asked of it at once.
+    with leases.hold(run.id), run_lifecycle.cancel_signal(run.id) as state.cancel_signal:
         if on_start is not None:
             await on_start(run.id)
         emit = Emitter(state, on_event)
@@ -279,7 +296,8 @@ async def _drive(state: RunState, model, pending_rows: list[Message], decisions,
         if stop:
             return stop
     for _ in range(state.max_steps):
-        if await sync_to_async(released(run_lifecycle.is_cancel_requested))(state.run_id):
+        # Asked of this process (its signal), or of another one (the flag, as the last step's write read it).
+        if state.cancel_signal.is_set() or state.cancel_requested:
             return Stop("cancelled")
         stop = await _step(state, model, pending_rows, emit)
         pending_rows = []
@@ -388,9 +406,7 @@ async def _step(state: RunState, model, pending_rows: list[Message], emit: Emitt
         # had arrived is still the step's trace.
         call = ProviderCall()
         try:
-            response = await _unless_cancelled(
-                state.run_id, model.client.complete(request, on_delta=on_delta, call=call)
-            )
+            response = await _unless_cancelled(state, model.client.complete(request, on_delta=on_delta, call=call))
             break
         except _Cancelled:
             call.ended_ns = time.monotonic_ns()
@@ -459,7 +475,7 @@ async def _step(state: RunState, model, pending_rows: list[Message], emit: Emitt
             )
         else:
             stop = Stop("end_turn")
-    new, calls = await sync_to_async(_write_step)(
+    new, calls = await sync_to_async(released(_write_step))(
         state,
         step_id=step_id,
         asked=[*pending_rows, assistant],
@@ -490,33 +506,34 @@ def _write_step(
     the step's record and the context window."""
     stored = persist.store_messages(state, step_id, asked)
     calls = execute_calls(state, planned, step_id) if planned else None
-    return persist.persist_step(state, step_id=step_id, stored=stored, calls=calls, **finish), calls
+    new = persist.persist_step(state, step_id=step_id, stored=stored, calls=calls, **finish)
+    state.cancel_requested = run_lifecycle.is_cancel_requested(state.run_id)
+    return new, calls
 
 
 class _Cancelled(Exception):
     pass
 
 
-async def _unless_cancelled(run_id: str, call):
+async def _unless_cancelled(state: RunState, call):
     """Await the provider call, but give up on it when the run is cancelled meanwhile: at once when the cancel
     is requested in this process (its signal), else when the database flag says so (another process asked).
     The first look at the flag comes after CANCEL_FIRST_CHECK, so quick calls cost no query."""
     task = asyncio.ensure_future(call)
     delay = run_lifecycle.CANCEL_FIRST_CHECK
-    with run_lifecycle.cancel_signal(run_id) as signal:
-        signalled = asyncio.ensure_future(signal.wait())
-        try:
-            while True:
-                done, _ = await asyncio.wait({task, signalled}, timeout=delay, return_when=asyncio.FIRST_COMPLETED)
-                if task in done:
-                    return task.result()
-                if signalled in done or await sync_to_async(released(run_lifecycle.is_cancel_requested))(run_id):
-                    raise _Cancelled()
-                delay = run_lifecycle.CANCEL_CHECK_INTERVAL
-        finally:
-            signalled.cancel()
-            if not task.done():
-                task.cancel()
+    signalled = asyncio.ensure_future(state.cancel_signal.wait())
+    try:
+        while True:
+            done, _ = await asyncio.wait({task, signalled}, timeout=delay, return_when=asyncio.FIRST_COMPLETED)
+            if task in done:
+                return task.result()
+            if signalled in done or await sync_to_async(released(run_lifecycle.is_cancel_requested))(state.run_id):
+                raise _Cancelled()
+            delay = run_lifecycle.CANCEL_CHECK_INTERVAL
+    finally:
+        signalled.cancel()
+        if not task.done():
+            task.cancel()
 
 
 async def _fail_step(
@@ -626,7 +643,7 @@ async def _answer_approval(
         approval_request_id=request.id,
         approve=all(a.get("approve", True) is not False for a in approvals),
     )
-    new, calls = await sync_to_async(_write_approval_response)(state, response, planned, decided)
+    new, calls = await sync_to_async(released(_write_approval_response))(state, response, planned, decided)
     await emit.messages(new)
     await emit.step_finished(None, calls.changed_block_ids)
     if any(state.rules.is_terminal(name) for name in calls.ran):
@@ -642,4 +659,6 @@ def _write_approval_response(
     denial as its return), then persist the returns and the context window."""
     stored = persist.store_messages(state, None, [response])
     calls = execute_calls(state, planned, None, decided)
-    return persist.persist_approval_response(state, stored=stored, calls=calls), calls
+    new = persist.persist_approval_response(state, stored=stored, calls=calls)
+    state.cancel_requested = run_lifecycle.is_cancel_requested(state.run_id)
+    return new, calls

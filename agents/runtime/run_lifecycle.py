@@ -3,7 +3,9 @@ processes through partial unique constraints."""
 
 import asyncio
 import contextlib
+import functools
 import logging
+from collections.abc import Callable
 from datetime import timedelta
 
 from asgiref.sync import async_to_sync, sync_to_async
@@ -37,7 +39,9 @@ STATUS_FOR_STOP = {
 
 
 def get_agent(agent_id: str, organization_id: str | None = None) -> Agent:
-    agents = Agent.objects.all()
+    """The agent, with its sleep-time group (or the knowledge that it has none: `sleeptime.after_turn` then needs
+    no query of its own at the end of each run)."""
+    agents = Agent.objects.select_related("managed_group")
     if organization_id:
         agents = agents.for_organization(organization_id)
     try:
@@ -158,10 +162,16 @@ def try_start_run(
     pending_input: list[dict] | None = None,
     queued: bool = False,
 ) -> Run:
+    """Take the run slot of the agent's thread: the new run, whose `agent` is the agent as read under the slot's lock
+    (after the thread's previous run committed its last step), fresh for the run to read its context from."""
     with transaction.atomic():
         # Serializes with changes that must not overlap a run (reset-messages takes the same row lock), and with
         # other starts, on PostgreSQL; SQLite's IMMEDIATE transactions already serialize every write.
-        Agent.objects.select_for_update().filter(pk=agent.pk).exists()
+        locked = (
+            Agent.objects.select_for_update(of=("self",)).select_related("managed_group").filter(pk=agent.pk).first()
+        )
+        if locked is None:
+            raise AgentNotFound(f"Agent {agent.id} not found.")
         # Refuse on the committed state before inserting: an insert into the one-active-run index would wait on
         # a running step's transaction that touches the active run, while that step waits for this agent row
         # lock, a deadlock PostgreSQL breaks by failing one of them.
@@ -173,7 +183,7 @@ def try_start_run(
             with transaction.atomic():
                 return Run.objects.create(
                     organization_id=agent.organization_id,
-                    agent=agent,
+                    agent=locked,
                     conversation_id=conversation_id,
                     status=Run.Status.RUNNING,
                     # A queued run has no lease until a worker takes it (take_queued), so the sweep leaves it be.
@@ -202,12 +212,20 @@ async def start_run(
 ) -> Run:
     """Take the run slot of the agent's thread; with wait=True queue until the running run ends instead of
     refusing."""
+    start = functools.partial(
+        try_start_run, agent, request_config, background, callback_url, conversation_id, pending_input, queued
+    )
+    return await wait_for_slot(start, wait=wait, wait_timeout=wait_timeout)
+
+
+async def wait_for_slot[T](start: Callable[[], T], *, wait: bool, wait_timeout: float = 600.0) -> T:
+    """Call `start` (synchronous: it takes a thread's run slot through `try_start_run`, and may do more in the same
+    crossing) on a worker thread; when the slot is taken (AgentBusyError), with wait=True try again until the
+    running run ends instead of refusing."""
     deadline = asyncio.get_running_loop().time() + wait_timeout
     while True:
         try:
-            return await sync_to_async(try_start_run)(
-                agent, request_config, background, callback_url, conversation_id, pending_input, queued
-            )
+            return await sync_to_async(start)()
         except AgentBusyError:
             if not wait or asyncio.get_running_loop().time() > deadline:
                 raise
@@ -219,6 +237,18 @@ def discard_run(run_id: str) -> None:
     """A run refused before it did anything leaves no trace."""
     Run.objects.filter(pk=run_id).delete()
 
+
+# What finishing a run changes of its record.
+_FINISHED_FIELDS = [
+    "status",
+    "stop_reason",
+    "completed_at",
+    "total_duration_ns",
+    "ttft_ns",
+    "metadata",
+    "pending_input",
+    "updated_at",
+]
 
 # The stop reasons a run reaches on its own; a cancel acknowledged before the run finished replaces them.
 _CANCELLABLE_STOPS = {"end_turn", "max_steps", "tool_rule", "requires_approval"}
@@ -251,7 +281,7 @@ def finish_run(
         if error:
             run.metadata = {**run.metadata, "error": error}
         keep_unsent_input(run)
-        run.save()
+        run.save(update_fields=_FINISHED_FIELDS)
         Agent.objects.filter(pk=agent_id).update(
             last_stop_reason=stop_reason,
             last_run_completion=now,
@@ -308,7 +338,12 @@ def pending_approval(thread: ContextWindow) -> Message | None:
     """The approval request at the end of the thread's context, if it still waits for an answer."""
     if len(thread.message_ids) < 2:
         return None
-    last = Message.objects.filter(id=thread.message_ids[-1]).first()
+    return waiting_approval(Message.objects.filter(id=thread.message_ids[-1]).first())
+
+
+def waiting_approval(last: Message | None) -> Message | None:
+    """`last`, the message at the end of a context (after its system message), if it is an approval request, which
+    waits for an answer there."""
     if last and last.role == Message.Role.APPROVAL and last.tool_calls:
         return last
     return None

@@ -5,6 +5,7 @@ run's own copy is updated in memory instead of being read again. A step then cos
 however long the history.
 """
 
+import asyncio
 from dataclasses import dataclass, field
 
 from agents.llm import ToolSpec
@@ -71,6 +72,11 @@ class RunState:
     ran_outside_blocks: dict[str, dict] = field(default_factory=dict)
     # What this request alone asks for (agents/runtime/request_options.py).
     options: RequestOptions = field(default_factory=RequestOptions)
+    # Set when this process is asked to cancel the run (run_lifecycle.cancel_signal), for the run's whole life.
+    cancel_signal: asyncio.Event | None = None
+    # The stored cancel flag as last read: when the run was taken from the queue, then by each step's write (a
+    # cancel asked for by another process).
+    cancel_requested: bool = False
 
     @property
     def organization_id(self) -> str:
@@ -122,7 +128,10 @@ def load_run_state(
     stream_tokens: bool,
     client_tools: list[dict] | None,
     thread: ContextWindow | None = None,
+    blocks: dict[str, str] | None = None,
 ) -> RunState:
+    """What a run of the agent's thread (its default one unless given) needs; `blocks` (label -> id), when the caller
+    read the agent's blocks already."""
     thread = thread or agent
     return RunState(
         agent=agent,
@@ -130,7 +139,7 @@ def load_run_state(
         run_id=run_id,
         buffer=load_buffer(thread),
         tools=load_tools(agent, client_tools),
-        blocks=dict(agent.blocks.values_list("label", "id")),
+        blocks=dict(agent.blocks.values_list("label", "id")) if blocks is None else blocks,
         rules=ToolRulesSolver(parse_rules(agent.tool_rules)),
         context_window=context_window_for(agent.model, agent.context_window_limit, agent.organization_id),
         max_steps=max_steps,

@@ -14,10 +14,16 @@ from tools.rules import ToolRulesSolver, parse_rules
 
 
 def block_views(agent: Agent) -> list[BlockView]:
-    return [
-        BlockView(b.label, b.value, b.description, b.limit, b.read_only, b.version)
-        for b in Block.objects.filter(agents=agent).order_by("created_at", "id")
-    ]
+    return views_of(agent_blocks(agent))
+
+
+def agent_blocks(agent: Agent) -> list[Block]:
+    """The agent's memory blocks, in the order the system message shows them."""
+    return list(Block.objects.filter(agents=agent).order_by("created_at", "id"))
+
+
+def views_of(blocks: list[Block]) -> list[BlockView]:
+    return [BlockView(b.label, b.value, b.description, b.limit, b.read_only, b.version) for b in blocks]
 
 
 def memory_stats(agent: Agent, thread: ContextWindow | None = None) -> MemoryStats:
@@ -63,14 +69,16 @@ def system_content(text: str) -> list[dict]:
     return [{"type": "text", "text": text}]
 
 
-def refresh_system_message(agent: Agent, *, force: bool = False, thread: ContextWindow | None = None) -> Message | None:
+def refresh_system_message(
+    agent: Agent, *, force: bool = False, thread: ContextWindow | None = None, blocks: list[BlockView] | None = None
+) -> Message | None:
     """Recompile the system message of the agent's thread (its default one unless given) if memory, rules or the
-    template changed (or when forced).
+    template changed (or when forced); `blocks`, the agent's block views when the caller read them already.
 
     Returns the updated message, or None when it was current. Callers run this inside their transaction.
     """
     thread = thread or agent
-    blocks = block_views(agent)
+    blocks = block_views(agent) if blocks is None else blocks
     rules = rules_text(agent)
     if not force and is_current(thread, blocks, rules):
         return None
