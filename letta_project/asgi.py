@@ -9,6 +9,11 @@ from django.core.asgi import get_asgi_application  # noqa: E402
 
 django_asgi_app = get_asgi_application()
 
+from letta_project.middleware import APIHandler, by_path  # noqa: E402
+
+# The REST API under /v1/ has a middleware stack of its own (letta_project/middleware.py).
+django_asgi_app = by_path(api=APIHandler(), pages=django_asgi_app)
+
 from django.conf import settings  # noqa: E402
 
 from agents.routing import websocket_urlpatterns  # noqa: E402

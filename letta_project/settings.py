@@ -72,6 +72,20 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
+# The REST API's stack (/v1/, letta_project/middleware.py): an API request is authenticated by its key in its view,
+# so what serves signed-in browsers (sessions, CSRF, the user, messages, htmx, the lockout page) is left out, and
+# Django's pure middleware (no I/O) comes in versions that run on the event loop, not a worker thread. (The pages
+# keep Django's own classes, by the names `manage.py check --deploy` looks for.)
+API_MIDDLEWARE = [
+    "letta_project.middleware.SecurityMiddleware",
+    "letta_project.middleware.ContentSecurityPolicyMiddleware",
+    "letta_project.middleware.CommonMiddleware",
+    "letta_project.middleware.XFrameOptionsMiddleware",
+    "letta_project.limits.BodyLimitMiddleware",
+    "agents.api.storable_input.StorableQueryMiddleware",
+    "letta_project.db.PoolExhaustedMiddleware",
+]
+
 ROOT_URLCONF = "letta_project.urls"
 ASGI_APPLICATION = "letta_project.asgi.application"
 
@@ -101,6 +115,10 @@ DATABASE_URL = env_url("DATABASE_URL", schemes=("postgres", "postgresql", "pgsql
 # server processes (and workers) below PostgreSQL's max_connections (100 by default): 20 leaves room for four.
 DB_POOL_MAX = env_int("LETTA_DB_POOL_MAX", 20)
 DB_POOL_TIMEOUT = env_seconds("LETTA_DB_POOL_TIMEOUT", 30)
+# The async API views (sends, streams, tool runs) run their short synchronous stages on this many long-lived threads
+# of the process, shared by all their requests, instead of a new thread per request (letta_project/db.py,
+# `on_shared_thread`); 0: a thread per request, as Django does.
+SYNC_THREADS = env_int("LETTA_SYNC_THREADS", 4)
 if DATABASE_URL:
     import dj_database_url
 

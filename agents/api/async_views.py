@@ -19,12 +19,15 @@ from rest_framework.exceptions import MethodNotAllowed, ValidationError
 from accounts.api import authenticated_organization
 from accounts.api_errors import HANDLED, error_response
 from agents.storable import unstorable
+from letta_project.db import fresh_connection, on_shared_thread
 from letta_project.limits import JSONTooDeep, parse_json
 
 
 def api_view(*methods: str, body: bool = False):
     """Decorate `async def view(request, ...)`: it runs only for `methods`, with `request.organization_id` set
-    and, with `body=True`, the parsed JSON object as `request.json`."""
+    and, with `body=True`, the parsed JSON object as `request.json`. Its synchronous stages run on the process's
+    shared threads (letta_project/db.py, `on_shared_thread`), so each must be short: anything that may block for
+    long (a file, a DNS lookup, a remote call) runs elsewhere (`sync_to_async(..., thread_sensitive=False)`)."""
 
     def decorate(view):
         @csrf_exempt
@@ -33,10 +36,11 @@ def api_view(*methods: str, body: bool = False):
             try:
                 if request.method not in methods:
                     raise MethodNotAllowed(request.method)
-                request.organization_id = await sync_to_async(authenticated_organization)(request)
-                if body:
-                    request.json = json_object(request)
-                return await view(request, *args, **kwargs)
+                async with on_shared_thread():
+                    request.organization_id = await sync_to_async(fresh_connection(authenticated_organization))(request)
+                    if body:
+                        request.json = json_object(request)
+                    return await view(request, *args, **kwargs)
             except HANDLED as exc:
                 return error_response(exc)
 
