@@ -104,8 +104,10 @@ async def watching(run_id: str):
     watch = Watch(run_id, asyncio.get_running_loop())
     with _lock:
         _watches.setdefault(run_id, set()).add(watch)
-    relay = await _Relay.join(run_id) if settings.REDIS_URL else None
+    relay = None
     try:
+        if settings.REDIS_URL:
+            relay = await _Relay.join(run_id)
         yield watch
     finally:
         with _lock:
