@@ -67,14 +67,14 @@ class EventRecorder:
         await self._write(batch)
 
     async def _write(self, batch: list[RunEvent]) -> None:
-        if not batch:
-            return
         # One write at a time, in the order the batches were taken (asyncio's lock is first come, first served).
         async with self._lock:
-            # Written while the run waits for its model: the connection goes back to the pool after.
-            await sync_to_async(released(RunEvent.objects.bulk_create))(batch)
-        # Its followers wait for this rather than polling; the batch that ends the run wakes them to read its end.
-        await event_wakeups.announce(batch[-1].run_id, batch[-1].seq_id)
+            if batch:
+                # Written while the run waits for its model: the connection goes back to the pool after.
+                await sync_to_async(released(RunEvent.objects.bulk_create))(batch)
+        if batch:
+            # Its followers wait for this rather than polling; the batch that ends the run wakes them to read its end.
+            await event_wakeups.announce(batch[-1].run_id, batch[-1].seq_id)
 
     async def close(self) -> None:
         """Write what is left; called once the run has emitted its last event."""
