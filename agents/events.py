@@ -18,9 +18,15 @@ to the group alone, never into an SSE stream, a kept background-run stream or an
   duration_ms, error}: the run's record once it has ended, the last event of a run.
 Each of these carries `message_type` naming it, like the Letta events, and `conversation_id` naming the thread of
 the run (None for the agent's default thread): the group carries every thread's runs.
+
+A background run also has a group of its own (`run.{id}`), which carries one kind of message, `run.written`
+{run_id, seq_id}: its kept events (agents/runtime/event_log.py) now reach `seq_id`. The followers of its stream wait
+for it rather than polling the database blindly (agents/runtime/event_wakeups.py).
 """
 
 from channels.layers import get_channel_layer
+
+RUN_WRITTEN = "run.written"
 
 
 def group_name(agent_id: str) -> str:
@@ -33,3 +39,15 @@ async def publish(agent_id: str, event: dict) -> None:
     if layer is None:
         return
     await layer.group_send(group_name(agent_id), {"type": "agent.event", "event": event})
+
+
+def run_group_name(run_id: str) -> str:
+    return f"run.{run_id}"
+
+
+async def announce_written(run_id: str, seq_id: int) -> None:
+    """Tell the followers of a background run, in every process, that its kept events now reach `seq_id`."""
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    await layer.group_send(run_group_name(run_id), {"type": RUN_WRITTEN, "run_id": run_id, "seq_id": seq_id})

@@ -3,7 +3,8 @@
 `python -m bench concurrency --sends 200 500` runs only the concurrency bench, at the sizes given;
 `python -m bench postgres` one send's cost on PostgreSQL with and without the connection pool;
 `python -m bench scaleout --sends 1000` only the two-process bench on PostgreSQL + Redis;
-`python -m bench memory --agents 10000` only the idle-memory one. `python -m bench --smoke` runs every bench at a
+`python -m bench memory --agents 10000` only the idle-memory one; `python -m bench followers [--followers N]
+[--poll-interval S]` only the stream followers' one. `python -m bench --smoke` runs every bench at a
 tiny size (concurrency on SQLite only), for CI: it checks that they run, not how fast.
 """
 
@@ -14,6 +15,7 @@ from bench import (
     chat_latency,
     concurrency,
     context,
+    followers,
     memory,
     pages,
     postgres_send,
@@ -26,6 +28,7 @@ from bench import (
 # Benches run alone, with their own flags: `python -m bench NAME ...`.
 COMMANDS = {
     "concurrency": concurrency.cli,
+    "followers": followers.cli,
     "memory": memory.cli,
     "postgres": postgres_send.cli,
     "scaleout": scaleout.cli,
@@ -45,6 +48,7 @@ def main() -> None:
     traces.main(small=args.small)
     chat_latency.main(small=args.small)
     tool_sandbox.main(small=args.small)
+    followers.main(small=args.small)
     memory.main(small=args.small)
     # Last: it points this process at PostgreSQL for a while.
     concurrency.main(small=args.small, databases=("sqlite",) if args.small else ("sqlite", "postgres"))

@@ -85,7 +85,15 @@ class RunStreamSerializer(serializers.Serializer):
 
     starting_after = serializers.IntegerField(required=False, min_value=0, default=0)
     include_pings = serializers.BooleanField(required=False, allow_null=True, default=True)
-    poll_interval = serializers.FloatField(required=False, allow_null=True, min_value=0.01, max_value=10, default=0.1)
+    poll_interval = serializers.FloatField(
+        required=False,
+        allow_null=True,
+        min_value=0.01,
+        max_value=10,
+        default=None,
+        help_text="The longest wait, in seconds, between looks for new events; new events are sent as soon as they are "
+        "written whatever it is. Unset: 1 s when the run's events are announced to this server process, else 0.1 s.",
+    )
     batch_size = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=1000, default=100)
 
 

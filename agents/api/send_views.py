@@ -24,7 +24,7 @@ from agents.api.serializers import LettaRequestSerializer, run_data
 from agents.api.views import AgentMessageListView, validated
 from agents.llm.errors import status_for
 from agents.models import Run
-from agents.runtime import background, event_log
+from agents.runtime import background, event_log, event_wakeups
 from agents.runtime.loop import RunResult, run_agent
 from agents.runtime.request_options import RequestOptions
 from agents.runtime.summarize import summarize_agent
@@ -115,7 +115,7 @@ async def _stream(agent_id: str, organization_id: str, data: dict, *, include_pi
         # A refusal (unknown agent, busy agent, pending approval) is raised here and answered as JSON.
         run = await background.start_detached(**request)
         return streaming.sse_response(
-            _follow(run.id, after=0, include_pings=include_pings, poll_interval=0.1, batch_size=100, wanted=wanted)
+            _follow(run.id, after=0, include_pings=include_pings, poll_interval=None, batch_size=100, wanted=wanted)
         )
     run = streaming.StreamedRun(lambda on_event, on_start: run_agent(on_event=on_event, on_start=on_start, **request))
     # A refusal before the run is accepted (unknown agent, busy agent, pending approval) is raised here and answered
@@ -199,7 +199,7 @@ def follow_run(run: Run, options: dict):
             run.id,
             after=options["starting_after"],
             include_pings=options["include_pings"] is not False,
-            poll_interval=options["poll_interval"] or 0.1,
+            poll_interval=options["poll_interval"],
             batch_size=options["batch_size"] or 100,
         )
     )
@@ -210,46 +210,51 @@ async def _follow(
     *,
     after: int,
     include_pings: bool,
-    poll_interval: float,
+    poll_interval: float | None,
     batch_size: int,
     wanted: list[str] | None = None,
 ):
+    """The kept events of a background run after `after`, then its new ones as its recorder announces them. It looks
+    at the event log again after `poll_interval` seconds at most (the server's choice when None) even if nothing was
+    announced: that is how a lost announcement, or the end of a run whose process died, is still met."""
     if include_pings:
         yield streaming.frame(streaming.ping(run_id))
     quiet_since = asyncio.get_running_loop().time()
-    while True:
-        # Given back between polls: a reader may follow a run for minutes, and must not hold a pooled connection.
-        events, run = await sync_to_async(released(event_log.read_events))(run_id, after=after, limit=batch_size)
-        if run is None:  # deleted with its agent meanwhile
-            yield streaming.frame(
-                {
-                    "message_type": "error_message",
-                    "run_id": run_id,
-                    "error_type": "not_found",
-                    "message": f"Run {run_id} was deleted.",
-                    "detail": None,
-                }
-            )
-            yield streaming.DONE_FRAME
-            return
-        if not events and event_log.abandoned(run):
-            events = event_log.ending_of(run, after)
-        for event in events:
-            after = event["seq_id"]
-            kind = event.get("message_type")
-            if not wanted or kind in streaming.CONTROL_TYPES or kind in wanted:
-                yield streaming.frame(event)
-            if event.get("message_type") == event_log.LAST_EVENT:
+    async with event_wakeups.watching(run_id) as watch:
+        while True:
+            # Given back between looks: a reader may follow a run for minutes, and must not hold a pooled connection.
+            events, run = await sync_to_async(released(event_log.read_events))(run_id, after=after, limit=batch_size)
+            if run is None:  # deleted with its agent meanwhile
+                yield streaming.frame(
+                    {
+                        "message_type": "error_message",
+                        "run_id": run_id,
+                        "error_type": "not_found",
+                        "message": f"Run {run_id} was deleted.",
+                        "detail": None,
+                    }
+                )
                 yield streaming.DONE_FRAME
                 return
-        now = asyncio.get_running_loop().time()
-        if events:
-            quiet_since = now
-            continue
-        if include_pings and now - quiet_since >= streaming.PING_INTERVAL:
-            yield streaming.frame(streaming.ping(run_id))
-            quiet_since = now
-        await asyncio.sleep(poll_interval)
+            if not events and event_log.abandoned(run):
+                events = event_log.ending_of(run, after)
+            for event in events:
+                after = event["seq_id"]
+                kind = event.get("message_type")
+                if not wanted or kind in streaming.CONTROL_TYPES or kind in wanted:
+                    yield streaming.frame(event)
+                if event.get("message_type") == event_log.LAST_EVENT:
+                    yield streaming.DONE_FRAME
+                    return
+            now = asyncio.get_running_loop().time()
+            if events:
+                quiet_since = now
+                if len(events) == batch_size:  # there may be more written already
+                    continue
+            elif include_pings and now - quiet_since >= streaming.PING_INTERVAL:
+                yield streaming.frame(streaming.ping(run_id))
+                quiet_since = now
+            await watch.wait(after, poll_interval or event_wakeups.fallback_interval(run_id))
 
 
 @api_view("POST")

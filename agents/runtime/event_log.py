@@ -3,7 +3,8 @@
 A run lives in one process, so the recorder numbers its events in memory (`seq_id` 1, 2, ...) and writes them in
 batches: token streaming emits an event per chunk, and one insert per chunk would make the database the
 bottleneck. A batch is written once it holds BATCH_SIZE events or its first event is FLUSH_DELAY old, so a
-follower lags by at most that delay.
+follower lags by at most that delay: each written batch is announced to the run's followers, who wait for that
+(agents/runtime/event_wakeups.py) rather than polling the table.
 """
 
 import asyncio
@@ -14,7 +15,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from agents.models import Run, RunEvent
-from agents.runtime import run_lifecycle
+from agents.runtime import event_wakeups, run_lifecycle
 from agents.runtime.emitter import EventSink
 from letta_project.db import released
 
@@ -71,6 +72,9 @@ class EventRecorder:
             if batch:
                 # Written while the run waits for its model: the connection goes back to the pool after.
                 await sync_to_async(released(RunEvent.objects.bulk_create))(batch)
+        if batch:
+            # Its followers wait for this rather than polling; the batch that ends the run wakes them to read its end.
+            await event_wakeups.announce(batch[-1].run_id, batch[-1].seq_id)
 
     async def close(self) -> None:
         """Write what is left; called once the run has emitted its last event."""

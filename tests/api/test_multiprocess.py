@@ -135,6 +135,30 @@ def test_a_run_accepted_by_one_web_process_runs_on_the_worker_and_the_other_stre
     assert client_a.runs.retrieve(run_id).status == "completed"
 
 
+def test_a_follower_on_the_other_web_process_is_woken_by_each_batch_the_worker_writes(
+    web_a, web_b, make_agent, fake_openai
+):
+    """Web B follows a run the worker runs, asking to look at most every 10 s: each batch the worker writes is
+    announced through Redis, so every event reaches the reader at once and the stream ends when the run does."""
+    org = Organization.default()
+    agent = make_agent()
+    fake_openai.script(REMEMBER_ADA, Reply(text="Noted, Ada.", delay=1))
+    run_id = sdk(web_a, org).agents.messages.create_async(agent.id, input="I'm Ada").id
+
+    # The read timeout only stops a hang: a reader left to its poll would wait 10 s between two events.
+    reader = sdk(web_b, org).with_options(timeout=8)
+    streamed = list(reader.runs.messages.stream(run_id, include_pings=False, poll_interval=10))
+
+    assert [e.message_type for e in streamed] == [
+        "tool_call_message",
+        "tool_return_message",
+        "assistant_message",
+        "stop_reason",
+        "usage_statistics",
+    ]
+    assert streamed[2].content == "Noted, Ada." and run_row(run_id).status == "completed"
+
+
 def test_the_other_web_process_refuses_a_second_run_and_cancels_the_first(
     web_a, web_b, agent_socket, make_agent, fake_openai
 ):

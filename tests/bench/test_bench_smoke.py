@@ -16,6 +16,7 @@ HEADINGS = (
     "provider traces",
     "chat event latency",
     "custom tool call",
+    "stream followers of one run",
     "idle memory of one web process",
     "concurrent sends",
     "concurrent sends across 2 web processes on PostgreSQL + Redis",
