@@ -451,6 +451,9 @@ class ScheduledMessage(OwnedModel):
     # max_steps, as the client gave them.
     request = models.JSONField(default=dict)
     next_scheduled_at = models.DateTimeField(null=True, blank=True)
+    # The occurrence a worker claimed and is turning into a run; cleared once its run exists. Still set when that
+    # worker died: the worker that finds its task abandoned delivers it (schedules.recover).
+    delivering_due = models.DateTimeField(null=True, blank=True)
     last_delivered_at = models.DateTimeField(null=True, blank=True)
     last_run_id = models.CharField(max_length=64, blank=True, null=True)
 

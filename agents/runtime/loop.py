@@ -139,6 +139,7 @@ async def queue_run(
     callback_url: str | None = None,
     conversation_id: str | None = None,
     options: RequestOptions | None = None,
+    metadata: dict | None = None,
 ) -> Run:
     """Check a background run's request as `run_agent` does and take the thread's run slot for it, without running
     it: the run waits, queued (active, no lease yet), until a worker runs it with `run_agent(run_id=...)`. Raises
@@ -155,6 +156,7 @@ async def queue_run(
         conversation_id=conversation_id,
         pending_input=rows_as_json(to_rows(inputs)),
         queued=True,
+        metadata=metadata,
     )
     try:
         state = await sync_to_async(_begin)(

@@ -157,6 +157,7 @@ def try_start_run(
     conversation_id: str | None = None,
     pending_input: list[dict] | None = None,
     queued: bool = False,
+    metadata: dict | None = None,
 ) -> Run:
     with transaction.atomic():
         # Serializes with changes that must not overlap a run (reset-messages takes the same row lock), and with
@@ -182,6 +183,7 @@ def try_start_run(
                     background=background,
                     callback_url=callback_url,
                     pending_input=pending_input or None,
+                    metadata=metadata or {},
                 )
         except IntegrityError:  # another process's start won after all: the index holds one active run
             running = active_run_id(agent.id, conversation_id) or "unknown"
@@ -199,6 +201,7 @@ async def start_run(
     conversation_id: str | None = None,
     pending_input: list[dict] | None = None,
     queued: bool = False,
+    metadata: dict | None = None,
 ) -> Run:
     """Take the run slot of the agent's thread; with wait=True queue until the running run ends instead of
     refusing."""
@@ -206,7 +209,7 @@ async def start_run(
     while True:
         try:
             return await sync_to_async(try_start_run)(
-                agent, request_config, background, callback_url, conversation_id, pending_input, queued
+                agent, request_config, background, callback_url, conversation_id, pending_input, queued, metadata
             )
         except AgentBusyError:
             if not wait or asyncio.get_running_loop().time() > deadline:

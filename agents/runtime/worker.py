@@ -11,7 +11,8 @@ A task is never run twice: the backend does not retry. Whether the worker holdin
 (agents.WorkerLease, renewed with the run leases by agents/runtime/leases.py): a task whose worker died (killed,
 its machine lost) stays RUNNING until a worker finds that worker's lease lapsed (`fail_abandoned`, every quarter of
 LETTA_RUN_LEASE_SECONDS). The task is then failed, and what it carried recovered: a background run still active
-ends as failed and its callback is sent.
+ends as failed and its callback is sent; a scheduled delivery's occurrence is delivered by whichever worker takes
+it next, or recognized as delivered when its run exists (schedules.recover), so it is delivered once.
 """
 
 import asyncio
@@ -30,7 +31,7 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 from django_tasks_db.utils import exclusive_transaction
 
-from agents import tasks
+from agents import schedules, tasks
 from agents.models import Run
 from agents.runtime import leases, run_lifecycle
 from agents.runtime.background import WORKER_GONE
@@ -197,6 +198,8 @@ def _fail_dead(taken: list[DBTaskResult], live: set[str]) -> list[str]:
                     continue  # its run's lease is current after all: some process runs it
             if run is not None:
                 ended.append(run.id)
+        elif claimed.task_path == tasks.deliver_scheduled_message.module_path:
+            schedules.recover(arguments["schedule_id"], arguments["due"])
         claimed.set_failed(WorkerLost(f"Worker {worker_id} stopped during this task."))
     return ended
 
