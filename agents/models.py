@@ -301,6 +301,19 @@ class Run(OwnedModel):
         return self.status in self.ACTIVE
 
 
+class WorkerLease(models.Model):
+    """A queue worker (agents/runtime/worker.py) is alive while its process renews `heartbeat_at`
+    (agents/runtime/leases.py). A task whose worker's lease lapsed, or that has none, was abandoned: nothing else
+    tells a task that only starts a run (a scheduled delivery) from one whose worker died holding it."""
+
+    # The id the worker records in each task it takes (django-tasks-db's `worker_ids`).
+    worker_id = models.CharField(primary_key=True, max_length=64)
+    heartbeat_at = models.DateTimeField()
+
+    def __str__(self):
+        return f"worker {self.worker_id}"
+
+
 class RunEvent(models.Model):
     """One event of a background run, kept so a client can resume its stream from any server process.
 
@@ -438,6 +451,9 @@ class ScheduledMessage(OwnedModel):
     # max_steps, as the client gave them.
     request = models.JSONField(default=dict)
     next_scheduled_at = models.DateTimeField(null=True, blank=True)
+    # The occurrence a worker claimed and is turning into a run; cleared once its run exists. Still set when that
+    # worker died: the worker that finds its task abandoned delivers it (schedules.recover).
+    delivering_due = models.DateTimeField(null=True, blank=True)
     last_delivered_at = models.DateTimeField(null=True, blank=True)
     last_run_id = models.CharField(max_length=64, blank=True, null=True)
 

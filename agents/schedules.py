@@ -10,6 +10,10 @@ its callback fired, its max_steps obeyed), and a recurring schedule queues the t
 - A task carries the occurrence it delivers (`due`) and re-reads the schedule first: deleted (how a schedule is
   cancelled) or already past that occurrence, it does nothing. It claims the occurrence with a conditional UPDATE
   on `next_scheduled_at`, so two workers never deliver the same one twice.
+- Delivered once even when a worker dies mid-delivery. The claim records the occurrence (`delivering_due`) until
+  its run exists, and the run carries it in its metadata (`scheduled_message_id`, `scheduled_for`). A worker that
+  finds the dead worker's task (worker.fail_abandoned) calls `recover`: a run made for the occurrence is recorded
+  as its delivery; otherwise the occurrence is given back and queued again, for whichever worker comes next.
 - A server that was down delivers a missed occurrence once, late: the next one is the cron time after now, not
   after the missed one, so there is no burst.
 - An agent busy with another run (one run per agent) is tried again LETTA_SCHEDULE_RETRY_SECONDS later.
@@ -22,13 +26,13 @@ from datetime import UTC, datetime, timedelta
 from asgiref.sync import sync_to_async
 from cronsim import CronSim, CronSimError
 from django.conf import settings
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 from rest_framework.exceptions import ValidationError
 
 from accounts.api_errors import describe_errors
 from accounts.errors import DomainError
-from agents.models import Agent, ScheduledMessage
+from agents.models import Agent, Run, ScheduledMessage
 from agents.runtime.errors import AgentBusyError, RunRefused
 from agents.runtime.inputs import normalize
 
@@ -211,7 +215,7 @@ def claim(schedule_id: str, due: datetime, now: datetime) -> tuple[ScheduledMess
     except ScheduleError:  # not expected: it was checked when stored
         after = None
     taken = ScheduledMessage.objects.filter(pk=schedule_id, next_scheduled_at=due).update(
-        next_scheduled_at=after, updated_at=now
+        next_scheduled_at=after, delivering_due=due, updated_at=now
     )
     if not taken:
         return None
@@ -221,11 +225,50 @@ def claim(schedule_id: str, due: datetime, now: datetime) -> tuple[ScheduledMess
 
 
 def release(schedule_id: str, due: datetime, after: datetime | None) -> bool:
-    """Give back a claimed occurrence that could not be delivered yet (its agent was busy); False if the schedule
-    was deleted meanwhile."""
-    still = ScheduledMessage.objects.filter(pk=schedule_id)
+    """Give back a claimed occurrence that was not delivered (its agent was busy, or its worker died): its schedule
+    is at `due` again, for the next task of `due` to claim. False if the schedule was deleted or another worker
+    gave it back meanwhile."""
+    still = ScheduledMessage.objects.filter(pk=schedule_id, delivering_due=due)
     still = still.filter(next_scheduled_at=after) if after is not None else still.filter(next_scheduled_at__isnull=True)
-    return bool(still.update(next_scheduled_at=due))
+    return bool(still.update(next_scheduled_at=due, delivering_due=None))
+
+
+def occurrence(schedule_id: str, due: datetime) -> dict:
+    """What the run delivering the occurrence `due` carries in its metadata, by which it is recognized."""
+    return {"scheduled_message_id": schedule_id, "scheduled_for": due.astimezone(UTC).isoformat()}
+
+
+def run_of(schedule: ScheduledMessage, due: datetime) -> str | None:
+    """The id of the run made for the occurrence `due`, if one was."""
+    marks = {f"metadata__{key}": value for key, value in occurrence(schedule.id, due).items()}
+    return Run.objects.filter(agent_id=schedule.agent_id, **marks).values_list("id", flat=True).first()
+
+
+def settle(schedule_id: str, due: datetime, run_id: str | None) -> None:
+    """The occurrence `due` is no longer being delivered: delivered as the run `run_id`, or (None) refused."""
+    done = models.When(delivering_due=due, then=models.Value(None, output_field=models.DateTimeField()))
+    fields = {"delivering_due": models.Case(done, default=models.F("delivering_due"))}
+    if run_id is not None:
+        fields |= {"last_delivered_at": timezone.now(), "last_run_id": run_id}
+    ScheduledMessage.objects.filter(pk=schedule_id).update(**fields)
+
+
+def recover(schedule_id: str, due_text: str) -> None:
+    """The worker delivering the occurrence `due_text` (ISO) died: record the run it made, or have the occurrence
+    delivered again by queueing its task anew. Safe to repeat, and for two workers to do at once."""
+    due = datetime.fromisoformat(due_text)
+    schedule = ScheduledMessage.objects.filter(pk=schedule_id).first()
+    if schedule is None:
+        return
+    if schedule.delivering_due == due:
+        if (run_id := run_of(schedule, due)) is not None:
+            settle(schedule_id, due, run_id)  # it was delivered; only the record of it was missing
+            return
+        if not release(schedule_id, due, schedule.next_scheduled_at):
+            return  # another worker recovered it first
+    elif schedule.next_scheduled_at != due:
+        return  # delivered already, or missed and a later occurrence claimed (missed ones are not a burst)
+    _enqueue(schedule_id, due)  # due already, so the next worker to look takes it
 
 
 async def deliver(schedule_id: str, due_text: str, *, now: datetime | None = None) -> str | None:
@@ -240,8 +283,14 @@ async def deliver(schedule_id: str, due_text: str, *, now: datetime | None = Non
     if claimed is None:
         return None
     schedule, after = claimed
+    if (made := await sync_to_async(run_of)(schedule, due)) is not None:
+        # Given back by `recover` while its worker, frozen past its lease rather than dead, went on to make the run.
+        await sync_to_async(settle)(schedule_id, due, made)
+        return made
     try:
-        run = await start_async(schedule.agent_id, schedule.organization_id, dict(schedule.request))
+        run = await start_async(
+            schedule.agent_id, schedule.organization_id, dict(schedule.request), metadata=occurrence(schedule_id, due)
+        )
     except AgentBusyError:
         # Given back (the task just queued for `after` then finds the schedule elsewhere and does nothing) and
         # tried again shortly; the retry queues the next occurrence once it delivers.
@@ -251,6 +300,7 @@ async def deliver(schedule_id: str, due_text: str, *, now: datetime | None = Non
         return None
     except Exception as exc:  # refused now though accepted then (its model removed, ...): this occurrence is lost
         log.warning("scheduled message %s could not be delivered: %s", schedule_id, exc)
+        await sync_to_async(settle)(schedule_id, due, None)
         return None
-    await ScheduledMessage.objects.filter(pk=schedule_id).aupdate(last_delivered_at=timezone.now(), last_run_id=run.id)
+    await sync_to_async(settle)(schedule_id, due, run.id)
     return run.id

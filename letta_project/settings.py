@@ -383,7 +383,9 @@ MODEL_CONTEXT_WINDOWS = env_int_map("LETTA_MODEL_CONTEXT_WINDOWS")
 DEFAULT_MAX_TOKENS = env_int("LETTA_DEFAULT_MAX_TOKENS", 4096, minimum=1)
 # A run holds a lease that the process running it renews every quarter of this (from a thread, so a step waiting
 # for the provider or a tool keeps it). A run whose lease lapsed has no live process: it is ended by the next start,
-# send, cancel or stream read that meets it, and by the sweep every web process makes (LETTA_RUN_SWEEP).
+# send, cancel or stream read that meets it, and by the sweep every web process makes (LETTA_RUN_SWEEP). Each queue
+# worker holds a lease of the same length, renewed with them: a task whose worker's lease lapsed is failed and what
+# it carried recovered by the next worker that looks (agents/runtime/worker.py, fail_abandoned).
 RUN_LEASE_SECONDS = env_seconds("LETTA_RUN_LEASE_SECONDS", 10)
 RUN_SWEEP = env_bool("LETTA_RUN_SWEEP", True)
 # How long a background run's events stay resumable after it ended (the reference's 3 hours); older ones are

@@ -153,12 +153,15 @@ def check_async(body: dict) -> dict:
     return validated(LettaAsyncRequestSerializer, body)
 
 
-async def start_async(agent_id: str, organization_id: str, body: dict) -> Run:
+async def start_async(agent_id: str, organization_id: str, body: dict, *, metadata: dict | None = None) -> Run:
     """What `/messages/async` does with its JSON body (scheduled messages are delivered through it too): validate
-    it, accept a background run for a worker, answer the Run. Raises a refusal (busy agent, ...) as the route does."""
+    it, accept a background run for a worker, answer the Run. Raises a refusal (busy agent, ...) as the route does.
+    `metadata` is stored on the run as it is created (a scheduled delivery's occurrence)."""
     data = check_async(body)
     return await background.start_detached(
-        **_run_request(agent_id, organization_id, data), callback_url=data.get("callback_url") or None
+        **_run_request(agent_id, organization_id, data),
+        callback_url=data.get("callback_url") or None,
+        metadata=metadata,
     )
 
 

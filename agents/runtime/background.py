@@ -33,13 +33,16 @@ RunHook = Callable[[str], Awaitable[None]]
 WORKER_GONE = "The worker running this run stopped. Send the message again."
 
 
-async def start_detached(*, wait: bool = False, callback_url: str | None = None, **request) -> Run:
+async def start_detached(
+    *, wait: bool = False, callback_url: str | None = None, metadata: dict | None = None, **request
+) -> Run:
     """Accept a background run and queue it for a worker; answer its Run at once. Re-raises a refusal (RunRefused),
-    which leaves no run behind. With `callback_url`, the worker POSTs the finished run there."""
+    which leaves no run behind. With `callback_url`, the worker POSTs the finished run there; `metadata` is the
+    run's from its creation."""
     from agents import tasks  # the task module imports this one
     from agents.runtime import worker
 
-    run = await queue_run(**request, wait=wait, callback_url=callback_url)
+    run = await queue_run(**request, wait=wait, callback_url=callback_url, metadata=metadata)
     here = worker.in_process_worker()
     # Runs this process accepts, its own worker takes at once (their readers are likely here); the others wait out
     # the hand-off first, so they take such a run only when this worker could not.

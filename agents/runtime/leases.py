@@ -7,6 +7,9 @@ machine) stops renewing; once the lease lapses, whoever meets the run ends it (r
 process also sweeps (`start(sweep=True)`), so such runs end within seconds even when nobody touches their agent.
 A process that exits normally ends the runs it still holds itself (`_end_held`, at interpreter exit).
 
+The same thread keeps the lease of each queue worker the process runs (`hold_worker`, a WorkerLease row; one more
+query per period): a task whose worker's lease lapsed was abandoned (worker.fail_abandoned), whatever the task.
+
 Why a thread: the event loop may be busy or blocked for a while; the lease says whether the process lives.
 """
 
@@ -14,6 +17,7 @@ import atexit
 import contextlib
 import logging
 import threading
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import close_old_connections, connection
@@ -22,6 +26,7 @@ from django.utils import timezone
 log = logging.getLogger(__name__)
 
 _held: set[str] = set()
+_workers: set[str] = set()
 _lock = threading.Lock()
 _stop = threading.Event()
 _thread: threading.Thread | None = None
@@ -50,6 +55,33 @@ def hold(run_id: str):
             _held.discard(run_id)
 
 
+def hold_worker(worker_id: str) -> None:
+    """This process runs the queue worker `worker_id`: its lease is renewed until the process exits."""
+    start()
+    with _lock:
+        _workers.add(worker_id)
+
+
+def release_worker(worker_id: str) -> None:
+    """The worker `worker_id` stopped, its tasks ended: its lease ends now rather than lapsing."""
+    from agents.models import WorkerLease
+
+    with _lock:
+        _workers.discard(worker_id)
+    WorkerLease.objects.filter(worker_id=worker_id).delete()
+
+
+def live_workers() -> set[str]:
+    """The ids of the queue workers whose lease is current, in any process (those of this one included: a renewal
+    may be waiting for a lock)."""
+    from agents.models import WorkerLease
+
+    with _lock:
+        here = set(_workers)
+    since = timezone.now() - timedelta(seconds=settings.RUN_LEASE_SECONDS)
+    return here | set(WorkerLease.objects.filter(heartbeat_at__gte=since).values_list("worker_id", flat=True))
+
+
 def start(*, sweep: bool = False) -> None:
     """Start this process's lease thread (once); with `sweep`, it also ends lapsed runs of every process."""
     global _thread, _sweeping
@@ -63,14 +95,31 @@ def start(*, sweep: bool = False) -> None:
 
 
 def renew() -> int:
-    """Renew the leases of the runs this process holds; the number renewed."""
-    from agents.models import Run
+    """Renew the leases of this process's queue workers and of the runs it holds; the number of runs renewed."""
+    from agents.models import Run, WorkerLease
 
     with _lock:
-        ids = list(_held)
+        ids, workers = list(_held), list(_workers)
+    now = timezone.now()
+    if workers:
+        WorkerLease.objects.bulk_create(
+            [WorkerLease(worker_id=worker_id, heartbeat_at=now) for worker_id in workers],
+            update_conflicts=True,
+            unique_fields=["worker_id"],
+            update_fields=["heartbeat_at"],
+        )
     if not ids:
         return 0
-    return Run.objects.filter(pk__in=ids, status__in=Run.ACTIVE).update(heartbeat_at=timezone.now())
+    return Run.objects.filter(pk__in=ids, status__in=Run.ACTIVE).update(heartbeat_at=now)
+
+
+def prune_workers() -> int:
+    """Delete the leases that lapsed a day ago or more (each worker ever started leaves one); how many. A worker
+    without a lease counts as gone, as one whose lease lapsed does."""
+    from agents.models import WorkerLease
+
+    deleted, _ = WorkerLease.objects.filter(heartbeat_at__lt=timezone.now() - timedelta(days=1)).delete()
+    return deleted
 
 
 def bypass_pool() -> None:

@@ -177,6 +177,7 @@ async def queue_run(
     callback_url: str | None = None,
     conversation_id: str | None = None,
     options: RequestOptions | None = None,
+    metadata: dict | None = None,
 ) -> Run:
     """Check a background run's request as `run_agent` does and take the thread's run slot for it, without running
     it: the run waits, queued (active, no lease yet), until a worker runs it with `run_agent(run_id=...)`. Raises
@@ -191,6 +192,7 @@ async def queue_run(
         "conversation_id": conversation_id,
         "pending_input": rows_as_json(to_rows(inputs)),
         "queued": True,
+        "metadata": metadata,
     }
     begin = _begin_options(max_steps, stream_tokens, client_tools, conversation_id)
     run, _, _ = await run_lifecycle.wait_for_slot(functools.partial(_start, agent, inputs, start, begin), wait=wait)

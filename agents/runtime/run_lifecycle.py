@@ -161,6 +161,7 @@ def try_start_run(
     conversation_id: str | None = None,
     pending_input: list[dict] | None = None,
     queued: bool = False,
+    metadata: dict | None = None,
 ) -> Run:
     """Take the run slot of the agent's thread: the new run, whose `agent` is the agent as read under the slot's lock
     (after the thread's previous run committed its last step), fresh for the run to read its context from."""
@@ -192,6 +193,7 @@ def try_start_run(
                     background=background,
                     callback_url=callback_url,
                     pending_input=pending_input or None,
+                    metadata=metadata or {},
                 )
         except IntegrityError:  # another process's start won after all: the index holds one active run
             running = active_run_id(agent.id, conversation_id) or "unknown"
@@ -209,11 +211,12 @@ async def start_run(
     conversation_id: str | None = None,
     pending_input: list[dict] | None = None,
     queued: bool = False,
+    metadata: dict | None = None,
 ) -> Run:
     """Take the run slot of the agent's thread; with wait=True queue until the running run ends instead of
     refusing."""
     start = functools.partial(
-        try_start_run, agent, request_config, background, callback_url, conversation_id, pending_input, queued
+        try_start_run, agent, request_config, background, callback_url, conversation_id, pending_input, queued, metadata
     )
     return await wait_for_slot(start, wait=wait, wait_timeout=wait_timeout)
 

@@ -7,9 +7,12 @@ conversations. Claiming a task is the backend's own (a row lock that skips locke
 workers, in web processes (`in_process_worker`) and in `manage.py letta_worker` processes, share one queue, and a
 task is taken by exactly one of them.
 
-A task is never run twice: the backend does not retry, and a task whose worker died (killed, its machine lost)
-stays RUNNING until some worker finds it abandoned (`fail_abandoned`): its run's lease lapsed and the lease sweep
-ended the run, or it was taken but its run never started. The task is then failed, and the run's callback sent.
+A task is never run twice: the backend does not retry. Whether the worker holding a task lives is its lease
+(agents.WorkerLease, renewed with the run leases by agents/runtime/leases.py): a task whose worker died (killed,
+its machine lost) stays RUNNING until a worker finds that worker's lease lapsed (`fail_abandoned`, every quarter of
+LETTA_RUN_LEASE_SECONDS). The task is then failed, and what it carried recovered: a background run still active
+ends as failed and its callback is sent; a scheduled delivery's occurrence is delivered by whichever worker takes
+it next, or recognized as delivered when its run exists (schedules.recover), so it is delivered once.
 """
 
 import asyncio
@@ -28,9 +31,10 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 from django_tasks_db.utils import exclusive_transaction
 
-from agents import tasks
+from agents import schedules, tasks
 from agents.models import Run
 from agents.runtime import leases, run_lifecycle
+from agents.runtime.background import WORKER_GONE
 from letta_project.db import as_unit_of_work, released
 
 log = logging.getLogger(__name__)
@@ -62,6 +66,7 @@ class Worker:
         self.concurrency = concurrency or settings.WORKER_CONCURRENCY
         self.interval = interval or settings.WORKER_POLL_SECONDS
         self.worker_id = (worker_id or f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:8]}")[:64]
+        leases.hold_worker(self.worker_id)
         self.running: dict[str, asyncio.Task] = {}
         self.wake = asyncio.Event()
         self.stopping = False
@@ -165,36 +170,50 @@ def claim_next(worker_id: str, queues: list[str], *, task_id: str | None = None)
 
 
 def fail_abandoned(held: set[str]) -> list[str]:
-    """Fail the run tasks whose worker is gone (not `held` by this one); the ids of their runs, ended."""
+    """Fail the tasks of our queues whose worker is gone (its lease lapsed, or it has none) and recover what each
+    carried; the ids of the runs that ended with them, whose callbacks are now due. `held`: this worker's tasks."""
     now = timezone.now()
-    grace = timedelta(seconds=settings.RUN_LEASE_SECONDS)
-    taken = DBTaskResult.objects.running().filter(task_path=tasks.execute_run.module_path, started_at__lt=now - grace)
+    grace = timedelta(seconds=settings.RUN_LEASE_SECONDS)  # a worker taking its first task may not have renewed yet
+    taken = DBTaskResult.objects.running().filter(backend_name=tasks.execute_run.backend, started_at__lt=now - grace)
+    try:
+        taken = list(taken.exclude(id__in=held))
+        return _fail_dead(taken, leases.live_workers()) if taken else []
+    except DatabaseError as exc:  # locked for long, or the database went away: the next look tries again
+        log.warning("could not look for abandoned tasks: %s", exc)
+        return []
+
+
+def _fail_dead(taken: list[DBTaskResult], live: set[str]) -> list[str]:
+    """Fail those of the `taken` tasks whose worker is not `live`, each once what it carried is safe."""
     ended = []
-    for claimed in taken.exclude(id__in=held):
-        run_id = claimed.args_kwargs["kwargs"].get("run_id")
-        run = Run.objects.filter(pk=run_id).first()
-        if run is not None and run.is_active:
-            if not run_lifecycle.is_queued(run):
-                continue  # running: its lease says whether its worker lives, and the sweep ends it if not
-            # Taken from the queue long ago, yet never started: its worker died in between.
-            run_lifecycle.end_unowned(run.id, message="The worker that took this run stopped. Send it again.")
-        elif run is not None and run.completed_at and run.completed_at > now - grace:
-            continue  # ended just now: its worker is recording the task's end
-        claimed.set_failed(WorkerLost("The worker running this task stopped; its run was ended as failed."))
-        if run is not None:
-            ended.append(run.id)
+    for claimed in taken:
+        worker_id = claimed.worker_ids[-1] if claimed.worker_ids else None
+        if worker_id in live:
+            continue
+        arguments = claimed.args_kwargs["kwargs"]
+        if claimed.task_path == tasks.execute_run.module_path:
+            run = Run.objects.filter(pk=arguments.get("run_id")).first()
+            if run is not None and run.is_active:
+                if not run_lifecycle.end_unowned(run.id, lapsed_only=True, message=WORKER_GONE):
+                    continue  # its run's lease is current after all: some process runs it
+            if run is not None:
+                ended.append(run.id)
+        elif claimed.task_path == tasks.deliver_scheduled_message.module_path:
+            schedules.recover(arguments["schedule_id"], arguments["due"])
+        claimed.set_failed(WorkerLost(f"Worker {worker_id} stopped during this task."))
     return ended
 
 
 def prune_finished() -> int:
-    """Delete the records of tasks that ended more than LETTA_TASK_RESULTS_KEEP_DAYS ago; how many. The runs they
-    carried keep their own records (agents.Run), which this never touches."""
+    """Delete the records of tasks that ended more than LETTA_TASK_RESULTS_KEEP_DAYS ago, and the leases of workers
+    gone for a day; how many tasks. The runs they carried keep their own records (agents.Run), never touched."""
     cutoff = timezone.now() - timedelta(days=settings.TASK_RESULTS_KEEP_DAYS)
     ended = DBTaskResult.objects.filter(
         status__in=[TaskResultStatus.SUCCESSFUL, TaskResultStatus.FAILED], finished_at__lt=cutoff
     )
     try:
         deleted, _ = ended.delete()
+        leases.prune_workers()
     except DatabaseError as exc:  # busy: the next hour's try will do
         log.warning("could not prune finished tasks: %s", exc)
         return 0

@@ -1,5 +1,7 @@
 """Background runs on the task queue, across processes: a web process that runs no worker accepts the run, and a
-`manage.py letta_worker` process runs it; the cancel, the stream and the callback go through the web process.
+`manage.py letta_worker` process runs it; the cancel, the stream and the callback go through the web process. A
+worker killed mid-task has its task failed by the next worker, and what the task carried (a run, a scheduled
+message's delivery) ended or delivered once.
 
 Each test's processes serve a queue of their own (LETTA_RUN_QUEUE), so the session's live server, whose own worker
 serves the default queues, never takes their runs.
@@ -8,14 +10,20 @@ serves the default queues, never takes their runs.
 import json
 import signal
 import threading
+import time
 import uuid
-from http.server import BaseHTTPRequestHandler, HTTPServer
+from datetime import timedelta
+from http.server import BaseHTTPRequestHandler, HTTPServer, ThreadingHTTPServer
 
 import pytest
+from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from accounts.models import Organization
-from agents.models import Message
+from agents import schedules
+from agents.models import Message, Run, ScheduledMessage
+from agents.provider_services import create_provider
+from agents.tasks import deliver_scheduled_message
 from memory.models import Block
 from tests.api.helpers import run_row, task_of_run
 from tests.api.live_server import LiveServer, WorkerProcess, live_server_env, sdk
@@ -82,6 +90,43 @@ def hook():
     threading.Thread(target=server.serve_forever, daemon=True).start()
     server.url, server.received = f"http://localhost:{server.server_port}/done", received
     yield server
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def stalling_server():
+    """An OpenAI-compatible server that holds every request while `stall` is set, then answers 404 (it knows no
+    model); `asked` is set by the first request. A worker delivering to an agent on its model asks it about the
+    model before making the run, so it can be held, and killed, in between."""
+
+    class Stalling(BaseHTTPRequestHandler):
+        disable_nagle_algorithm = True
+
+        def answer(self):
+            server.asked.set()
+            self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            while server.stall.is_set():
+                time.sleep(0.02)
+            try:
+                self.send_response(404)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+            except OSError:  # the worker that asked was killed
+                pass
+
+        do_GET = do_POST = answer
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Stalling)
+    server.daemon_threads = True
+    server.stall, server.asked = threading.Event(), threading.Event()
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    server.base_url = f"http://localhost:{server.server_port}/v1"  # the live servers' operator allows `localhost`
+    yield server
+    server.stall.clear()
     server.shutdown()
     server.server_close()
 
@@ -207,3 +252,54 @@ def test_workers_prune_the_records_of_tasks_that_ended_long_ago_and_keep_the_res
     left = set(DBTaskResult.objects.values_list("id", flat=True))
     assert {str(i) for i in left} == {str(recent), str(waiting)}
     assert str(old_done) not in left and str(old_failed) not in left
+
+
+def test_a_scheduled_message_whose_worker_was_killed_mid_delivery_is_delivered_once_by_another(
+    org, queue_env, start_worker, make_agent, stalling_server
+):
+    create_provider(
+        organization_id=org.id, name="stalling", provider_type="openai_compatible", base_url=stalling_server.base_url
+    )
+    agent = make_agent(model="stalling/slowpoke")
+    stalling_server.stall.set()
+    stalling_server.asked.clear()
+    due = timezone.now() + timedelta(seconds=1)
+    body = {
+        "messages": [{"role": "user", "content": "Check the inbox."}],
+        "schedule": {"scheduled_at": due.timestamp()},
+    }
+    schedule = schedules.create(agent, body)
+    # Its first delivery goes to this test's queue, which the session's live server (serving `default`) leaves be.
+    own_queue = queue_env["LETTA_RUN_QUEUE"]
+    DBTaskResult.objects.filter(task_path=deliver_scheduled_message.module_path).update(queue_name=own_queue)
+    [task_id] = DBTaskResult.objects.filter(queue_name=own_queue).values_list("id", flat=True)
+
+    victim = start_worker("worker-a")
+    assert stalling_server.asked.wait(timeout=30), victim.output()[-2000:]
+    # worker-a claimed the occurrence and is making its run: killed there.
+    assert ScheduledMessage.objects.get(pk=schedule.id).delivering_due == schedule.next_scheduled_at
+    victim.process.send_signal(signal.SIGKILL)
+    victim.process.wait(timeout=30)
+    assert DBTaskResult.objects.get(id=task_id).status == "RUNNING" and not Run.objects.filter(agent=agent).exists()
+
+    stalling_server.stall.clear()
+    start_worker("worker-b")
+    wait_until(lambda: DBTaskResult.objects.get(id=task_id).status == "FAILED", message="the abandoned task to fail")
+    delivered = wait_until(
+        lambda: ScheduledMessage.objects.filter(pk=schedule.id, last_run_id__isnull=False).first(),
+        message="the occurrence to be delivered again",
+        timeout=30,
+    )
+    [run] = Run.objects.filter(agent=agent)
+    assert run.id == delivered.last_run_id and delivered.delivering_due is None and run.background
+    assert run.metadata["scheduled_message_id"] == schedule.id
+    assert DBTaskResult.objects.get(id=task_id).worker_ids == ["worker-a"]
+    # Delivered once: the run ends (the stalling server serves no model), and no second one follows.
+    wait_until(lambda: not Run.objects.filter(pk=run.id, status__in=Run.ACTIVE).exists(), message="the run to end")
+    wait_until(
+        lambda: (
+            not DBTaskResult.objects.filter(task_path=deliver_scheduled_message.module_path, status="READY").exists()
+        ),
+        message="no delivery left to run",
+    )
+    assert Run.objects.filter(agent=agent).count() == 1

@@ -3,6 +3,7 @@
 import asyncio
 import signal
 
+from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
@@ -44,3 +45,4 @@ class Command(BaseCommand):
             loop.add_signal_handler(signum, worker.stop)
         await worker.serve()
         await worker.drain(grace)
+        await sync_to_async(leases.release_worker)(worker.worker_id)
