@@ -24,9 +24,21 @@ A background run also has a group of its own (`run.{id}`), which carries one kin
 for it rather than polling the database blindly (agents/runtime/event_wakeups.py).
 """
 
+import asyncio
+import logging
+import weakref
+
 from channels.layers import get_channel_layer
 
+log = logging.getLogger(__name__)
+
 RUN_WRITTEN = "run.written"
+# At most this many sends to the channel layer at once per event loop; the rest wait their turn. Through Redis each
+# send takes a connection of redis-py's pool, which refuses past 100 ("Too many connections") rather than waiting:
+# a burst of 150 sends publishing their first event at once answered 500s.
+MAX_CONCURRENT_SENDS = 50
+
+_turns: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore]" = weakref.WeakKeyDictionary()
 
 
 def group_name(agent_id: str) -> str:
@@ -34,11 +46,25 @@ def group_name(agent_id: str) -> str:
 
 
 async def publish(agent_id: str, event: dict) -> None:
-    """Send one event (a LettaMessage-shaped dict, a stop reason, usage, an error) to the agent's listeners."""
+    """Send one event (a LettaMessage-shaped dict, a stop reason, usage, an error) to the agent's listeners. Never
+    raises: the run goes on whether or not its live readers could be told (they see the stored result on their next
+    load)."""
+    try:
+        await _group_send(group_name(agent_id), {"type": "agent.event", "event": event})
+    except Exception:
+        log.warning("could not publish an event of agent %s to its readers", agent_id, exc_info=True)
+
+
+async def _group_send(group: str, message: dict) -> None:
     layer = get_channel_layer()
     if layer is None:
         return
-    await layer.group_send(group_name(agent_id), {"type": "agent.event", "event": event})
+    loop = asyncio.get_running_loop()
+    turns = _turns.get(loop)
+    if turns is None:
+        turns = _turns[loop] = asyncio.Semaphore(MAX_CONCURRENT_SENDS)
+    async with turns:
+        await layer.group_send(group, message)
 
 
 def run_group_name(run_id: str) -> str:
@@ -47,7 +73,4 @@ def run_group_name(run_id: str) -> str:
 
 async def announce_written(run_id: str, seq_id: int) -> None:
     """Tell the followers of a background run, in every process, that its kept events now reach `seq_id`."""
-    layer = get_channel_layer()
-    if layer is None:
-        return
-    await layer.group_send(run_group_name(run_id), {"type": RUN_WRITTEN, "run_id": run_id, "seq_id": seq_id})
+    await _group_send(run_group_name(run_id), {"type": RUN_WRITTEN, "run_id": run_id, "seq_id": seq_id})

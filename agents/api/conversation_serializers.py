@@ -3,7 +3,13 @@
 from rest_framework import serializers
 
 from agents.api.run_serializers import RunStreamSerializer
-from agents.api.serializers import IsoDateTimeField, ListQuerySerializer, ResponseSerializer, nullable
+from agents.api.serializers import (
+    IsoDateTimeField,
+    ListQuerySerializer,
+    ResponseSerializer,
+    nullable,
+    stored_positive_int,
+)
 from agents.models import Conversation
 
 
@@ -37,7 +43,7 @@ class _Settings(serializers.Serializer):
     description = serializers.CharField(required=False, allow_null=True, allow_blank=True)
     model = serializers.CharField(required=False, allow_null=True)
     model_settings = serializers.DictField(required=False, allow_null=True)
-    context_window_limit = serializers.IntegerField(required=False, allow_null=True, min_value=1)
+    context_window_limit = stored_positive_int()
 
 
 class ConversationCreateSerializer(_Settings):

@@ -27,7 +27,7 @@ from tools.models import Tool
 MAX_STORED_INT = 2_147_483_647
 
 
-def _stored_positive_int() -> serializers.IntegerField:
+def stored_positive_int() -> serializers.IntegerField:
     """An optional positive integer that is saved on a model, so no larger than its column holds."""
     return serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=MAX_STORED_INT)
 
@@ -36,7 +36,7 @@ class CreateBlockSerializer(serializers.Serializer):
     label = serializers.CharField()
     value = serializers.CharField(allow_blank=True, trim_whitespace=False)
     description = serializers.CharField(required=False, allow_null=True, allow_blank=True)
-    limit = _stored_positive_int()
+    limit = stored_positive_int()
     read_only = serializers.BooleanField(required=False, default=False)
     metadata = serializers.DictField(required=False, allow_null=True)
     tags = serializers.ListField(child=serializers.CharField(), required=False, allow_null=True)
@@ -53,9 +53,9 @@ class LLMConfigSerializer(serializers.Serializer):
     model = serializers.CharField()
     model_endpoint_type = serializers.CharField(required=False)
     handle = serializers.CharField(required=False, allow_null=True)
-    context_window = _stored_positive_int()
+    context_window = stored_positive_int()
     temperature = serializers.FloatField(required=False, allow_null=True)
-    max_tokens = _stored_positive_int()
+    max_tokens = stored_positive_int()
 
 
 class CreateAgentSerializer(serializers.Serializer):
@@ -74,9 +74,9 @@ class CreateAgentSerializer(serializers.Serializer):
     tool_rules = serializers.ListField(child=serializers.DictField(), required=False, allow_null=True)
     tags = serializers.ListField(child=serializers.CharField(), required=False, allow_null=True)
     metadata = serializers.DictField(required=False, allow_null=True)
-    context_window_limit = _stored_positive_int()
+    context_window_limit = stored_positive_int()
     temperature = serializers.FloatField(required=False, allow_null=True)
-    max_tokens = _stored_positive_int()
+    max_tokens = stored_positive_int()
     parallel_tool_calls = serializers.BooleanField(required=False, allow_null=True)
     timezone = serializers.CharField(required=False, allow_null=True)
     secrets = serializers.DictField(child=serializers.CharField(allow_blank=True), required=False, allow_null=True)
@@ -119,9 +119,9 @@ class UpdateAgentSerializer(serializers.Serializer):
     tool_rules = serializers.ListField(child=serializers.DictField(), required=False, allow_null=True)
     tags = serializers.ListField(child=serializers.CharField(), required=False, allow_null=True)
     metadata = serializers.DictField(required=False, allow_null=True)
-    context_window_limit = _stored_positive_int()
+    context_window_limit = stored_positive_int()
     temperature = serializers.FloatField(required=False)
-    max_tokens = _stored_positive_int()
+    max_tokens = stored_positive_int()
     parallel_tool_calls = serializers.BooleanField(required=False)
     timezone = serializers.CharField(required=False)
     message_buffer_autoclear = serializers.BooleanField(required=False)
@@ -136,7 +136,7 @@ class BlockUpdateSerializer(serializers.Serializer):
     value = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
     label = serializers.CharField(required=False)
     description = serializers.CharField(required=False, allow_null=True, allow_blank=True)
-    limit = _stored_positive_int()
+    limit = stored_positive_int()
     read_only = serializers.BooleanField(required=False)
     metadata = serializers.DictField(required=False, allow_null=True)
     tags = serializers.ListField(child=serializers.CharField(), required=False, allow_null=True)

@@ -65,6 +65,15 @@ def test_bad_input_is_refused_with_a_reason_and_nothing_stored(api, agent, conve
         f"/v1/conversations/{conversation.id}", data={"summary": "x" * 10_001}, content_type="application/json"
     )
     assert response.status_code == 400 and "10000" in response.json()["detail"]
+    # Past what the column holds (PostgreSQL's integer): refused, not a database error.
+    response = api.patch(
+        f"/v1/conversations/{conversation.id}",
+        data={"context_window_limit": 401_229_153_053},
+        content_type="application/json",
+    )
+    assert response.status_code in (400, 422) and "context_window_limit" in response.json()["detail"]
+    conversation.refresh_from_db()
+    assert conversation.context_window_limit is None
     response = api.post(
         f"/v1/conversations/{conversation.id}/fork?message_id=message-nope", content_type="application/json"
     )
