@@ -133,3 +133,22 @@ async def test_a_signed_in_session_counts_only_from_this_servers_own_pages(make_
     assert connected and await watcher.receive_nothing(timeout=0.2)  # subscribed, not closed
     await watcher.disconnect()
     assert await _close_code(path, foreign_page) == 4401
+
+
+async def test_a_run_whose_events_cannot_be_published_still_ends_and_is_stored(make_agent, fake_openai, monkeypatch):
+    from channels.layers import get_channel_layer
+
+    from agents.models import Message
+
+    agent = await sync_to_async(make_agent)()
+    fake_openai.script(Reply(text="Still here."))
+
+    async def refuse(*args, **kwargs):
+        raise ConnectionError("the channel layer is down")
+
+    monkeypatch.setattr(get_channel_layer(), "group_send", refuse)
+    result = await run_agent(agent.id, input="hello")
+
+    assert result.stop_reason == "end_turn"
+    assert [m["content"] for m in result.messages if m["message_type"] == "assistant_message"] == ["Still here."]
+    assert await Message.objects.filter(agent_id=agent.id, text="Still here.").aexists()
