@@ -4,7 +4,8 @@ Overhead = a step's wall time minus the time the provider call took (measured ar
 includes the loopback HTTP round trip and the fake's own work: the figure is an upper bound on our cost).
 Each measured turn is one step: the model answers with plain text. Prior messages are stored history; the
 "in context" case keeps them all in the buffer sent to the model (no compaction yet), the "recall" case keeps
-only the last 10 in context and the rest in recall memory.
+only the last 10 in context and the rest in recall memory. The full run also measures the 10-message case on a
+throwaway PostgreSQL.
 """
 
 import asyncio
@@ -115,4 +116,33 @@ def main(small: bool = False) -> None:
     asyncio.run(measure(agent.id, 3))
     overheads, walls = asyncio.run(measure(agent.id, turns, steps=2, text="please use a tool"))
     report(f"{sizes[-1]:>6} prior, recall, 2-step turn (memory_insert + reply), per step", overheads, walls)
+    if not small:  # a throwaway PostgreSQL takes a while to start; the smoke run stays on SQLite
+        on_postgres(turns)
     fake.close()
+
+
+def on_postgres(turns: int) -> None:
+    """The 10-message case again on a throwaway PostgreSQL, its connection kept from turn to turn (as a server's
+    shared threads keep theirs, or take one from the pool)."""
+    from django.conf import settings
+
+    from accounts.models import Organization
+    from agents import services
+    from bench.concurrency import use_database, use_throwaway_postgres
+
+    embedded = dict(settings.DATABASES["default"])
+    server = use_throwaway_postgres()
+    try:
+        agent = services.create_agent(
+            organization_id=Organization.default().id,
+            name="bench-postgres",
+            model="openai/gpt-4.1-mini",
+            memory_blocks=[{"label": "human", "value": "Name: Ada"}, {"label": "persona", "value": "Helpful."}],
+        )
+        seed_history(agent, 10, 10)
+        asyncio.run(measure(agent.id, 3))
+        overheads, walls = asyncio.run(measure(agent.id, turns))
+        report("    10 prior messages, in context, PostgreSQL", overheads, walls)
+    finally:
+        use_database(embedded)
+        server.cleanup()
