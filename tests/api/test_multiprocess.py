@@ -31,6 +31,8 @@ pytestmark = [
 ]
 
 REMEMBER_ADA = Reply(tool_calls=[("memory_insert", {"label": "human", "new_string": "Name: Ada"})])
+# What a run answering REMEMBER_ADA then a reply streams (its Letta stream, no pings).
+REMEMBERED_STREAM = ["tool_call_message", "tool_return_message", "assistant_message", "stop_reason", "usage_statistics"]
 
 
 @pytest.fixture(scope="module")
@@ -106,13 +108,7 @@ def test_a_run_accepted_by_one_web_process_runs_on_the_worker_and_the_other_stre
     run_id = client_a.agents.messages.create_async(agent.id, input="I'm Ada").id
     # Web B replays what the worker kept so far and follows the run to its end.
     streamed = list(client_b.runs.messages.stream(run_id, include_pings=False))
-    assert [e.message_type for e in streamed] == [
-        "tool_call_message",
-        "tool_return_message",
-        "assistant_message",
-        "stop_reason",
-        "usage_statistics",
-    ]
+    assert [e.message_type for e in streamed] == REMEMBERED_STREAM
     assert streamed[2].content == "Noted, Ada." and streamed[3].stop_reason == "end_turn"
 
     # Web B's websocket saw the worker's events live, through Redis.
@@ -149,13 +145,7 @@ def test_a_follower_on_the_other_web_process_is_woken_by_each_batch_the_worker_w
     reader = sdk(web_b, org).with_options(timeout=8)
     streamed = list(reader.runs.messages.stream(run_id, include_pings=False, poll_interval=10))
 
-    assert [e.message_type for e in streamed] == [
-        "tool_call_message",
-        "tool_return_message",
-        "assistant_message",
-        "stop_reason",
-        "usage_statistics",
-    ]
+    assert [e.message_type for e in streamed] == REMEMBERED_STREAM
     assert streamed[2].content == "Noted, Ada." and run_row(run_id).status == "completed"
 
 
