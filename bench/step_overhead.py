@@ -121,6 +121,15 @@ def main(small: bool = False) -> None:
     fake.close()
 
 
+async def on_a_new_thread(work):
+    """`work`'s database calls on a thread of its own: the one the earlier measures used keeps its SQLite
+    connection."""
+    from letta_project.db import unit_of_work
+
+    async with unit_of_work():
+        return await work
+
+
 def on_postgres(turns: int) -> None:
     """The 10-message case again on a throwaway PostgreSQL, its connection kept from turn to turn (as a server's
     shared threads keep theirs, or take one from the pool)."""
@@ -140,8 +149,8 @@ def on_postgres(turns: int) -> None:
             memory_blocks=[{"label": "human", "value": "Name: Ada"}, {"label": "persona", "value": "Helpful."}],
         )
         seed_history(agent, 10, 10)
-        asyncio.run(measure(agent.id, 3))
-        overheads, walls = asyncio.run(measure(agent.id, turns))
+        asyncio.run(on_a_new_thread(measure(agent.id, 3)))
+        overheads, walls = asyncio.run(on_a_new_thread(measure(agent.id, turns)))
         report("    10 prior messages, in context, PostgreSQL", overheads, walls)
     finally:
         use_database(embedded)
