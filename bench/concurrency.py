@@ -4,7 +4,8 @@ A burst of N sends at once (`POST /v1/agents/{id}/messages`, each to its own age
 every call after a second. Printed per database and size: the wall time of the burst, the sends that failed by kind
 (an HTTP status, a connection reset or refused), the latency of a send in the burst (median and slowest), the
 connections the kernel dropped from a full listen queue meanwhile (a SYN the client sends again a second later) and,
-on PostgreSQL, the most connections the database had open at once (pg_stat_activity, sampled every 10 ms). Before the
+on PostgreSQL, the most connections the database had open at once (pg_stat_activity, sampled every 10 ms), and the
+CPU time the server process used for the burst (a CPU-bound burst's wall, whatever else the machine runs). Before the
 bursts, the cost of one send on its own: the median of sequential sends with an instant provider, end to end over
 HTTP.
 
@@ -19,6 +20,7 @@ pgserver, as for `pytest --postgres`. The server reads its settings from the env
 import argparse
 import asyncio
 import json
+import os
 import threading
 import time
 from collections import Counter
@@ -217,11 +219,14 @@ def run_database(label: str, sizes: list[int], lone_sends: int, fake) -> list[st
         fake.responder = lambda request: Reply(text="hi", delay=PROVIDER_DELAY)
         for size in sizes:
             overflows = listen_overflows()
+            cpu = cpu_seconds(server.process.pid)
             with ConnectionSampler() if postgres else _NoSampler() as sampler:
                 wall, results = asyncio.run(burst(server.port, agent_ids[:size], key))
             if overflows is not None:
                 overflows = listen_overflows() - overflows
-            rows.append(_burst_row(label, size, wall, results, sampler.peak if postgres else None, overflows))
+            if cpu is not None:
+                cpu = cpu_seconds(server.process.pid) - cpu
+            rows.append(_burst_row(label, size, wall, results, sampler.peak if postgres else None, overflows, cpu))
         rows += _server_errors(server.output())
     finally:
         server.close()
@@ -249,13 +254,28 @@ class _NoSampler:
         pass
 
 
-def _burst_row(label: str, size: int, wall: float, results, peak: int | None, overflows: int | None) -> str:
+def cpu_seconds(pid: int) -> float | None:
+    """The CPU time (user + system) process `pid` has used so far (Linux only): a burst's wall on a CPU-bound
+    server is this, whatever else the machine runs."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _burst_row(
+    label: str, size: int, wall: float, results, peak: int | None, overflows: int | None, cpu: float | None
+) -> str:
     failures = Counter(kind for kind, _ in results if kind)
     failed = ", ".join(f"{count} {kind}" for kind, count in failures.most_common()) or "none"
     latencies = [seconds for _, seconds in results]
     peak_text = "-" if peak is None else str(peak)
+    cpu_text = "-" if cpu is None else f"{cpu:.1f} s"
     return (
-        f"  {label:<10} {size:>5} sends  wall {wall:6.2f} s  ok {size - sum(failures.values()):>4}  "
+        f"  {label:<10} {size:>5} sends  wall {wall:6.2f} s  server CPU {cpu_text:>6}  "
+        f"ok {size - sum(failures.values()):>4}  "
         f"latency p50 {median(latencies):5.2f} s max {max(latencies):5.2f} s  "
         f"peak PG connections {peak_text:>4}  listen overflows {'-' if overflows is None else overflows:>4}  "
         f"failures: {failed}"

@@ -20,6 +20,7 @@ from bench.concurrency import (
     ConnectionSampler,
     _burst_row,
     _server_errors,
+    cpu_seconds,
     listen_overflows,
     make_agents,
     timed_send,
@@ -66,17 +67,26 @@ def run_burst(sizes: list[int], fake, redis_url: str) -> list[str]:
         fake.responder = lambda request: Reply(text="hi", delay=PROVIDER_DELAY)
         for size in sizes:
             overflows = listen_overflows()
+            cpu = _cpu_of(servers)
             with ConnectionSampler() as sampler:
                 wall, results = asyncio.run(spread_burst(ports, agent_ids[:size], key))
             if overflows is not None:
                 overflows = listen_overflows() - overflows
-            rows.append(_burst_row(f"{WEB_PROCESSES} x web", size, wall, results, sampler.peak, overflows))
+            if cpu is not None:
+                cpu = _cpu_of(servers) - cpu
+            rows.append(_burst_row(f"{WEB_PROCESSES} x web", size, wall, results, sampler.peak, overflows, cpu))
         for server in servers:
             rows += _server_errors(server.output())
     finally:
         for server in servers:
             server.close()
     return rows
+
+
+def _cpu_of(servers) -> float | None:
+    """The CPU time the web processes have used so far, together."""
+    times = [cpu_seconds(server.process.pid) for server in servers]
+    return None if None in times else sum(times)
 
 
 def main(small: bool = False, sends: list[int] | None = None) -> None:
