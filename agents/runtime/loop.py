@@ -2,9 +2,12 @@
 
 Async throughout: awaiting the provider holds no thread and no database connection. Each stage crosses into
 synchronous Django code once (`sync_to_async` around a function doing the stage's reads, or the step's writes in
-one transaction). The request's thread keeps the connection its stages opened until the request ends, so the
-stage before each wait gives it back to the pool (`released`, letta_project/db.py): the cancel check that opens a
-step, and each one made while the provider is awaited.
+one transaction): a one-step send crosses four times (the request's check, `_start`, the step's write, the finish),
+since each crossing costs a thread hand-off and a wake-up of the event loop. The thread keeps the connection its
+stages opened, so the stage before each wait gives it back to the pool (`released`, letta_project/db.py): the
+start and each step's write, and each cancel check made while the provider is awaited. A cancel is seen through the
+run's signal in this process and through the flag each step's write reads, never by a query of its own between
+steps.
 """
 
 import asyncio
