@@ -80,9 +80,11 @@ def main(sends: int = 50, pools: tuple[int, ...] = (0, 20)) -> None:
     server = use_throwaway_postgres()
     rows = []
     try:
-        (agent_id,), key = make_agents(1)
-        rows.append(f"  queries per send (in process, any pool): {queries_per_send(agent_id, key):.1f}")
-        for pool in pools:
+        agent_ids, key = make_agents(1 + len(pools))
+        rows.append(f"  queries per send (in process, any pool): {queries_per_send(agent_ids[0], key):.1f}")
+        # Each pool size sends to an agent of its own: the context of one agent grows with every send, and the
+        # second size measured on the same agent paid for the first one's messages.
+        for pool, agent_id in zip(pools, agent_ids[1:], strict=True):
             lone, opened = measure(pool, agent_id, key, sends, fake)
             label = f"pool {pool}" if pool else "no pool"
             rows.append(f"  {label:<8} one send alone: median {lone:.1f} ms, {opened:.2f} new sessions per send")
