@@ -272,18 +272,14 @@ async def aresolve(handle: str, organization_id: str | None, *, context_window_l
     if organization_id is None or handle.partition("/")[0] in settings.LLM_PROVIDERS:
         config = resolve(handle, context_window_limit=context_window_limit)
     else:
-        config = await sync_to_async(_resolve_to_call)(handle, organization_id, context_window_limit)
+        config = await sync_to_async(resolve)(handle, organization_id, context_window_limit=context_window_limit)
+        # A DNS lookup, on a thread of its own: the request's database stages share a few threads (letta_project/db.py).
+        await asyncio.to_thread(config.provider.check_address)
     if await learn_model_ids(config, organization_id):
         config = _bind(handle, config.provider, context_window_limit, organization_id)
     if context_window_limit is None and not is_embedding_model(config.model):
         await learn_context_window(config, organization_id)
         config = _bind(handle, config.provider, context_window_limit, organization_id)
-    return config
-
-
-def _resolve_to_call(handle: str, organization_id: str, context_window_limit: int | None) -> ModelConfig:
-    config = resolve(handle, organization_id, context_window_limit=context_window_limit)
-    config.provider.check_address()
     return config
 
 

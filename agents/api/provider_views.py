@@ -161,7 +161,8 @@ class ProviderDetailView(APIView):
 async def check_new(request):
     """`POST /v1/providers/check`: test credentials before creating a provider with them."""
     data = validated(ProviderCheckSerializer, request.json)
-    provider = await sync_to_async(new_provider_config)(  # in a thread: it resolves the base URL's host
+    # On a thread of its own: it resolves the base URL's host (no database), which may take long.
+    provider = await sync_to_async(new_provider_config, thread_sensitive=False)(
         data["provider_type"], api_key=data.get("api_key"), base_url=data.get("base_url")
     )
     return JsonResponse({"message": await check_provider(provider, data["provider_type"])})
