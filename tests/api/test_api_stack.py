@@ -14,6 +14,7 @@ from django.test import override_settings
 from accounts import services as accounts
 from accounts.models import Organization
 from agents import services
+from agents.models import Message, Run
 from letta_project import db
 from tests.api.live_server import LiveServer, live_server_env
 
@@ -143,3 +144,5 @@ def test_an_api_body_that_is_not_json_is_refused_without_a_trace(letta_server):
         headers={"Authorization": f"Bearer {key}", "Content-Type": "application/json"},
     )
     assert answer.status_code == 422 and "not valid JSON" in json.loads(answer.content)["detail"]
+    assert not Run.objects.filter(agent_id=agent.id).exists()
+    assert not Message.objects.filter(agent_id=agent.id).exclude(role="system").exists()
