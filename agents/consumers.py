@@ -29,14 +29,16 @@ class AgentEventsConsumer(CredentialBoundConsumer, AsyncJsonWebsocketConsumer):
 
     async def connect(self):
         agent_id = self.scope["url_route"]["kwargs"]["agent_id"]
-        await self.accept()
         admission = await _admission(self.scope, agent_id)
         if isinstance(admission, int):
+            await self.accept()  # a close code can only be given on an accepted socket
             await self.close(code=admission)
             return
         await self.bind_credential(admission)
         self.group = group_name(agent_id)
         await self.channel_layer.group_add(self.group, self.channel_name)
+        # Accepted only once subscribed: a reader that starts a run as soon as its socket opens sees all of it.
+        await self.accept()
 
     async def disconnect(self, code):
         await self.unbind_credential()

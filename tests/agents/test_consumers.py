@@ -6,6 +6,7 @@ from channels.testing import WebsocketCommunicator
 
 from accounts import services as accounts
 from accounts.models import Organization
+from agents import events
 from agents.runtime.loop import run_agent
 from letta_project.asgi import application
 from tests.fakes import Reply
@@ -88,6 +89,17 @@ async def test_websocket_receives_the_steps_of_a_run(make_agent, fake_openai):
     finished = seen[-1]
     assert finished["run_id"] == result.run_id and finished["stop_reason"] == "end_turn"
     assert finished["status"] == "completed" and finished["step_count"] == 2 and finished["total_tokens"] > 0
+    await watcher.disconnect()
+
+
+async def test_an_event_published_as_soon_as_the_socket_opens_reaches_it(make_agent):
+    # A page opens its socket, then starts a run: once the socket is open it must already be subscribed.
+    agent = await sync_to_async(make_agent)()
+    watcher = await _watch(agent)
+
+    await events.publish(agent.id, {"message_type": "run_started", "run_id": "run-1"})
+
+    assert await watcher.receive_json_from(timeout=2) == {"message_type": "run_started", "run_id": "run-1"}
     await watcher.disconnect()
 
 
