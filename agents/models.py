@@ -4,6 +4,7 @@ from collections.abc import Iterable
 
 from django.db import models
 from django.db.models import Q
+from django.db.models.fields.json import KT
 from django.utils import timezone
 
 from accounts.ids import id_factory
@@ -233,6 +234,9 @@ class Message(models.Model):
         return f"{self.role}: {self.text[:60]}"
 
 
+ONE_RUN_PER_OCCURRENCE = "one_run_per_scheduled_occurrence"
+
+
 class Run(OwnedModel):
     """One request to an agent: its input, then up to max_steps steps."""
 
@@ -287,6 +291,14 @@ class Run(OwnedModel):
                 fields=["conversation"],
                 condition=Q(status__in=["created", "running"], conversation__isnull=False),
                 name="one_active_run_per_conversation",
+            ),
+            # A scheduled message's occurrence is delivered by one run only, even when a worker frozen past its
+            # lease wakes after another worker delivered it again (agents/schedules.py). Other runs have no such
+            # keys, and NULLs are distinct in a unique index.
+            models.UniqueConstraint(
+                KT("metadata__scheduled_message_id"),
+                KT("metadata__scheduled_for"),
+                name=ONE_RUN_PER_OCCURRENCE,
             ),
         ]
         # What the lease sweep reads: the few active runs, by lease, without scanning every run ever made.

@@ -13,7 +13,9 @@ its callback fired, its max_steps obeyed), and a recurring schedule queues the t
 - Delivered once even when a worker dies mid-delivery. The claim records the occurrence (`delivering_due`) until
   its run exists, and the run carries it in its metadata (`scheduled_message_id`, `scheduled_for`). A worker that
   finds the dead worker's task (worker.fail_abandoned) calls `recover`: a run made for the occurrence is recorded
-  as its delivery; otherwise the occurrence is given back and queued again, for whichever worker comes next.
+  as its delivery; otherwise the occurrence is given back and queued again, for whichever worker comes next. A
+  worker that was only frozen past its lease, and wakes to deliver it as well, is refused by the database (a run's
+  occurrence is unique).
 - A server that was down delivers a missed occurrence once, late: the next one is the cron time after now, not
   after the missed one, so there is no burst.
 - An agent busy with another run (one run per agent) is tried again LETTA_SCHEDULE_RETRY_SECONDS later.
@@ -26,7 +28,7 @@ from datetime import UTC, datetime, timedelta
 from asgiref.sync import sync_to_async
 from cronsim import CronSim, CronSimError
 from django.conf import settings
-from django.db import models, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from rest_framework.exceptions import ValidationError
 
@@ -297,6 +299,11 @@ async def deliver(schedule_id: str, due_text: str, *, now: datetime | None = Non
         if await sync_to_async(release)(schedule_id, due, after):
             retry = timezone.now() + timedelta(seconds=settings.SCHEDULE_RETRY_SECONDS)
             await deliver_scheduled_message.using(run_after=retry).aenqueue(schedule_id=schedule_id, due=due_text)
+        return None
+    except IntegrityError:
+        # Its run exists after all: this worker froze past its lease after `run_of`, and the occurrence was given
+        # back and delivered by another (Run's one_run_per_scheduled_occurrence). Nothing more to do.
+        log.info("scheduled message %s at %s was delivered by another worker meanwhile", schedule_id, due_text)
         return None
     except Exception as exc:  # refused now though accepted then (its model removed, ...): this occurrence is lost
         log.warning("scheduled message %s could not be delivered: %s", schedule_id, exc)

@@ -13,7 +13,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from agents.models import Agent, ContextWindow, Conversation, Message, Run
+from agents.models import ONE_RUN_PER_OCCURRENCE, Agent, ContextWindow, Conversation, Message, Run
 from agents.runtime import leases
 from agents.runtime.errors import AgentBusyError, AgentNotFound
 from agents.runtime.inputs import rows_from_json
@@ -195,7 +195,10 @@ def try_start_run(
                     pending_input=pending_input or None,
                     metadata=metadata or {},
                 )
-        except IntegrityError:  # another process's start won after all: the index holds one active run
+        except IntegrityError as exc:
+            if ONE_RUN_PER_OCCURRENCE in str(exc):
+                raise  # the scheduled occurrence in `metadata` has its run already; schedules.deliver says so
+            # Another process's start won after all: the index holds one active run.
             running = active_run_id(agent.id, conversation_id) or "unknown"
             raise AgentBusyError(agent.id, running, conversation_id) from None
 

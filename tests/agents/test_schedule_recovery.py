@@ -137,6 +137,25 @@ def test_recovering_twice_delivers_once(schedule):
     assert ScheduledMessage.objects.get(pk=schedule.id).next_scheduled_at == next_cron_after_now()
 
 
+def test_a_worker_frozen_past_its_lease_does_not_deliver_again_when_it_wakes(schedule, monkeypatch):
+    due = schedule.next_scheduled_at
+    taken_by(delivery_task(schedule, due), "worker-frozen")
+    # It claimed the occurrence and found no run for it; then it froze, and its lease lapsed.
+    claimed = schedules.claim(schedule.id, due, timezone.now())
+    fail_abandoned(set())
+    [delivered] = [run_id for run_id in run_the_ready_deliveries() if run_id]
+    Run.objects.filter(pk=delivered).update(status="completed")  # and that run is over
+
+    # It wakes where it stopped: past the claim and the look for a run.
+    monkeypatch.setattr(schedules, "claim", lambda *args: claimed)
+    monkeypatch.setattr(schedules, "run_of", lambda *args: None)
+    assert async_to_sync(schedules.deliver)(schedule.id, due.isoformat()) is None
+
+    assert [run.id for run in runs_of(schedule, due)] == [delivered]
+    schedule.refresh_from_db()
+    assert (schedule.last_run_id, schedule.delivering_due) == (delivered, None)
+
+
 def test_a_live_workers_delivery_is_left_alone(schedule):
     due = schedule.next_scheduled_at
     task = delivery_task(schedule, due)
