@@ -178,10 +178,14 @@ class BlockNotAttached(NotFoundError, LookupError):
 
 
 def _attach(agent: Agent, block: Block, labels: set[str]) -> None:
+    _claim_label(agent, block, labels)
+    agent.blocks.add(block)
+
+
+def _claim_label(agent: Agent, block: Block, labels: set[str]) -> None:
     if block.label in labels:
         raise BlockLabelConflict(agent, block.label)
     labels.add(block.label)
-    agent.blocks.add(block)
 
 
 @transaction.atomic
@@ -417,6 +421,7 @@ def update_agent(agent: Agent, **fields) -> Agent:
     overview and the next run see the new prompt; block edits go through `memory.services` instead.
     """
     enable_sleeptime = fields.pop("enable_sleeptime", None)
+    block_ids, tool_ids = fields.pop("block_ids", None), fields.pop("tool_ids", None)
     unknown = sorted(set(fields) - set(_PLAIN_UPDATE_FIELDS) - {"model", "tool_rules"})
     if unknown:
         raise AgentConfigError(f"Cannot update {', '.join(unknown)} of an agent.")
@@ -443,13 +448,50 @@ def update_agent(agent: Agent, **fields) -> Agent:
             fields[name] = [] if name == "tags" else {}
     if "secrets" in fields:
         fields["secrets"] = merged(agent.secrets, fields["secrets"])
+    blocks = None if block_ids is None else _owned(Block, agent.organization_id, block_ids)
+    if blocks is not None:
+        _check_labels_unique(agent, blocks)
+    tools = None if tool_ids is None else _owned(Tool, agent.organization_id, tool_ids)
     with transaction.atomic():
         agent = _save_agent(agent, fields)
+        if blocks is not None:
+            _replace_blocks(agent, blocks)
+        if tools is not None:
+            _replace_tools(agent, tools)
         if enable_sleeptime:
             _sleeptime().enable(agent)
         elif enable_sleeptime is False:
             _sleeptime().disable(agent)
     return agent
+
+
+def _check_labels_unique(agent: Agent, blocks: list[Block]) -> None:
+    labels: set[str] = set()
+    for block in blocks:
+        _claim_label(agent, block, labels)
+
+
+def _replace_blocks(agent: Agent, blocks: list[Block]) -> None:
+    """The agent's blocks become `blocks` (Letta's `block_ids` on update), each detached or attached as one would be
+    alone, so the sleep-time agent's sharing and the system message follow."""
+    wanted = {block.id for block in blocks}
+    for block in agent.blocks.exclude(pk__in=wanted):
+        detach_block(agent, block)
+    held = set(agent.blocks.values_list("id", flat=True))
+    for block in blocks:
+        if block.id not in held:
+            attach_block(agent, block)
+
+
+def _replace_tools(agent: Agent, tools: list[Tool]) -> None:
+    """The agent's tools become `tools` (Letta's `tool_ids` on update), with their approval rules."""
+    wanted = {tool.id for tool in tools}
+    for tool in agent.tools.exclude(pk__in=wanted):
+        detach_tool(agent, tool)
+    held = set(agent.tools.values_list("id", flat=True))
+    for tool in tools:
+        if tool.id not in held:
+            attach_tool(agent, tool)
 
 
 @transaction.atomic

@@ -6,6 +6,7 @@ here, so every route reads them the same way.
 """
 
 from accounts.errors import DomainError, NotFoundError
+from agents.model_settings import agent_fields
 from agents.models import Agent, ContextWindow, Conversation
 from agents.runtime.errors import RunRefused
 from agents.runtime.run_lifecycle import get_agent
@@ -64,15 +65,10 @@ def thread_agent(agent_id: str, organization_id: str | None, conversation_id: st
 
 
 def with_overrides(agent: Agent, conversation: Conversation) -> Agent:
-    settings = conversation.model_settings or {}
     agent.model = conversation.model or agent.model
     agent.context_window_limit = conversation.context_window_limit or agent.context_window_limit
-    if settings.get("temperature") is not None:
-        agent.temperature = settings["temperature"]
-    if settings.get("max_output_tokens") is not None:
-        agent.max_tokens = settings["max_output_tokens"]
-    if settings.get("parallel_tool_calls") is not None:
-        agent.parallel_tool_calls = settings["parallel_tool_calls"]
+    for name, value in agent_fields(conversation.model_settings).items():
+        setattr(agent, name, value)
     return agent
 
 

@@ -6,6 +6,7 @@ from agents.api.run_serializers import RunStreamSerializer
 from agents.api.serializers import (
     IsoDateTimeField,
     ListQuerySerializer,
+    ModelSettingsInput,
     ResponseSerializer,
     nullable,
     stored_positive_int,
@@ -42,7 +43,7 @@ class _Settings(serializers.Serializer):
     summary = serializers.CharField(required=False, allow_null=True, allow_blank=True)
     description = serializers.CharField(required=False, allow_null=True, allow_blank=True)
     model = serializers.CharField(required=False, allow_null=True)
-    model_settings = serializers.DictField(required=False, allow_null=True)
+    model_settings = ModelSettingsInput(required=False, allow_null=True)
     context_window_limit = stored_positive_int()
 
 

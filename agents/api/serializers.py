@@ -14,6 +14,7 @@ from functools import cached_property
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from agents.model_settings import agent_fields
 from agents.models import MAX_STEPS, Agent, AgentType, Run
 from agents.providers import EMBEDDING_CHUNK_SIZE, ModelConfig, describe, embedding_dim_for
 from agents.secrets import shown
@@ -58,6 +59,43 @@ class LLMConfigSerializer(serializers.Serializer):
     max_tokens = stored_positive_int()
 
 
+class ModelSettingsInput(serializers.Serializer):
+    """Letta's `model_settings` as sent: the keys this server applies (agents/model_settings.py) are checked, the
+    others kept as sent."""
+
+    temperature = serializers.FloatField(required=False, allow_null=True, min_value=0, max_value=2)
+    max_output_tokens = stored_positive_int()
+    parallel_tool_calls = serializers.BooleanField(required=False, allow_null=True)
+
+    def to_internal_value(self, data):
+        checked = super().to_internal_value(data)
+        return {**data, **checked}
+
+
+def fold_model_fields(attrs: dict) -> dict:
+    """Fold what older and newer clients send besides the agent's own fields into them: the deprecated `llm_config`
+    and `tool_exec_environment_variables`, and `model_settings`. A field sent itself wins."""
+    given = {}
+    if llm_config := attrs.pop("llm_config", None):
+        given["model"] = llm_config.get("handle") or (
+            f"{llm_config.get('model_endpoint_type', 'openai')}/{llm_config['model']}"
+        )
+        for ours, theirs in (
+            ("context_window_limit", "context_window"),
+            ("temperature", "temperature"),
+            ("max_tokens", "max_tokens"),
+        ):
+            if llm_config.get(theirs) is not None:
+                given[ours] = llm_config[theirs]
+    given |= agent_fields(attrs.pop("model_settings", None))
+    if (legacy := attrs.pop("tool_exec_environment_variables", None)) is not None:
+        given["secrets"] = legacy  # Letta's deprecated name for `secrets`
+    for name, value in given.items():
+        if attrs.get(name) is None:
+            attrs[name] = value
+    return attrs
+
+
 class CreateAgentSerializer(serializers.Serializer):
     name = serializers.CharField(required=False, max_length=200)
     description = serializers.CharField(required=False, allow_null=True, allow_blank=True)
@@ -84,24 +122,11 @@ class CreateAgentSerializer(serializers.Serializer):
         child=serializers.CharField(allow_blank=True), required=False, allow_null=True
     )
     compaction_settings = serializers.DictField(required=False, allow_null=True)
+    model_settings = ModelSettingsInput(required=False, allow_null=True)
     enable_sleeptime = serializers.BooleanField(required=False, allow_null=True)  # see agents/sleeptime.py
 
     def validate(self, attrs):
-        legacy = attrs.pop("tool_exec_environment_variables", None)
-        if attrs.get("secrets") is None and legacy is not None:
-            attrs["secrets"] = legacy  # Letta's deprecated name for the same thing
-        llm_config = attrs.pop("llm_config", None)
-        if not attrs.get("model") and llm_config:
-            attrs["model"] = llm_config.get("handle") or (
-                f"{llm_config.get('model_endpoint_type', 'openai')}/{llm_config['model']}"
-            )
-            for ours, theirs in (
-                ("context_window_limit", "context_window"),
-                ("temperature", "temperature"),
-                ("max_tokens", "max_tokens"),
-            ):
-                if attrs.get(ours) is None and llm_config.get(theirs) is not None:
-                    attrs[ours] = llm_config[theirs]
+        fold_model_fields(attrs)
         if attrs.get("system") is None:
             attrs.pop("system", None)
         if attrs.get("timezone") is None:
@@ -126,8 +151,24 @@ class UpdateAgentSerializer(serializers.Serializer):
     timezone = serializers.CharField(required=False)
     message_buffer_autoclear = serializers.BooleanField(required=False)
     secrets = serializers.DictField(child=serializers.CharField(allow_blank=True), required=False, allow_null=True)
+    tool_exec_environment_variables = serializers.DictField(
+        child=serializers.CharField(allow_blank=True), required=False, allow_null=True
+    )
     compaction_settings = serializers.DictField(required=False, allow_null=True)
     enable_sleeptime = serializers.BooleanField(required=False, allow_null=True)  # see agents/sleeptime.py
+    llm_config = LLMConfigSerializer(required=False, allow_null=True)
+    model_settings = ModelSettingsInput(required=False, allow_null=True)
+    # Each replaces the agent's whole set, as in Letta; the attach/detach routes change one at a time.
+    block_ids = serializers.ListField(child=serializers.CharField(), required=False, allow_null=True)
+    tool_ids = serializers.ListField(child=serializers.CharField(), required=False, allow_null=True)
+
+    def validate(self, attrs):
+        fold_model_fields(attrs)
+        # A list sent as null leaves the agent's set as it is (an empty list empties it).
+        return {name: value for name, value in attrs.items() if value is not None or name not in _SETS}
+
+
+_SETS = ("block_ids", "tool_ids")
 
 
 class BlockUpdateSerializer(serializers.Serializer):
