@@ -12,6 +12,7 @@ from agents.model_choices import model_choices
 from agents.models import DEFAULT_TEMPERATURE, MAX_STEPS, Agent, AgentType, ContextWindow, Message, Step
 from agents.providers import ModelConfigError, context_window_for, resolve
 from agents.runtime.errors import AgentBusyError
+from agents.runtime.inputs import normalize, to_rows
 from agents.runtime.run_lifecycle import active_run_id
 from agents.runtime.system_message import (
     block_views,
@@ -77,9 +78,16 @@ def create_agent(
     secrets: dict | None = None,
     compaction_settings: dict | None = None,
     enable_sleeptime: bool | None = None,
+    message_buffer_autoclear: bool = False,
+    include_base_tool_rules: bool | None = None,
+    initial_message_sequence: list[dict] | None = None,
     actor: EditActor | None = None,
 ) -> Agent:
-    """Create an agent; with `enable_sleeptime` also its sleep-time agent and their group (agents.sleeptime)."""
+    """Create an agent; with `enable_sleeptime` also its sleep-time agent and their group (agents.sleeptime).
+
+    `initial_message_sequence` (Letta's MessageCreate list) starts its context after the system message; by
+    default it starts with the system message alone. `include_base_tool_rules=False` leaves out the rules its
+    agent type gets by default (a legacy agent's send_message ending its turn)."""
     model = model or settings.DEFAULT_MODEL
     if not model:
         raise AgentConfigError("Must specify a model handle such as 'openai/gpt-4.1-mini'.")
@@ -92,6 +100,7 @@ def create_agent(
     # Stored, not filled in at compile time, so a client that extends `agent.system` keeps the real prompt. Only
     # when left out, as Letta does: an explicit "" (or an agent file's) is kept as given.
     system = default_system_prompt(agent_type) if system is None else system
+    opening = to_rows(normalize(initial_message_sequence)) if initial_message_sequence else []
     agent = Agent.objects.create(
         organization_id=organization_id,
         name=name,
@@ -109,6 +118,7 @@ def create_agent(
         timezone=timezone,
         secrets=merged({}, secrets),
         compaction_settings=compaction_settings,
+        message_buffer_autoclear=message_buffer_autoclear,
         created_by_id=actor.person_id,
         last_updated_by_id=actor.person_id,
     )
@@ -126,14 +136,18 @@ def create_agent(
     tool_names += [n for n in tools or [] if n not in tool_names]
     attached = _tools_by_name(organization_id, tool_names) + _owned(Tool, organization_id, tool_ids or [])
     agent.tools.add(*attached)
-    rules = tool_rules if tool_rules is not None else default_rules(agent_type, [t.name for t in attached])
+    base_rules = default_rules(agent_type, [t.name for t in attached]) if include_base_tool_rules is not False else []
+    rules = tool_rules if tool_rules is not None else base_rules
     parse_rules(rules)  # refuse malformed rules before storing them
     agent.tool_rules = rules
     agent.save(update_fields=["tool_rules"])
     system_message = Message.objects.create(
         organization_id=organization_id, agent=agent, role=Message.Role.SYSTEM, content=system_content("")
     )
-    agent.replace_context([system_message], stored=1)
+    for row in opening:
+        row.organization_id, row.agent = organization_id, agent
+    opening = Message.objects.bulk_create(opening)
+    agent.replace_context([system_message, *opening], stored=1 + len(opening))
     refresh_system_message(agent, force=True)
     if enable_sleeptime:
         _sleeptime().enable(agent, actor=actor)

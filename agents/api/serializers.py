@@ -59,6 +59,14 @@ class LLMConfigSerializer(serializers.Serializer):
     max_tokens = stored_positive_int()
 
 
+class EmbeddingConfigSerializer(serializers.Serializer):
+    """The deprecated `embedding_config` input, still sent by older code instead of `embedding`."""
+
+    embedding_model = serializers.CharField()
+    embedding_endpoint_type = serializers.CharField(required=False)
+    handle = serializers.CharField(required=False, allow_null=True)
+
+
 class ModelSettingsInput(serializers.Serializer):
     """Letta's `model_settings` as sent: the keys this server applies (agents/model_settings.py) are checked, the
     others kept as sent."""
@@ -73,8 +81,8 @@ class ModelSettingsInput(serializers.Serializer):
 
 
 def fold_model_fields(attrs: dict) -> dict:
-    """Fold what older and newer clients send besides the agent's own fields into them: the deprecated `llm_config`
-    and `tool_exec_environment_variables`, and `model_settings`. A field sent itself wins."""
+    """Fold what older and newer clients send besides the agent's own fields into them: the deprecated `llm_config`,
+    `embedding_config` and `tool_exec_environment_variables`, and `model_settings`. A field sent itself wins."""
     given = {}
     if llm_config := attrs.pop("llm_config", None):
         given["model"] = llm_config.get("handle") or (
@@ -87,6 +95,10 @@ def fold_model_fields(attrs: dict) -> dict:
         ):
             if llm_config.get(theirs) is not None:
                 given[ours] = llm_config[theirs]
+    if embedding_config := attrs.pop("embedding_config", None):
+        given["embedding"] = embedding_config.get("handle") or (
+            f"{embedding_config.get('embedding_endpoint_type', 'openai')}/{embedding_config['embedding_model']}"
+        )
     given |= agent_fields(attrs.pop("model_settings", None))
     if (legacy := attrs.pop("tool_exec_environment_variables", None)) is not None:
         given["secrets"] = legacy  # Letta's deprecated name for `secrets`
@@ -123,7 +135,11 @@ class CreateAgentSerializer(serializers.Serializer):
     )
     compaction_settings = serializers.DictField(required=False, allow_null=True)
     model_settings = ModelSettingsInput(required=False, allow_null=True)
+    embedding_config = EmbeddingConfigSerializer(required=False, allow_null=True)
     enable_sleeptime = serializers.BooleanField(required=False, allow_null=True)  # see agents/sleeptime.py
+    message_buffer_autoclear = serializers.BooleanField(required=False, allow_null=True)
+    include_base_tool_rules = serializers.BooleanField(required=False, allow_null=True)
+    initial_message_sequence = serializers.ListField(child=serializers.DictField(), required=False, allow_null=True)
 
     def validate(self, attrs):
         fold_model_fields(attrs)
@@ -158,6 +174,7 @@ class UpdateAgentSerializer(serializers.Serializer):
     enable_sleeptime = serializers.BooleanField(required=False, allow_null=True)  # see agents/sleeptime.py
     llm_config = LLMConfigSerializer(required=False, allow_null=True)
     model_settings = ModelSettingsInput(required=False, allow_null=True)
+    embedding_config = EmbeddingConfigSerializer(required=False, allow_null=True)
     # Each replaces the agent's whole set, as in Letta; the attach/detach routes change one at a time.
     block_ids = serializers.ListField(child=serializers.CharField(), required=False, allow_null=True)
     tool_ids = serializers.ListField(child=serializers.CharField(), required=False, allow_null=True)

@@ -1,6 +1,8 @@
-"""`client.agents.update` with what Letta's clients send besides the agent's own fields: `model_settings`, the
-deprecated `llm_config` and `tool_exec_environment_variables`, and `tool_ids`/`block_ids`, which replace the agent's
-tools and blocks. Each changes what the next send does; a refused update changes nothing."""
+"""What Letta's clients send to `client.agents.create` and `.update` besides the agent's own fields:
+`model_settings`, the deprecated `llm_config`, `embedding_config` and `tool_exec_environment_variables`, on update
+`tool_ids`/`block_ids` (which replace the agent's tools and blocks), on create `initial_message_sequence`,
+`include_base_tool_rules` and `message_buffer_autoclear`. Each changes what the agent does; a refused request
+changes nothing."""
 
 import pytest
 from letta_client import APIStatusError
@@ -130,3 +132,54 @@ def test_a_conversations_model_settings_are_checked(client):
         client.conversations.create(agent_id=agent.id, model_settings={"temperature": "hot"})
 
     assert refused.value.status_code == 422 and "temperature" in refused.value.response.text
+
+
+def test_an_initial_message_sequence_opens_the_agents_context(client, fake_openai):
+    agent = create_agent(
+        client,
+        initial_message_sequence=[
+            {"role": "user", "content": "My name is Ada."},
+            {"role": "assistant", "content": "Nice to meet you, Ada."},
+        ],
+    )
+
+    assert len(agent.message_ids) == 3
+    listed = client.agents.messages.list(agent.id)
+    assert [(m.message_type, m.content) for m in listed][-2:] == [
+        ("user_message", "My name is Ada."),
+        ("assistant_message", "Nice to meet you, Ada."),
+    ]
+    fake_openai.script(Reply(text="Ada."))
+    _send(client, agent.id, "What is my name?")
+    sent = [m.get("content") for m in fake_openai.last_request["messages"]]
+    assert "My name is Ada." in str(sent) and "Nice to meet you, Ada." in str(sent)
+
+
+def test_a_bad_initial_message_is_refused_and_no_agent_is_made(client):
+    before = len(list(client.agents.list()))
+
+    with pytest.raises(APIStatusError) as refused:
+        create_agent(client, initial_message_sequence=[{"role": "tool", "content": "?"}])
+
+    assert refused.value.status_code == 400 and "role 'tool'" in refused.value.response.json()["detail"]
+    assert len(list(client.agents.list())) == before
+
+
+def test_a_legacy_agent_without_base_tool_rules_gets_none(client):
+    with_rules = create_agent(client, agent_type="memgpt_v2_agent")
+    without = create_agent(client, name="bare", agent_type="memgpt_v2_agent", include_base_tool_rules=False)
+
+    assert any(rule.tool_name == "send_message" for rule in with_rules.tool_rules)
+    assert without.tool_rules == []
+
+
+def test_create_takes_autoclear_model_settings_and_an_embedding_config(client):
+    agent = create_agent(
+        client,
+        message_buffer_autoclear=True,
+        model_settings={"provider_type": "openai", "max_output_tokens": 700},
+        embedding_config={"embedding_endpoint_type": "openai", "embedding_model": "text-embedding-3-small"},
+    )
+
+    assert agent.message_buffer_autoclear is True and agent.api_model_settings.max_output_tokens == 700
+    assert agent.embedding == "openai/text-embedding-3-small"
