@@ -356,9 +356,17 @@
   // agent's default thread).
   const thread = chat ? chat.dataset.conversation || "" : null;
 
+  // A run's page that follows the run (templates/agents/run.html) is fetched again when it takes a step or ends.
+  function runChanged(runId) {
+    if (runId && document.querySelector('[data-live-run="' + CSS.escape(runId) + '"]')) {
+      document.body.dispatchEvent(new CustomEvent("run-changed"));
+    }
+  }
+
   function handle(event) {
     if (thread !== null && (event.conversation_id || "") !== thread) return;
     const type = event.message_type;
+    if (type === "step_finished" || type === "run_finished") runChanged(event.run_id);
     if (type === "run_started") {
       liveStarts += 1;
       setRunning({ run_id: event.run_id });

@@ -11,6 +11,7 @@ from tests.api.live_server import sdk
 from tests.browser.conftest import no_sideways_scroll, shot
 from tests.browser.test_every_page import UNNAMED_CONTROLS
 from tests.fakes import Reply
+from tests.waiting import wait_until
 
 MS = 1_000_000
 
@@ -124,3 +125,25 @@ def test_every_control_of_the_inspector_has_a_name(page, inspected_run):
     for url in (f"/ade/agents/{agent.id}/runs/", f"/ade/agents/{agent.id}/runs/{run.id}/"):
         page.goto(url)
         assert page.evaluate(UNNAMED_CONTROLS) == [], url
+
+
+def test_an_open_run_page_shows_each_step_as_the_run_takes_it(page, make_agent, fake_openai, letta_server):
+    agent = make_agent(name="follower")
+    fake_openai.script(
+        Reply(tool_calls=[("memory_insert", {"label": "human", "new_string": "Likes maps"})]),
+        Reply(text="Maps it is.", delay=3),
+    )
+    run = sdk(letta_server, Organization.default()).agents.messages.create_async(
+        agent_id=agent.id, messages=[{"role": "user", "content": "I like maps"}]
+    )
+    wait_until(lambda: Step.objects.filter(run_id=run.id).exists(), message="the run's first step")
+
+    page.goto(f"/ade/agents/{agent.id}/runs/{run.id}/")
+    expect(page.get_by_role("heading", name="Step 1")).to_be_visible()
+    expect(page.get_by_role("status").filter(has_text="still going")).to_be_visible()
+
+    # No reload: the second step and the run's end arrive over the agent's socket.
+    expect(page.get_by_role("heading", name="Step 2")).to_be_visible(timeout=15_000)
+    expect(page.locator("#steps")).to_contain_text("Maps it is.")
+    expect(page.locator("#run-summary")).to_contain_text("completed")
+    expect(page.get_by_role("status").filter(has_text="still going")).to_have_count(0)
