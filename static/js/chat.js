@@ -364,9 +364,13 @@
   }
 
   function handle(event) {
-    if (thread !== null && (event.conversation_id || "") !== thread) return;
     const type = event.message_type;
     if (type === "step_finished" || type === "run_finished") runChanged(event.run_id);
+    if (thread !== null && (event.conversation_id || "") !== thread) {
+      // Every thread of the agent shares its memory blocks: a step elsewhere that changed one changes this view.
+      if (type === "step_finished" && (event.changed_block_ids || []).length) contextChanged();
+      return;
+    }
     if (type === "run_started") {
       liveStarts += 1;
       setRunning({ run_id: event.run_id });

@@ -85,6 +85,25 @@ def test_a_run_in_another_conversation_does_not_appear_in_the_one_shown(page, ma
     expect(log.get_by_text("An answer in the other conversation.")).to_have_count(0)
 
 
+def test_a_memory_change_made_in_another_thread_shows_in_the_context_viewer(
+    page, make_agent, fake_openai, letta_server
+):
+    agent = make_agent(name="scout")
+    shown = conversations.create_conversation(agent, summary="On screen")
+    page.goto(f"/ade/agents/{agent.id}/?conversation={shown.id}")
+    expect(page.get_by_text("live", exact=True)).to_be_visible()
+    fake_openai.script(
+        Reply(tool_calls=[("memory_insert", {"label": "human", "new_string": "Flies kites on Sundays"})]),
+        Reply(text="Noted."),
+    )
+
+    sdk(letta_server, Organization.default()).agents.messages.create(agent.id, input="I fly kites on Sundays")
+
+    # The agent's default thread changed a block that this conversation shares: its viewer shows the new value.
+    expect(page.locator("#context")).to_contain_text("Flies kites on Sundays")
+    expect(page.get_by_role("log").get_by_text("I fly kites on Sundays")).to_have_count(0)
+
+
 def test_on_a_phone_the_picker_fits(phone, make_agent):
     agent = make_agent(name="scout")
     conversation = conversations.create_conversation(agent, summary="A rather long conversation name " * 3)
