@@ -159,8 +159,13 @@ def update_tool(tool: Tool, changes: dict) -> Tool:
     if tool.tool_type != Tool.Type.CUSTOM:
         refused = sorted(key for key in changes if key not in BUILTIN_EDITABLE)
         if refused:
+            whose = (
+                "an MCP server's tool (its server defines it; refresh the server to update it)"
+                if tool.tool_type == Tool.Type.EXTERNAL_MCP
+                else f"a built-in ({tool.tool_type}) tool"
+            )
             raise ToolDefinitionError(
-                f"'{tool.name}' is a built-in ({tool.tool_type}) tool: its {', '.join(refused)} cannot be changed. "
+                f"'{tool.name}' is {whose}: its {', '.join(refused)} cannot be changed. "
                 f"Only {', '.join(sorted(BUILTIN_EDITABLE))} can; for other code, create a custom tool."
             )
     schema = changes.get("json_schema")

@@ -158,3 +158,17 @@ def test_another_organization_sees_none_of_it(api, other_api, time_server):
         response = getattr(other_api, method)(path, body, content_type="application/json")
         assert response.status_code == 404, (method, path)
     assert MCPServer.objects.filter(pk=server_id).exists()
+
+
+def test_an_mcp_tools_code_cannot_be_edited_and_the_refusal_says_whose_it_is(api, time_server):
+    [tool] = [t for t in api.get(f"{URL}{time_server['id']}/tools").json() if t["name"] == "get_current_time"]
+
+    response = api.patch(
+        f"/v1/tools/{tool['id']}", {"description": "mine now", "tags": ["clock"]}, content_type="application/json"
+    )
+
+    assert response.status_code == 400
+    detail = response.json()["detail"]
+    assert "MCP server's tool" in detail and "refresh the server" in detail and "built-in" not in detail
+    kept = Tool.objects.get(pk=tool["id"])
+    assert (kept.description, kept.tags) == (tool["description"], tool["tags"])  # nothing of the request was kept
