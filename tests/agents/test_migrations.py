@@ -1,8 +1,6 @@
 """Migrations that change stored data keep what users stored."""
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -10,21 +8,7 @@ BEFORE_UNIQUE_OCCURRENCE = ("agents", "0017_scheduled_message_delivering_due")
 UNIQUE_OCCURRENCE = ("agents", "0018_run_one_per_scheduled_occurrence")
 
 
-@pytest.fixture(autouse=True)
-def _back_to_the_latest():
-    yield
-    executor = MigrationExecutor(connection)
-    executor.migrate(executor.loader.graph.leaf_nodes())
-
-
-def migrated_to(target):
-    executor = MigrationExecutor(connection)
-    executor.migrate([target])
-    executor.loader.build_graph()
-    return executor.loader.project_state([target]).apps
-
-
-def test_runs_that_delivered_an_occurrence_twice_are_kept_and_only_the_first_claims_it(make_agent):
+def test_runs_that_delivered_an_occurrence_twice_are_kept_and_only_the_first_claims_it(make_agent, migrated_to):
     agent = make_agent()
     apps = migrated_to(BEFORE_UNIQUE_OCCURRENCE)
     Run = apps.get_model("agents", "Run")
