@@ -108,7 +108,8 @@ class Provider(OwnedModel):
     """An LLM provider configured through the API (`/v1/providers`), beside those the environment configures.
 
     Its models are offered as `<name>/<model>` handles. The API key is a credential: it is stored encrypted and
-    never returned by the API, only whether one is set.
+    never returned by the API, only whether one is set. The base URL is stored encrypted too (a gateway may take a
+    key in its path or query), and returned as given.
     """
 
     class Kind(models.TextChoices):
@@ -121,7 +122,7 @@ class Provider(OwnedModel):
     provider_type = models.CharField(max_length=40)
     kind = models.CharField(max_length=40, choices=Kind.choices)
     api_key = EncryptedTextField(blank=True, default="")
-    base_url = models.CharField(max_length=500, blank=True, default="")
+    base_url = EncryptedTextField(blank=True, default="")
     api_version = models.CharField(max_length=40, blank=True, default="")
     region = models.CharField(max_length=40, blank=True, default="")
     last_synced = models.DateTimeField(null=True, blank=True)

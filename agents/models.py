@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from accounts.ids import id_factory
 from accounts.models import OwnedModel, OwnedQuerySet
-from letta_project.encryption import EncryptedJSONField
+from letta_project.encryption import EncryptedJSONField, EncryptedTextField
 
 # Letta's LLMConfig default, so an agent created without one samples as it would there.
 DEFAULT_TEMPERATURE = 1.0
@@ -258,7 +258,8 @@ class Run(OwnedModel):
     background = models.BooleanField(default=False)
     metadata = models.JSONField(default=dict, blank=True)
     request_config = models.JSONField(default=dict, blank=True)
-    callback_url = models.URLField(blank=True, null=True)
+    # Encrypted: a webhook's URL often carries its secret (`?token=`).
+    callback_url = EncryptedTextField(blank=True, null=True)
     # The outcome of POSTing the finished run to callback_url (best effort, once).
     callback_sent_at = models.DateTimeField(null=True, blank=True)
     callback_status_code = models.PositiveIntegerField(null=True, blank=True)
@@ -460,8 +461,9 @@ class ScheduledMessage(OwnedModel):
     scheduled_at = models.FloatField(null=True, blank=True)
     cron_expression = models.CharField(max_length=200, blank=True, default="")
     # The request a delivery sends to /messages/async: messages, callback_url, include_return_message_types,
-    # max_steps, as the client gave them.
-    request = models.JSONField(default=dict)
+    # max_steps, as the client gave them. Encrypted, as one token: its callback_url may carry a secret (nothing
+    # filters on what is inside it).
+    request = EncryptedJSONField(default=dict)
     next_scheduled_at = models.DateTimeField(null=True, blank=True)
     # The occurrence a worker claimed and is turning into a run; cleared once its run exists. Still set when that
     # worker died: the worker that finds its task abandoned delivers it (schedules.recover).

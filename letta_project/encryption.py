@@ -1,4 +1,5 @@
-"""Secrets at rest: values a user hands us to pass on (agents' secrets, MCP servers' headers and tokens) are stored
+"""Secrets at rest: values a user hands us to pass on (agents' secrets, MCP servers' headers and tokens) and URLs
+that often carry a secret in their path or query (MCP servers', providers' base and callback URLs) are stored
 encrypted, so a copy of the database alone does not give them away.
 
 Fernet (from `cryptography`): authenticated, versioned tokens. `LETTA_ENCRYPTION_KEY` holds one or more keys,

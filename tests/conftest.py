@@ -1,6 +1,6 @@
 """Fixtures every test directory shares: the default and a second organization, API clients with their keys, the
 providers pointed at the fake servers, and an agent factory. The fake provider servers are in tests/fakes/fixtures.py,
-the SDK client in tests/api/conftest.py."""
+the SDK client in tests/api/conftest.py, `migrated_to` (a test that migrates the database) in tests/migrating.py."""
 
 import pytest
 from django.conf import settings
@@ -11,7 +11,7 @@ from accounts.models import Organization
 from agents import services as agents
 from tests.api.live_server import LiveServer, live_server_env
 
-pytest_plugins = ["tests.fakes.fixtures"]
+pytest_plugins = ["tests.fakes.fixtures", "tests.migrating"]
 
 _throwaway_server = pytest.StashKey()
 _redis_server = pytest.StashKey()

@@ -48,7 +48,8 @@ class MCPServer(OwnedModel):
     """A Model Context Protocol server an organization added: its tools become `Tool` rows (external_mcp).
 
     What lets the server in (a token, custom headers, a stdio server's environment) is stored encrypted and never
-    rendered back in plain text."""
+    rendered back in plain text. Its URL is stored encrypted too (hosted servers put a secret in its path or query)
+    but shown to its owner as given."""
 
     class Type(models.TextChoices):
         STDIO = "stdio"
@@ -58,7 +59,7 @@ class MCPServer(OwnedModel):
     id = models.CharField(primary_key=True, max_length=64, default=id_factory("mcp_server"), editable=False)
     server_name = models.CharField(max_length=100)
     mcp_server_type = models.CharField(max_length=20, choices=Type.choices)
-    server_url = models.TextField(blank=True, default="")
+    server_url = EncryptedTextField(blank=True, default="")
     command = models.TextField(blank=True, default="")
     args = models.JSONField(default=list, blank=True)
     env = EncryptedJSONField(null=True, blank=True)

@@ -1,6 +1,7 @@
 """`manage.py rotate_encryption_key`: every encrypted column of every model moves to the first key, or, if any
 value cannot be read, nothing changes and the message names the row."""
 
+import json
 from io import StringIO
 
 import pytest
@@ -8,7 +9,7 @@ from cryptography.fernet import Fernet
 from django.core.management import CommandError, call_command
 from django.db import connection
 
-from agents.models import Agent
+from agents.models import Agent, Run, ScheduledMessage
 from agents.provider_services import create_provider
 from letta_project import encryption
 from tools.models import MCPServer
@@ -39,16 +40,37 @@ def rotate(**options) -> str:
 
 @pytest.fixture
 def stored_secrets(org, make_agent):
-    """One secret in each model that keeps some: an agent's secrets, an MCP server's token, a provider's key."""
+    """One secret in each model that keeps some: an agent's secrets, an MCP server's token and URL, a provider's key
+    and base URL, a run's callback URL, a scheduled message's request (with its callback URL)."""
     agent = make_agent(secrets={"GITHUB_TOKEN": "ghp-agent-secret"})
     server = MCPServer.objects.create(
-        organization=org, server_name="docs", mcp_server_type="sse", auth_token="mcp-token-secret"
+        organization=org,
+        server_name="docs",
+        mcp_server_type="sse",
+        server_url="https://mcp.example.com/zap-secret/sse",
+        auth_token="mcp-token-secret",
     )
-    provider = create_provider(organization_id=org.id, name="mine", provider_type="openai", api_key="sk-provider")
+    provider = create_provider(
+        organization_id=org.id,
+        name="mine",
+        provider_type="openai",
+        api_key="sk-provider",
+        base_url="https://api.openai.com/v1",
+    )
+    hook = "https://hooks.example.com/done?token=hook-secret"
+    run = Run.objects.create(organization=org, agent=agent, status=Run.Status.COMPLETED, callback_url=hook)
+    request = {"messages": [{"role": "user", "content": "Standup"}], "callback_url": hook}
+    schedule = ScheduledMessage.objects.create(
+        organization=org, agent=agent, kind="recurring", cron_expression="0 9 * * *", request=request
+    )
     return {
         ("agents_agent", "secrets", agent.id): '{"GITHUB_TOKEN": "ghp-agent-secret"}',
         ("tools_mcpserver", "auth_token", server.id): "mcp-token-secret",
+        ("tools_mcpserver", "server_url", server.id): "https://mcp.example.com/zap-secret/sse",
         ("accounts_provider", "api_key", provider.id): "sk-provider",
+        ("accounts_provider", "base_url", provider.id): "https://api.openai.com/v1",
+        ("agents_run", "callback_url", run.id): hook,
+        ("agents_scheduledmessage", "request", schedule.id): json.dumps(request),
     }
 
 
@@ -66,6 +88,8 @@ def test_every_encrypted_value_moves_to_the_new_key(settings, stored_secrets):
     assert "agents.Agent: 1 row re-encrypted" in output
     assert "tools.MCPServer: 1 row re-encrypted" in output
     assert "accounts.Provider: 1 row re-encrypted" in output
+    assert "agents.Run: 1 row re-encrypted" in output
+    assert "agents.ScheduledMessage: 1 row re-encrypted" in output
     settings.ENCRYPTION_KEYS = [new]
     assert Agent.objects.get().secrets == {"GITHUB_TOKEN": "ghp-agent-secret"}
     assert Agent.objects.values_list("updated_at", flat=True).get() == updated_before

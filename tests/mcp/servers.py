@@ -1,7 +1,7 @@
 """Real MCP servers for the tests: the published stdio servers, and an HTTP one built here with the `mcp` SDK.
 
 `HTTPServer` serves the same tools over streamable HTTP (`/mcp`) and SSE (`/sse`) from uvicorn in a thread, and
-records the headers each request carried, so a test can see a stored token reach the server.
+records the headers and the query string each request carried, so a test can see a stored token reach the server.
 """
 
 import asyncio
@@ -56,14 +56,15 @@ def _tools() -> MCPServer:
 
 
 class _Recording:
-    """ASGI middleware keeping the headers of each HTTP request."""
+    """ASGI middleware keeping the headers and the query string of each HTTP request."""
 
-    def __init__(self, app, seen: list[dict]):
-        self.app, self.seen = app, seen
+    def __init__(self, app, seen: list[dict], queries: list[str]):
+        self.app, self.seen, self.queries = app, seen, queries
 
     async def __call__(self, scope, receive, send):
         if scope["type"] == "http":
             self.seen.append({k.decode().lower(): v.decode() for k, v in scope["headers"]})
+            self.queries.append(scope["query_string"].decode())
         await self.app(scope, receive, send)
 
 
@@ -72,6 +73,7 @@ class HTTPServer:
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.seen: list[dict] = []
+        self.queries: list[str] = []
         streamable = _tools()
         http_app = streamable.streamable_http_app(stateless_http=True)
         sse_app = _tools().sse_app()
@@ -79,7 +81,9 @@ class HTTPServer:
             routes=[Mount("/sse-app", app=sse_app), Mount("/", app=http_app)],
             lifespan=lambda app: http_app.router.lifespan_context(app),
         )
-        config = uvicorn.Config(_Recording(app, self.seen), host="127.0.0.1", port=self.port, log_level="warning")
+        config = uvicorn.Config(
+            _Recording(app, self.seen, self.queries), host="127.0.0.1", port=self.port, log_level="warning"
+        )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
         self.thread.start()
