@@ -92,18 +92,20 @@ def pytest_unconfigure(config):
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _postgres_sessions_end_before_teardown(request):
+def _sessions_end_before_teardown(request):
+    """The test process's lease thread stops, and on PostgreSQL every other session ends, before the test database
+    is dropped (a renewal after that logged a failure to connect to a database that no longer exists)."""
     from django.db import connection
 
-    if connection.vendor != "postgresql":
-        yield
-        return
+    from agents.runtime import leases
     from tests.postgres import terminate_other_sessions
 
     request.getfixturevalue("django_db_setup")  # set up first, so torn down after this fixture's cleanup
     yield
-    with request.getfixturevalue("django_db_blocker").unblock():
-        terminate_other_sessions(connection)
+    leases.stop()
+    if connection.vendor == "postgresql":
+        with request.getfixturevalue("django_db_blocker").unblock():
+            terminate_other_sessions(connection)
 
 
 @pytest.fixture(scope="session")

@@ -94,6 +94,13 @@ def start(*, sweep: bool = False) -> None:
         atexit.register(_end_held)
 
 
+def stop(timeout: float = 5.0) -> None:
+    """Stop renewing (the test session's end, before its database goes). The runs held stay as they are."""
+    _stop.set()
+    if _thread is not None:
+        _thread.join(timeout)
+
+
 def renew() -> int:
     """Renew the leases of this process's queue workers and of the runs it holds; the number of runs renewed."""
     from agents.models import Run, WorkerLease
