@@ -8,9 +8,10 @@ network in `LETTA_OUTBOUND_ALLOW`. Errors say what was refused or what failed in
 or a socket error's text never reaches the caller. Addresses the operator configured (a provider from the
 environment, a search backend) are trusted by their callers and do not come through here.
 
-What remains: the address is checked, then httpx resolves the name again to connect, so a hostile DNS server that
-answers differently within a second (rebinding) is not stopped here; the sandbox's egress proxy connects to the
-checked address itself.
+Requests go through `CheckedTransport`, which checks each request's host as it is sent (the first one, every
+redirect) and connects to the very address it checked, never to a second resolution of the name: a hostile DNS
+server that answers a public address to the check and a private one to the connection (rebinding) gets nowhere.
+TLS is still verified against the host's name. The sandbox's egress proxy does the same for tool code.
 """
 
 import asyncio
@@ -112,6 +113,12 @@ def check_host(host: str, port: int, *, allow=()) -> list[str]:
 
 
 def check_url(url: str, *, allow=()) -> Target:
+    target = _target_of(url)
+    return Target(host=target.host, port=target.port, addresses=check_host(target.host, target.port, allow=allow))
+
+
+def _target_of(url: str) -> Target:
+    """The host and port `url` names (no addresses yet), or OutboundRefused for a URL that cannot be requested."""
     try:
         parts = urlsplit(url)
         port = parts.port
@@ -119,9 +126,48 @@ def check_url(url: str, *, allow=()) -> Target:
         raise OutboundRefused(f"'{url[:200]}' is not a valid URL.") from exc
     if parts.scheme not in ("http", "https"):
         raise OutboundRefused(f"Only http and https URLs can be requested, not '{parts.scheme or url[:50]}'.")
-    host = parts.hostname or ""
-    port = port or (443 if parts.scheme == "https" else 80)
-    return Target(host=host, port=port, addresses=check_host(host, port, allow=allow))
+    return Target(host=parts.hostname or "", port=port or (443 if parts.scheme == "https" else 80), addresses=[])
+
+
+class CheckedTransport:
+    """An httpx transport (or one of the `httpx2` that the mcp SDK uses: `http=httpx2`) that sends each request to
+    an address the policy allowed for its host, trying them in turn, with the request's Host header and TLS name
+    left as the URL's. A refused host raises OutboundRefused before anything is sent."""
+
+    def __init__(self, *, allow=(), http=httpx, **options):
+        self._allow = allow
+        self._http = http
+        self._inner = http.AsyncHTTPTransport(**options)
+
+    async def handle_async_request(self, request):
+        url = request.url
+        if url.scheme not in ("http", "https"):
+            raise OutboundRefused(f"Only http and https URLs can be requested, not '{url.scheme}'.")
+        port = url.port or (443 if url.scheme == "https" else 80)
+        addresses = await asyncio.to_thread(check_host, url.host, port, allow=self._allow)
+        failure = None
+        for address in addresses:
+            pinned = self._http.Request(
+                request.method,
+                url.copy_with(host=address),
+                headers=request.headers,  # its Host is the URL's name, set when the request was made
+                stream=request.stream,
+                extensions={**request.extensions, "sni_hostname": url.host},
+            )
+            try:
+                return await self._inner.handle_async_request(pinned)
+            except self._http.ConnectError as exc:  # nothing was sent: the next address may answer
+                failure = exc
+        raise failure
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+    async def __aenter__(self):
+        return self
+
+    async def __aexit__(self, *exc_info) -> None:
+        await self.aclose()
 
 
 def _describe(exc: Exception, host: str) -> str:
@@ -148,9 +194,12 @@ async def fetch(
     `follow_redirects=False`, answering the redirect itself); read at most `max_bytes` of the final body
     (`truncated` says whether there was more)."""
     redirects: list[str] = []
-    async with httpx.AsyncClient(timeout=timeout, follow_redirects=False, trust_env=False) as client:
+    transport = CheckedTransport(allow=allow)
+    async with httpx.AsyncClient(
+        transport=transport, timeout=timeout, follow_redirects=False, trust_env=False
+    ) as client:
         for _ in range(max_redirects + 1):
-            target = await asyncio.to_thread(check_url, url, allow=allow)
+            target = _target_of(url)
             try:
                 async with client.stream(method, url, headers=headers, content=body) as response:
                     if follow_redirects and response.status_code in _REDIRECTS and "location" in response.headers:

@@ -192,9 +192,10 @@ class SDKClient(LLMClient):
         follow_redirects: bool = True,
     ) -> None:
         super().__init__()
-        # A user's provider (follow_redirects=False) was checked against the outbound policy at its base URL
-        # only: a redirect elsewhere (to a metadata address) is answered as the error it is, not followed.
-        http = {} if follow_redirects else {"http_client": self.sdk.DefaultAsyncHttpxClient(follow_redirects=False)}
+        # A user's provider (follow_redirects=False) is held to the outbound policy: each request goes to an address
+        # checked for its host (no DNS rebinding), and a redirect elsewhere (to a metadata address) is answered as
+        # the error it is, not followed.
+        http = {} if follow_redirects else {"http_client": self._checked_http_client()}
         self._client = self.sdk_client(
             api_key=api_key or PLACEHOLDER_KEY,
             base_url=base_url,
@@ -208,6 +209,12 @@ class SDKClient(LLMClient):
         self.errors = ErrorContext(
             self.provider_name, self.base_url, max_retries=max_retries, timeout=timeout, protocol=self.protocol
         )
+
+    def _checked_http_client(self):
+        # agents/llm stands apart from Django and the project: only a user's provider needs the project's policy.
+        from letta_project.outbound import CheckedTransport
+
+        return self.sdk.DefaultAsyncHttpxClient(follow_redirects=False, transport=CheckedTransport(http=httpx2))
 
     @abc.abstractmethod
     def _params(self, request: LLMRequest) -> dict:

@@ -10,6 +10,7 @@ import pytest
 
 from accounts.models import Provider
 from agents.provider_services import create_provider
+from letta_project import outbound
 from tests.fakes import Reply
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -247,3 +248,23 @@ def test_a_providers_redirect_is_not_followed(api, providers, settings, upstream
     assert not any(h.startswith("moved/") for h in handles)
     check = post(api, "/v1/providers/check", {"provider_type": "openai_compatible", "base_url": server.base_url})
     assert check.json()["detail"] == "The provider answered HTTP 307."
+
+
+def test_a_run_reaches_the_provider_at_the_address_the_policy_checked(
+    api, org, providers, settings, fake_openai, monkeypatch
+):
+    # Only the policy's lookup knows this name: a second lookup to connect (where DNS rebinding would strike) fails.
+    real = outbound._resolve
+    monkeypatch.setattr(
+        outbound, "_resolve", lambda host, port: ["127.0.0.1"] if host == "byok.invalid" else real(host, port)
+    )
+    settings.OUTBOUND_ALLOW = ["byok.invalid"]
+    base_url = fake_openai.base_url.replace("127.0.0.1", "byok.invalid")
+    create_provider(organization_id=org.id, name="byok", provider_type="openai_compatible", base_url=base_url)
+    agent = post(api, "/v1/agents/", {"name": "a", "model": "byok/gpt-4.1-mini"}).json()
+    fake_openai.script(Reply(text="Reached by its checked address."))
+
+    response = post(api, f"/v1/agents/{agent['id']}/messages", {"input": "hi"})
+
+    assert response.status_code == 200, response.content
+    assert response.json()["messages"][-1]["content"] == "Reached by its checked address."

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import uvicorn
 from mcp.server.mcpserver import MCPServer
+from mcp.server.transport_security import TransportSecuritySettings
 from starlette.applications import Starlette
 from starlette.routing import Mount
 
@@ -68,6 +69,12 @@ class _Recording:
         await self.app(scope, receive, send)
 
 
+# The SDK's own DNS-rebinding guard answers only these Host headers: its address, and the name a test resolves to it
+# through the outbound policy (tests/mcp/test_services.py).
+CHECKED_NAME = "mcp.invalid"
+ANSWERED_HOSTS = TransportSecuritySettings(allowed_hosts=["127.0.0.1:*", f"{CHECKED_NAME}:*"])
+
+
 class HTTPServer:
     def __init__(self):
         self.port = free_port()
@@ -75,8 +82,8 @@ class HTTPServer:
         self.seen: list[dict] = []
         self.queries: list[str] = []
         streamable = _tools()
-        http_app = streamable.streamable_http_app(stateless_http=True)
-        sse_app = _tools().sse_app()
+        http_app = streamable.streamable_http_app(stateless_http=True, transport_security=ANSWERED_HOSTS)
+        sse_app = _tools().sse_app(transport_security=ANSWERED_HOSTS)
         app = Starlette(
             routes=[Mount("/sse-app", app=sse_app), Mount("/", app=http_app)],
             lifespan=lambda app: http_app.router.lifespan_context(app),

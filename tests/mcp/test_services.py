@@ -7,8 +7,9 @@ import sys
 import pytest
 from asgiref.sync import sync_to_async
 
+from letta_project import outbound
 from letta_project.outbound import OutboundRefused
-from tests.mcp.servers import HANGING, TIME, closed_port_url, git
+from tests.mcp.servers import CHECKED_NAME, HANGING, TIME, closed_port_url, git
 from tools.mcp import services
 from tools.mcp.client import MCPUnavailable
 from tools.models import MCPServer, Tool
@@ -118,6 +119,19 @@ async def test_streamable_http_and_sse_servers_get_their_headers(org, mcp_http, 
     result = await services.run_tool(sse, "add", {"a": 1, "b": 1}, 100)
     assert (result.status, result.func_return) == ("success", "2")
     assert any(h.get("x-team") == "blue" for h in mcp_http.seen)
+
+
+@pytest.mark.parametrize("kind", ["streamable_http", "sse"])
+async def test_a_server_is_reached_at_the_address_the_policy_checked(org, mcp_http, settings, monkeypatch, kind):
+    # Only the policy's lookup knows this name: a second lookup to connect (where DNS rebinding would strike) fails.
+    monkeypatch.setattr(outbound, "_resolve", lambda host, port: ["127.0.0.1"])
+    settings.OUTBOUND_ALLOW = [CHECKED_NAME]
+    url = (mcp_http.url if kind == "streamable_http" else mcp_http.sse_url).replace("127.0.0.1", CHECKED_NAME)
+    server = MCPServer(organization_id=org.id, server_name="calc", mcp_server_type=kind, server_url=url)
+
+    result = await services.run_tool(server, "add", {"a": 20, "b": 22}, 100)
+
+    assert (result.status, result.func_return) == ("success", "42")
 
 
 async def test_the_secrets_are_encrypted_in_the_database(org, mcp_http, loopback_allowed):

@@ -21,7 +21,7 @@ import httpx2
 from django.conf import settings
 
 from accounts.errors import DomainError
-from letta_project.outbound import OutboundRefused, check_url
+from letta_project.outbound import CheckedTransport, OutboundRefused, check_url
 from tools.models import MCPServer
 from tools.sandbox import SandboxUnavailable, sandboxed_command
 
@@ -84,14 +84,30 @@ async def _stdio_transport(server: MCPServer):
 def _http_transport(server: MCPServer, timeout: float):
     from mcp.client.sse import sse_client
     from mcp.client.streamable_http import streamable_http_client
-    from mcp.shared._httpx_utils import create_mcp_http_client
 
     headers = server.headers()
-    http_timeout = httpx2.Timeout(timeout)
     if server.mcp_server_type == MCPServer.Type.SSE:
-        return sse_client(server.server_url, headers=headers, timeout=timeout, sse_read_timeout=timeout)
-    client = create_mcp_http_client(headers=headers, timeout=http_timeout)
+        return sse_client(
+            server.server_url,
+            headers=headers,
+            timeout=timeout,
+            sse_read_timeout=timeout,
+            httpx_client_factory=_checked_client,
+        )
+    client = _checked_client(headers=headers, timeout=httpx2.Timeout(timeout))
     return _owning(client, streamable_http_client(server.server_url, http_client=client))
+
+
+def _checked_client(headers=None, timeout=None, auth=None) -> httpx2.AsyncClient:
+    """The SDK's own client, except that each request goes to an address the outbound policy checked for its host
+    (letta_project.outbound.CheckedTransport), and no proxy from the environment stands in between."""
+    return httpx2.AsyncClient(
+        transport=CheckedTransport(http=httpx2),
+        headers=headers,
+        timeout=timeout or httpx2.Timeout(settings.MCP_TIMEOUT_SECONDS),
+        auth=auth,
+        trust_env=False,
+    )
 
 
 @asynccontextmanager
