@@ -3,6 +3,8 @@
 The API views, the ADE pages and the management commands all call these.
 """
 
+from functools import partial
+
 from django.conf import settings
 from django.db import transaction
 
@@ -488,24 +490,21 @@ def _check_labels_unique(agent: Agent, blocks: list[Block]) -> None:
 def _replace_blocks(agent: Agent, blocks: list[Block]) -> None:
     """The agent's blocks become `blocks` (Letta's `block_ids` on update), each detached or attached as one would be
     alone, so the sleep-time agent's sharing and the system message follow."""
-    wanted = {block.id for block in blocks}
-    for block in agent.blocks.exclude(pk__in=wanted):
-        detach_block(agent, block)
-    held = set(agent.blocks.values_list("id", flat=True))
-    for block in blocks:
-        if block.id not in held:
-            attach_block(agent, block)
+    _replace(agent.blocks, blocks, attach=partial(attach_block, agent), detach=partial(detach_block, agent))
 
 
 def _replace_tools(agent: Agent, tools: list[Tool]) -> None:
     """The agent's tools become `tools` (Letta's `tool_ids` on update), with their approval rules."""
-    wanted = {tool.id for tool in tools}
-    for tool in agent.tools.exclude(pk__in=wanted):
-        detach_tool(agent, tool)
-    held = set(agent.tools.values_list("id", flat=True))
-    for tool in tools:
-        if tool.id not in held:
-            attach_tool(agent, tool)
+    _replace(agent.tools, tools, attach=partial(attach_tool, agent), detach=partial(detach_tool, agent))
+
+
+def _replace(held, wanted: list, *, attach, detach) -> None:
+    for gone in held.exclude(pk__in=[item.pk for item in wanted]):
+        detach(gone)
+    kept = set(held.values_list("pk", flat=True))
+    for item in wanted:
+        if item.pk not in kept:
+            attach(item)
 
 
 @transaction.atomic

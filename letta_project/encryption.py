@@ -133,3 +133,30 @@ class EncryptedJSONField(EncryptedField, models.TextField):
 
     def value_to_string(self, obj):
         return json.dumps(self.value_from_object(obj))
+
+
+def encrypting(app_label: str, model_name: str, field_name: str):
+    """The migration step for a column that has just become encrypted (after its AlterField): each stored value is
+    saved again, which the field now writes encrypted (it reads a plain value as it is). Backwards, values go back
+    to plain text, written past the field, which would encrypt them again."""
+    from django.db import migrations  # for migrations only; the fields above are imported by every model module
+
+    def encrypt(apps, schema_editor):
+        model = apps.get_model(app_label, model_name)
+        rows = model.objects.using(schema_editor.connection.alias).exclude(**{f"{field_name}__isnull": True})
+        for pk, value in list(rows.values_list("pk", field_name)):
+            rows.filter(pk=pk).update(**{field_name: value})
+
+    def decrypt(apps, schema_editor):
+        model = apps.get_model(app_label, model_name)
+        field = model._meta.get_field(field_name)
+        quote = schema_editor.connection.ops.quote_name
+        table, column, key = quote(model._meta.db_table), quote(field.column), quote(model._meta.pk.column)
+        rows = model.objects.using(schema_editor.connection.alias).exclude(**{f"{field_name}__isnull": True})
+        values = list(rows.values_list("pk", field_name))
+        with schema_editor.connection.cursor() as cursor:
+            for pk, value in values:
+                plain = json.dumps(value) if isinstance(field, EncryptedJSONField) else value
+                cursor.execute(f"UPDATE {table} SET {column} = %s WHERE {key} = %s", [plain, pk])
+
+    return migrations.RunPython(encrypt, decrypt)

@@ -1,6 +1,7 @@
 """A provider's API key is stored encrypted: the column holds a token, the model and the API give the key back."""
 
 import importlib
+from functools import partial
 
 import pytest
 from django.apps import apps
@@ -8,15 +9,13 @@ from django.db import connection
 
 from accounts.models import Provider
 from agents.provider_services import create_provider
+from tests.at_rest import stored
 
 KEY = "sk-provider-secret-123456"
 migration = importlib.import_module("accounts.migrations.0006_provider_api_key_encrypted")
 
 
-def stored_key(provider_id: str) -> str:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT api_key FROM accounts_provider WHERE id = %s", [provider_id])
-        return cursor.fetchone()[0]
+stored_key = partial(stored, Provider, "api_key")
 
 
 def insert_plain(org, key: str) -> str:
@@ -54,11 +53,12 @@ def test_the_api_stores_the_key_encrypted_and_never_returns_it(api, fake_openai,
 def test_the_migration_encrypts_keys_stored_in_plain_text_and_its_reverse_restores_them(org):
     provider_id = insert_plain(org, KEY)
 
-    migration.encrypt_api_keys(apps, connection.schema_editor())
+    step = migration.Migration.operations[-1]  # the step that encrypts what was stored before
+    step.code(apps, connection.schema_editor())
 
     assert stored_key(provider_id).startswith("enc1:") and KEY not in stored_key(provider_id)
     assert Provider.objects.get(pk=provider_id).api_key == KEY
 
-    migration.decrypt_api_keys(apps, connection.schema_editor())
+    step.reverse_code(apps, connection.schema_editor())
 
     assert stored_key(provider_id) == KEY

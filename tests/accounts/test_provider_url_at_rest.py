@@ -1,11 +1,13 @@
 """A provider's base URL is stored encrypted (a gateway may take a key in its path or query): the column holds a
 token, while the API answers the URL as given and the provider's client is built with it."""
 
+from functools import partial
+
 import pytest
-from django.db import connection
 
 from accounts.models import Provider
 from agents.providers import resolve
+from tests.at_rest import stored
 from tests.fakes import Reply
 
 SECRET = "gw-secret-4821"
@@ -13,10 +15,7 @@ BEFORE = ("accounts", "0007_provider_model_settings")
 ENCRYPTED = ("accounts", "0008_provider_base_url_encrypted")
 
 
-def stored_url(provider_id: str) -> str:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT base_url FROM accounts_provider WHERE id = %s", [provider_id])
-        return cursor.fetchone()[0]
+stored_url = partial(stored, Provider, "base_url")
 
 
 def create(api, name: str, base_url: str) -> dict:

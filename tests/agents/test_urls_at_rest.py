@@ -7,12 +7,12 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
 from asgiref.sync import async_to_sync
-from django.db import connection
 
 from agents import schedules
 from agents.models import Run, ScheduledMessage
 from agents.runtime import background
 from tests.api.helpers import task_of_run
+from tests.at_rest import stored
 from tests.fakes import Reply
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -54,12 +54,6 @@ def hook(settings):
     server.close()
 
 
-def stored(table: str, column: str, pk: str) -> str:
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {column} FROM {table} WHERE id = %s", [pk])
-        return cursor.fetchone()[0]
-
-
 def assert_encrypted(value: str) -> None:
     assert value.startswith("enc1:") and SECRET not in value
 
@@ -73,7 +67,7 @@ def test_a_runs_callback_url_is_stored_encrypted_and_answered_as_given(api, make
     assert accepted.status_code == 200, accepted.content
     run_id = accepted.json()["id"]
     assert accepted.json()["callback_url"] == hook.url
-    assert_encrypted(stored("agents_run", "callback_url", run_id))
+    assert_encrypted(stored(Run, "callback_url", run_id))
     assert api.get(f"/v1/runs/{run_id}").json()["callback_url"] == hook.url
     assert [r["callback_url"] for r in api.get("/v1/runs/", {"agent_id": agent.id}).json()] == [hook.url]
 
@@ -91,14 +85,14 @@ def test_a_scheduled_messages_callback_is_stored_encrypted_and_the_delivered_run
     assert created.status_code == 200, created.content
     schedule = ScheduledMessage.objects.get(pk=created.json()["id"])
 
-    assert_encrypted(stored("agents_scheduledmessage", "request", schedule.id))
+    assert_encrypted(stored(ScheduledMessage, "request", schedule.id))
     [listed] = api.get(f"/v1/agents/{agent.id}/schedule").json()["scheduled_messages"]
     assert listed["message"]["callback_url"] == hook.url and listed["message"]["messages"] == HELLO
 
     # Its occurrence delivered, then run by a worker as the queue hands it over.
     due = schedule.next_scheduled_at
     run_id = async_to_sync(schedules.deliver)(schedule.id, due.isoformat(), now=due)
-    assert_encrypted(stored("agents_run", "callback_url", run_id))
+    assert_encrypted(stored(Run, "callback_url", run_id))
     fake_openai.script(Reply(text="Standup notes sent."))
     async_to_sync(background.execute_queued)(**task_of_run(run_id).args_kwargs["kwargs"])
 

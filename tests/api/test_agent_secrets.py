@@ -1,20 +1,18 @@
 """An agent's secrets: set on create or update, encrypted at rest, never read back, kept through a round trip."""
 
 import json
+from functools import partial
 
 import pytest
-from django.db import connection
 
 from agents.models import Agent
 from agents.secrets import SECRET_MASK
+from tests.at_rest import stored
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def stored_column(agent_id: str) -> str:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT secrets FROM agents_agent WHERE id = %s", [agent_id])
-        return cursor.fetchone()[0]
+stored_column = partial(stored, Agent, "secrets")
 
 
 def test_secrets_given_on_create_are_kept_encrypted_and_shown_masked(client):

@@ -1,9 +1,11 @@
 """An MCP server's URL is stored encrypted (hosted servers such as Zapier's put a secret in its path or query): its
 column holds a token, while the API answers the URL as given and the client connects to it, secret included."""
 
-import pytest
-from django.db import connection
+from functools import partial
 
+import pytest
+
+from tests.at_rest import stored
 from tools.models import MCPServer
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -14,10 +16,7 @@ BEFORE = ("tools", "0002_mcp_server")
 ENCRYPTED = ("tools", "0003_mcp_server_url_encrypted")
 
 
-def stored_url(server_id: str) -> str:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT server_url FROM tools_mcpserver WHERE id = %s", [server_id])
-        return cursor.fetchone()[0]
+stored_url = partial(stored, MCPServer, "server_url")
 
 
 def test_the_url_is_stored_encrypted_answered_as_given_and_connected_to(api, mcp_http, loopback_allowed):
