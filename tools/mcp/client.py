@@ -86,15 +86,18 @@ def _http_transport(server: MCPServer, timeout: float):
     from mcp.client.streamable_http import streamable_http_client
 
     headers = server.headers()
+    # The whole session runs under `timeout` (_session), which says so in its error; the HTTP client's own timeouts
+    # are a backstop set past it, so a slow server always ends in that error, not in the client's vaguer one.
+    backstop = timeout + 5
     if server.mcp_server_type == MCPServer.Type.SSE:
         return sse_client(
             server.server_url,
             headers=headers,
-            timeout=timeout,
-            sse_read_timeout=timeout,
+            timeout=backstop,
+            sse_read_timeout=backstop,
             httpx_client_factory=_checked_client,
         )
-    client = _checked_client(headers=headers, timeout=httpx2.Timeout(timeout))
+    client = _checked_client(headers=headers, timeout=httpx2.Timeout(backstop))
     return _owning(client, streamable_http_client(server.server_url, http_client=client))
 
 
