@@ -25,7 +25,7 @@ from agents.runtime.system_message import (
     system_content,
 )
 from agents.runtime.transcript import text_of
-from agents.secrets import merged
+from agents.secrets import SecretNameError, check_names, merged
 from agents.system_prompts import default_system_prompt
 from memory import services as memory_services
 from memory.models import Archive, Block
@@ -118,7 +118,7 @@ def create_agent(
         context_window_limit=context_window_limit,
         embedding=embedding,
         timezone=timezone,
-        secrets=merged({}, secrets),
+        secrets=checked_secrets(secrets, {}),
         compaction_settings=compaction_settings,
         message_buffer_autoclear=message_buffer_autoclear,
         created_by_id=actor.person_id,
@@ -377,6 +377,23 @@ class AgentFieldError(AgentConfigError):
         self.field = field
 
 
+class SecretNameRefused(AgentFieldError):
+    """A secret's name refused; `name` says which, so a form with a row per secret shows the message beside it."""
+
+    def __init__(self, name: str, message: str):
+        super().__init__("secrets", message)
+        self.name = name
+
+
+def checked_secrets(given: dict | None, current: dict | None) -> dict[str, str]:
+    """The secrets to store when `given` replaces `current` (agents.secrets: names checked, masked values kept)."""
+    try:
+        check_names(given, current)
+    except SecretNameError as exc:
+        raise SecretNameRefused(exc.name, str(exc)) from exc
+    return merged(current, given)
+
+
 def check_model_handle(model: str, organization_id: str | None = None) -> None:
     """Refuse a handle that is not `provider/model`, or (given the organization) whose provider it cannot use:
     the loop would refuse it at the first send (`agents.providers.resolve` says what to configure)."""
@@ -463,7 +480,7 @@ def update_agent(agent: Agent, **fields) -> Agent:
         if name in fields and fields[name] is None:
             fields[name] = [] if name == "tags" else {}
     if "secrets" in fields:
-        fields["secrets"] = merged(agent.secrets, fields["secrets"])
+        fields["secrets"] = checked_secrets(fields["secrets"], agent.secrets)
     blocks = None if block_ids is None else _owned(Block, agent.organization_id, block_ids)
     if blocks is not None:
         _check_labels_unique(agent, blocks)

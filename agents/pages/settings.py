@@ -1,9 +1,10 @@
-"""An agent's settings panel: name, description, tags, model, system prompt and the model settings; below them,
-read-only, the skills its agent file carried.
+"""An agent's settings panel: name, description, tags, model, system prompt and the model settings; below them its
+secrets (agents/pages/secret_forms.py) and, read-only, the skills its agent file carried.
 
 A save is `agents.services.update_agent`, the service of `PATCH /v1/agents/{id}`, given only the fields that changed;
-a value it refuses comes back beside its field with what was typed kept, and nothing is stored. The system prompt
-shows its token count as it is typed, counted as the context window viewer counts it (`agents.tokens`).
+a value it refuses comes back beside its field with what was typed kept, and nothing is stored. The secrets are a
+form of their own, saved the same way as the API's `secrets`; what is typed there is never sent back. The system
+prompt shows its token count as it is typed, counted as the context window viewer counts it (`agents.tokens`).
 """
 
 from django import forms
@@ -18,6 +19,7 @@ from agents.model_choices import model_choices
 from agents.pages.agent_forms import TextareaField, plain_newlines
 from agents.pages.panel import panel_context
 from agents.pages.providers import window_note
+from agents.pages.secret_forms import secret_rows
 from agents.runtime.loop import DEFAULT_MAX_STEPS
 from agents.tokens import count_text, encoding_name
 
@@ -114,6 +116,23 @@ def agent_settings(request, agent_id: str):
 
 @require_POST
 @organization_required
+def agent_secrets(request, agent_id: str):
+    """Save the Secrets section: every row at once, as `PATCH /v1/agents/{id}` with `secrets` would."""
+    agent = selectors.agent_of(request.organization_id, agent_id)
+    rows = secret_rows(agent, request.POST)
+    if rows.is_valid():
+        try:
+            services.update_agent(agent, secrets=rows.secrets())
+        except services.SecretNameRefused as exc:
+            rows.refuse(exc.name, str(exc))
+        else:
+            agent = selectors.agent_of(request.organization_id, agent_id)
+            return _render(request, agent, part="secrets_form", secrets_saved=True)
+    return _render(request, agent, secrets=rows, part="secrets_form", status=422)
+
+
+@require_POST
+@organization_required
 def system_tokens(request, agent_id: str):
     """The token count of the system prompt being typed, with the model picked in the form (else the agent's)."""
     agent = selectors.agent_of(request.organization_id, agent_id)
@@ -129,24 +148,30 @@ def token_count(text: str, handle: str) -> dict:
     return {"tokens": count.tokens, "estimate": count.estimate, "encoding": encoding_name(model)}
 
 
-def _render(request, agent, form, *, status: int = 200, saved: bool = False) -> HttpResponse:
+def _render(
+    request, agent, form=None, *, secrets=None, part: str = "settings_form", status: int = 200, **flags
+) -> HttpResponse:
+    """The panel, or with htmx the `part` swapped (a form, with `saved` or `secrets_saved` saying it was saved)."""
+    form = SettingsForm(initial=initial_of(agent), agent=agent) if form is None else form
     system = plain_newlines(form["system"].value() or "")
     skills, skill_count = ([], 0) if request.htmx else selectors.agent_skills(agent, limit=SKILLS_SHOWN)
     context = panel_context(
         agent,
         "settings",
         form=form,
-        saved=saved,
+        secrets=secret_rows(agent) if secrets is None else secrets,
         tokens=token_count(system, form["model"].value() or agent.model),
         skills=skills,
         skills_hidden=skill_count - len(skills),
         window=window_note(agent),
+        **flags,
     )
-    template = f"{TEMPLATE}#settings_form" if request.htmx else TEMPLATE
+    template = f"{TEMPLATE}#{part}" if request.htmx else TEMPLATE
     return render(request, template, context, status=status)
 
 
 urlpatterns = [
     path("agents/<str:agent_id>/settings/", agent_settings, name="ade-agent-settings"),
+    path("agents/<str:agent_id>/settings/secrets/", agent_secrets, name="ade-agent-secrets"),
     path("agents/<str:agent_id>/settings/tokens/", system_tokens, name="ade-agent-settings-tokens"),
 ]

@@ -51,3 +51,33 @@ def test_no_response_ever_carries_a_secret_value(api, make_agent):
         f"/v1/agents/{agent.id}/export",
     ):
         assert "hunter2-secret" not in api.get(path).content.decode(), path
+
+
+def test_a_name_that_is_not_an_environment_variables_is_refused_on_create(api):
+    body = {"name": "badname", "model": "openai/gpt-4o-mini", "secrets": {"my-token": "v"}}
+    response = api.post("/v1/agents/", data=json.dumps(body), content_type="application/json")
+
+    assert response.status_code == 400
+    assert "'my-token' is not an environment variable name" in response.json()["detail"]
+    assert not Agent.objects.filter(name="badname").exists()
+
+
+@pytest.mark.parametrize("field", ["secrets", "tool_exec_environment_variables"])
+def test_a_bad_name_is_refused_on_update_and_nothing_changes(api, make_agent, field):
+    agent = make_agent(secrets={"API_TOKEN": "sk-1"})
+    body = {field: {"API_TOKEN": "sk-2", "2FA": "x"}, "name": "renamed"}
+    response = api.patch(f"/v1/agents/{agent.id}", data=json.dumps(body), content_type="application/json")
+
+    assert response.status_code == 400
+    assert "'2FA' is not an environment variable name" in response.json()["detail"]
+    stored = Agent.objects.get(pk=agent.id)
+    assert (stored.secrets, stored.name) == ({"API_TOKEN": "sk-1"}, agent.name)
+
+
+def test_a_name_stored_before_the_rule_survives_a_round_trip(client, make_agent):
+    agent = make_agent()
+    Agent.objects.filter(pk=agent.pk).update(secrets={"old-style": "kept"})
+
+    client.agents.update(agent.id, secrets={"old-style": SECRET_MASK, "NEW": "n"})
+
+    assert Agent.objects.get(pk=agent.id).secrets == {"old-style": "kept", "NEW": "n"}

@@ -1,4 +1,5 @@
-"""Settings panel stories: change an agent's model and prompt; a too-large context window is refused in place."""
+"""Settings panel stories: change an agent's model and prompt; a too-large context window is refused in place; a
+secret is added, never shown again, and removed."""
 
 import re
 
@@ -61,10 +62,11 @@ def test_a_context_window_too_large_is_refused_beside_the_field(page, make_agent
 
 
 def test_the_settings_panel_fits_a_phone(phone, make_agent):
-    agent = make_agent(name="scout")
+    agent = make_agent(name="scout", secrets={"A_RATHER_LONG_NAME_FOR_A_SECRET_THAT_WRAPS_ON_A_PHONE": "v"})
     phone.goto(f"/ade/agents/{agent.id}/settings/")
 
     expect(phone.get_by_role("button", name="Save settings")).to_be_visible()
+    expect(phone.get_by_label("New value of A_RATHER_LONG_NAME_FOR_A_SECRET_THAT_WRAPS_ON_A_PHONE")).to_be_visible()
     assert no_sideways_scroll(phone)
     shot(phone, "agent-settings-phone")
 
@@ -86,3 +88,29 @@ def test_an_imported_agents_skills_are_listed_and_fit_a_phone(phone):
     skills.get_by_text("pdf", exact=True).click()
     expect(skills.get_by_text("Fill every field of the form").first).to_be_visible()
     assert no_sideways_scroll(phone)
+
+
+def test_a_person_adds_a_secret_sees_only_its_name_and_removes_it(page, make_agent):
+    agent = make_agent(name="scout")
+    page.goto(f"/ade/agents/{agent.id}/settings/")
+    secrets = page.locator("#secrets-form")
+    expect(secrets).to_contain_text("No secrets yet.")
+
+    page.get_by_label("Secret name").fill("WEATHER_KEY")
+    page.get_by_label("Secret value").fill("wk-live-5150")
+    page.get_by_role("button", name="Save secrets").click()
+
+    expect(secrets.get_by_role("status")).to_have_text("Saved.")
+    assert Agent.objects.get(pk=agent.pk).secrets == {"WEATHER_KEY": "wk-live-5150"}
+    page.reload()
+    expect(page.locator(".secret-name")).to_have_text(["WEATHER_KEY"])
+    expect(page.get_by_label("New value of WEATHER_KEY")).to_have_value("")
+    expect(page.get_by_label("Secret name")).to_have_value("")  # a blank row to add another
+    assert "wk-live-5150" not in page.content()
+
+    page.get_by_label("Remove WEATHER_KEY").check()
+    page.get_by_role("button", name="Save secrets").click()
+
+    expect(secrets.get_by_role("status")).to_have_text("Saved.")
+    expect(secrets).to_contain_text("No secrets yet.")
+    assert Agent.objects.get(pk=agent.pk).secrets == {}
