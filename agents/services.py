@@ -102,7 +102,7 @@ def create_agent(
     # Stored, not filled in at compile time, so a client that extends `agent.system` keeps the real prompt. Only
     # when left out, as Letta does: an explicit "" (or an agent file's) is kept as given.
     system = default_system_prompt(agent_type) if system is None else system
-    opening = to_rows(normalize(initial_message_sequence)) if initial_message_sequence else []
+    opening = _opening_messages(initial_message_sequence)
     agent = Agent.objects.create(
         organization_id=organization_id,
         name=name,
@@ -191,6 +191,14 @@ class BlockLabelConflict(ConflictError, AgentConfigError):
 class BlockNotAttached(NotFoundError, LookupError):
     def __init__(self, agent: Agent, block: Block):
         super().__init__(f"Block {block.id} ('{block.label}') is not attached to agent {agent.id}.")
+
+
+def _opening_messages(sequence: list[dict] | None) -> list[Message]:
+    """Unsaved rows for `initial_message_sequence`: messages as a send takes them, nothing else (no approvals)."""
+    inputs = normalize(sequence) if sequence else []
+    if any(item["type"] != "message" for item in inputs):
+        raise AgentConfigError("initial_message_sequence holds messages only ({'role': ..., 'content': ...}).")
+    return to_rows(inputs)
 
 
 def _attach(agent: Agent, block: Block, labels: set[str]) -> None:

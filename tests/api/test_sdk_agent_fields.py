@@ -155,13 +155,20 @@ def test_an_initial_message_sequence_opens_the_agents_context(client, fake_opena
     assert "My name is Ada." in str(sent) and "Nice to meet you, Ada." in str(sent)
 
 
-def test_a_bad_initial_message_is_refused_and_no_agent_is_made(client):
+@pytest.mark.parametrize(
+    "sequence, says",
+    [
+        ([{"role": "tool", "content": "?"}], "role 'tool'"),
+        ([{"type": "approval", "approvals": []}], "messages only"),
+    ],
+)
+def test_a_bad_initial_message_is_refused_and_no_agent_is_made(client, sequence, says):
     before = len(list(client.agents.list()))
 
     with pytest.raises(APIStatusError) as refused:
-        create_agent(client, initial_message_sequence=[{"role": "tool", "content": "?"}])
+        create_agent(client, initial_message_sequence=sequence)
 
-    assert refused.value.status_code == 400 and "role 'tool'" in refused.value.response.json()["detail"]
+    assert refused.value.status_code == 400 and says in refused.value.response.json()["detail"]
     assert len(list(client.agents.list())) == before
 
 
