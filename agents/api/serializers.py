@@ -272,6 +272,13 @@ class LettaRequestSerializer(serializers.Serializer):
         allow_blank=True,
         help_text="A model handle this request uses instead of the agent's; the agent keeps its own.",
     )
+    override_system = serializers.CharField(
+        required=False,
+        allow_null=True,
+        allow_blank=True,
+        trim_whitespace=False,
+        help_text="A system prompt this request sends instead of the agent's compiled one; the agent keeps its own.",
+    )
     include_compaction_messages = serializers.BooleanField(
         required=False,
         default=False,

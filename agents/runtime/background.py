@@ -24,7 +24,7 @@ from agents.runtime import event_log, leases, run_lifecycle
 from agents.runtime.emitter import EventSink
 from agents.runtime.event_log import EventRecorder
 from agents.runtime.loop import RunResult, queue_run, run_agent
-from agents.runtime.request_options import ClientSkill, RequestOptions
+from agents.runtime.request_options import RequestOptions
 
 log = logging.getLogger(__name__)
 
@@ -128,10 +128,5 @@ def as_task_arguments(request: dict) -> dict:
 def from_task_arguments(arguments: dict) -> dict:
     request = dict(arguments)
     if isinstance(request.get("options"), dict):
-        options = request["options"]
-        request["options"] = RequestOptions(
-            client_skills=tuple(ClientSkill(**skill) for skill in options.get("client_skills") or ()),
-            override_model=options.get("override_model"),
-            include_compaction_messages=bool(options.get("include_compaction_messages")),
-        )
+        request["options"] = RequestOptions.from_request(request["options"])
     return request

@@ -40,7 +40,7 @@ from agents.runtime.emitter import Emitter, EventSink, Stop
 from agents.runtime.errors import InvalidApprovalError, NoPendingApprovalError, PendingApprovalError, RunRefused
 from agents.runtime.inputs import approvals_of, normalize, rows_as_json, rows_from_json, to_rows
 from agents.runtime.persist import denied_return
-from agents.runtime.request_options import RequestOptions, with_skills
+from agents.runtime.request_options import RequestOptions, system_for_request
 from agents.runtime.sandboxed import run_custom_tools
 from agents.runtime.state import RunState, load_run_state
 from agents.runtime.system_message import agent_blocks, refresh_system_message, views_of
@@ -320,8 +320,8 @@ def build_request(state: RunState, model_name: str, pending_rows: list[Message])
     forced = state.rules.forced_tool(available)
     agent = state.agent
     messages = to_chat_messages([*state.buffer, *pending_rows])
-    if state.options.client_skills and messages and messages[0].role == "system":
-        messages[0] = replace(messages[0], content=with_skills(messages[0].content or "", state.options.client_skills))
+    if messages and messages[0].role == "system":
+        messages[0] = replace(messages[0], content=system_for_request(messages[0].content or "", state.options))
     return LLMRequest(
         model=model_name,
         messages=messages,

@@ -1,5 +1,6 @@
 """What one send request asks of its run beyond the input, and nothing stored: the client's skills shown in the
-system prompt, another model for this request, and whether compaction shows up in the response.
+system prompt, another model or another system prompt for this request, and whether compaction shows up in the
+response.
 
 Letta Code sends its skills (~23, found on the user's machine) with every turn; they describe where the skill files
 live on that machine, so they belong to the request, never to the agent's stored system message.
@@ -22,12 +23,14 @@ class ClientSkill:
 class RequestOptions:
     client_skills: tuple[ClientSkill, ...] = field(default_factory=tuple)
     override_model: str | None = None
+    # Sent to the model instead of the agent's compiled system prompt (skills included), for this request only.
+    override_system: str | None = None
     # Letta's default: a compaction during the run is not part of the response (the ADE's chat sees it anyway).
     include_compaction_messages: bool = False
 
     @classmethod
     def from_request(cls, data: dict) -> "RequestOptions":
-        """From a validated LettaRequest (agents.api.serializers)."""
+        """From a validated LettaRequest (agents.api.serializers), or from the options a queued run carries."""
         skills = tuple(
             ClientSkill(s["name"], s.get("description") or "", s.get("location") or "")
             for s in data.get("client_skills") or []
@@ -35,6 +38,7 @@ class RequestOptions:
         return cls(
             client_skills=skills,
             override_model=data.get("override_model") or None,
+            override_system=data.get("override_system") or None,
             include_compaction_messages=bool(data.get("include_compaction_messages")),
         )
 
@@ -97,3 +101,10 @@ def with_skills(system_text: str, skills: tuple[ClientSkill, ...]) -> str:
     if not section:
         return system_text
     return system_text.rstrip("\n") + "\n\n" + section
+
+
+def system_for_request(system: str, options: RequestOptions) -> str:
+    """The system prompt this request sends: its override, or the agent's with the client's skills listed."""
+    if options.override_system:
+        return options.override_system
+    return with_skills(system, options.client_skills) if options.client_skills else system

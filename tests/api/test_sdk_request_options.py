@@ -5,6 +5,7 @@ import pytest
 from letta_client import BadRequestError
 
 from tests.fakes import Reply
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -41,3 +42,20 @@ def test_skills_and_another_model_for_one_send(client, fake_openai, fake_anthrop
     assert client.agents.retrieve(agent.id).model == "openai/gpt-4.1-mini"
     with pytest.raises(BadRequestError, match="override_model"):
         client.agents.messages.create(agent.id, input="hi", override_model="nowhere/model")
+
+
+def test_another_system_prompt_for_one_send_and_for_a_background_one(client, fake_openai):
+    agent = client.agents.create(name="actor", model="openai/gpt-4.1-mini")
+    fake_openai.script(Reply(text="Arr."), Reply(text="Hello."), Reply(text="Yo ho."))
+
+    client.agents.messages.create(agent.id, input="hi", override_system="You are a pirate.")
+    assert fake_openai.requests[0]["messages"][0] == {"role": "system", "content": "You are a pirate."}
+
+    client.agents.messages.create(agent.id, input="and now?")
+    compiled = fake_openai.requests[1]["messages"][0]["content"]
+    assert "You are a pirate." not in compiled and "<memory_blocks>" in compiled  # the agent's own, kept
+    assert client.agents.retrieve(agent.id).system == agent.system
+
+    run = client.agents.messages.create_async(agent.id, input="again", override_system="You are a parrot.")
+    wait_until(lambda: client.runs.retrieve(run.id).status == "completed", message="the background run's end")
+    assert fake_openai.requests[2]["messages"][0]["content"] == "You are a parrot."
