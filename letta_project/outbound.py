@@ -130,9 +130,9 @@ def _target_of(url: str) -> Target:
 
 
 class CheckedTransport:
-    """An httpx transport (or one of the `httpx2` that the mcp SDK uses: `http=httpx2`) that sends each request to
-    an address the policy allowed for its host, trying them in turn, with the request's Host header and TLS name
-    left as the URL's. A refused host raises OutboundRefused before anything is sent."""
+    """An httpx transport (or, with `http=httpx2`, one of the httpx2 that the mcp, openai and anthropic SDKs use)
+    that sends each request to an address the policy allowed for its host, trying them in turn, with the request's
+    Host header and TLS name left as the URL's. A refused host raises OutboundRefused before anything is sent."""
 
     def __init__(self, *, allow=(), http=httpx, **options):
         self._allow = allow
@@ -145,7 +145,7 @@ class CheckedTransport:
             raise OutboundRefused(f"Only http and https URLs can be requested, not '{url.scheme}'.")
         port = url.port or (443 if url.scheme == "https" else 80)
         addresses = await asyncio.to_thread(check_host, url.host, port, allow=self._allow)
-        failure = None
+        failure = OutboundRefused(f"The host '{url.host}' resolved to no address.")
         for address in addresses:
             pinned = self._http.Request(
                 request.method,
