@@ -17,6 +17,7 @@ def test_change_the_model_and_the_system_prompt(page, make_agent):
     agent = make_agent(name="scout", system="You are a scout.")
     page.goto(f"/ade/agents/{agent.id}/")
     page.get_by_role("link", name="Settings").click()
+    page.wait_for_load_state()  # htmx listens once the page has loaded: what is typed before that is not counted
 
     prompt = page.get_by_label("System prompt")
     expect(prompt).to_have_value("You are a scout.")
