@@ -17,7 +17,7 @@ from rest_framework import serializers
 from agents.model_settings import agent_fields
 from agents.models import MAX_STEPS, Agent, AgentType, Run
 from agents.providers import EMBEDDING_CHUNK_SIZE, ModelConfig, describe, embedding_dim_for
-from agents.secrets import shown
+from agents.secrets import MAX_NAME_CHARS, SECRET_MASK, shown
 from memory.models import CORE_MEMORY_BLOCK_CHAR_LIMIT, Block
 from tools.models import Tool
 
@@ -31,6 +31,18 @@ MAX_STORED_INT = 2_147_483_647
 def stored_positive_int() -> serializers.IntegerField:
     """An optional positive integer that is saved on a model, so no larger than its column holds."""
     return serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=MAX_STORED_INT)
+
+
+def secrets_field() -> serializers.DictField:
+    """An agent's `secrets` as sent on create or update (agents/secrets.py says what the names may be)."""
+    return serializers.DictField(
+        child=serializers.CharField(allow_blank=True),
+        required=False,
+        allow_null=True,
+        help_text="Environment variables of the agent's custom tools. A new name must be an environment variable's "
+        f"(letters, digits and _, not starting with a digit; at most {MAX_NAME_CHARS} characters). A value sent as "
+        f"'{SECRET_MASK}' keeps the stored one; names left out are removed.",
+    )
 
 
 class CreateBlockSerializer(serializers.Serializer):
@@ -129,7 +141,7 @@ class CreateAgentSerializer(serializers.Serializer):
     max_tokens = stored_positive_int()
     parallel_tool_calls = serializers.BooleanField(required=False, allow_null=True)
     timezone = serializers.CharField(required=False, allow_null=True)
-    secrets = serializers.DictField(child=serializers.CharField(allow_blank=True), required=False, allow_null=True)
+    secrets = secrets_field()
     tool_exec_environment_variables = serializers.DictField(
         child=serializers.CharField(allow_blank=True), required=False, allow_null=True
     )
@@ -166,7 +178,7 @@ class UpdateAgentSerializer(serializers.Serializer):
     parallel_tool_calls = serializers.BooleanField(required=False)
     timezone = serializers.CharField(required=False)
     message_buffer_autoclear = serializers.BooleanField(required=False)
-    secrets = serializers.DictField(child=serializers.CharField(allow_blank=True), required=False, allow_null=True)
+    secrets = secrets_field()
     tool_exec_environment_variables = serializers.DictField(
         child=serializers.CharField(allow_blank=True), required=False, allow_null=True
     )
