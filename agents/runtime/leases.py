@@ -141,19 +141,24 @@ def bypass_pool() -> None:
 
 
 def _renew_forever() -> None:
-    from agents.runtime import run_lifecycle
-
     bypass_pool()
     while not _stop.wait(interval()):
-        try:
-            renew()
-            if _sweeping:
-                run_lifecycle.end_lapsed()
-        except Exception:  # a database that went away or is locked for long: try again next period
-            log.warning("could not renew run leases", exc_info=True)
-            connection.close()
-        else:
-            close_old_connections()
+        renew_once()
+
+
+def renew_once() -> None:
+    """One period's renewal (and sweep). Never raises: the thread that calls it must outlive any database trouble,
+    or this process's live runs would lapse and be ended by others."""
+    from agents.runtime import run_lifecycle
+
+    try:
+        renew()
+        if _sweeping:
+            run_lifecycle.end_lapsed()
+        close_old_connections()
+    except Exception:  # a database that went away or is locked for long: try again next period
+        log.warning("could not renew run leases", exc_info=True)
+        connection.close()
 
 
 def _end_held() -> None:

@@ -101,3 +101,19 @@ async def test_the_lease_thread_connects_around_the_connection_pool():
         shared.pop("pool")
     assert "pool" not in seen["options"] and seen["others_pooled"]  # every other thread keeps the pool
     assert seen["options"] == shared  # and the rest of its settings are every thread's
+
+
+async def test_a_renewal_that_fails_anywhere_is_logged_and_the_next_one_still_runs(monkeypatch, caplog):
+    """The lease thread must outlive any database trouble, even in tidying its connection after a renewal."""
+
+    def unusable():
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(leases, "close_old_connections", unusable)
+    await sync_to_async(leases.renew_once)()  # does not raise, so the thread's loop goes on
+    assert "could not renew run leases" in caplog.text
+
+    monkeypatch.undo()
+    caplog.clear()
+    await sync_to_async(leases.renew_once)()
+    assert "could not renew" not in caplog.text
