@@ -105,6 +105,4 @@ def with_skills(system_text: str, skills: tuple[ClientSkill, ...]) -> str:
 
 def system_for_request(system: str, options: RequestOptions) -> str:
     """The system prompt this request sends: its override, or the agent's with the client's skills listed."""
-    if options.override_system:
-        return options.override_system
-    return with_skills(system, options.client_skills) if options.client_skills else system
+    return options.override_system or with_skills(system, options.client_skills)
